@@ -1,0 +1,72 @@
+package plugin
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+// Env is what every command takes from the outside world. Tests build one with
+// test streams and fake clients; Main builds the real one with NewEnv.
+type Env struct {
+	Streams genericiooptions.IOStreams
+	Flags   *genericclioptions.ConfigFlags
+	// Clients builds API clients from Flags, once per command run.
+	Clients func() (*Clients, error)
+	Getenv  func(string) string
+}
+
+// Clients are the API clients a command may use.
+type Clients struct {
+	Kube      kubernetes.Interface
+	Dynamic   dynamic.Interface
+	Discovery discovery.DiscoveryInterface
+	// Config is nil for fake clients.
+	Config *rest.Config
+	// Server is the apiserver URL, for error messages.
+	Server string
+}
+
+func newClients(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) (*Clients, error) {
+	cfg, err := flags.ToRESTConfig()
+	if err != nil {
+		return nil, kubeconfigError(err)
+	}
+	// API warnings (deprecations) are for the user, on stderr, not mixed into -o json.
+	cfg.WarningHandler = rest.NewWarningWriter(streams.ErrOut, rest.WarningWriterOptions{Deduplicate: true})
+	protoCfg := rest.CopyConfig(cfg)
+	// Protobuf is several times cheaper than JSON to decode for large node lists.
+	protoCfg.ContentType = "application/vnd.kubernetes.protobuf"
+	protoCfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	kube, err := kubernetes.NewForConfig(protoCfg)
+	if err != nil {
+		return nil, fmt.Errorf("build client: %w", err)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("build dynamic client: %w", err)
+	}
+	return &Clients{Kube: kube, Dynamic: dyn, Discovery: kube.Discovery(), Config: cfg, Server: cfg.Host}, nil
+}
+
+// isTerminal reports whether w is a terminal (colour, progress bars, prompts).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// useColor follows https://no-color.org: colour only on a terminal and never with NO_COLOR set.
+func (e *Env) useColor(w io.Writer) bool {
+	if e.Getenv != nil && e.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	return isTerminal(w)
+}

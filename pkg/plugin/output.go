@@ -1,0 +1,70 @@
+package plugin
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/printers"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+)
+
+// Output formats every command with a report accepts; "" is the default table.
+const (
+	formatTable = ""
+	formatWide  = "wide"
+	formatJSON  = "json"
+	formatYAML  = "yaml"
+)
+
+// outputFlags is -o/--output, shared by every command that prints a report.
+type outputFlags struct {
+	Format  string
+	allowed []string
+}
+
+func newOutputFlags(allowed ...string) *outputFlags {
+	return &outputFlags{allowed: allowed}
+}
+
+func (o *outputFlags) AddFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&o.Format, "output", "o", "", "Output format: "+strings.Join(o.allowed, "|")+" (default: a table)")
+	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return o.allowed, cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+func (o *outputFlags) Validate() error {
+	o.Format = strings.ToLower(strings.TrimSpace(o.Format))
+	if o.Format == formatTable {
+		return nil
+	}
+	for _, a := range o.allowed {
+		if o.Format == a {
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown output format %q: use one of %s", o.Format, strings.Join(o.allowed, ", "))
+}
+
+// Structured reports json and yaml, which print the report object and nothing else on stdout.
+func (o *outputFlags) Structured() bool { return o.Format == formatJSON || o.Format == formatYAML }
+
+// printStructured prints obj as JSON or YAML with cli-runtime's printers.
+func printStructured(w io.Writer, format string, obj report.Object) error {
+	var p printers.ResourcePrinter
+	switch format {
+	case formatJSON:
+		p = &printers.JSONPrinter{}
+	case formatYAML:
+		p = &printers.YAMLPrinter{}
+	default:
+		return fmt.Errorf("output format %q is not structured", format)
+	}
+	if err := p.PrintObj(obj, w); err != nil {
+		return fmt.Errorf("print %s: %w", format, err)
+	}
+	return nil
+}

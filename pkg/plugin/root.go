@@ -1,0 +1,83 @@
+// Package plugin is the command line of kubectl-skew: one file per command, each with
+// kubectl's Options pattern (Complete, Validate, Run) over injected streams.
+package plugin
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	// Every auth provider kubectl supports (exec, oidc, ...), so any kubeconfig works.
+	_ "k8s.io/client-go/plugin/pkg/client/auth"
+)
+
+// defaultRequestTimeout keeps a checker from hanging on a black-holed apiserver;
+// kubectl's own default is no timeout at all.
+const defaultRequestTimeout = "30s"
+
+// Main runs the plugin with the process's streams and returns the exit code.
+func Main(args []string) int {
+	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Execute(ctx, NewEnv(streams), args)
+}
+
+// Execute runs the root command with args and maps its error to an exit code,
+// printing that error as one line on stderr.
+func Execute(ctx context.Context, env *Env, args []string) int {
+	cmd := NewCmdSkew(env)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	return reportError(env.Streams.ErrOut, err)
+}
+
+// NewCmdSkew builds the root command, shown as "kubectl skew".
+func NewCmdSkew(env *Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "kubectl-skew",
+		Short: "Check Kubernetes version skew and upgrade K3s/RKE2 one minor at a time",
+		Long: `kubectl skew checks every node and control-plane component of a cluster against the
+Kubernetes version skew policy, and plans and runs K3s and RKE2 upgrades through the
+system-upgrade-controller: servers first, one minor at a time.`,
+		Example: `  # Check the current cluster; exit code 3 when a skew rule is broken
+  kubectl skew check
+
+  # What stands between the cluster and a v1.33 control plane?
+  kubectl skew check --target v1.33`,
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl skew"},
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return cmd.Help()
+		},
+	}
+	cmd.SetIn(env.Streams.In)
+	cmd.SetOut(env.Streams.Out)
+	cmd.SetErr(env.Streams.ErrOut)
+	cmd.SetFlagErrorFunc(flagError)
+	cmd.CompletionOptions.DisableDefaultCmd = true
+	env.Flags.AddFlags(cmd.PersistentFlags())
+
+	cmd.AddCommand(
+		NewCmdCheck(env),
+		NewCmdVersion(env),
+		NewCmdCompletion(env),
+	)
+	return cmd
+}
+
+// NewEnv wires the real world: kubeconfig flags, clients built from them, the terminal.
+func NewEnv(streams genericiooptions.IOStreams) *Env {
+	flags := genericclioptions.NewConfigFlags(true)
+	*flags.Timeout = defaultRequestTimeout
+	env := &Env{Streams: streams, Flags: flags, Getenv: os.Getenv}
+	env.Clients = func() (*Clients, error) { return newClients(flags, streams) }
+	return env
+}

@@ -1,0 +1,78 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+)
+
+// VersionOptions holds "kubectl skew version".
+type VersionOptions struct {
+	env    *Env
+	Client bool
+	out    *outputFlags
+}
+
+// NewCmdVersion builds "kubectl skew version".
+func NewCmdVersion(env *Env) *cobra.Command {
+	o := &VersionOptions{env: env, Client: true, out: newOutputFlags(formatJSON, formatYAML)}
+	cmd := &cobra.Command{
+		Use:   "version",
+		Short: "Print the plugin's version (and the apiserver's with --client=false)",
+		Example: `  kubectl skew version
+  kubectl skew version --client=false -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Complete(); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().BoolVar(&o.Client, "client", o.Client, "Print only the plugin's version; --client=false also asks the apiserver")
+	o.out.AddFlags(cmd)
+	return cmd
+}
+
+// Complete has nothing to fill in: version needs no cluster unless asked.
+func (o *VersionOptions) Complete() error { return nil }
+
+// Validate checks the flags.
+func (o *VersionOptions) Validate() error { return o.out.Validate() }
+
+// Run prints the versions.
+func (o *VersionOptions) Run(ctx context.Context) error {
+	info := report.NewVersionInfo()
+	info.Client = report.BuildInfo{
+		Version: version, Commit: commit, BuildDate: date,
+		GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
+	}
+	if !o.Client {
+		c, err := o.env.Clients()
+		if err != nil {
+			return err
+		}
+		sv, err := c.Discovery.ServerVersion()
+		if err != nil {
+			return apiError("get server version", c.Server, err)
+		}
+		info.Server = &report.ServerVersion{GitVersion: sv.GitVersion, Platform: sv.Platform}
+	}
+	w := o.env.Streams.Out
+	if o.out.Structured() {
+		return printStructured(w, o.out.Format, info)
+	}
+	fmt.Fprintf(w, "kubectl-skew %s (commit %s, built %s, %s, %s)\n",
+		info.Client.Version, info.Client.Commit, info.Client.BuildDate, info.Client.GoVersion, info.Client.Platform)
+	if info.Server != nil {
+		fmt.Fprintf(w, "Server: %s\n", info.Server.GitVersion)
+	}
+	return nil
+}

@@ -1,8 +1,8 @@
 package plugin
 
-// Set at build time with -ldflags "-X github.com/kubectl-skew/kubectl-skew/pkg/plugin.version=v0.1.0 ...".
+// Set at build time with -ldflags "-X github.com/kubectl-skew/kubectl-skew/pkg/plugin.buildVersion=v0.1.0 ...".
 var (
-	version = "v0.0.0-dev"
-	commit  = "unknown"
-	date    = "unknown"
+	buildVersion = "v0.0.0-dev"
+	buildCommit  = "unknown"
+	buildDate    = "unknown"
 )

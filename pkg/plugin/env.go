@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -22,6 +23,8 @@ type Env struct {
 	// Clients builds API clients from Flags, once per command run.
 	Clients func() (*Clients, error)
 	Getenv  func(string) string
+	// KubectlVersion reports the user's kubectl version, or why it cannot be known.
+	KubectlVersion func(context.Context) (ver, source, skipped string)
 }
 
 // Clients are the API clients a command may use.

@@ -77,7 +77,7 @@ system-upgrade-controller: servers first, one minor at a time.`,
 func NewEnv(streams genericiooptions.IOStreams) *Env {
 	flags := genericclioptions.NewConfigFlags(true)
 	*flags.Timeout = defaultRequestTimeout
-	env := &Env{Streams: streams, Flags: flags, Getenv: os.Getenv}
+	env := &Env{Streams: streams, Flags: flags, Getenv: os.Getenv, KubectlVersion: pathKubectlVersion}
 	env.Clients = func() (*Clients, error) { return newClients(flags, streams) }
 	return env
 }

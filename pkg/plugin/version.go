@@ -51,7 +51,7 @@ func (o *VersionOptions) Validate() error { return o.out.Validate() }
 func (o *VersionOptions) Run(ctx context.Context) error {
 	info := report.NewVersionInfo()
 	info.Client = report.BuildInfo{
-		Version: version, Commit: commit, BuildDate: date,
+		Version: buildVersion, Commit: buildCommit, BuildDate: buildDate,
 		GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
 	}
 	if !o.Client {

@@ -89,8 +89,9 @@ type Inventory struct {
 	ServerVersion string     `json:"serverVersion,omitempty"`
 	Nodes         []Node     `json:"nodes"`
 	ControlPlane  []Instance `json:"controlPlane"`
-	// ClientVersion is the kubectl that invoked the plugin, when it can be known.
+	// ClientVersion is the kubectl version, when it can be known; ClientSource says which kubectl.
 	ClientVersion string    `json:"clientVersion,omitempty"`
+	ClientSource  string    `json:"clientSource,omitempty"`
 	Skipped       []Skipped `json:"skipped,omitempty"`
 }
 

@@ -1,17 +1,386 @@
 package policy
 
 import (
+	"fmt"
+	"sort"
+	"strings"
+
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
 // Options tune Evaluate.
 type Options struct {
-	// Target, when set, also evaluates what stands between the cluster and a control plane at Target.
+	// Target, when set, also evaluates what stands between the cluster and a control
+	// plane at Target: a downgrade, a skipped minor, nodes that would fall out of skew.
 	Target *version.Target
 }
 
 // Evaluate applies every skew rule to inv and returns the findings, sorted worst first.
 func Evaluate(inv *cluster.Inventory, opts Options) []Finding {
-	return nil // rules land in the next commit
+	e := &evaluation{inv: inv}
+	e.bounds()
+	e.cluster()
+	e.apiservers()
+	e.servers()
+	e.nodes(opts.Target)
+	e.components()
+	e.kubectl()
+	if opts.Target != nil {
+		e.target(*opts.Target)
+	}
+	Sort(e.out)
+	return e.out
 }
+
+type evaluation struct {
+	inv *cluster.Inventory
+	out []Finding
+	// amin and amax are the oldest and newest kube-apiserver; ok is false when none is known.
+	amin, amax version.Version
+	ok         bool
+}
+
+func (e *evaluation) add(f Finding) { e.out = append(e.out, f) }
+
+func (e *evaluation) bounds() {
+	vs := e.inv.APIServerVersions()
+	if len(vs) == 0 {
+		return
+	}
+	e.ok = true
+	e.amin, e.amax = vs[0], vs[0]
+	for _, v := range vs[1:] {
+		if v.Compare(e.amin) < 0 {
+			e.amin = v
+		}
+		if v.Compare(e.amax) > 0 {
+			e.amax = v
+		}
+	}
+}
+
+// kubeletWindow is K of the policy: how many minors a kubelet (or kube-proxy) of
+// minor m may trail the newest apiserver. Three since v1.25 (stable N-3 since v1.28).
+func kubeletWindow(m version.Version) int {
+	if m.Major == 1 && m.Minor < 25 {
+		return 2
+	}
+	return 3
+}
+
+func (e *evaluation) cluster() {
+	if len(e.inv.Nodes) == 0 {
+		e.add(Finding{
+			ID: NoNodes, Severity: Warning, Subject: "cluster",
+			Rule:    "A cluster needs nodes for its kubelets to be checked.",
+			Message: "the cluster has no nodes: no kubelet could be checked",
+			Fix:     "join nodes, or check that this is the cluster you meant (--context)",
+		})
+	}
+	if !e.ok {
+		e.add(Finding{
+			ID: ControlPlaneUnknown, Severity: Warning, Subject: "control-plane",
+			Rule:    "Every rule compares against the kube-apiserver versions, which must be known.",
+			Message: "no kube-apiserver version could be read: kubelet and component rules were not checked",
+			Fix:     "allow 'list pods' in kube-system and 'get' on /version, or label the servers node-role.kubernetes.io/control-plane",
+		})
+	}
+}
+
+func (e *evaluation) apiservers() {
+	if !e.ok {
+		return
+	}
+	if d := e.amax.MinorsAhead(e.amin); d > 1 {
+		e.add(Finding{
+			ID: APIServerHASkew, Severity: Error, Subject: "kube-apiserver",
+			Rule:    "In HA, the newest and oldest kube-apiserver must be at most one minor apart.",
+			Message: fmt.Sprintf("kube-apiservers run %s to %s, %d minors apart", e.amin, e.amax, d),
+			Fix:     fmt.Sprintf("upgrade the kube-apiservers on %s to %s, one minor at a time", minorString(e.amin), e.amin.MinorVersion().Add(1)),
+		})
+	}
+	for _, in := range e.inv.ControlPlane {
+		if c, ok := in.Components[cluster.APIServer]; ok && c.Parsed == nil {
+			e.add(unparsable(subject(cluster.APIServer, in.Node), "kube-apiserver", c.Version, c.Error))
+		}
+	}
+}
+
+// servers warns when servers run different versions: an upgrade in progress, or stuck.
+func (e *evaluation) servers() {
+	versions := map[string][]string{}
+	record := func(v *version.Version, who string) {
+		if v != nil {
+			versions[v.String()] = append(versions[v.String()], who)
+		}
+	}
+	embedded := e.inv.Distro == version.K3s || e.inv.Distro == version.RKE2
+	for _, n := range e.inv.Nodes {
+		if embedded && n.Role.IsServer() {
+			record(n.Kubelet, n.Name)
+		}
+	}
+	if !embedded {
+		for _, in := range e.inv.ControlPlane {
+			if c, ok := in.Components[cluster.APIServer]; ok && in.Node != "" {
+				record(c.Parsed, in.Node)
+			}
+		}
+	}
+	if len(versions) < 2 {
+		return
+	}
+	keys := make([]string, 0, len(versions))
+	for k := range versions {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return version.MustParse(keys[i]).Compare(version.MustParse(keys[j])) < 0
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		sort.Strings(versions[k])
+		parts[i] = fmt.Sprintf("%s on %s", k, strings.Join(versions[k], ", "))
+	}
+	newest := keys[len(keys)-1]
+	e.add(Finding{
+		ID: ServersMixed, Severity: Warning, Subject: "servers",
+		Rule:    "All servers should run one version; a mix means an upgrade is in progress or stuck.",
+		Message: "servers run different versions: " + strings.Join(parts, "; "),
+		Fix:     fmt.Sprintf("finish the upgrade: bring every server to %s before touching agents (kubectl skew status shows a stuck plan)", newest),
+	})
+}
+
+// nodes applies the kubelet and kube-proxy rules to every node.
+func (e *evaluation) nodes(target *version.Target) {
+	for i := range e.inv.Nodes {
+		n := &e.inv.Nodes[i]
+		subj := "node/" + n.Name
+		if n.Kubelet == nil {
+			e.add(unparsable(subj, "kubelet", n.KubeletVersion, n.KubeletError))
+			continue
+		}
+		if n.Kubelet.IsPreRelease() {
+			e.add(Finding{
+				ID: PreRelease, Severity: Info, Subject: subj,
+				Rule:    "Pre-releases are for testing, not production.",
+				Message: fmt.Sprintf("kubelet runs pre-release %s", n.Kubelet),
+				Fix:     fmt.Sprintf("move %s to a GA release when one is out", n.Name),
+			})
+		}
+		if !e.ok {
+			continue
+		}
+		e.kubelet(n, target)
+		e.kubeProxy(n)
+	}
+}
+
+func (e *evaluation) kubelet(n *cluster.Node, target *version.Target) {
+	subj, kv := "node/"+n.Name, *n.Kubelet
+	k := kubeletWindow(kv)
+	// A K3s/RKE2 server's kubelet is its own control plane's binary: while servers
+	// move one by one, ServersMixed reports it; an agent ahead of any server is an error.
+	embeddedServer := n.Role.IsServer() && (e.inv.Distro == version.K3s || e.inv.Distro == version.RKE2)
+	if kv.MinorsAhead(e.amin) > 0 && !embeddedServer {
+		e.add(Finding{
+			ID: KubeletNewer, Severity: Error, Subject: subj,
+			Rule:    "A kubelet must not be newer than the oldest kube-apiserver.",
+			Message: fmt.Sprintf("kubelet %s is newer than kube-apiserver %s", kv, e.amin),
+			Fix:     fmt.Sprintf("upgrade every server to %s first (servers before agents); %s's kubelet then fits", kv.MinorString(), n.Name),
+		})
+	}
+	if behind := e.amax.MinorsAhead(kv); behind > k {
+		e.add(Finding{
+			ID: KubeletTooOld, Severity: Error, Subject: subj,
+			Rule:    fmt.Sprintf("A kubelet of %s may be at most %d minors older than the newest kube-apiserver.", kv.MinorString(), k),
+			Message: fmt.Sprintf("kubelet %s is %d minors behind kube-apiserver %s (at most %d allowed)", kv, behind, e.amax, k),
+			Fix:     fmt.Sprintf("drain %s and upgrade it to %s, one minor at a time (%s first)", n.Name, e.amax.MinorVersion().Add(-k), kv.MinorVersion().Add(1)),
+		})
+		return
+	}
+	if target != nil {
+		return // the target rules say what blocks the move; the next-minor warning would repeat it
+	}
+	next := e.amax.MinorVersion().Add(1)
+	if behind := next.Sub(kv.MinorVersion()); behind > k {
+		e.add(Finding{
+			ID: KubeletBlocksNext, Severity: Warning, Subject: subj,
+			Rule:    fmt.Sprintf("Before the control plane moves to a minor T, every kubelet must be at least T-%d.", k),
+			Message: fmt.Sprintf("kubelet %s would be %d minors behind a control plane on %s (at most %d allowed)", kv, behind, next, k),
+			Fix:     fmt.Sprintf("upgrade %s to %s before moving the control plane to %s", n.Name, next.Add(-k), next),
+		})
+	}
+}
+
+func (e *evaluation) kubeProxy(n *cluster.Node) {
+	if n.KubeProxy == nil || n.KubeProxySource == cluster.SourceEmbedded {
+		// Embedded kube-proxy (K3s) is the kubelet: the kubelet rules already cover it.
+		if n.KubeProxy == nil && n.KubeProxyVersion != "" {
+			e.add(unparsable("node/"+n.Name, "kube-proxy", n.KubeProxyVersion, "from "+n.KubeProxySource))
+		}
+		return
+	}
+	subj, pv := "kube-proxy/"+n.Name, *n.KubeProxy
+	k := kubeletWindow(pv)
+	if pv.MinorsAhead(e.amin) > 0 {
+		e.add(Finding{
+			ID: KubeProxyNewer, Severity: Error, Subject: subj,
+			Rule:    "kube-proxy must not be newer than the oldest kube-apiserver.",
+			Message: fmt.Sprintf("kube-proxy %s on %s is newer than kube-apiserver %s", pv, n.Name, e.amin),
+			Fix:     fmt.Sprintf("upgrade every kube-apiserver to %s first, or roll kube-proxy back to %s", pv.MinorString(), e.amin.MinorString()),
+		})
+	}
+	if behind := e.amax.MinorsAhead(pv); behind > k {
+		e.add(Finding{
+			ID: KubeProxyTooOld, Severity: Error, Subject: subj,
+			Rule:    fmt.Sprintf("kube-proxy of %s may be at most %d minors older than the newest kube-apiserver.", pv.MinorString(), k),
+			Message: fmt.Sprintf("kube-proxy %s on %s is %d minors behind kube-apiserver %s (at most %d allowed)", pv, n.Name, behind, e.amax, k),
+			Fix:     fmt.Sprintf("upgrade kube-proxy on %s to at least %s", n.Name, e.amax.MinorVersion().Add(-k)),
+		})
+	}
+	if n.Kubelet != nil {
+		d := pv.MinorsAhead(*n.Kubelet)
+		if d < 0 {
+			d = -d
+		}
+		if d > k {
+			e.add(Finding{
+				ID: KubeProxyKubeletSkew, Severity: Error, Subject: subj,
+				Rule:    fmt.Sprintf("kube-proxy of %s must be within %d minors of the kubelet on its node.", pv.MinorString(), k),
+				Message: fmt.Sprintf("kube-proxy %s and kubelet %s on %s are %d minors apart (at most %d allowed)", pv, n.Kubelet, n.Name, d, k),
+				Fix:     fmt.Sprintf("bring kube-proxy and the kubelet on %s to the same minor", n.Name),
+			})
+		}
+	}
+}
+
+// components applies the controller-manager, scheduler and cloud-controller-manager rules.
+func (e *evaluation) components() {
+	for _, in := range e.inv.ControlPlane {
+		for _, c := range cluster.Components[1:] {
+			cv, ok := in.Components[c]
+			if !ok {
+				continue
+			}
+			subj := subject(c, in.Node)
+			if cv.Parsed == nil {
+				e.add(unparsable(subj, string(c), cv.Version, cv.Error))
+				continue
+			}
+			if !e.ok || cv.Source == cluster.SourceKubelet {
+				// Embedded components share the apiserver's binary: the HA rule covers them.
+				continue
+			}
+			v := *cv.Parsed
+			if v.MinorsAhead(e.amin) > 0 {
+				e.add(Finding{
+					ID: ComponentNewer, Severity: Error, Subject: subj,
+					Rule:    fmt.Sprintf("%s must not be newer than the oldest kube-apiserver.", c),
+					Message: fmt.Sprintf("%s %s is newer than kube-apiserver %s", c, v, e.amin),
+					Fix:     fmt.Sprintf("upgrade every kube-apiserver to %s before %s", v.MinorString(), c),
+				})
+			}
+			if behind := e.amax.MinorsAhead(v); behind > 1 {
+				e.add(Finding{
+					ID: ComponentTooOld, Severity: Error, Subject: subj,
+					Rule:    fmt.Sprintf("%s may be at most one minor older than the newest kube-apiserver.", c),
+					Message: fmt.Sprintf("%s %s is %d minors behind kube-apiserver %s", c, v, behind, e.amax),
+					Fix:     fmt.Sprintf("upgrade %s on %s to %s", c, in.Node, e.amax.MinorString()),
+				})
+			}
+		}
+	}
+}
+
+func (e *evaluation) kubectl() {
+	if e.inv.ClientVersion == "" || !e.ok {
+		return
+	}
+	v, err := version.Parse(e.inv.ClientVersion)
+	if err != nil {
+		e.add(unparsable("kubectl", "kubectl", e.inv.ClientVersion, err.Error()))
+		return
+	}
+	lo, hi := e.amax.MinorVersion().Add(-1), e.amin.MinorVersion().Add(1)
+	if m := v.MinorVersion(); m.Compare(lo) < 0 || m.Compare(hi) > 0 {
+		e.add(Finding{
+			ID: KubectlSkew, Severity: Warning, Subject: "kubectl",
+			Rule:    "kubectl must be within one minor of every kube-apiserver.",
+			Message: fmt.Sprintf("kubectl %s is outside %s..%s for kube-apiservers %s..%s", v, lo, hi, e.amin, e.amax),
+			Fix:     fmt.Sprintf("use a kubectl between %s and %s", lo, hi),
+		})
+	}
+}
+
+// target reports what stands between the cluster and a control plane at t.
+func (e *evaluation) target(t version.Target) {
+	if !e.ok {
+		return
+	}
+	tm := t.MinorVersion()
+	if t.Distro != version.Other && e.inv.Distro != version.Other && t.Distro != e.inv.Distro {
+		e.add(Finding{
+			ID: TargetWrongDistro, Severity: Error, Subject: "target",
+			Rule:    "An upgrade target must be a release of the cluster's distribution.",
+			Message: fmt.Sprintf("target %s is a %s release, the cluster runs %s", t.Version, t.Distro, e.inv.Distro),
+			Fix:     fmt.Sprintf("pick a %s release of %s", e.inv.Distro, tm),
+		})
+	}
+	downgrade := tm.Compare(e.amax.MinorVersion()) < 0 || (t.Exact && t.Compare(e.amax) < 0)
+	if downgrade {
+		e.add(Finding{
+			ID: TargetDowngrade, Severity: Error, Subject: "target",
+			Rule:    "Kubernetes does not support downgrades; the way back is an etcd snapshot.",
+			Message: fmt.Sprintf("target %s is older than kube-apiserver %s", t.Version, e.amax),
+			Fix:     fmt.Sprintf("pick a target at or above %s", e.amax),
+		})
+		return
+	}
+	if step := tm.Sub(e.amin.MinorVersion()); step > 1 {
+		e.add(Finding{
+			ID: TargetSkipsMinor, Severity: Error, Subject: "target",
+			Rule:    "The control plane moves one minor at a time; no minor may be skipped.",
+			Message: fmt.Sprintf("target %s is %d minors ahead of kube-apiserver %s", tm, step, e.amin),
+			Fix:     fmt.Sprintf("upgrade the control plane to %s first, then on to %s, one minor per step (kubectl skew plan shows the path)", e.amin.MinorVersion().Add(1), tm),
+		})
+	}
+	for i := range e.inv.Nodes {
+		n := &e.inv.Nodes[i]
+		if n.Kubelet == nil || n.Role.IsServer() {
+			continue // servers move with the control plane
+		}
+		k := kubeletWindow(*n.Kubelet)
+		if behind := tm.Sub(n.Kubelet.MinorVersion()); behind > k {
+			e.add(Finding{
+				ID: TargetKubeletOutOfSkew, Severity: Error, Subject: "node/" + n.Name,
+				Rule:    fmt.Sprintf("Before the control plane moves to %s, every kubelet must be at least %s.", tm, tm.Add(-k)),
+				Message: fmt.Sprintf("kubelet %s would be %d minors behind a control plane on %s (at most %d allowed)", n.Kubelet, behind, tm, k),
+				Fix:     fmt.Sprintf("upgrade %s to %s before moving the control plane to %s", n.Name, tm.Add(-k), tm),
+			})
+		}
+	}
+}
+
+func unparsable(subj, what, raw, why string) Finding {
+	shown := raw
+	if shown == "" {
+		shown = "(empty)"
+	}
+	return Finding{
+		ID: UnparsableVersion, Severity: Warning, Subject: subj,
+		Rule:    "Every version must be readable for its skew to be checked.",
+		Message: fmt.Sprintf("%s version %q cannot be read (%s): its skew was not checked", what, shown, why),
+		Fix:     "check the node's kubelet or the component's image tag; a vX.Y.Z version is expected",
+	}
+}
+
+func subject(c cluster.Component, node string) string {
+	if node == "" {
+		return string(c)
+	}
+	return string(c) + "/" + node
+}
+
+func minorString(v version.Version) string { return v.MinorString() }

@@ -1,0 +1,31 @@
+package policy
+
+// Finding IDs. They are part of the public interface (CI pipelines filter on them):
+// never renumber or reuse one. The README documents each.
+const (
+	APIServerHASkew = "SKEW001" // kube-apiservers more than one minor apart
+	ServersMixed    = "SKEW002" // servers on different versions: upgrade in progress or stuck
+
+	KubeletNewer      = "SKEW101" // kubelet newer than the oldest kube-apiserver
+	KubeletTooOld     = "SKEW102" // kubelet more than K minors behind the newest kube-apiserver
+	KubeletBlocksNext = "SKEW103" // kubelet would fall out of skew when the control plane moves one minor
+
+	KubeProxyNewer       = "SKEW201" // kube-proxy newer than the oldest kube-apiserver
+	KubeProxyTooOld      = "SKEW202" // kube-proxy more than K minors behind the newest kube-apiserver
+	KubeProxyKubeletSkew = "SKEW203" // kube-proxy more than K minors from its node's kubelet
+
+	ComponentNewer  = "SKEW301" // controller-manager/scheduler/cloud-controller-manager newer than the oldest kube-apiserver
+	ComponentTooOld = "SKEW302" // ... more than one minor behind the newest kube-apiserver
+
+	KubectlSkew = "SKEW401" // kubectl more than one minor from a kube-apiserver
+
+	UnparsableVersion   = "SKEW501" // a version string that cannot be read
+	NoNodes             = "SKEW502" // the cluster has no nodes
+	ControlPlaneUnknown = "SKEW503" // no kube-apiserver version could be read
+	PreRelease          = "SKEW504" // a node runs an alpha, beta or rc build
+
+	TargetSkipsMinor       = "SKEW601" // --target is more than one minor ahead
+	TargetDowngrade        = "SKEW602" // --target is older than the control plane
+	TargetKubeletOutOfSkew = "SKEW603" // a kubelet would fall out of skew at --target
+	TargetWrongDistro      = "SKEW604" // --target is a release of another distribution
+)

@@ -1,0 +1,44 @@
+package report
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
+)
+
+// CheckReport is printed by "kubectl skew check".
+type CheckReport struct {
+	metav1.TypeMeta `json:",inline"`
+	Summary         CheckSummary       `json:"summary"`
+	Cluster         *cluster.Inventory `json:"cluster"`
+	Findings        []policy.Finding   `json:"findings"`
+}
+
+// CheckSummary is the one-line summary, as data.
+type CheckSummary struct {
+	Distro string `json:"distro"`
+	// ControlPlane is the newest kube-apiserver version ("" when unknown).
+	ControlPlane string `json:"controlPlane,omitempty"`
+	// OldestControlPlane is the oldest kube-apiserver version, when it differs.
+	OldestControlPlane string `json:"oldestControlPlane,omitempty"`
+	Nodes              int    `json:"nodes"`
+	Servers            int    `json:"servers"`
+	Agents             int    `json:"agents"`
+	LowestKubelet      string `json:"lowestKubelet,omitempty"`
+	HighestKubelet     string `json:"highestKubelet,omitempty"`
+	Errors             int    `json:"errors"`
+	Warnings           int    `json:"warnings"`
+	Infos              int    `json:"infos"`
+	Target             string `json:"target,omitempty"`
+	// FailOn is the severity at and above which the command exits 3.
+	FailOn string `json:"failOn"`
+	// Failed is true when the command exits 3.
+	Failed bool `json:"failed"`
+}
+
+// NewCheckReport returns an empty CheckReport with its type set.
+func NewCheckReport() *CheckReport { return &CheckReport{TypeMeta: typeMeta("CheckReport")} }
+
+// DeepCopyObject implements runtime.Object.
+func (r *CheckReport) DeepCopyObject() Object { return deepCopyJSON(r) }

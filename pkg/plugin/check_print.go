@@ -72,7 +72,7 @@ func writeCheckTable(w io.Writer, r *report.CheckReport, wide bool) {
 
 func summaryLine(r *report.CheckReport) string {
 	s := r.Summary
-	parts := []string{s.Distro + " cluster"}
+	parts := []string{distroName(s.Distro) + " cluster"}
 	switch {
 	case s.ControlPlane == "":
 		parts = append(parts, "control plane unknown")
@@ -206,4 +206,15 @@ func pluralWord(n int, word string) string {
 		return word
 	}
 	return word + "s"
+}
+
+// distroName is how the summary line names a distribution.
+func distroName(d string) string {
+	switch d {
+	case "k3s":
+		return "K3s"
+	case "rke2":
+		return "RKE2"
+	}
+	return "Kubernetes"
 }

@@ -89,6 +89,11 @@ func (e *evaluation) cluster() {
 }
 
 func (e *evaluation) apiservers() {
+	for _, in := range e.inv.ControlPlane {
+		if c, ok := in.Components[cluster.APIServer]; ok && c.Parsed == nil {
+			e.add(unparsable(subject(cluster.APIServer, in.Node), "kube-apiserver", c.Version))
+		}
+	}
 	if !e.ok {
 		return
 	}
@@ -99,11 +104,6 @@ func (e *evaluation) apiservers() {
 			Message: fmt.Sprintf("kube-apiservers run %s to %s, %d minors apart", e.amin, e.amax, d),
 			Fix:     fmt.Sprintf("upgrade the kube-apiservers on %s to %s, one minor at a time", minorString(e.amin), e.amin.MinorVersion().Add(1)),
 		})
-	}
-	for _, in := range e.inv.ControlPlane {
-		if c, ok := in.Components[cluster.APIServer]; ok && c.Parsed == nil {
-			e.add(unparsable(subject(cluster.APIServer, in.Node), "kube-apiserver", c.Version, c.Error))
-		}
 	}
 }
 
@@ -158,7 +158,7 @@ func (e *evaluation) nodes(target *version.Target) {
 		n := &e.inv.Nodes[i]
 		subj := "node/" + n.Name
 		if n.Kubelet == nil {
-			e.add(unparsable(subj, "kubelet", n.KubeletVersion, n.KubeletError))
+			e.add(unparsable(subj, "kubelet", n.KubeletVersion))
 			continue
 		}
 		if n.Kubelet.IsPreRelease() {
@@ -196,7 +196,7 @@ func (e *evaluation) kubelet(n *cluster.Node, target *version.Target) {
 			ID: KubeletTooOld, Severity: Error, Subject: subj,
 			Rule:    fmt.Sprintf("A kubelet of %s may be at most %d minors older than the newest kube-apiserver.", kv.MinorString(), k),
 			Message: fmt.Sprintf("kubelet %s is %d minors behind kube-apiserver %s (at most %d allowed)", kv, behind, e.amax, k),
-			Fix:     fmt.Sprintf("drain %s and upgrade it to %s, one minor at a time (%s first)", n.Name, e.amax.MinorVersion().Add(-k), kv.MinorVersion().Add(1)),
+			Fix:     kubeletCatchUp(n.Name, kv.MinorVersion(), e.amax.MinorVersion().Add(-k)),
 		})
 		return
 	}
@@ -218,7 +218,7 @@ func (e *evaluation) kubeProxy(n *cluster.Node) {
 	if n.KubeProxy == nil || n.KubeProxySource == cluster.SourceEmbedded {
 		// Embedded kube-proxy (K3s) is the kubelet: the kubelet rules already cover it.
 		if n.KubeProxy == nil && n.KubeProxyVersion != "" {
-			e.add(unparsable("node/"+n.Name, "kube-proxy", n.KubeProxyVersion, "from "+n.KubeProxySource))
+			e.add(unparsable("kube-proxy/"+n.Name, "kube-proxy", n.KubeProxyVersion))
 		}
 		return
 	}
@@ -266,7 +266,7 @@ func (e *evaluation) components() {
 			}
 			subj := subject(c, in.Node)
 			if cv.Parsed == nil {
-				e.add(unparsable(subj, string(c), cv.Version, cv.Error))
+				e.add(unparsable(subj, string(c), cv.Version))
 				continue
 			}
 			if !e.ok || cv.Source == cluster.SourceKubelet {
@@ -300,7 +300,7 @@ func (e *evaluation) kubectl() {
 	}
 	v, err := version.Parse(e.inv.ClientVersion)
 	if err != nil {
-		e.add(unparsable("kubectl", "kubectl", e.inv.ClientVersion, err.Error()))
+		e.add(unparsable("kubectl", "kubectl", e.inv.ClientVersion))
 		return
 	}
 	lo, hi := e.amax.MinorVersion().Add(-1), e.amin.MinorVersion().Add(1)
@@ -308,7 +308,7 @@ func (e *evaluation) kubectl() {
 		e.add(Finding{
 			ID: KubectlSkew, Severity: Warning, Subject: "kubectl",
 			Rule:    "kubectl must be within one minor of every kube-apiserver.",
-			Message: fmt.Sprintf("kubectl %s is outside %s..%s for kube-apiservers %s..%s", v, lo, hi, e.amin, e.amax),
+			Message: fmt.Sprintf("kubectl %s is outside %s..%s, the minors supported by %s", v, lo, hi, e.apiserverRange()),
 			Fix:     fmt.Sprintf("use a kubectl between %s and %s", lo, hi),
 		})
 	}
@@ -363,16 +363,32 @@ func (e *evaluation) target(t version.Target) {
 	}
 }
 
-func unparsable(subj, what, raw, why string) Finding {
-	shown := raw
-	if shown == "" {
-		shown = "(empty)"
+// kubeletCatchUp says how a node gets from minor from to at least minor to: drained,
+// and one minor at a time, as the K3s and RKE2 upgrade guides require.
+func kubeletCatchUp(node string, from, to version.MinorVersion) string {
+	if next := from.Add(1); next.Compare(to) >= 0 {
+		return fmt.Sprintf("drain %s and upgrade it to %s", node, to)
+	}
+	return fmt.Sprintf("drain %s and upgrade it to at least %s, one minor at a time starting with %s", node, to, from.Add(1))
+}
+
+func unparsable(subj, what, raw string) Finding {
+	msg := fmt.Sprintf("%s version %q cannot be read: its skew was not checked", what, raw)
+	if raw == "" {
+		msg = fmt.Sprintf("%s reports no version: its skew was not checked", what)
+	}
+	fix := fmt.Sprintf("check the %s image tag; a vX.Y.Z version is expected", what)
+	switch what {
+	case "kubelet":
+		fix = fmt.Sprintf("check the kubelet on %s (status.nodeInfo.kubeletVersion); a vX.Y.Z version is expected", strings.TrimPrefix(subj, "node/"))
+	case "kubectl":
+		fix = "check the kubectl on PATH (kubectl version --client)"
 	}
 	return Finding{
 		ID: UnparsableVersion, Severity: Warning, Subject: subj,
 		Rule:    "Every version must be readable for its skew to be checked.",
-		Message: fmt.Sprintf("%s version %q cannot be read (%s): its skew was not checked", what, shown, why),
-		Fix:     "check the node's kubelet or the component's image tag; a vX.Y.Z version is expected",
+		Message: msg,
+		Fix:     fix,
 	}
 }
 
@@ -384,3 +400,11 @@ func subject(c cluster.Component, node string) string {
 }
 
 func minorString(v version.Version) string { return v.MinorString() }
+
+// apiserverRange names the apiserver version, or the range in HA mid-upgrade.
+func (e *evaluation) apiserverRange() string {
+	if e.amin.Compare(e.amax) == 0 {
+		return "kube-apiserver " + e.amax.String()
+	}
+	return fmt.Sprintf("kube-apiservers %s to %s", e.amin, e.amax)
+}

@@ -1,0 +1,109 @@
+package plugin
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestCheckGolden(t *testing.T) {
+	for _, sc := range checkScenarios {
+		for _, format := range []string{"table", "wide", "json"} {
+			t.Run(sc.name+"/"+format, func(t *testing.T) {
+				args := []string{"check"}
+				ext := ".txt"
+				switch format {
+				case "wide":
+					args = append(args, "-o", "wide")
+					ext = ".wide.txt"
+				case "json":
+					args = append(args, "-o", "json")
+					ext = ".json"
+				}
+				r := run(t, sc.cluster, args...)
+				if r.code != sc.code {
+					t.Errorf("exit code %d, want %d; stderr: %s", r.code, sc.code, r.stderr)
+				}
+				golden(t, "check/"+sc.name+ext, r.stdout)
+				if format == "json" {
+					var obj map[string]any
+					if err := json.Unmarshal([]byte(r.stdout), &obj); err != nil {
+						t.Fatalf("-o json is not JSON: %v", err)
+					}
+					if obj["apiVersion"] != "kubectl-skew.io/v1alpha1" || obj["kind"] != "CheckReport" {
+						t.Errorf("apiVersion/kind = %v/%v", obj["apiVersion"], obj["kind"])
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestCheckFailOn(t *testing.T) {
+	sc := checkScenarios[4].cluster // servers mid-upgrade: warnings only... and errors
+	tests := []struct {
+		failOn string
+		code   int
+	}{{"none", ExitOK}, {"error", ExitFindings}, {"warning", ExitFindings}}
+	for _, tt := range tests {
+		if r := run(t, sc, "check", "--fail-on", tt.failOn); r.code != tt.code {
+			t.Errorf("--fail-on %s: exit %d, want %d", tt.failOn, r.code, tt.code)
+		}
+	}
+	healthyWithWarning := checkScenarios[0].cluster
+	if r := run(t, healthyWithWarning, "check", "--fail-on", "warning"); r.code != ExitOK {
+		t.Errorf("healthy cluster with --fail-on warning: exit %d", r.code)
+	}
+}
+
+func TestCheckTarget(t *testing.T) {
+	sc := checkScenarios[0].cluster // K3s v1.32, one agent on v1.31
+	r := run(t, sc, "check", "--target", "v1.34")
+	if r.code != ExitFindings || !strings.Contains(r.stdout, "SKEW601") {
+		t.Errorf("--target v1.34 from v1.32 must report a skipped minor; exit %d\n%s", r.code, r.stdout)
+	}
+	r = run(t, sc, "check", "--target", "v1.31")
+	if r.code != ExitFindings || !strings.Contains(r.stdout, "SKEW602") {
+		t.Errorf("--target v1.31 must report a downgrade; exit %d\n%s", r.code, r.stdout)
+	}
+	r = run(t, sc, "check", "--target", "v1.33")
+	if r.code != ExitOK {
+		t.Errorf("--target v1.33 is the next minor: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+func TestCheckBadInput(t *testing.T) {
+	sc := checkScenarios[0].cluster
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"check", "-o", "xml"}, `unknown output format "xml"`},
+		{[]string{"check", "--fail-on", "sometimes"}, `--fail-on "sometimes"`},
+		{[]string{"check", "--target", "latest"}, "--target"},
+		{[]string{"check", "--bogus"}, "unknown flag: --bogus"},
+		{[]string{"check", "extra"}, "unknown command"},
+	}
+	for _, tt := range tests {
+		r := run(t, sc, tt.args...)
+		if r.code != ExitError {
+			t.Errorf("%v: exit %d, want 1", tt.args, r.code)
+		}
+		if !strings.Contains(r.stderr, tt.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+			t.Errorf("%v: stderr %q should be one line containing %q", tt.args, r.stderr, tt.want)
+		}
+		if r.stdout != "" {
+			t.Errorf("%v: nothing belongs on stdout, got %q", tt.args, r.stdout)
+		}
+	}
+}
+
+func TestCheckSkippedGoesToStderr(t *testing.T) {
+	r := run(t, checkScenarios[3].cluster, "check", "-o", "json")
+	if !strings.Contains(r.stderr, "warning: skipped kubectl version: no kubectl on PATH") {
+		t.Errorf("stderr = %q", r.stderr)
+	}
+	if !strings.Contains(r.stdout, `"what": "kubectl version"`) {
+		t.Errorf("the json report must list what was skipped")
+	}
+}

@@ -24,7 +24,9 @@ const (
 // It prints nothing more: the report already said it all.
 type findingsError struct{ count int }
 
-func (e *findingsError) Error() string { return fmt.Sprintf("%d finding(s) at or above --fail-on", e.count) }
+func (e *findingsError) Error() string {
+	return fmt.Sprintf("%d finding(s) at or above --fail-on", e.count)
+}
 
 // reportError prints err as one line and returns the exit code for it.
 func reportError(w io.Writer, err error) int {

@@ -1,7 +1,6 @@
 package plugin
 
 import (
-
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -143,4 +142,3 @@ var checkScenarios = []struct {
 		serverVersion: "v1.32.2", kubectl: "not-a-version",
 	}, ExitOK},
 }
-

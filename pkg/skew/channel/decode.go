@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"reflect"
 	"strings"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -15,9 +16,10 @@ import (
 // collection is the wire form of GET /v1-release/channels: a Rancher API collection.
 // Only what we use is declared; links, actions and the regexps are ignored.
 type collection struct {
-	Type         string           `json:"type"`
-	ResourceType string           `json:"resourceType"`
-	Data         *json.RawMessage `json:"data"`
+	Type         string `json:"type"`
+	ResourceType string `json:"resourceType"`
+	// Data is nil both when missing and when null: either way there is no list.
+	Data *[]wireChannel `json:"data"`
 }
 
 type wireChannel struct {
@@ -59,13 +61,10 @@ func Decode(url, contentType string, body []byte) (*List, error) {
 	if coll.ResourceType != "" && coll.ResourceType != "channels" {
 		return fail(ErrMalformed, fmt.Sprintf("resourceType is %q", snippet([]byte(coll.ResourceType))), fixURL, nil)
 	}
-	if coll.Data == nil || bytes.Equal(bytes.TrimSpace(*coll.Data), []byte("null")) {
+	if coll.Data == nil {
 		return fail(ErrNoData, "", fixURL, nil)
 	}
-	var wire []wireChannel
-	if err := json.Unmarshal(*coll.Data, &wire); err != nil {
-		return decodeFailure(fail, err, fixURL)
-	}
+	wire := *coll.Data
 
 	list := &List{URL: url, Channels: make([]Channel, 0, len(wire))}
 	seen := make(map[string]bool, len(wire))
@@ -107,7 +106,7 @@ func decodeFailure(fail func(error, string, string, error) (*List, error), err e
 		if field == "" {
 			field = "the document"
 		}
-		return fail(ErrMalformed, fmt.Sprintf("%s is a JSON %s, want %s", field, typ.Value, typ.Type), fix, err)
+		return fail(ErrMalformed, fmt.Sprintf("%s is a JSON %s, want %s", field, typ.Value, jsonKind(typ.Type)), fix, err)
 	case errors.As(err, &syntax):
 		return fail(ErrNotJSON, fmt.Sprintf("at byte %d: %s", syntax.Offset, syntax.Error()), fix, err)
 	}
@@ -120,6 +119,19 @@ func isHTML(contentType string, body []byte) bool {
 		return true
 	}
 	return len(body) > 0 && body[0] == '<'
+}
+
+// jsonKind names a Go type as the JSON a user would have to write.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.String:
+		return "a string"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return t.Kind().String()
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }

@@ -1,0 +1,139 @@
+// Package upgrade plans and runs K3s and RKE2 upgrades: the path of hops from where a
+// cluster is to a target release (this file and its neighbours, pure), and later the
+// system-upgrade-controller Plans that walk it.
+package upgrade
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+)
+
+// AgentMode says when agents are upgraded.
+type AgentMode string
+
+const (
+	// AgentsEach upgrades agents at every hop, after that hop's servers (the default).
+	AgentsEach AgentMode = "each"
+	// AgentsFinal upgrades agents once, at the last hop, when the skew policy allows it.
+	AgentsFinal AgentMode = "final"
+)
+
+// ParseAgentMode reads --agents.
+func ParseAgentMode(s string) (AgentMode, error) {
+	switch AgentMode(strings.ToLower(strings.TrimSpace(s))) {
+	case AgentsEach, "":
+		return AgentsEach, nil
+	case AgentsFinal:
+		return AgentsFinal, nil
+	}
+	return "", fmt.Errorf("--agents %q: use each or final", s)
+}
+
+// HopKind says what a hop moves.
+type HopKind string
+
+const (
+	// HopMinor moves the control plane one minor up.
+	HopMinor HopKind = "minor"
+	// HopPatch moves the control plane to a newer patch or revision of its minor.
+	HopPatch HopKind = "patch"
+	// HopAgents moves only agents; the control plane stays where it is.
+	HopAgents HopKind = "agents"
+)
+
+// Request is what the planner needs. Exactly one of Channel and Version is set.
+type Request struct {
+	Inventory *cluster.Inventory
+	// Channel is the target channel ("stable"); it needs Channels.
+	Channel string
+	// Version is an explicit target release, such as v1.33.5+k3s1.
+	Version *version.Target
+	// Channels is the channel server's list; nil when there is none (air-gapped, --version only).
+	Channels *channel.List
+	Agents   AgentMode
+	// Evaluate is the skew policy; nil means policy.Evaluate. Tests replace it.
+	Evaluate func(*cluster.Inventory, policy.Options) []policy.Finding
+}
+
+// Path is the planned way from the cluster's versions to the target.
+type Path struct {
+	Distro version.Distro
+	// Target is the release the last hop moves to.
+	Target version.Version
+	// TargetSource says where Target came from: `channel "stable"` or "--version".
+	TargetSource string
+	// ChannelsURL is the channel server consulted; empty without one.
+	ChannelsURL string
+	Agents      AgentMode
+	// LowestServer and HighestServer are where the servers are now.
+	LowestServer, HighestServer version.Version
+	Hops                        []Hop
+	// Notes explain choices a user may not expect (a hop resumed, a catch-up hop).
+	Notes []string
+}
+
+// Blocked reports whether any hop is blocked by a finding.
+func (p *Path) Blocked() bool {
+	for _, h := range p.Hops {
+		if h.Blocked() {
+			return true
+		}
+	}
+	return false
+}
+
+// Hop moves some nodes to one exact version: servers first, one at a time, then agents.
+type Hop struct {
+	// Number counts from 1.
+	Number int
+	Kind   HopKind
+	// From is the oldest version among the servers the hop upgrades (its agents, when
+	// it upgrades no server); each NodeStep has its own.
+	From version.Version
+	To   version.Version
+	// Source says where To came from: `channel "v1.31"`, "target", "in progress".
+	Source  string
+	Servers []NodeStep
+	Agents  []NodeStep
+	// Findings are the skew rules evaluated on the cluster as it will be before the
+	// hop, against the hop's version (without a target for an agents-only hop), plus
+	// any error that would appear while it runs: what "upgrade" re-checks first.
+	Findings []policy.Finding
+	// Blocking are the errors the hop would cause: a target rule still broken once
+	// its servers are done (its agents, for an agents-only hop), or an error that
+	// appears only then. An error the cluster has today is in Findings; it blocks
+	// only when the hop would carry it past a target rule.
+	Blocking []policy.Finding
+}
+
+// Blocked reports whether a finding stops this hop.
+func (h *Hop) Blocked() bool { return len(h.Blocking) > 0 }
+
+// NodeStep is one node a hop upgrades.
+type NodeStep struct {
+	Name string
+	Role cluster.Role
+	// Hostname is the kubernetes.io/hostname label, for SUC's status.applying.
+	Hostname string
+	From     version.Version
+}
+
+// Errors the planner returns; each is wrapped with the specifics and the fix.
+var (
+	ErrUnsupportedDistro = errors.New("upgrades are planned for K3s and RKE2 only")
+	ErrNoServers         = errors.New("no server nodes")
+	ErrUnreadableNode    = errors.New("a node's version cannot be read")
+	ErrNoTarget          = errors.New("no target")
+	ErrInexactTarget     = errors.New("the target is not an exact release")
+	ErrWrongDistro       = errors.New("the target is a release of another distribution")
+	ErrNotListed         = errors.New("no channel lists the target")
+	ErrNeedChannels      = errors.New("the path needs the channel list")
+	ErrDowngrade         = errors.New("downgrades are not supported")
+	ErrAgentsFinal       = errors.New("--agents final is not possible")
+)

@@ -1,0 +1,284 @@
+package upgrade
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+)
+
+// world is one generated cluster, channel list and request.
+type world struct {
+	req  Request
+	desc []string
+}
+
+func release(d version.Distro, minor, patch, rev int) string {
+	sfx := "k3s"
+	if d == version.RKE2 {
+		sfx = "rke2r"
+	}
+	return fmt.Sprintf("v1.%d.%d+%s%d", minor, patch, sfx, rev)
+}
+
+// generate builds a random but plausible world: channels for most minors, servers on
+// one minor or half way to the next, agents up to five minors behind (some newer),
+// and a target that is sometimes unknown, older, unlisted or of the wrong shape.
+func generate(t testing.TB, r *rand.Rand) world {
+	d := version.K3s
+	if r.IntN(2) == 0 {
+		d = version.RKE2
+	}
+	base := 22 + r.IntN(12)
+	var data []string
+	newest := map[int]string{}
+	for m := 20; m <= 36; m++ {
+		if r.IntN(10) == 0 {
+			continue // a minor the server does not list
+		}
+		newest[m] = release(d, m, 5+r.IntN(15), 1+r.IntN(3))
+		data = append(data, fmt.Sprintf(`{"name":"v1.%d","latest":%q}`, m, newest[m]))
+	}
+	pick := func() string {
+		for {
+			if v, ok := newest[base+r.IntN(6)]; ok {
+				return v
+			}
+		}
+	}
+	data = append(data, fmt.Sprintf(`{"name":"stable","latest":%q}`, pick()), `{"name":"testing"}`)
+	list, err := channel.Decode("https://mirror.test/v1-release/channels", "", []byte(`{"data":[`+strings.Join(data, ",")+`]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var specs []string
+	for i := range 1 + r.IntN(5) {
+		minor, role := base, "server"
+		if r.IntN(5) == 0 {
+			minor++ // a hop half done
+		}
+		if i > 0 && r.IntN(4) == 0 {
+			role = "etcd" // etcd-only servers, next to at least one control-plane server
+		}
+		specs = append(specs, fmt.Sprintf("%s s%d %s", role, i, release(d, minor, r.IntN(20), 1+r.IntN(3))))
+	}
+	for i := range r.IntN(9) {
+		minor := base - r.IntN(6)
+		if r.IntN(12) == 0 {
+			minor = base + 1
+		}
+		specs = append(specs, fmt.Sprintf("agent a%d %s", i, release(d, minor, r.IntN(20), 1+r.IntN(3))))
+	}
+
+	w := world{req: Request{Inventory: inventory(t, specs...), Channels: list}, desc: specs}
+	if r.IntN(3) == 0 {
+		w.req.Agents = AgentsFinal
+	}
+	switch r.IntN(10) {
+	case 0, 1, 2:
+		w.req.Channel = "stable"
+	case 3:
+		w.req.Channel = fmt.Sprintf("v1.%d", base+r.IntN(5))
+	case 4:
+		w.req.Channel = []string{"testing", "nope"}[r.IntN(2)]
+	default:
+		minor := base + r.IntN(6)
+		s := release(d, minor, r.IntN(25), 1+r.IntN(3))
+		if r.IntN(3) == 0 {
+			if v, ok := newest[minor]; ok {
+				s = v
+			}
+		}
+		if r.IntN(20) == 0 {
+			s = fmt.Sprintf("v1.%d.%d", minor, r.IntN(9)) // no distro suffix
+		}
+		w.req.Version = target(t, s)
+		if r.IntN(5) == 0 {
+			w.req.Channels = nil // air-gapped
+		}
+	}
+	w.desc = append(w.desc, fmt.Sprintf("channel=%q version=%v agents=%q channels=%v", w.req.Channel, w.req.Version, w.req.Agents, w.req.Channels != nil))
+	return w
+}
+
+var knownErrors = []error{
+	ErrUnsupportedDistro, ErrNoServers, ErrUnreadableNode, ErrNoTarget, ErrInexactTarget, ErrWrongDistro,
+	ErrNotListed, ErrNeedChannels, ErrDowngrade, ErrAgentsFinal, channel.ErrUnknownChannel, channel.ErrNoLatest,
+}
+
+func TestPathProperties(t *testing.T) {
+	n := 4000
+	if testing.Short() {
+		n = 400
+	}
+	outcomes := map[string]int{}
+	for seed := range uint64(n) {
+		r := rand.New(rand.NewPCG(seed, 0x5eed))
+		w := generate(t, r)
+		p, err := PlanPath(w.req)
+		if err != nil {
+			known := false
+			for _, k := range knownErrors {
+				if errors.Is(err, k) {
+					outcomes["refused: "+k.Error()]++
+					known = true
+					break
+				}
+			}
+			if !known {
+				t.Fatalf("seed %d: unexpected error %v\n%s", seed, err, strings.Join(w.desc, "\n"))
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("seed %d: multi-line error %q", seed, err)
+			}
+			continue
+		}
+		outcomes[fmt.Sprintf("planned %d hops, blocked=%v", len(p.Hops), p.Blocked())]++
+		if msg := checkPath(w.req, p); msg != "" {
+			t.Fatalf("seed %d: %s\n%s\nhops: %q", seed, msg, strings.Join(w.desc, "\n"), hopLines(p))
+		}
+	}
+	planned := 0
+	for k, v := range outcomes {
+		if strings.HasPrefix(k, "planned") {
+			planned += v
+		}
+	}
+	if planned < n/4 {
+		t.Errorf("only %d of %d worlds planned: the generator tests refusals, not paths: %v", planned, n, outcomes)
+	}
+	t.Logf("outcomes over %d worlds: %v", n, outcomes)
+}
+
+// checkPath walks the path over the cluster and returns what breaks a property, or "".
+func checkPath(req Request, p *Path) string {
+	inv := req.Inventory
+	state := map[string]version.Version{}
+	role := map[string]cluster.Role{}
+	for _, n := range inv.Nodes {
+		state[n.Name], role[n.Name] = *n.Kubelet, n.Role
+	}
+	if len(p.Hops) > 0 && !p.Hops[len(p.Hops)-1].To.Equal(p.Target) {
+		return fmt.Sprintf("the last hop goes to %s, not the target %s", p.Hops[len(p.Hops)-1].To, p.Target)
+	}
+	var prev *version.Version
+	for hi, h := range p.Hops {
+		if h.To.Distro != inv.Distro || h.To.Major != 1 {
+			return fmt.Sprintf("hop %d goes to %s, not one exact %s release", hi+1, h.To, inv.Distro)
+		}
+		if prev != nil && h.To.Compare(*prev) <= 0 {
+			return fmt.Sprintf("hop %d goes to %s, not beyond hop %d's %s", hi+1, h.To, hi, prev)
+		}
+		prev = &h.To
+		if len(h.Servers)+len(h.Agents) == 0 {
+			return fmt.Sprintf("hop %d upgrades nothing", hi+1)
+		}
+		seen := map[string]bool{}
+		for _, s := range h.Servers {
+			cur := state[s.Name]
+			switch {
+			case seen[s.Name] || !role[s.Name].IsServer():
+				return fmt.Sprintf("hop %d lists %s twice or as a server", hi+1, s.Name)
+			case !s.From.Equal(cur):
+				return fmt.Sprintf("hop %d says %s is at %s, it is at %s", hi+1, s.Name, s.From, cur)
+			case h.To.Compare(cur) <= 0:
+				return fmt.Sprintf("hop %d downgrades server %s from %s to %s", hi+1, s.Name, cur, h.To)
+			case h.To.MinorsAhead(cur) > 1:
+				return fmt.Sprintf("hop %d skips a minor on server %s: %s to %s", hi+1, s.Name, cur, h.To)
+			}
+			seen[s.Name] = true
+			state[s.Name] = h.To
+		}
+		lowestServer, _ := serverBounds(state, role)
+		if lowestServer.Compare(h.To) < 0 && len(h.Servers) > 0 {
+			return fmt.Sprintf("after hop %d's servers, a server is still at %s", hi+1, lowestServer)
+		}
+		// The skew that must hold while a hop runs: its servers done, its agents not yet
+		// (an agents-only hop: once its agents are done).
+		if len(h.Servers) > 0 && !p.Blocked() {
+			if msg := agentsInWindow(state, role, hi); msg != "" {
+				return msg
+			}
+		}
+		for _, a := range h.Agents {
+			cur := state[a.Name]
+			switch {
+			case seen[a.Name] || role[a.Name].IsServer():
+				return fmt.Sprintf("hop %d lists %s twice or as an agent", hi+1, a.Name)
+			case !a.From.Equal(cur):
+				return fmt.Sprintf("hop %d says agent %s is at %s, it is at %s", hi+1, a.Name, a.From, cur)
+			case h.To.Compare(cur) <= 0:
+				return fmt.Sprintf("hop %d downgrades agent %s from %s to %s", hi+1, a.Name, cur, h.To)
+			case h.To.Compare(lowestServer) > 0:
+				return fmt.Sprintf("hop %d moves agent %s to %s before every server is there (lowest %s)", hi+1, a.Name, h.To, lowestServer)
+			}
+			seen[a.Name] = true
+			state[a.Name] = h.To
+		}
+		if len(h.Servers) == 0 && !p.Blocked() {
+			if msg := agentsInWindow(state, role, hi); msg != "" {
+				return msg
+			}
+		}
+		if req.Agents == AgentsFinal && hi < len(p.Hops)-1 && len(h.Agents) > 0 {
+			return fmt.Sprintf("--agents final, yet hop %d moves agents", hi+1)
+		}
+	}
+	for name, v := range state {
+		if !v.Equal(p.Target) {
+			return fmt.Sprintf("%s ends at %s, not the target %s", name, v, p.Target)
+		}
+	}
+	return ""
+}
+
+func agentsInWindow(state map[string]version.Version, role map[string]cluster.Role, hi int) string {
+	_, highestServer := serverBounds(state, role)
+	for name, v := range state {
+		if role[name].IsServer() {
+			continue
+		}
+		if behind := highestServer.MinorsAhead(v); behind > kubeletWindow(v) {
+			return fmt.Sprintf("unblocked path, yet during hop %d agent %s at %s trails servers at %s by %d", hi+1, name, v, highestServer, behind)
+		}
+	}
+	return ""
+}
+
+func serverBounds(state map[string]version.Version, role map[string]cluster.Role) (lo, hi version.Version) {
+	first := true
+	for name, v := range state {
+		if !role[name].IsServer() {
+			continue
+		}
+		if first || v.Compare(lo) < 0 {
+			lo = v
+		}
+		if first || v.Compare(hi) > 0 {
+			hi = v
+		}
+		first = false
+	}
+	return lo, hi
+}
+
+func BenchmarkPlanPath(b *testing.B) {
+	for _, size := range []struct{ servers, agents int }{{3, 5}, {5, 500}, {5, 5000}} {
+		nodes := nodesOf(uniform("server", "s", size.servers, k30), uniform("agent", "a", size.agents, "v1.29.15+k3s1"))
+		req := Request{Inventory: inventory(b, nodes...), Channel: "stable", Channels: channelsFixture(b, "k3s")}
+		b.Run(fmt.Sprintf("%dnodes", size.servers+size.agents), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := PlanPath(req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

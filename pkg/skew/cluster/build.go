@@ -42,8 +42,9 @@ type Objects struct {
 func Build(obj Objects) *Inventory {
 	inv := &Inventory{ServerVersion: obj.ServerVersion, Skipped: obj.Skipped}
 	inv.Nodes = make([]Node, 0, len(obj.Nodes))
+	parse := versionCache{}
 	for i := range obj.Nodes {
-		inv.Nodes = append(inv.Nodes, nodeFrom(&obj.Nodes[i]))
+		inv.Nodes = append(inv.Nodes, nodeFrom(&obj.Nodes[i], parse))
 	}
 	sort.SliceStable(inv.Nodes, func(i, j int) bool {
 		a, b := inv.Nodes[i], inv.Nodes[j]
@@ -69,7 +70,29 @@ func roleOrder(r Role) int {
 	return 2
 }
 
-func nodeFrom(n *corev1.Node) Node {
+// versionCache parses each distinct version string once: a cluster of thousands of
+// nodes runs a handful of versions, and the parsed values are shared read-only.
+type versionCache map[string]parsed
+
+type parsed struct {
+	v   *version.Version
+	err error
+}
+
+func (c versionCache) parse(s string) (*version.Version, error) {
+	if p, ok := c[s]; ok {
+		return p.v, p.err
+	}
+	v, err := version.Parse(s)
+	p := parsed{err: err}
+	if err == nil {
+		p.v = &v
+	}
+	c[s] = p
+	return p.v, p.err
+}
+
+func nodeFrom(n *corev1.Node, cache versionCache) Node {
 	info := n.Status.NodeInfo
 	out := Node{
 		Name:             n.Name,
@@ -91,10 +114,10 @@ func nodeFrom(n *corev1.Node) Node {
 			out.Ready = c.Status == corev1.ConditionTrue
 		}
 	}
-	if v, err := version.Parse(info.KubeletVersion); err != nil {
+	if v, err := cache.parse(info.KubeletVersion); err != nil {
 		out.KubeletError = err.Error()
 	} else {
-		out.Kubelet = &v
+		out.Kubelet = v
 		out.Distro = v.Distro
 	}
 	return out

@@ -39,6 +39,7 @@ type evaluation struct {
 	// amin and amax are the oldest and newest kube-apiserver; ok is false when none is known.
 	amin, amax version.Version
 	ok         bool
+	memo       map[string][2]string
 }
 
 func (e *evaluation) add(f Finding) { e.out = append(e.out, f) }
@@ -184,19 +185,23 @@ func (e *evaluation) kubelet(n *cluster.Node, target *version.Target) {
 	// move one by one, ServersMixed reports it; an agent ahead of any server is an error.
 	embeddedServer := n.Role.IsServer() && (e.inv.Distro == version.K3s || e.inv.Distro == version.RKE2)
 	if kv.MinorsAhead(e.amin) > 0 && !embeddedServer {
+		rule, msg := e.texts(KubeletNewer, kv, func() (string, string) {
+			return "A kubelet must not be newer than the oldest kube-apiserver.",
+				fmt.Sprintf("kubelet %s is newer than kube-apiserver %s", kv, e.amin)
+		})
 		e.add(Finding{
-			ID: KubeletNewer, Severity: Error, Subject: subj,
-			Rule:    "A kubelet must not be newer than the oldest kube-apiserver.",
-			Message: fmt.Sprintf("kubelet %s is newer than kube-apiserver %s", kv, e.amin),
-			Fix:     fmt.Sprintf("upgrade every server to %s first (servers before agents); %s's kubelet then fits", kv.MinorString(), n.Name),
+			ID: KubeletNewer, Severity: Error, Subject: subj, Rule: rule, Message: msg,
+			Fix: "upgrade every server to " + kv.MinorString() + " first (servers before agents); " + n.Name + "'s kubelet then fits",
 		})
 	}
 	if behind := e.amax.MinorsAhead(kv); behind > k {
+		rule, msg := e.texts(KubeletTooOld, kv, func() (string, string) {
+			return fmt.Sprintf("A kubelet of %s may be at most %d minors older than the newest kube-apiserver.", kv.MinorString(), k),
+				fmt.Sprintf("kubelet %s is %d minors behind kube-apiserver %s (at most %d allowed)", kv, behind, e.amax, k)
+		})
 		e.add(Finding{
-			ID: KubeletTooOld, Severity: Error, Subject: subj,
-			Rule:    fmt.Sprintf("A kubelet of %s may be at most %d minors older than the newest kube-apiserver.", kv.MinorString(), k),
-			Message: fmt.Sprintf("kubelet %s is %d minors behind kube-apiserver %s (at most %d allowed)", kv, behind, e.amax, k),
-			Fix:     kubeletCatchUp(n.Name, kv.MinorVersion(), e.amax.MinorVersion().Add(-k)),
+			ID: KubeletTooOld, Severity: Error, Subject: subj, Rule: rule, Message: msg,
+			Fix: kubeletCatchUp(n.Name, kv.MinorVersion(), e.amax.MinorVersion().Add(-k)),
 		})
 		return
 	}
@@ -205,13 +210,30 @@ func (e *evaluation) kubelet(n *cluster.Node, target *version.Target) {
 	}
 	next := e.amax.MinorVersion().Add(1)
 	if behind := next.Sub(kv.MinorVersion()); behind > k {
+		rule, msg := e.texts(KubeletBlocksNext, kv, func() (string, string) {
+			return fmt.Sprintf("Before the control plane moves to a minor T, every kubelet must be at least T-%d.", k),
+				fmt.Sprintf("kubelet %s would be %d minors behind a control plane on %s (at most %d allowed)", kv, behind, next, k)
+		})
 		e.add(Finding{
-			ID: KubeletBlocksNext, Severity: Warning, Subject: subj,
-			Rule:    fmt.Sprintf("Before the control plane moves to a minor T, every kubelet must be at least T-%d.", k),
-			Message: fmt.Sprintf("kubelet %s would be %d minors behind a control plane on %s (at most %d allowed)", kv, behind, next, k),
-			Fix:     fmt.Sprintf("upgrade %s to %s before moving the control plane to %s", n.Name, next.Add(-k), next),
+			ID: KubeletBlocksNext, Severity: Warning, Subject: subj, Rule: rule, Message: msg,
+			Fix: "upgrade " + n.Name + " to " + next.Add(-k).String() + " before moving the control plane to " + next.String(),
 		})
 	}
+}
+
+// texts returns a rule's Rule and Message for one version, built once per version:
+// thousands of nodes share a handful of versions, and only Subject and Fix name the node.
+func (e *evaluation) texts(id string, v version.Version, build func() (string, string)) (string, string) {
+	key := id + " " + v.String()
+	if t, ok := e.memo[key]; ok {
+		return t[0], t[1]
+	}
+	if e.memo == nil {
+		e.memo = map[string][2]string{}
+	}
+	rule, msg := build()
+	e.memo[key] = [2]string{rule, msg}
+	return rule, msg
 }
 
 func (e *evaluation) kubeProxy(n *cluster.Node) {

@@ -39,6 +39,20 @@ type Clients struct {
 }
 
 func newClients(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) (*Clients, error) {
+	if *flags.APIServer == "" {
+		// Without a kubeconfig client-go falls back to http://localhost:8080, which only
+		// yields a puzzling "connection refused"; say what is really missing.
+		raw, err := flags.ToRawKubeConfigLoader().RawConfig()
+		if err != nil {
+			return nil, kubeconfigError(err)
+		}
+		if name := *flags.Context; name != "" && raw.Contexts[name] == nil {
+			return nil, fmt.Errorf("load kubeconfig: context %q does not exist in %s; 'kubectl config get-contexts' lists them", name, kubeconfigPaths(flags))
+		}
+		if len(raw.Clusters) == 0 {
+			return nil, fmt.Errorf("no cluster configured: the kubeconfig (%s) has no clusters; set --kubeconfig or KUBECONFIG, or use --server", kubeconfigPaths(flags))
+		}
+	}
 	cfg, err := flags.ToRESTConfig()
 	if err != nil {
 		return nil, kubeconfigError(err)
@@ -72,4 +86,14 @@ func (e *Env) useColor(w io.Writer) bool {
 		return false
 	}
 	return isTerminal(w)
+}
+
+func kubeconfigPaths(flags *genericclioptions.ConfigFlags) string {
+	if *flags.KubeConfig != "" {
+		return *flags.KubeConfig
+	}
+	if p := os.Getenv("KUBECONFIG"); p != "" {
+		return p
+	}
+	return "~/.kube/config"
 }

@@ -1,0 +1,192 @@
+// Package nodesim plays the nodes' part in a system-upgrade-controller upgrade on a
+// cluster that has no kubelets: it watches SUC's Jobs and completes each one as the
+// node it targets would, after a delay, setting the node's kubelet version to the
+// Plan's. An agent Job (one with SUC's prepare step) waits exactly as the k3s-upgrade
+// and rke2-upgrade images do, and a node can be told to fail its Job. Every step is
+// logged as one JSON line, so tests can assert the order of events.
+package nodesim
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
+)
+
+// Labels and annotations SUC puts on its Jobs (pkg/apis/upgrade.cattle.io constants).
+const (
+	LabelController = "upgrade.cattle.io/controller"
+	LabelNode       = "upgrade.cattle.io/node"
+	LabelPlan       = "upgrade.cattle.io/plan"
+	LabelVersion    = "upgrade.cattle.io/version"
+	// AnnotationFail on a Node makes its next Job fail with the annotation's value as
+	// the message: `kubectl annotate node agent-3 nodesim.kubectl-skew.io/fail="disk full"`.
+	AnnotationFail = "nodesim.kubectl-skew.io/fail"
+)
+
+// Options configure the simulator.
+type Options struct {
+	// Namespace is SUC's (default system-upgrade): it only makes Jobs there.
+	Namespace string
+	// Delay is how long a node takes to upgrade once its Job may run (default 1s).
+	Delay time.Duration
+	// Poll is how often a waiting prepare step re-checks the server Plan (default 250ms).
+	Poll time.Duration
+	// LogPath receives one JSON Event per line; "" keeps events in memory only.
+	LogPath string
+}
+
+// Simulator is the running node simulator.
+type Simulator struct {
+	kube kubernetes.Interface
+	dyn  dynamic.Interface
+	opts Options
+	log  *eventLog
+
+	mu      sync.Mutex
+	delay   time.Duration
+	fail    map[string]string
+	handled map[string]bool // Job UIDs a goroutine owns or has finished
+	wg      sync.WaitGroup
+	done    chan struct{}
+}
+
+// New builds a simulator from an admin rest.Config.
+func New(cfg *rest.Config, opts Options) (*Simulator, error) {
+	if opts.Namespace == "" {
+		opts.Namespace = "system-upgrade"
+	}
+	if opts.Delay <= 0 {
+		opts.Delay = time.Second
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = 250 * time.Millisecond
+	}
+	cfg = rest.CopyConfig(cfg)
+	cfg.UserAgent = "kubectl-skew-nodesim"
+	kube, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("nodesim: %w", err)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("nodesim: %w", err)
+	}
+	log, err := openEventLog(opts.LogPath)
+	if err != nil {
+		return nil, err
+	}
+	return &Simulator{
+		kube: kube, dyn: dyn, opts: opts, log: log, delay: opts.Delay,
+		fail: map[string]string{}, handled: map[string]bool{}, done: make(chan struct{}),
+	}, nil
+}
+
+// Start watches Jobs until ctx ends; it returns once the watch cache has synced.
+func (s *Simulator) Start(ctx context.Context) error {
+	factory := informers.NewSharedInformerFactoryWithOptions(s.kube, 0, informers.WithNamespace(s.opts.Namespace))
+	jobs := factory.Batch().V1().Jobs().Informer()
+	if _, err := jobs.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { s.consider(ctx, obj) },
+		UpdateFunc: func(_, obj any) { s.consider(ctx, obj) },
+	}); err != nil {
+		return fmt.Errorf("nodesim: watch jobs: %w", err)
+	}
+	factory.Start(ctx.Done())
+	synced := make(chan bool, 1)
+	go func() { synced <- cache.WaitForCacheSync(ctx.Done(), jobs.HasSynced) }()
+	select {
+	case ok := <-synced:
+		if !ok {
+			return fmt.Errorf("nodesim: job watch did not sync")
+		}
+	case <-time.After(30 * time.Second):
+		return fmt.Errorf("nodesim: job watch did not sync in 30s")
+	}
+	s.log.emit(Event{Event: EventStarted, Message: "watching Jobs in " + s.opts.Namespace})
+	go func() {
+		<-ctx.Done()
+		factory.Shutdown()
+		s.wg.Wait()
+		s.log.close()
+		close(s.done)
+	}()
+	return nil
+}
+
+// Wait blocks until the simulator has stopped (its context ended).
+func (s *Simulator) Wait() { <-s.done }
+
+// Fail makes the next Job on node fail with message (until Clear or Reset).
+func (s *Simulator) Fail(node, message string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail[node] = message
+}
+
+// Clear lets node's Jobs succeed again.
+func (s *Simulator) Clear(node string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.fail, node)
+}
+
+// SetDelay changes how long the next upgrades take.
+func (s *Simulator) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d > 0 {
+		s.delay = d
+	}
+}
+
+// Reset forgets failures and restores the configured delay (a new scenario).
+func (s *Simulator) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail = map[string]string{}
+	s.delay = s.opts.Delay
+}
+
+// Events returns every event logged so far.
+func (s *Simulator) Events() []Event { return s.log.events() }
+
+// consider starts playing a Job's node when SUC has released the Job: SUC creates
+// Jobs paused (parallelism 0) and unpauses them once the node is in status.applying.
+func (s *Simulator) consider(ctx context.Context, obj any) {
+	job, ok := obj.(*batchv1.Job)
+	if !ok || job.Labels[LabelPlan] == "" || job.Labels[LabelNode] == "" || job.DeletionTimestamp != nil {
+		return
+	}
+	if finished(job) || job.Spec.Parallelism == nil || *job.Spec.Parallelism < 1 {
+		return
+	}
+	s.mu.Lock()
+	if s.handled[string(job.UID)] {
+		s.mu.Unlock()
+		return
+	}
+	s.handled[string(job.UID)] = true
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		s.run(ctx, job.DeepCopy())
+	}()
+}
+
+func finished(job *batchv1.Job) bool {
+	for _, c := range job.Status.Conditions {
+		if (c.Type == batchv1.JobComplete || c.Type == batchv1.JobFailed) && c.Status == "True" {
+			return true
+		}
+	}
+	return false
+}

@@ -33,3 +33,37 @@ test: lint build ## every test, end-to-end included
 .PHONY: help
 help:
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+# ---- release: archives, krew manifests, pinned krew (issue 6) ----
+DIST      := $(CURDIR)/dist
+PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+# krew wants a v-prefixed semver; an untagged checkout (a fork, a shallow CI clone) describes
+# itself as a bare hash, which dist turns into v0.0.0-g<hash> (the binary says the same).
+DIST_VERSION := $(if $(filter v%,$(VERSION)),$(VERSION),v0.0.0-g$(VERSION))
+KREW_TOOLS   := $(CACHE)/bin/krew $(CACHE)/bin/validate-krew-manifest
+
+.PHONY: dist
+dist: ## release archives and checksums.txt in dist/ (the same commit gives the same bytes)
+ifeq ($(VERSION),$(DIST_VERSION))
+	go run ./hack/dist -version '$(VERSION)' -ldflags '$(LDFLAGS)' -date '$(DATE)' -out '$(DIST)' -platforms '$(PLATFORMS)'
+else
+	@$(MAKE) --no-print-directory dist VERSION='$(DIST_VERSION)'
+endif
+
+.PHONY: krew-manifest
+krew-manifest: ## render .krew.yaml for the archives in dist/ into plugins/skew.yaml
+	go run ./hack/krew/manifest -template .krew.yaml -dist '$(DIST)' -o plugins/skew.yaml
+
+.PHONY: tools-krew
+tools-krew: $(KREW_TOOLS) ## pinned krew and validate-krew-manifest in .cache/bin
+
+# Rebuilt only when the pin changes. Left a development build on purpose: krew then never
+# phones GitHub for its own upgrade check, which keeps the install tests offline.
+$(KREW_TOOLS): tools/krew/go.mod tools/krew/go.sum
+	cd tools/krew && CGO_ENABLED=0 go build -trimpath -o $@ sigs.k8s.io/krew/cmd/$(notdir $@)
+
+.PHONY: tools
+tools: tools-krew
+
+# The krew tests open the archives and run the pinned krew.
+test: dist tools-krew

@@ -23,9 +23,11 @@ type CheckOptions struct {
 	Target string
 	FailOn string
 
+	fleet fleetFlags
+
 	target  *version.Target
 	failOn  policy.Severity
-	clients *Clients
+	changed func(flag string) bool
 }
 
 // NewCmdCheck builds "kubectl skew check".
@@ -47,7 +49,11 @@ above --fail-on.`,
   kubectl skew check --fail-on=warning -o json
 
   # What stands between the cluster and a v1.33 control plane?
-  kubectl skew check --target v1.33`,
+  kubectl skew check --target v1.33
+
+  # The fleet: every context of the kubeconfig, with each cluster's next step on stable
+  kubectl skew check --all-contexts --channel stable
+  kubectl skew check --contexts 'prod-*,staging'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Complete(); err != nil {
@@ -63,6 +69,8 @@ above --fail-on.`,
 	cmd.Flags().StringVar(&o.FailOn, "fail-on", o.FailOn, "Exit 3 when a finding is at or above this severity: error|warning|info|none")
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", fixedCompletion("error", "warning", "info", "none"))
 	o.out.AddFlags(cmd)
+	o.fleet.AddFlags(cmd)
+	o.changed = cmd.Flags().Changed
 	return cmd
 }
 
@@ -84,11 +92,17 @@ func (o *CheckOptions) Validate() error {
 	if _, ok := policy.ParseSeverity(string(o.failOn)); !ok && o.failOn != "none" {
 		return fmt.Errorf("--fail-on %q: use error, warning, info or none", o.FailOn)
 	}
+	if err := o.fleet.Validate(o.changed); err != nil {
+		return err
+	}
 	return o.out.Validate()
 }
 
 // Run reads the cluster, applies the policy and prints the report.
 func (o *CheckOptions) Run(ctx context.Context) error {
+	if o.fleet.enabled() {
+		return o.runFleet(ctx)
+	}
 	r, err := o.check(ctx)
 	if err != nil {
 		return err
@@ -102,25 +116,41 @@ func (o *CheckOptions) Run(ctx context.Context) error {
 	return nil
 }
 
-// check builds the report of one cluster; the fleet view calls it per context.
+// check builds the report of the current context.
 func (o *CheckOptions) check(ctx context.Context) (*report.CheckReport, error) {
 	c, err := o.env.Clients()
 	if err != nil {
 		return nil, err
 	}
-	var (
-		wg                     sync.WaitGroup
-		kver, ksource, kreason string
-	)
-	if o.env.KubectlVersion != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			kver, ksource, kreason = o.env.KubectlVersion(ctx)
-		}()
+	kubectl := o.startKubectlVersion(ctx)
+	return o.checkWith(ctx, c, kubectl)
+}
+
+// kubectlInfo is the user's kubectl version, read once per run (a fleet shares it).
+type kubectlInfo struct{ version, source, skipped string }
+
+// startKubectlVersion asks for the kubectl version in the background, so the exec
+// overlaps the API reads; the returned func waits for it.
+func (o *CheckOptions) startKubectlVersion(ctx context.Context) func() kubectlInfo {
+	if o.env.KubectlVersion == nil {
+		return func() kubectlInfo { return kubectlInfo{} }
 	}
+	var (
+		wg sync.WaitGroup
+		k    kubectlInfo
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		k.version, k.source, k.skipped = o.env.KubectlVersion(ctx)
+	}()
+	return func() kubectlInfo { wg.Wait(); return k }
+}
+
+// checkWith reads one cluster through c and evaluates the policy.
+func (o *CheckOptions) checkWith(ctx context.Context, c *Clients, kubectl func() kubectlInfo) (*report.CheckReport, error) {
 	inv, err := cluster.Read(ctx, c.Kube)
-	wg.Wait()
+	k := kubectl()
 	if err != nil {
 		var re *cluster.ReadError
 		if errors.As(err, &re) {
@@ -128,9 +158,9 @@ func (o *CheckOptions) check(ctx context.Context) (*report.CheckReport, error) {
 		}
 		return nil, err
 	}
-	inv.ClientVersion, inv.ClientSource = kver, ksource
-	if kreason != "" {
-		inv.Skipped = append(inv.Skipped, cluster.Skipped{What: "kubectl version", Reason: kreason})
+	inv.ClientVersion, inv.ClientSource = k.version, k.source
+	if k.skipped != "" {
+		inv.Skipped = append(inv.Skipped, cluster.Skipped{What: "kubectl version", Reason: k.skipped})
 	}
 	findings := policy.Evaluate(inv, policy.Options{Target: o.target})
 	return report.Check(inv, findings, o.failOn, o.Target), nil

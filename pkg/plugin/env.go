@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 
 	"golang.org/x/term"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -22,7 +23,11 @@ type Env struct {
 	Flags   *genericclioptions.ConfigFlags
 	// Clients builds API clients from Flags, once per command run.
 	Clients func() (*Clients, error)
-	Getenv  func(string) string
+	// ContextNames lists the kubeconfig's contexts, sorted; ClientsFor builds clients
+	// for one of them (the fleet view).
+	ContextNames func() ([]string, error)
+	ClientsFor   func(context string) (*Clients, error)
+	Getenv       func(string) string
 	// KubectlVersion reports the user's kubectl version, or why it cannot be known.
 	KubectlVersion func(context.Context) (ver, source, skipped string)
 }
@@ -96,4 +101,28 @@ func kubeconfigPaths(flags *genericclioptions.ConfigFlags) string {
 		return p
 	}
 	return "~/.kube/config"
+}
+
+// contextNames lists the contexts of the kubeconfig the flags point at.
+func contextNames(flags *genericclioptions.ConfigFlags) ([]string, error) {
+	raw, err := flags.ToRawKubeConfigLoader().RawConfig()
+	if err != nil {
+		return nil, kubeconfigError(err)
+	}
+	names := make([]string, 0, len(raw.Contexts))
+	for name := range raw.Contexts {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// flagsForContext copies the flags that make sense for every cluster of a fleet (the
+// kubeconfig, timeouts, impersonation) and points the copy at one context.
+func flagsForContext(base *genericclioptions.ConfigFlags, name string) *genericclioptions.ConfigFlags {
+	f := genericclioptions.NewConfigFlags(false)
+	f.KubeConfig, f.Timeout, f.CacheDir = base.KubeConfig, base.Timeout, base.CacheDir
+	f.Impersonate, f.ImpersonateUID, f.ImpersonateGroup = base.Impersonate, base.ImpersonateUID, base.ImpersonateGroup
+	f.Context = &name
+	return f
 }

@@ -67,6 +67,8 @@ system-upgrade-controller: servers first, one minor at a time.`,
 
 	cmd.AddCommand(
 		NewCmdCheck(env),
+		NewCmdChannels(env),
+		NewCmdPlan(env),
 		NewCmdVersion(env),
 		NewCmdCompletion(env),
 	)
@@ -79,5 +81,7 @@ func NewEnv(streams genericiooptions.IOStreams) *Env {
 	*flags.Timeout = defaultRequestTimeout
 	env := &Env{Streams: streams, Flags: flags, Getenv: os.Getenv, KubectlVersion: pathKubectlVersion}
 	env.Clients = func() (*Clients, error) { return newClients(flags, streams) }
+	env.ContextNames = func() ([]string, error) { return contextNames(flags) }
+	env.ClientsFor = func(name string) (*Clients, error) { return newClients(flagsForContext(flags, name), streams) }
 	return env
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -33,26 +35,62 @@ type result struct {
 // run executes the real root command with test streams against a fake clientset.
 func run(t *testing.T, fc fakeCluster, args ...string) result {
 	t.Helper()
+	return runEnv(t, func(env *Env) {
+		env.Clients = func() (*Clients, error) { return fc.clients("https://fake:6443"), nil }
+		env.KubectlVersion = fc.kubectlVersion
+	}, args...)
+}
+
+// runFleet executes the command with one fake cluster per kubeconfig context; a
+// context mapped to an error fails to build its clients with that error.
+func runFleet(t *testing.T, contexts map[string]any, args ...string) result {
+	t.Helper()
+	return runEnv(t, func(env *Env) {
+		env.ContextNames = func() ([]string, error) {
+			names := make([]string, 0, len(contexts))
+			for n := range contexts {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			return names, nil
+		}
+		env.ClientsFor = func(name string) (*Clients, error) {
+			switch c := contexts[name].(type) {
+			case fakeCluster:
+				return c.clients("https://" + name + ":6443"), nil
+			case error:
+				return nil, c
+			}
+			return nil, fmt.Errorf("no such context %q", name)
+		}
+		env.KubectlVersion = fakeCluster{kubectl: "v1.32.4"}.kubectlVersion
+	}, args...)
+}
+
+func runEnv(t *testing.T, wire func(*Env), args ...string) result {
+	t.Helper()
 	var in, out, errOut bytes.Buffer
-	streams := genericiooptions.IOStreams{In: &in, Out: &out, ErrOut: &errOut}
-	client := fake.NewSimpleClientset(fc.objects...)
-	client.Discovery().(*fakediscovery.FakeDiscovery).FakedServerVersion = &version.Info{GitVersion: fc.serverVersion, Platform: "linux/amd64"}
 	env := &Env{
-		Streams: streams,
+		Streams: genericiooptions.IOStreams{In: &in, Out: &out, ErrOut: &errOut},
 		Flags:   genericclioptions.NewConfigFlags(false),
 		Getenv:  func(string) string { return "" },
-		Clients: func() (*Clients, error) {
-			return &Clients{Kube: client, Discovery: client.Discovery(), Server: "https://fake:6443"}, nil
-		},
-		KubectlVersion: func(context.Context) (string, string, string) {
-			if fc.kubectl == "" {
-				return "", "", "no kubectl on PATH"
-			}
-			return fc.kubectl, "/usr/local/bin/kubectl", ""
-		},
 	}
+	wire(env)
 	code := Execute(context.Background(), env, args)
 	return result{stdout: out.String(), stderr: errOut.String(), code: code}
+}
+
+func (fc fakeCluster) clients(server string) *Clients {
+	client := fake.NewSimpleClientset(fc.objects...)
+	client.Discovery().(*fakediscovery.FakeDiscovery).FakedServerVersion = &version.Info{GitVersion: fc.serverVersion, Platform: "linux/amd64"}
+	return &Clients{Kube: client, Discovery: client.Discovery(), Server: server}
+}
+
+func (fc fakeCluster) kubectlVersion(context.Context) (string, string, string) {
+	if fc.kubectl == "" {
+		return "", "", "no kubectl on PATH"
+	}
+	return fc.kubectl, "/usr/local/bin/kubectl", ""
 }
 
 // golden compares got with testdata/<name>, or rewrites it under -update.

@@ -10,9 +10,17 @@ import (
 // CheckReport is printed by "kubectl skew check".
 type CheckReport struct {
 	metav1.TypeMeta `json:",inline"`
-	Summary         CheckSummary       `json:"summary"`
-	Cluster         *cluster.Inventory `json:"cluster"`
-	Findings        []policy.Finding   `json:"findings"`
+	// Context is the kubeconfig context checked; set in fleet reports.
+	Context string `json:"context,omitempty"`
+	// Server is the apiserver URL; set in fleet reports.
+	Server string `json:"server,omitempty"`
+	// Error says why the cluster could not be checked; Cluster is nil then.
+	Error string `json:"error,omitempty"`
+	// Next is the next upgrade target on --channel, in fleet reports.
+	Next     *NextStep          `json:"next,omitempty"`
+	Summary  CheckSummary       `json:"summary"`
+	Cluster  *cluster.Inventory `json:"cluster"`
+	Findings []policy.Finding   `json:"findings"`
 }
 
 // CheckSummary is the one-line summary, as data.

@@ -1,0 +1,266 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+)
+
+// fleetFlags turn "check" into the fleet view: many kubeconfig contexts in one run.
+type fleetFlags struct {
+	AllContexts    bool
+	Contexts       []string
+	Parallel       int
+	ContextTimeout time.Duration
+	Channel        string
+	ChannelServer  string
+}
+
+func (f *fleetFlags) AddFlags(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&f.AllContexts, "all-contexts", false, "Check every context of the kubeconfig, concurrently")
+	cmd.Flags().StringSliceVar(&f.Contexts, "contexts", nil, "Check these contexts (comma-separated; globs such as prod-* allowed), concurrently")
+	cmd.Flags().IntVar(&f.Parallel, "parallel", 8, "With --all-contexts/--contexts: how many clusters to check at once")
+	cmd.Flags().DurationVar(&f.ContextTimeout, "context-timeout", 60*time.Second, "With --all-contexts/--contexts: how long one cluster may take before it is reported as failed")
+	cmd.Flags().StringVar(&f.Channel, "channel", "", "With --all-contexts/--contexts: show each K3s/RKE2 cluster's next target on this release channel (e.g. stable) and its hops")
+	cmd.Flags().StringVar(&f.ChannelServer, "channel-server", "", "With --channel: the channel list URL for every distro (mirrors, air-gapped); default update.k3s.io / update.rke2.io")
+	_ = cmd.RegisterFlagCompletionFunc("channel", fixedCompletion("stable", "latest", "testing"))
+}
+
+// enabled reports whether the fleet view was asked for.
+func (f *fleetFlags) enabled() bool { return f.AllContexts || len(f.Contexts) > 0 }
+
+func (f *fleetFlags) Validate(changed func(string) bool) error {
+	if !f.enabled() {
+		for _, name := range []string{"parallel", "context-timeout", "channel", "channel-server"} {
+			if changed(name) {
+				return fmt.Errorf("--%s works with --all-contexts or --contexts; for one cluster use kubectl skew plan", name)
+			}
+		}
+		return nil
+	}
+	switch {
+	case f.AllContexts && len(f.Contexts) > 0:
+		return fmt.Errorf("--all-contexts and --contexts exclude each other: pick one")
+	case changed("context"):
+		return fmt.Errorf("--context picks one cluster; with --all-contexts or --contexts leave it out")
+	case f.Parallel < 1:
+		return fmt.Errorf("--parallel %d: use 1 or more", f.Parallel)
+	case f.ContextTimeout <= 0:
+		return fmt.Errorf("--context-timeout %s: use a positive duration such as 60s", f.ContextTimeout)
+	case f.ChannelServer != "" && f.Channel == "":
+		return fmt.Errorf("--channel-server needs --channel")
+	}
+	for _, p := range f.Contexts {
+		if _, err := path.Match(p, ""); err != nil {
+			return fmt.Errorf("--contexts %q: bad pattern: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// selectContexts resolves --all-contexts / --contexts against the kubeconfig's contexts.
+func (f *fleetFlags) selectContexts(all []string) ([]string, error) {
+	if len(all) == 0 {
+		return nil, fmt.Errorf("the kubeconfig has no contexts; set --kubeconfig or KUBECONFIG")
+	}
+	if f.AllContexts {
+		return all, nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range f.Contexts {
+		p = strings.TrimSpace(p)
+		matched := false
+		for _, name := range all {
+			if ok, _ := path.Match(p, name); ok {
+				matched = true
+				if !seen[name] {
+					seen[name] = true
+					out = append(out, name)
+				}
+			}
+		}
+		if !matched {
+			return nil, fmt.Errorf("--contexts: no context matches %q; 'kubectl config get-contexts' lists them", p)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// runFleet checks every selected context concurrently and prints one row per cluster.
+func (o *CheckOptions) runFleet(ctx context.Context) error {
+	all, err := o.env.ContextNames()
+	if err != nil {
+		return err
+	}
+	names, err := o.fleet.selectContexts(all)
+	if err != nil {
+		return err
+	}
+	kubectl := o.startKubectlVersion(ctx)
+	channels := &channelCache{server: o.fleet.ChannelServer}
+	items := make([]report.CheckReport, len(names))
+	sem := make(chan struct{}, o.fleet.Parallel)
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			items[i] = o.checkContext(ctx, name, kubectl, channels)
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("fleet check interrupted: %w", err)
+	}
+	list := fleetReport(items, o.failOn, o.fleet.Channel)
+	if err := o.printFleet(list); err != nil {
+		return err
+	}
+	switch {
+	case list.Summary.Unreadable > 0:
+		return fmt.Errorf("%d of %d contexts could not be checked (see their rows); fix access to them or leave them out with --contexts", list.Summary.Unreadable, list.Summary.Contexts)
+	case list.Summary.Failing > 0:
+		return &findingsError{count: list.Summary.Failing}
+	}
+	return nil
+}
+
+// checkContext checks one context within --context-timeout. It never fails: a cluster
+// that cannot be read is a row with its error, so one broken context stops no other.
+func (o *CheckOptions) checkContext(parent context.Context, name string, kubectl func() kubectlInfo, channels *channelCache) report.CheckReport {
+	ctx, cancel := context.WithTimeout(parent, o.fleet.ContextTimeout)
+	defer cancel()
+	failed := func(server string, err error) report.CheckReport {
+		r := report.NewCheckReport()
+		r.Context, r.Server, r.Error = name, server, oneLine(err.Error())
+		r.Summary.FailOn = string(o.failOn)
+		return *r
+	}
+	c, err := o.env.ClientsFor(name)
+	if err != nil {
+		return failed("", err)
+	}
+	r, err := o.checkWith(ctx, c, kubectl)
+	if err != nil {
+		return failed(c.Server, err)
+	}
+	r.Context, r.Server = name, c.Server
+	if o.fleet.Channel != "" && (r.Cluster.Distro == version.K3s || r.Cluster.Distro == version.RKE2) {
+		r.Next = fleetNextStep(ctx, r, o.fleet.Channel, channels)
+	}
+	return *r
+}
+
+// fleetNextStep plans the path of one cluster to --channel, for its row.
+func fleetNextStep(ctx context.Context, r *report.CheckReport, name string, channels *channelCache) *report.NextStep {
+	next := &report.NextStep{Channel: name}
+	list, err := channels.get(ctx, r.Cluster.Distro)
+	if err != nil {
+		next.Error = oneLine(err.Error())
+		return next
+	}
+	p, err := upgrade.PlanPath(upgrade.Request{Inventory: r.Cluster, Channel: name, Channels: list})
+	if err != nil {
+		next.Error = oneLine(err.Error())
+		return next
+	}
+	next.Target = p.Target.String()
+	for _, h := range p.Hops {
+		next.Hops = append(next.Hops, h.To.String())
+	}
+	next.UpToDate = len(p.Hops) == 0
+	next.Blocked = p.Blocked()
+	return next
+}
+
+// channelCache fetches each distro's channel list once per run, however many
+// clusters of that distro the fleet has.
+type channelCache struct {
+	server string
+	mu     sync.Mutex
+	lists  map[version.Distro]*channelFetch
+}
+
+type channelFetch struct {
+	once sync.Once
+	list *channel.List
+	err  error
+}
+
+func (c *channelCache) get(ctx context.Context, d version.Distro) (*channel.List, error) {
+	c.mu.Lock()
+	if c.lists == nil {
+		c.lists = map[version.Distro]*channelFetch{}
+	}
+	f, ok := c.lists[d]
+	if !ok {
+		f = &channelFetch{}
+		c.lists[d] = f
+	}
+	c.mu.Unlock()
+	f.once.Do(func() {
+		url := c.server
+		if url == "" {
+			if url, f.err = channel.DefaultURL(d); f.err != nil {
+				return
+			}
+		}
+		client, err := channel.New(channel.Options{URL: url})
+		if err != nil {
+			f.err = err
+			return
+		}
+		f.list, f.err = client.List(ctx)
+	})
+	return f.list, f.err
+}
+
+// fleetReport sorts the rows worst first and counts them.
+func fleetReport(items []report.CheckReport, failOn policy.Severity, ch string) *report.CheckReportList {
+	sort.SliceStable(items, func(i, j int) bool {
+		a, b := items[i], items[j]
+		if (a.Error != "") != (b.Error != "") {
+			return a.Error != ""
+		}
+		if a.Summary.Errors != b.Summary.Errors {
+			return a.Summary.Errors > b.Summary.Errors
+		}
+		if a.Summary.Warnings != b.Summary.Warnings {
+			return a.Summary.Warnings > b.Summary.Warnings
+		}
+		return a.Context < b.Context
+	})
+	list := report.NewCheckReportList()
+	list.Items = items
+	s := &list.Summary
+	s.Contexts, s.Channel, s.FailOn = len(items), ch, string(failOn)
+	for _, it := range items {
+		switch {
+		case it.Error != "":
+			s.Unreadable++
+		case it.Summary.Failed:
+			s.Failing++
+		default:
+			s.Clean++
+		}
+	}
+	return list
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

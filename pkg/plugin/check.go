@@ -137,7 +137,7 @@ func (o *CheckOptions) startKubectlVersion(ctx context.Context) func() kubectlIn
 	}
 	var (
 		wg sync.WaitGroup
-		k    kubectlInfo
+		k  kubectlInfo
 	)
 	wg.Add(1)
 	go func() {

@@ -108,13 +108,15 @@ func (c *Client) List(ctx context.Context) (*List, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	var lastErr error
-	for attempt := 0; attempt <= c.opts.Retries; attempt++ {
-		if attempt > 0 {
-			if err := sleep(ctx, c.backoff(attempt)); err != nil {
+	attempts := 0
+	for attempts <= c.opts.Retries {
+		if attempts > 0 {
+			if err := sleep(ctx, c.backoff(attempts)); err != nil {
 				break
 			}
 		}
 		body, contentType, err := c.fetch(ctx)
+		attempts++
 		if err == nil {
 			return Decode(c.url, contentType, body)
 		}
@@ -122,9 +124,9 @@ func (c *Client) List(ctx context.Context) (*List, error) {
 		if !retryable(err) || ctx.Err() != nil {
 			break
 		}
-		if attempt == c.opts.Retries {
-			lastErr = withAttempts(err, attempt+1)
-		}
+	}
+	if attempts > 1 {
+		lastErr = withAttempts(lastErr, attempts)
 	}
 	if ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && !errors.Is(lastErr, ErrHTTPStatus) {
 		return nil, &Error{Op: "list channels", URL: c.url, Kind: ErrTimeout,

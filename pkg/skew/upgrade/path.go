@@ -97,7 +97,8 @@ type Hop struct {
 	// it upgrades no server); each NodeStep has its own.
 	From version.Version
 	To   version.Version
-	// Source says where To came from: `channel "v1.31"`, "target", "in progress".
+	// Source says where To came from: `channel "v1.31"`, "target", "in progress"
+	// (servers already run it), "catch up" (agents join the servers' version).
 	Source  string
 	Servers []NodeStep
 	Agents  []NodeStep

@@ -65,7 +65,7 @@ func TestPlanPathRules(t *testing.T) {
 			want: []string{
 				"minor " + k30 + ">v1.31.12+k3s1 s=2 a=2", "minor v1.31.12+k3s1>" + k32 + " s=3 a=2", "minor " + k32 + ">" + k33 + " s=3 a=2",
 			},
-			notes: []string{"resumes the upgrade in progress: s1 already run v1.31.12+k3s1"},
+			notes: []string{"resumes the upgrade in progress: s1 already runs v1.31.12+k3s1"},
 		},
 		{
 			name: "half way through the last hop", channel: "stable",

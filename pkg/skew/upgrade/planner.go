@@ -207,7 +207,11 @@ func hopSpecs(req Request, p *Path, nodes []planNode) ([]hopSpec, error) {
 		}
 		if v, who, ok := inProgress(nodes, m); ok {
 			specs = append(specs, hopSpec{to: v, kind: HopMinor, source: "in progress"})
-			p.Notes = append(p.Notes, fmt.Sprintf("the hop to %s resumes the upgrade in progress: %s already run %s", m, who, v))
+			verb := "runs"
+			if strings.Contains(who, " and ") {
+				verb = "run"
+			}
+			p.Notes = append(p.Notes, fmt.Sprintf("the hop to %s resumes the upgrade in progress: %s already %s %s", m, who, verb, v))
 			continue
 		}
 		if req.Channels == nil {
@@ -280,7 +284,7 @@ func withCatchUp(specs []hopSpec, p *Path, nodes []planNode) []hopSpec {
 	}
 	p.Notes = append(p.Notes, fmt.Sprintf("%s first catch up with the servers on %s: they would be out of skew while the servers move to %s",
 		joinAnd(names), p.LowestServer, specs[0].to))
-	catchUp := hopSpec{to: p.LowestServer, kind: HopAgents, source: "servers", catchUp: lagging}
+	catchUp := hopSpec{to: p.LowestServer, kind: HopAgents, source: "catch up", catchUp: lagging}
 	return append([]hopSpec{catchUp}, specs...)
 }
 

@@ -1,0 +1,241 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+)
+
+// PlanOptions holds "kubectl skew plan".
+type PlanOptions struct {
+	env    *Env
+	out    *outputFlags
+	source channelSource
+
+	Channel string
+	Version string
+	Agents  string
+
+	target *version.Target
+	agents upgrade.AgentMode
+}
+
+// NewCmdPlan builds "kubectl skew plan".
+func NewCmdPlan(env *Env) *cobra.Command {
+	o := &PlanOptions{env: env, Agents: string(upgrade.AgentsEach), out: newOutputFlags(formatWide, formatJSON, formatYAML)}
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show the upgrade path to a channel or version: one minor per hop, servers before agents",
+		Long: `Plan shows, without changing anything, how "kubectl skew upgrade" would take a K3s or
+RKE2 cluster to a release channel (--channel, default stable) or an exact release
+(--version): one hop per minor, each pinned to one exact version (intermediate
+hops take the newest release of their minor, channel v1.<minor>), servers one at a
+time before agents, and the skew rules each hop must pass.
+
+A cluster half way through a hop is planned from where it is. Agents too far
+behind get an agents-only hop first. --agents final upgrades agents once, at the
+last hop, when the skew policy allows it.
+
+--version needs no channel server when the path stays within one minor; a longer
+path needs the channel list (--channel-server for a mirror).
+
+Exit codes: 0 a clear path (or nothing to do), 1 error, 3 a finding blocks a hop.`,
+		Example: `  # The path to the stable channel
+  kubectl skew plan
+
+  # To an exact release, agents upgraded once at the end
+  kubectl skew plan --version v1.33.5+k3s1 --agents final
+
+  # Air-gapped: a mirror of the channel server, machine-readable output
+  kubectl skew plan --channel stable --channel-server https://mirror.example/v1-release/channels -o yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Complete(); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().StringVar(&o.Channel, "channel", "", "Target the release a channel points at: stable (default), latest, v1.33, ...")
+	cmd.Flags().StringVar(&o.Version, "version", "", "Target an exact release, such as v1.33.5+k3s1 or v1.33.5+rke2r1")
+	cmd.Flags().StringVar(&o.Agents, "agents", o.Agents, "When agents are upgraded: each (every hop, after its servers) or final (once, at the last hop, if the skew policy allows)")
+	_ = cmd.RegisterFlagCompletionFunc("channel", fixedCompletion("stable", "latest", "testing"))
+	_ = cmd.RegisterFlagCompletionFunc("agents", fixedCompletion(string(upgrade.AgentsEach), string(upgrade.AgentsFinal)))
+	cmd.MarkFlagsMutuallyExclusive("channel", "version")
+	o.source.AddFlags(cmd)
+	o.out.AddFlags(cmd)
+	return cmd
+}
+
+// Complete parses the flags; with neither --channel nor --version the target is stable.
+func (o *PlanOptions) Complete() error {
+	if o.Version != "" {
+		t, err := version.ParseTarget(o.Version)
+		if err != nil {
+			return fmt.Errorf("--version: %w; use a release such as v1.33.5+k3s1", err)
+		}
+		o.target = &t
+	} else if o.Channel == "" {
+		o.Channel = channel.Default
+	}
+	mode, err := upgrade.ParseAgentMode(o.Agents)
+	if err != nil {
+		return err
+	}
+	o.agents = mode
+	return nil
+}
+
+// Validate checks the flags before anything touches the cluster.
+func (o *PlanOptions) Validate() error {
+	if o.Channel != "" && o.target != nil {
+		return fmt.Errorf("give --channel or --version, not both")
+	}
+	if strings.TrimSpace(o.Channel) != o.Channel || strings.ContainsAny(o.Channel, "/?#") {
+		return fmt.Errorf("--channel %q is not a channel name such as stable or v1.33", o.Channel)
+	}
+	return o.out.Validate()
+}
+
+// Run reads the cluster, plans the path and prints it. It writes nothing.
+func (o *PlanOptions) Run(ctx context.Context) error {
+	r, err := o.plan(ctx)
+	if err != nil {
+		return err
+	}
+	w := o.env.Streams.Out
+	if o.out.Structured() {
+		err = printStructured(w, o.out.Format, r)
+	} else {
+		err = writePlanTable(w, r, o.out.Format == formatWide, o.env.useColor(w))
+	}
+	if err != nil {
+		return err
+	}
+	if r.Summary.Blocked {
+		n := 0
+		for _, h := range r.Hops {
+			n += len(h.Blocking)
+		}
+		return &findingsError{count: n}
+	}
+	return nil
+}
+
+// plan builds the report; upgrade and the fleet view can reuse it.
+func (o *PlanOptions) plan(ctx context.Context) (*report.PlanReport, error) {
+	inv, err := readInventory(ctx, o.env)
+	if err != nil {
+		return nil, err
+	}
+	if inv.Distro != version.K3s && inv.Distro != version.RKE2 {
+		return nil, fmt.Errorf("plan works on K3s and RKE2 clusters, whose upgrades the system-upgrade-controller runs; this one's kubelets report %s (kubectl skew check works on any cluster)", kubeletSample(inv))
+	}
+	req := upgrade.Request{Inventory: inv, Channel: o.Channel, Version: o.target, Agents: o.agents}
+	// An explicit version within one minor needs no channel server: only fetch the
+	// list for a channel, for a mirror the user named, or when the path needs it.
+	if o.Channel != "" || o.source.Explicit() {
+		if req.Channels, err = o.source.List(ctx, inv.Distro); err != nil {
+			return nil, err
+		}
+	}
+	path, err := upgrade.PlanPath(req)
+	if errors.Is(err, upgrade.ErrNeedChannels) && req.Channels == nil {
+		list, listErr := o.source.List(ctx, inv.Distro)
+		if listErr != nil {
+			return nil, fmt.Errorf("%w; and the channel list could not be read: %w", err, listErr)
+		}
+		req.Channels = list
+		path, err = upgrade.PlanPath(req)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return planReport(path, o.upgradeCommand()), nil
+}
+
+// upgradeCommand is the "kubectl skew upgrade" line with this plan's target flags.
+func (o *PlanOptions) upgradeCommand() string {
+	args := []string{"kubectl skew upgrade"}
+	if o.target != nil {
+		args = append(args, "--version "+o.Version)
+	} else {
+		args = append(args, "--channel "+o.Channel)
+	}
+	if o.source.Explicit() {
+		args = append(args, "--channel-server "+o.source.URL)
+	}
+	if o.agents == upgrade.AgentsFinal {
+		args = append(args, "--agents final")
+	}
+	return strings.Join(args, " ")
+}
+
+// planReport turns a path into the printed report.
+func planReport(p *upgrade.Path, command string) *report.PlanReport {
+	r := report.NewPlanReport()
+	r.Notes = p.Notes
+	s := &r.Summary
+	s.Distro, s.Target, s.TargetSource = string(p.Distro), p.Target.String(), p.TargetSource
+	s.LowestServer, s.HighestServer = p.LowestServer.String(), p.HighestServer.String()
+	s.ChannelServer, s.Agents, s.Hops = p.ChannelsURL, string(p.Agents), len(p.Hops)
+	s.UpToDate, s.Blocked = len(p.Hops) == 0, p.Blocked()
+	for _, h := range p.Hops {
+		r.Hops = append(r.Hops, report.PlanHop{
+			Hop: h.Number, Kind: string(h.Kind), From: h.From.String(), To: h.To.String(), Source: h.Source,
+			Image:   upgrade.Image(p.Distro, h.To),
+			Servers: planNodes(h.Servers), Agents: planNodes(h.Agents),
+			Findings: nonNil(h.Findings), Blocking: nonNil(h.Blocking),
+		})
+	}
+	s.Next = nextStep(r, command)
+	return r
+}
+
+func planNodes(steps []upgrade.NodeStep) []report.PlanNode {
+	out := make([]report.PlanNode, 0, len(steps))
+	for _, st := range steps {
+		out = append(out, report.PlanNode{Name: st.Name, Role: string(st.Role), Hostname: st.Hostname, From: st.From.String()})
+	}
+	return out
+}
+
+// nextStep says, in one sentence, what upgrade would do first, or what stops it.
+func nextStep(r *report.PlanReport, command string) string {
+	if r.Summary.UpToDate {
+		return fmt.Sprintf("nothing to do: every node runs %s", r.Summary.Target)
+	}
+	for _, h := range r.Hops {
+		if len(h.Blocking) > 0 {
+			return fmt.Sprintf("hop %d is blocked: fix the blocking findings, then run kubectl skew plan again", h.Hop)
+		}
+	}
+	h := r.Hops[0]
+	var who []string
+	if n := len(h.Servers); n > 0 {
+		who = append(who, fmt.Sprintf("%s one at a time", plural(n, "server")))
+	}
+	if n := len(h.Agents); n > 0 {
+		who = append(who, plural(n, "agent"))
+	}
+	return fmt.Sprintf("%s would start with hop %d: %s (image %s) on %s; nothing was changed",
+		command, h.Hop, h.To, h.Image, strings.Join(who, ", then "))
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,122 @@
+package plugin
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	"k8s.io/cli-runtime/pkg/printers"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+)
+
+// writePlanTable prints the summary line, the hop table, notes, blocking findings
+// and the next step. -o wide names the nodes of each hop and lists every gating finding.
+func writePlanTable(w io.Writer, r *report.PlanReport, wide, color bool) error {
+	var buf bytes.Buffer
+	fmt.Fprintln(&buf, planSummaryLine(r))
+	if len(r.Hops) > 0 {
+		fmt.Fprintln(&buf)
+		tw := printers.GetNewTabWriter(&buf)
+		header := "HOP\tKIND\tFROM\tTO\tSERVERS\tAGENTS\tSOURCE\tBLOCKING"
+		if wide {
+			header += "\tIMAGE"
+		}
+		fmt.Fprintln(tw, header)
+		for _, h := range r.Hops {
+			row := fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s", h.Hop, h.Kind, h.From, h.To,
+				nodesCell(h.Servers, wide), nodesCell(h.Agents, wide), h.Source, blockingCell(h))
+			if wide {
+				row += "\t" + h.Image
+			}
+			fmt.Fprintln(tw, row)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if len(r.Notes) > 0 {
+		fmt.Fprintln(&buf, "\nNOTES")
+		for _, n := range r.Notes {
+			fmt.Fprintf(&buf, "- %s\n", n)
+		}
+	}
+	for _, h := range r.Hops {
+		shown := h.Blocking
+		title := "BLOCKING HOP %d (%s)"
+		if wide {
+			shown, title = h.Findings, "CHECKS BEFORE HOP %d (%s)"
+		}
+		if len(shown) == 0 {
+			continue
+		}
+		fmt.Fprintf(&buf, "\n"+title+"\n", h.Hop, h.To)
+		tw := printers.GetNewTabWriter(&buf)
+		fmt.Fprintln(tw, "SEVERITY\tID\tSUBJECT\tMESSAGE")
+		for _, f := range shown {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Severity, f.ID, f.Subject, f.Message)
+			fmt.Fprintf(tw, "\t\t\tfix: %s\n", f.Fix)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(&buf, "\nNEXT: %s\n", r.Summary.Next)
+	_, err := io.Copy(w, paint(&buf, color))
+	return err
+}
+
+func planSummaryLine(r *report.PlanReport) string {
+	s := r.Summary
+	servers := "servers on " + s.LowestServer
+	if s.HighestServer != s.LowestServer {
+		servers = fmt.Sprintf("servers on %s to %s", s.LowestServer, s.HighestServer)
+	}
+	source := s.TargetSource
+	switch {
+	case s.ChannelServer == "":
+	case strings.HasPrefix(source, "channel"):
+		source += " at " + s.ChannelServer
+	default:
+		source += ", checked against " + s.ChannelServer
+	}
+	verdict := plural(s.Hops, "hop")
+	switch {
+	case s.UpToDate:
+		verdict = "up to date"
+	case s.Blocked:
+		verdict += ", blocked"
+	}
+	agents := ""
+	if s.Agents != "each" {
+		agents = ", agents " + s.Agents
+	}
+	return fmt.Sprintf("%s cluster, %s, target %s (%s)%s: %s", distroName(s.Distro), servers, s.Target, source, agents, verdict)
+}
+
+// nodesCell is a count, or the node names with -o wide.
+func nodesCell(nodes []report.PlanNode, wide bool) string {
+	if len(nodes) == 0 {
+		return "-"
+	}
+	if !wide {
+		return fmt.Sprint(len(nodes))
+	}
+	names := make([]string, len(nodes))
+	for i, n := range nodes {
+		names[i] = n.Name
+	}
+	return strings.Join(names, ",")
+}
+
+func blockingCell(h report.PlanHop) string {
+	if len(h.Blocking) == 0 {
+		return "-"
+	}
+	ids := make([]string, 0, len(h.Blocking))
+	for _, f := range h.Blocking {
+		ids = appendUnique(ids, f.ID)
+	}
+	return strings.Join(ids, ",")
+}

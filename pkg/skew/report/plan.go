@@ -1,0 +1,72 @@
+package report
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
+)
+
+// PlanReport is printed by "kubectl skew plan": the path from the cluster to a target.
+type PlanReport struct {
+	metav1.TypeMeta `json:",inline"`
+	Summary         PlanSummary `json:"summary"`
+	Hops            []PlanHop   `json:"hops"`
+	// Notes explain choices a reader may not expect.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// PlanSummary is the path in one line, as data.
+type PlanSummary struct {
+	Distro string `json:"distro"`
+	// LowestServer and HighestServer are where the servers are now.
+	LowestServer  string `json:"lowestServer"`
+	HighestServer string `json:"highestServer"`
+	Target        string `json:"target"`
+	// TargetSource is where the target came from: `channel "stable"` or "--version".
+	TargetSource string `json:"targetSource"`
+	// ChannelServer is the channel list consulted; empty when none was.
+	ChannelServer string `json:"channelServer,omitempty"`
+	// Agents is the agent mode: each or final.
+	Agents string `json:"agents"`
+	Hops   int    `json:"hops"`
+	// UpToDate is true when every node already runs the target.
+	UpToDate bool `json:"upToDate"`
+	// Blocked is true when a finding blocks a hop (exit code 3).
+	Blocked bool `json:"blocked"`
+	// Next says what "kubectl skew upgrade" with the same flags would apply first.
+	Next string `json:"next"`
+}
+
+// PlanHop is one hop: one exact version, servers one at a time, then agents.
+type PlanHop struct {
+	Hop int `json:"hop"`
+	// Kind is minor, patch or agents (an agents-only hop).
+	Kind   string `json:"kind"`
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Source string `json:"source"`
+	// Image is the system-upgrade-controller image that installs To.
+	Image   string     `json:"image"`
+	Servers []PlanNode `json:"servers"`
+	Agents  []PlanNode `json:"agents"`
+	// Findings are the skew rules checked before the hop, against its version.
+	Findings []policy.Finding `json:"findings"`
+	// Blocking are the findings that stop the hop.
+	Blocking []policy.Finding `json:"blocking"`
+}
+
+// PlanNode is one node a hop upgrades.
+type PlanNode struct {
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	Hostname string `json:"hostname,omitempty"`
+	From     string `json:"from"`
+}
+
+// NewPlanReport returns an empty PlanReport with its type set.
+func NewPlanReport() *PlanReport {
+	return &PlanReport{TypeMeta: typeMeta("PlanReport"), Hops: []PlanHop{}}
+}
+
+// DeepCopyObject implements runtime.Object.
+func (r *PlanReport) DeepCopyObject() Object { return deepCopyJSON(r) }

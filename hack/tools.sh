@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Builds the sandbox's pinned tools into .cache/bin and installs etcd when missing:
+#   kube-apiserver and kubectl v1.32.2   (tools/apiserver, its own go.mod)
+#   system-upgrade-controller v0.20.1    (tools/suc, its own go.mod)
+#   etcd 3.4                             (Debian package etcd-server)
+# A tool is rebuilt only when its stamp (pins, Go version, flags) changes, so a second
+# run does nothing. The first run compiles Kubernetes: 5-10 minutes on two cores.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BIN="$ROOT/.cache/bin"
+STAMPS="$ROOT/.cache/stamps"
+LOGS="$ROOT/.cache/logs"
+mkdir -p "$BIN" "$STAMPS" "$LOGS"
+
+K8S_VERSION=v1.32.2
+SUC_VERSION=v0.20.1
+K8S_LDFLAGS="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=32 -X k8s.io/component-base/version.gitTreeState=clean"
+SUC_LDFLAGS="-s -w -X github.com/rancher/system-upgrade-controller/pkg/version.Version=$SUC_VERSION -X github.com/rancher/system-upgrade-controller/pkg/version.GitCommit=$SUC_VERSION"
+
+say() { printf 'tools: %s\n' "$*"; }
+
+# stamp_of prints what a build depends on; a tool whose stamp is unchanged is current.
+stamp_of() {
+	local module=$1 ldflags=$2
+	{ cat "$ROOT/tools/$module/go.mod" "$ROOT/tools/$module/go.sum"; go version; echo "$ldflags"; } | sha256sum | cut -d' ' -f1
+}
+
+current() {
+	local name=$1 stamp=$2
+	[[ -x "$BIN/$name" && -f "$STAMPS/$name" && "$(cat "$STAMPS/$name")" == "$stamp" ]]
+}
+
+# build MODULE LDFLAGS NAME=PKG... builds the packages of one tools module in one go
+# build (they share most of the compile work), in the background, logging to a file.
+build() {
+	local module=$1 ldflags=$2
+	shift 2
+	local stamp todo=() pkgs=()
+	stamp=$(stamp_of "$module" "$ldflags")
+	for spec in "$@"; do
+		local name=${spec%%=*} pkg=${spec#*=}
+		if current "$name" "$stamp"; then
+			say "$name is up to date"
+		else
+			todo+=("$name")
+			pkgs+=("$pkg")
+		fi
+	done
+	((${#todo[@]})) || return 0
+	say "building ${todo[*]} (module tools/$module; log .cache/logs/build-$module.log)"
+	(
+		cd "$ROOT/tools/$module"
+		CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$BIN/.build-$module/" "${pkgs[@]}"
+		for name in "${todo[@]}"; do
+			mv -f "$BIN/.build-$module/$name" "$BIN/$name"
+			echo "$stamp" >"$STAMPS/$name"
+		done
+		rmdir "$BIN/.build-$module"
+	) >"$LOGS/build-$module.log" 2>&1 &
+	PIDS+=($!)
+	NAMES+=("${todo[*]}")
+	MODULES+=("$module")
+}
+
+ensure_etcd() {
+	if command -v etcd >/dev/null 2>&1 || [[ -x /usr/bin/etcd || -x "$BIN/etcd" ]]; then
+		say "etcd: $(etcd --version 2>/dev/null | awk 'NR==1' || echo present)"
+		return 0
+	fi
+	if ! command -v apt-get >/dev/null 2>&1; then
+		say "etcd is missing and this machine has no apt-get."
+		say "Install etcd 3.4 or newer (Debian/Ubuntu package: etcd-server) and put it on PATH, or copy it to $BIN/etcd."
+		return 1
+	fi
+	local sudo=()
+	if [[ $(id -u) -ne 0 ]]; then
+		if command -v sudo >/dev/null 2>&1; then sudo=(sudo); else
+			say "etcd is missing: run 'apt-get install -y etcd-server' as root"
+			return 1
+		fi
+	fi
+	say "installing etcd (apt-get install etcd-server)"
+	# The package's service may not start here (no init system); the binary is all we use.
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$LOGS/apt.log" 2>&1 || true
+	if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends etcd-server >>"$LOGS/apt.log" 2>&1; then
+		say "apt-get install etcd-server failed; see .cache/logs/apt.log"
+		return 1
+	fi
+	say "etcd: $(etcd --version 2>/dev/null | awk 'NR==1')"
+}
+
+PIDS=()
+NAMES=()
+MODULES=()
+began=$SECONDS
+ensure_etcd
+build apiserver "$K8S_LDFLAGS" \
+	kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver \
+	kubectl=k8s.io/kubernetes/cmd/kubectl
+build suc "$SUC_LDFLAGS" \
+	system-upgrade-controller=github.com/rancher/system-upgrade-controller
+
+if ((${#PIDS[@]})); then
+	say "first build compiles Kubernetes twice over: expect 5-10 minutes on two cores"
+	failed=0
+	for i in "${!PIDS[@]}"; do
+		pid=${PIDS[$i]}
+		while kill -0 "$pid" 2>/dev/null; do
+			sleep 15
+			kill -0 "$pid" 2>/dev/null && say "still building ${NAMES[$i]} ($((SECONDS - began))s)"
+		done
+		if wait "$pid"; then
+			say "built ${NAMES[$i]} ($((SECONDS - began))s)"
+		else
+			say "building ${NAMES[$i]} failed; last lines of its log:"
+			tail -n 20 "$LOGS/build-${MODULES[$i]}.log" >&2
+			failed=1
+		fi
+	done
+	((failed == 0)) || exit 1
+fi
+say "ready in $BIN ($((SECONDS - began))s)"

@@ -26,6 +26,8 @@ type fleetFlags struct {
 	ContextTimeout time.Duration
 	Channel        string
 	ChannelServer  string
+
+	channelServers map[version.Distro]string
 }
 
 func (f *fleetFlags) AddFlags(cmd *cobra.Command) {
@@ -34,7 +36,7 @@ func (f *fleetFlags) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&f.Parallel, "parallel", 8, "With --all-contexts/--contexts: how many clusters to check at once")
 	cmd.Flags().DurationVar(&f.ContextTimeout, "context-timeout", 60*time.Second, "With --all-contexts/--contexts: how long one cluster may take before it is reported as failed")
 	cmd.Flags().StringVar(&f.Channel, "channel", "", "With --all-contexts/--contexts: show each K3s/RKE2 cluster's next target on this release channel (e.g. stable) and its hops")
-	cmd.Flags().StringVar(&f.ChannelServer, "channel-server", "", "With --channel: the channel list URL for every distro (mirrors, air-gapped); default update.k3s.io / update.rke2.io")
+	cmd.Flags().StringVar(&f.ChannelServer, "channel-server", "", "With --channel: channel list URLs for mirrors, per distro (k3s=URL,rke2=URL) or one URL for all; default update.k3s.io and update.rke2.io")
 	_ = cmd.RegisterFlagCompletionFunc("channel", fixedCompletion("stable", "latest", "testing"))
 }
 
@@ -67,7 +69,36 @@ func (f *fleetFlags) Validate(changed func(string) bool) error {
 			return fmt.Errorf("--contexts %q: bad pattern: %w", p, err)
 		}
 	}
+	servers, err := parseChannelServers(f.ChannelServer)
+	if err != nil {
+		return err
+	}
+	f.channelServers = servers
 	return nil
+}
+
+// parseChannelServers reads --channel-server: "URL" for every distro, or
+// "k3s=URL,rke2=URL". A fleet mixes distributions, and each has its own channel server.
+func parseChannelServers(s string) (map[version.Distro]string, error) {
+	out := map[version.Distro]string{}
+	if strings.TrimSpace(s) == "" {
+		return out, nil
+	}
+	if !strings.Contains(s, "=") {
+		for _, d := range []version.Distro{version.K3s, version.RKE2} {
+			out[d] = strings.TrimSpace(s)
+		}
+		return out, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		name, url, ok := strings.Cut(part, "=")
+		d, err := version.ParseDistro(name)
+		if !ok || err != nil || d == version.Other || strings.TrimSpace(url) == "" {
+			return nil, fmt.Errorf("--channel-server %q: use k3s=URL,rke2=URL or a single URL", part)
+		}
+		out[d] = strings.TrimSpace(url)
+	}
+	return out, nil
 }
 
 // selectContexts resolves --all-contexts / --contexts against the kubeconfig's contexts.
@@ -111,7 +142,7 @@ func (o *CheckOptions) runFleet(ctx context.Context) error {
 		return err
 	}
 	kubectl := o.startKubectlVersion(ctx)
-	channels := &channelCache{server: o.fleet.ChannelServer}
+	channels := &channelCache{servers: o.fleet.channelServers}
 	items := make([]report.CheckReport, len(names))
 	sem := make(chan struct{}, o.fleet.Parallel)
 	var wg sync.WaitGroup
@@ -192,9 +223,9 @@ func fleetNextStep(ctx context.Context, r *report.CheckReport, name string, chan
 // channelCache fetches each distro's channel list once per run, however many
 // clusters of that distro the fleet has.
 type channelCache struct {
-	server string
-	mu     sync.Mutex
-	lists  map[version.Distro]*channelFetch
+	servers map[version.Distro]string
+	mu      sync.Mutex
+	lists   map[version.Distro]*channelFetch
 }
 
 type channelFetch struct {
@@ -215,7 +246,7 @@ func (c *channelCache) get(ctx context.Context, d version.Distro) (*channel.List
 	}
 	c.mu.Unlock()
 	f.once.Do(func() {
-		url := c.server
+		url := c.servers[d]
 		if url == "" {
 			if url, f.err = channel.DefaultURL(d); f.err != nil {
 				return

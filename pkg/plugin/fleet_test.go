@@ -103,14 +103,15 @@ func TestFleetContextSelection(t *testing.T) {
 
 func TestFleetBadFlags(t *testing.T) {
 	for args, want := range map[string]string{
-		"check --channel stable":                             "--channel works with --all-contexts or --contexts",
-		"check --all-contexts --contexts a":                  "exclude each other",
-		"check --all-contexts --context a":                   "--context picks one cluster",
-		"check --all-contexts --parallel 0":                  "--parallel 0",
-		"check --all-contexts --channel-server http://x":     "--channel-server needs --channel",
-		"check --contexts [":                                 "bad pattern",
-		"check --all-contexts --context-timeout=-1s":         "--context-timeout",
-		"check --all-contexts --channel stable --parallel x": "invalid argument",
+		"check --channel stable":                                              "--channel works with --all-contexts or --contexts",
+		"check --all-contexts --contexts a":                                   "exclude each other",
+		"check --all-contexts --context a":                                    "--context picks one cluster",
+		"check --all-contexts --parallel 0":                                   "--parallel 0",
+		"check --all-contexts --channel-server http://x":                      "--channel-server needs --channel",
+		"check --contexts [":                                                  "bad pattern",
+		"check --all-contexts --context-timeout=-1s":                          "--context-timeout",
+		"check --all-contexts --channel stable --channel-server k0s=http://x": "use k3s=URL,rke2=URL",
+		"check --all-contexts --channel stable --parallel x":                  "invalid argument",
 	} {
 		r := runFleet(t, fleet(), strings.Fields(args)...)
 		if r.code != ExitError || !strings.Contains(r.stderr, want) {
@@ -135,7 +136,7 @@ func TestFleetChannelFetchedOncePerDistro(t *testing.T) {
 	for _, name := range []string{"k3s-a", "k3s-b", "k3s-c", "k3s-d"} {
 		contexts[name] = checkScenarios[0].cluster // K3s v1.32.5+k3s1
 	}
-	r := runFleet(t, contexts, "check", "--all-contexts", "--channel", "stable", "--channel-server", srv.URL)
+	r := runFleet(t, contexts, "check", "--all-contexts", "--channel", "stable", "--channel-server", "k3s="+srv.URL+",rke2=http://127.0.0.1:1")
 	if r.code != ExitOK {
 		t.Fatalf("exit %d: %s\n%s", r.code, r.stderr, r.stdout)
 	}

@@ -69,6 +69,8 @@ system-upgrade-controller: servers first, one minor at a time.`,
 		NewCmdCheck(env),
 		NewCmdChannels(env),
 		NewCmdPlan(env),
+		NewCmdUpgrade(env),
+		NewCmdStatus(env),
 		NewCmdVersion(env),
 		NewCmdCompletion(env),
 	)

@@ -1,0 +1,82 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
+)
+
+// StatusOptions holds "kubectl skew status".
+type StatusOptions struct {
+	env       *Env
+	out       *outputFlags
+	Namespace string
+}
+
+// NewCmdStatus builds "kubectl skew status".
+func NewCmdStatus(env *Env) *cobra.Command {
+	o := &StatusOptions{env: env, out: newOutputFlags(formatWide, formatJSON, formatYAML), Namespace: upgrade.DefaultNamespace}
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show where an upgrade by kubectl skew stands: Plans, current hop, each node, failures, next step",
+		Long: `Status reads the Plans that "kubectl skew upgrade" created, their Jobs and the nodes,
+and says where the upgrade stands: the current hop and phase, each of its nodes as
+done, applying, pending or failed (and cordoned), the failed Jobs with their
+messages, the next step, and how to roll back (the etcd snapshot taken before the
+upgrade, restored with the hop's previous version). It writes nothing.
+
+Exit codes: 0, 1 error, 3 when an upgrade Job failed.`,
+		Example: `  # Where does the upgrade stand?
+  kubectl skew status
+
+  # Every Plan and node, machine-readable
+  kubectl skew status -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.out.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().StringVar(&o.Namespace, "suc-namespace", o.Namespace, "Namespace of the system-upgrade-controller and our Plans")
+	o.out.AddFlags(cmd)
+	return cmd
+}
+
+// Run reads and prints the status.
+func (o *StatusOptions) Run(ctx context.Context) error {
+	c, err := o.env.Clients()
+	if err != nil {
+		return err
+	}
+	if c.Dynamic == nil {
+		return fmt.Errorf("status needs a dynamic client")
+	}
+	plans := &upgrade.Plans{Dynamic: c.Dynamic, Namespace: o.Namespace}
+	in, err := upgrade.ReadStatus(ctx, c.Kube, plans)
+	if err != nil {
+		if isNotServed(err) {
+			return fmt.Errorf("no Plan API in this cluster (upgrade.cattle.io/v1 is not served): the system-upgrade-controller is not installed, so no upgrade runs; %s", upgrade.SUCInstallHint)
+		}
+		return apiError("read the upgrade status", c.Server, unwrapAPI(err))
+	}
+	r := upgrade.BuildStatus(in)
+	w := o.env.Streams.Out
+	if o.out.Structured() {
+		err = printStructured(w, o.out.Format, r)
+	} else {
+		err = writeStatusTable(w, r, o.out.Format == formatWide, o.env.useColor(w))
+	}
+	if err != nil {
+		return err
+	}
+	if r.Summary.State == report.StateFailed {
+		return &findingsError{count: len(r.Failures)}
+	}
+	return nil
+}

@@ -1,0 +1,119 @@
+package plugin
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/cli-runtime/pkg/printers"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+)
+
+// writeStatusTable prints the summary, the Plans, the current hop's nodes, the
+// failures, the rollback advice when something failed, and the next step. -o wide
+// adds the Job of each node and the rollback advice in every state.
+func writeStatusTable(w io.Writer, r *report.StatusReport, wide, color bool) error {
+	var buf bytes.Buffer
+	s := r.Summary
+	if s.State == report.StateNone {
+		fmt.Fprintf(&buf, "No upgrade: %s\n", s.Next)
+		_, err := io.Copy(w, &buf)
+		return err
+	}
+	hop := fmt.Sprintf("hop %d of %d", s.Hop, s.Hops)
+	if s.Hop == 0 {
+		hop = "hop"
+	}
+	fmt.Fprintf(&buf, "Upgrade to %s (%s, namespace %s): %s, %s (%s) %s: %d done, %d applying, %d pending, %d failed\n",
+		orDash(s.Target), distroName(s.Distro), s.Namespace, s.State, hop, s.HopVersion, s.Phase, s.Done, s.Applying, s.Pending, s.Failed)
+	if len(s.Path) > 0 {
+		fmt.Fprintf(&buf, "Path: %s\n", strings.Join(s.Path, " -> "))
+	}
+
+	fmt.Fprintln(&buf, "\nPLANS")
+	tw := printers.GetNewTabWriter(&buf)
+	fmt.Fprintln(tw, "NAME\tROLE\tVERSION\tHOP\tNODES\tDONE\tAPPLYING\tFAILED\tCOMPLETE")
+	for _, p := range r.Plans {
+		applying := "-"
+		if len(p.Applying) > 0 {
+			applying = strings.Join(p.Applying, ",")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%d\t%v\n", p.Name, p.Role, p.Version, hopCell(p.Hop), p.Nodes, p.Done, applying, p.Failed, p.Complete)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	fmt.Fprintf(&buf, "\nNODES (%s, %s)\n", hop, s.Phase)
+	tw = printers.GetNewTabWriter(&buf)
+	header := "NAME\tROLE\tVERSION\tSTATE\tCORDONED\tREADY"
+	if wide {
+		header += "\tJOB"
+	}
+	fmt.Fprintln(tw, header)
+	for _, n := range r.Nodes {
+		ready := "Ready"
+		if !n.Ready {
+			ready = "NotReady"
+		}
+		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%v\t%s", n.Name, n.Role, n.Version, n.State, n.Cordoned, ready)
+		if wide {
+			row += "\t" + orDash(n.Job)
+		}
+		fmt.Fprintln(tw, row)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	if len(r.Failures) > 0 {
+		fmt.Fprintln(&buf, "\nFAILED JOBS")
+		tw = printers.GetNewTabWriter(&buf)
+		fmt.Fprintln(tw, "NODE\tJOB\tMESSAGE")
+		for _, f := range r.Failures {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Node, f.Job, f.Message)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if r.Snapshot != nil {
+		fmt.Fprintf(&buf, "\nSNAPSHOT: %s, taken on %s before the upgrade\n", r.Snapshot.Name, r.Snapshot.Node)
+	}
+	if len(r.Rollback) > 0 && (wide || s.State == report.StateFailed) {
+		fmt.Fprintln(&buf, "\nROLLBACK (only if the hop cannot be finished)")
+		for i, step := range r.Rollback {
+			fmt.Fprintf(&buf, "%d. %s\n", i+1, step)
+		}
+	}
+	fmt.Fprintf(&buf, "\nNEXT: %s\n", s.Next)
+	b := buf.Bytes()
+	if color {
+		b = bytes.ReplaceAll(b, []byte(" failed "), []byte(" "+ansiRed+"failed"+ansiReset+" "))
+	}
+	_, err := io.Copy(w, paint(bytes.NewBuffer(b), color))
+	return err
+}
+
+func hopCell(h int) string {
+	if h == 0 {
+		return "-"
+	}
+	return fmt.Sprint(h)
+}
+
+// unwrapAPI finds the API status error inside a wrapped error, so apiError can
+// name the cause (forbidden, unreachable) instead of printing the chain.
+func unwrapAPI(err error) error {
+	var st apierrors.APIStatus
+	if errors.As(err, &st) {
+		if e, ok := st.(error); ok {
+			return e
+		}
+	}
+	return err
+}

@@ -1,0 +1,481 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+)
+
+// Dry-run modes, as kubectl spells them.
+const (
+	dryRunNone   = "none"
+	dryRunClient = "client"
+	dryRunServer = "server"
+)
+
+// UpgradeOptions holds "kubectl skew upgrade".
+type UpgradeOptions struct {
+	env    *Env
+	out    *outputFlags
+	source channelSource
+
+	Channel string
+	Version string
+	Agents  string
+
+	Namespace         string
+	ServiceAccount    string
+	Deployment        string
+	ServerConcurrency int64
+	AgentConcurrency  int64
+	DrainTimeout      time.Duration
+	DrainForce        bool
+	ImageRepository   string
+
+	Yes            bool
+	DryRun         string
+	Wait           bool
+	Timeout        time.Duration
+	Snapshot       bool
+	SnapshotMaxAge time.Duration
+	AllowRancher   bool
+	Force          bool
+	Strict         bool
+	RetryFailed    bool
+
+	target *version.Target
+	agents upgrade.AgentMode
+	cfg    upgrade.PlanConfig
+	// now and stallAfter are replaced by tests.
+	now        func() time.Time
+	stallAfter time.Duration
+}
+
+// NewCmdUpgrade builds "kubectl skew upgrade".
+func NewCmdUpgrade(env *Env) *cobra.Command {
+	def := upgrade.DefaultPlanConfig()
+	o := &UpgradeOptions{
+		env: env, out: newOutputFlags(formatJSON, formatYAML), Agents: string(upgrade.AgentsEach),
+		Namespace: def.Namespace, ServiceAccount: def.ServiceAccount, Deployment: upgrade.DefaultDeployment,
+		ServerConcurrency: def.ServerConcurrency, AgentConcurrency: def.AgentConcurrency, DrainTimeout: def.DrainTimeout,
+		DryRun: dryRunNone, SnapshotMaxAge: upgrade.DefaultSnapshotMaxAge, now: time.Now,
+	}
+	cmd := &cobra.Command{
+		Use:   "upgrade",
+		Short: "Upgrade K3s or RKE2 through the system-upgrade-controller: one minor per hop, servers before agents",
+		Long: `Upgrade turns the path that "kubectl skew plan" shows into system-upgrade-controller
+Plans and applies them: per hop a server Plan (one server at a time, cordoned) and,
+once every server runs the hop's version, an agent Plan (drained on a minor hop,
+cordoned on a patch). Each Plan pins one exact version, never a channel.
+
+Before it writes, upgrade runs preflight checks (distribution, controller installed,
+permissions, Rancher, other Plans, skew, etcd snapshot, deprecated APIs, node
+health), shows the path and the Plans, and asks for confirmation on a terminal.
+A failed check writes nothing.
+
+Without --wait it applies the current step and says what comes next; run it again
+to go on: it resumes from where the cluster is and never duplicates a Plan. With
+--wait it follows every node through watches, verifies each hop, and goes on to the
+target. --dry-run and -o yaml print the Plans without applying them.
+
+Exit codes: 0 done (or nothing to do), 1 error or refused, 3 refused because of skew findings.`,
+		Example: `  # See the checks and the Plans of the first step, change nothing
+  kubectl skew upgrade --channel stable --dry-run=client
+
+  # Upgrade to the stable channel and follow it to the end, with a fresh etcd snapshot
+  kubectl skew upgrade --channel stable --snapshot --wait
+
+  # GitOps: the exact Plans of the current step, as YAML
+  kubectl skew upgrade --version v1.33.5+k3s1 -o yaml > plans.yaml
+
+  # After fixing a node whose upgrade Job failed
+  kubectl skew upgrade --version v1.33.5+k3s1 --retry-failed --wait`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Complete(); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Channel, "channel", "", "Target the release a channel points at: stable (default), latest, v1.33, ...")
+	f.StringVar(&o.Version, "version", "", "Target an exact release, such as v1.33.5+k3s1 or v1.33.5+rke2r1")
+	f.StringVar(&o.Agents, "agents", o.Agents, "When agents are upgraded: each (every hop, after its servers) or final (once, at the last hop, if the skew policy allows)")
+	f.StringVar(&o.Namespace, "suc-namespace", o.Namespace, "Namespace of the system-upgrade-controller; Plans are created there")
+	f.StringVar(&o.ServiceAccount, "service-account", o.ServiceAccount, "Service account the upgrade Jobs run as")
+	f.StringVar(&o.Deployment, "suc-deployment", o.Deployment, "Name of the system-upgrade-controller Deployment (preflight checks it is available)")
+	f.Int64Var(&o.ServerConcurrency, "server-concurrency", o.ServerConcurrency, "Servers upgraded at once (etcd quorum: keep 1 unless you know better)")
+	f.Int64Var(&o.AgentConcurrency, "agent-concurrency", o.AgentConcurrency, "Agents upgraded at once")
+	f.DurationVar(&o.DrainTimeout, "drain-timeout", o.DrainTimeout, "Give up draining an agent after this long (the Job fails and the upgrade stops)")
+	f.BoolVar(&o.DrainForce, "drain-force", false, "Also delete pods that no controller manages when draining (they are lost)")
+	f.StringVar(&o.ImageRepository, "upgrade-image", "", "Upgrade image repository, for mirrors (default rancher/k3s-upgrade or rancher/rke2-upgrade); the tag is always the hop's version")
+	f.BoolVarP(&o.Yes, "yes", "y", false, "Apply without asking for confirmation (required when stdin is not a terminal)")
+	f.StringVar(&o.DryRun, "dry-run", o.DryRun, "Print the Plans without applying them: client (built here) or server (validated and defaulted by the apiserver)")
+	f.Lookup("dry-run").NoOptDefVal = dryRunClient
+	f.BoolVar(&o.Wait, "wait", false, "Follow the upgrade to the target: node by node, hop after hop")
+	f.DurationVar(&o.Timeout, "timeout", 0, "With --wait, stop waiting after this long (the Plans stay; 0 waits as long as it takes)")
+	f.BoolVar(&o.Snapshot, "snapshot", false, "Take an etcd snapshot on the first server before its upgrade, through a system-upgrade-controller Job")
+	f.DurationVar(&o.SnapshotMaxAge, "snapshot-max-age", o.SnapshotMaxAge, "Warn when the newest etcd snapshot is older than this")
+	f.BoolVar(&o.AllowRancher, "allow-rancher", false, "Go on although Rancher seems to manage the cluster (its upgrades would fight ours)")
+	f.BoolVar(&o.Force, "force", false, "Go on despite skew errors now, at a hop's target, or after a hop")
+	f.BoolVar(&o.Strict, "strict", false, "Fail, not warn, when a hop removes an API that clients still request")
+	f.BoolVar(&o.RetryFailed, "retry-failed", false, "Delete the failed Jobs of our Plans so the controller runs them again (after you fixed the cause)")
+	_ = cmd.RegisterFlagCompletionFunc("channel", fixedCompletion("stable", "latest", "testing"))
+	_ = cmd.RegisterFlagCompletionFunc("agents", fixedCompletion(string(upgrade.AgentsEach), string(upgrade.AgentsFinal)))
+	_ = cmd.RegisterFlagCompletionFunc("dry-run", fixedCompletion(dryRunNone, dryRunClient, dryRunServer))
+	cmd.MarkFlagsMutuallyExclusive("channel", "version")
+	o.source.AddFlags(cmd)
+	o.out.AddFlags(cmd)
+	return cmd
+}
+
+// Complete parses the flags; with neither --channel nor --version the target is stable.
+func (o *UpgradeOptions) Complete() error {
+	if o.Version != "" {
+		t, err := version.ParseTarget(o.Version)
+		if err != nil {
+			return fmt.Errorf("--version: %w; use a release such as v1.33.5+k3s1", err)
+		}
+		o.target = &t
+	} else if o.Channel == "" {
+		o.Channel = channel.Default
+	}
+	mode, err := upgrade.ParseAgentMode(o.Agents)
+	if err != nil {
+		return err
+	}
+	o.agents = mode
+	o.DryRun = strings.ToLower(strings.TrimSpace(o.DryRun))
+	o.cfg = upgrade.PlanConfig{
+		Namespace: o.Namespace, ServiceAccount: o.ServiceAccount,
+		ServerConcurrency: o.ServerConcurrency, AgentConcurrency: o.AgentConcurrency,
+		DrainTimeout: o.DrainTimeout, DrainForce: o.DrainForce, ImageRepository: strings.TrimSpace(o.ImageRepository),
+	}
+	if o.now == nil {
+		o.now = time.Now
+	}
+	return nil
+}
+
+// Validate checks the flags before anything touches the cluster.
+func (o *UpgradeOptions) Validate() error {
+	if o.Channel != "" && o.target != nil {
+		return fmt.Errorf("give --channel or --version, not both")
+	}
+	if strings.TrimSpace(o.Channel) != o.Channel || strings.ContainsAny(o.Channel, "/?#") {
+		return fmt.Errorf("--channel %q is not a channel name such as stable or v1.33", o.Channel)
+	}
+	switch o.DryRun {
+	case dryRunNone, dryRunClient, dryRunServer:
+	default:
+		return fmt.Errorf("--dry-run %q: use client or server", o.DryRun)
+	}
+	if err := o.cfg.Validate(); err != nil {
+		return err
+	}
+	if strings.Contains(o.cfg.ImageRepository, ":") && !strings.Contains(o.cfg.ImageRepository[strings.LastIndex(o.cfg.ImageRepository, ":"):], "/") {
+		return fmt.Errorf("--upgrade-image %q: give the repository without a tag; the tag is always the hop's version", o.cfg.ImageRepository)
+	}
+	if o.Timeout < 0 {
+		return fmt.Errorf("--timeout %s: must not be negative", o.Timeout)
+	}
+	if o.Wait && (o.printsPlans()) {
+		return fmt.Errorf("--wait follows an upgrade that is applied; --dry-run and -o print the Plans and apply nothing")
+	}
+	if o.Snapshot && o.printsPlans() {
+		return fmt.Errorf("--snapshot takes a snapshot through a Job, which --dry-run and -o never create; drop one of them")
+	}
+	return o.out.Validate()
+}
+
+// printsPlans is true when the command only prints the Plans.
+func (o *UpgradeOptions) printsPlans() bool { return o.DryRun != dryRunNone || o.out.Structured() }
+
+// errRefused ends a run that preflight refused; the checks were printed.
+type errRefused struct{ failed []upgrade.Check }
+
+func (e *errRefused) Error() string {
+	names := make([]string, len(e.failed))
+	for i, c := range e.failed {
+		names[i] = c.Name
+	}
+	return fmt.Sprintf("preflight failed (%s): nothing was changed; see the checks above", strings.Join(names, ", "))
+}
+
+// Run reads the cluster, plans, checks, shows, confirms, applies, and with --wait follows.
+func (o *UpgradeOptions) Run(ctx context.Context) error {
+	c, err := o.env.Clients()
+	if err != nil {
+		return err
+	}
+	if c.Dynamic == nil {
+		return fmt.Errorf("upgrade needs a dynamic client")
+	}
+	cl, err := upgrade.ReadCluster(ctx, c.Kube)
+	if err != nil {
+		var re *cluster.ReadError
+		if errors.As(err, &re) {
+			return apiError(re.What, c.Server, re.Err)
+		}
+		return err
+	}
+	for _, s := range cl.Inventory.Skipped {
+		fmt.Fprintf(o.env.Streams.ErrOut, "warning: skipped %s: %s\n", s.What, s.Reason)
+	}
+	r := report.NewUpgradeReport()
+	r.Summary.Namespace, r.Summary.Distro = o.Namespace, string(cl.Inventory.Distro)
+	if o.DryRun != dryRunNone {
+		r.Summary.DryRun = o.DryRun
+	}
+
+	supported := cl.Inventory.Distro == version.K3s || cl.Inventory.Distro == version.RKE2
+	var path *upgrade.Path
+	var list *channel.List
+	if supported {
+		if path, list, err = o.resolvePath(ctx, cl.Inventory); err != nil {
+			return err
+		}
+		r.Summary.Target = path.Target.String()
+		r.Path = planReport(path, o.resumeCommand(path.Target))
+		if len(path.Hops) == 0 {
+			return o.upToDate(path)
+		}
+	}
+
+	plans := &upgrade.Plans{Dynamic: c.Dynamic, Namespace: o.Namespace}
+	var step *upgrade.Step
+	var stepErr error
+	if supported {
+		ours, lerr := plans.Ours(ctx)
+		if lerr != nil && !isNotServed(lerr) {
+			return apiError("list plans in "+o.Namespace, c.Server, lerr)
+		}
+		snap := upgrade.Record{}
+		if o.Snapshot {
+			snap = o.plannedSnapshot(cl, path)
+		}
+		step, stepErr = upgrade.NextStep(cl.Inventory, path, ours, o.cfg, snap)
+	}
+
+	in := upgrade.PreflightInput{
+		Kube: c.Kube, Dynamic: c.Dynamic, Discovery: c.Discovery, Metrics: metricsFetcher(c),
+		Namespace: o.Namespace, Deployment: o.Deployment, ServiceAccount: o.ServiceAccount,
+		Nodes: cl.Nodes, Inventory: cl.Inventory, Path: path,
+		AllowRancher: o.AllowRancher, Force: o.Force, Strict: o.Strict, RetryFailed: o.RetryFailed,
+		TakeSnapshot: o.Snapshot, SnapshotMaxAge: o.SnapshotMaxAge, Now: o.now(),
+	}
+	if step != nil {
+		in.NeedDelete = len(step.Prune) > 0
+		in.SnapshotName, in.SnapshotNode = step.Record.Snapshot, step.Record.SnapshotNode
+	}
+	pf := upgrade.RunPreflight(ctx, in)
+	for _, ch := range pf.Checks {
+		r.Preflight = append(r.Preflight, report.PreflightCheck{Name: ch.Name, Result: string(ch.Result), Message: ch.Message, Fix: ch.Fix})
+	}
+	if step != nil {
+		o.describeStep(r, path, step)
+		if preview, perr := plans.Preview(ctx, step.Plans); perr == nil {
+			for i, a := range preview {
+				r.Plans[i].Action = previewVerb[a.Action]
+			}
+		}
+	}
+
+	failed := pf.Failed()
+	human := o.env.Streams.Out
+	if o.printsPlans() {
+		// Stdout carries only the Plans, for `> plans.yaml`; the story goes to stderr.
+		human = o.env.Streams.ErrOut
+	}
+	if len(failed) > 0 {
+		r.Summary.Refused = true
+		if err := writeUpgradeReport(human, r, o.env.useColor(human)); err != nil {
+			return err
+		}
+		if pf.BlockedBySkew {
+			fmt.Fprintln(o.env.Streams.ErrOut, "error: preflight refused the upgrade because of skew findings: nothing was changed")
+			return &findingsError{count: 1}
+		}
+		return &errRefused{failed: failed}
+	}
+	if stepErr != nil {
+		return stepErr
+	}
+	if o.printsPlans() {
+		return o.printPlans(ctx, r, plans, step)
+	}
+	if err := writeUpgradeReport(human, r, o.env.useColor(human)); err != nil {
+		return err
+	}
+	if o.needsConfirmation(r, step) {
+		if err := o.confirm(ctx, step); err != nil {
+			return err
+		}
+	}
+	return o.drive(ctx, c, cl, path, list, step)
+}
+
+// resolvePath plans like "kubectl skew plan": the channel list only when needed.
+func (o *UpgradeOptions) resolvePath(ctx context.Context, inv *cluster.Inventory) (*upgrade.Path, *channel.List, error) {
+	req := upgrade.Request{Inventory: inv, Channel: o.Channel, Version: o.target, Agents: o.agents}
+	var err error
+	if o.Channel != "" || o.source.Explicit() {
+		if req.Channels, err = o.source.List(ctx, inv.Distro); err != nil {
+			return nil, nil, err
+		}
+	}
+	path, err := upgrade.PlanPath(req)
+	if errors.Is(err, upgrade.ErrNeedChannels) && req.Channels == nil {
+		list, listErr := o.source.List(ctx, inv.Distro)
+		if listErr != nil {
+			return nil, nil, fmt.Errorf("%w; and the channel list could not be read: %w", err, listErr)
+		}
+		req.Channels = list
+		path, err = upgrade.PlanPath(req)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return path, req.Channels, nil
+}
+
+func (o *UpgradeOptions) upToDate(path *upgrade.Path) error {
+	if o.out.Structured() {
+		l, err := upgrade.PlanList(nil)
+		if err != nil {
+			return err
+		}
+		return printList(o.env.Streams.Out, o.out.Format, l)
+	}
+	w := o.env.Streams.Out
+	if o.printsPlans() {
+		w = o.env.Streams.ErrOut
+	}
+	fmt.Fprintf(w, "Nothing to do: every node runs %s (%s). No Plan was applied.\n", path.Target, path.TargetSource)
+	return nil
+}
+
+// plannedSnapshot names the snapshot --snapshot will take, for the checks and the Plans.
+func (o *UpgradeOptions) plannedSnapshot(cl *upgrade.Cluster, path *upgrade.Path) upgrade.Record {
+	for _, h := range path.Hops {
+		if len(h.Servers) == 0 {
+			continue
+		}
+		node, cur, err := upgrade.SnapshotTarget(cl, &upgrade.Step{Hop: h})
+		if err != nil {
+			return upgrade.Record{}
+		}
+		return upgrade.Record{Snapshot: upgrade.SnapshotName(cur), SnapshotNode: node.Name}
+	}
+	return upgrade.Record{}
+}
+
+func (o *UpgradeOptions) describeStep(r *report.UpgradeReport, path *upgrade.Path, step *upgrade.Step) {
+	s := &r.Summary
+	s.Hop, s.Hops, s.Phase, s.Resumed = step.Index, step.Total, string(step.Phase), step.Resumed
+	r.Pruned = step.Prune
+	for _, p := range step.Plans {
+		r.Plans = append(r.Plans, report.UpgradePlan{
+			Name: p.Name, Role: p.Labels[upgrade.LabelRole], Version: p.Spec.Version,
+			Nodes: len(upgrade.SelectedHostnames(p)), Concurrency: p.Spec.Concurrency,
+			Strategy: strategy(p), Image: p.Spec.Upgrade.Image,
+		})
+	}
+	s.Next = o.nextAfterApply(path, step)
+}
+
+// needsConfirmation is false when the step writes nothing (a resumed, unchanged step).
+func (o *UpgradeOptions) needsConfirmation(r *report.UpgradeReport, step *upgrade.Step) bool {
+	if o.Yes {
+		return false
+	}
+	if len(step.Prune) > 0 || o.RetryFailed || o.Snapshot {
+		return true
+	}
+	for _, p := range r.Plans {
+		if p.Action != previewVerb[upgrade.Unchanged] {
+			return true
+		}
+	}
+	return false
+}
+
+// previewVerb says what applying will do, before it is done.
+var previewVerb = map[upgrade.Action]string{
+	upgrade.Created: "create", upgrade.Configured: "update", upgrade.Unchanged: "unchanged",
+}
+
+// resumeCommand is the command that goes on with this upgrade, pinned to its
+// target so that a moving channel cannot change it half way.
+func (o *UpgradeOptions) resumeCommand(target version.Version) string {
+	args := []string{"kubectl skew upgrade", "--version " + target.String()}
+	if o.source.Explicit() {
+		args = append(args, "--channel-server "+o.source.URL)
+	}
+	if o.agents == upgrade.AgentsFinal {
+		args = append(args, "--agents final")
+	}
+	def := upgrade.DefaultPlanConfig()
+	if o.Namespace != def.Namespace {
+		args = append(args, "--suc-namespace "+o.Namespace)
+	}
+	if o.ServiceAccount != def.ServiceAccount {
+		args = append(args, "--service-account "+o.ServiceAccount)
+	}
+	if o.ServerConcurrency != def.ServerConcurrency {
+		args = append(args, fmt.Sprintf("--server-concurrency %d", o.ServerConcurrency))
+	}
+	if o.AgentConcurrency != def.AgentConcurrency {
+		args = append(args, fmt.Sprintf("--agent-concurrency %d", o.AgentConcurrency))
+	}
+	if o.DrainTimeout != def.DrainTimeout {
+		args = append(args, "--drain-timeout "+o.DrainTimeout.String())
+	}
+	if o.DrainForce {
+		args = append(args, "--drain-force")
+	}
+	if o.ImageRepository != "" {
+		args = append(args, "--upgrade-image "+o.ImageRepository)
+	}
+	if o.AllowRancher {
+		args = append(args, "--allow-rancher")
+	}
+	if o.Force {
+		args = append(args, "--force")
+	}
+	return strings.Join(args, " ")
+}
+
+// nextAfterApply says what comes after the step, for a run without --wait.
+func (o *UpgradeOptions) nextAfterApply(path *upgrade.Path, step *upgrade.Step) string {
+	resume := o.resumeCommand(path.Target)
+	hop := step.HopLabel()
+	if step.Phase == upgrade.PhaseServers && len(step.Hop.Agents) > 0 {
+		return fmt.Sprintf("the controller upgrades the %s of %s (%s) one by one; once they all run it (kubectl skew status), run %s to release the %s, or add --wait to follow to the end",
+			plural(len(step.Hop.Servers), "server"), hop, step.Hop.To, resume, plural(len(step.Hop.Agents), "agent"))
+	}
+	if len(path.Hops) > 1 {
+		return fmt.Sprintf("the controller upgrades the %s of %s (%s); once done (kubectl skew status), run %s for the next hop to %s, or add --wait to follow to the end",
+			step.Phase, hop, step.Hop.To, resume, path.Hops[1].To)
+	}
+	return fmt.Sprintf("the controller upgrades the %s of %s (%s), the last step to %s; follow it with kubectl skew status or %s --wait",
+		step.Phase, hop, step.Hop.To, path.Target, resume)
+}
+
+func isNotServed(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "the server could not find the requested resource") || isNotFoundErr(err))
+}

@@ -1,0 +1,205 @@
+package plugin
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
+	"golang.org/x/term"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/cli-runtime/pkg/printers"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+)
+
+// drive applies the step and, with --wait, follows the upgrade to the target.
+func (o *UpgradeOptions) drive(parent context.Context, c *Clients, cl *upgrade.Cluster, path *upgrade.Path, list *channel.List, step *upgrade.Step) error {
+	ctx := parent
+	if o.Wait && o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(parent, o.Timeout)
+		defer cancel()
+	}
+	watchKube, watchDyn, err := watchClients(c)
+	if err != nil {
+		return err
+	}
+	d := &upgrade.Driver{
+		Kube: c.Kube, Dynamic: c.Dynamic, Discovery: c.Discovery, WatchKube: watchKube, WatchDynamic: watchDyn,
+		Config: o.cfg,
+		// The target stays what this run resolved: a channel may move while it runs.
+		Request: upgrade.Request{Version: &version.Target{Version: path.Target, Exact: true}, Channels: list, Agents: o.agents},
+		Wait:    o.Wait, RetryFailed: o.RetryFailed, Force: o.Force, Snapshot: o.Snapshot, StallAfter: o.stallAfter,
+	}
+	w := o.env.Streams.Out
+	pp := newProgressPrinter(w, isTerminal(w), o.env.useColor(w))
+	d.Emit = pp.event
+	defer d.Close()
+	began := time.Now()
+	res, err := d.Run(ctx, cl, path, step)
+	pp.finish()
+	resume := o.resumeCommand(path.Target)
+	if err != nil {
+		return o.runError(parent, ctx, err, res, resume)
+	}
+	if !o.Wait {
+		fmt.Fprintf(w, "\nNEXT: %s\n", o.nextAfterApply(path, res.Last))
+		return nil
+	}
+	writeUpgradeSummary(w, res, path.Target, time.Since(began), o.Namespace)
+	return nil
+}
+
+// runError explains why a run stopped, with how to go on. The Plans always stay:
+// the controller goes on with them whether we watch or not.
+func (o *UpgradeOptions) runError(parent, ctx context.Context, err error, res *upgrade.Outcome, resume string) error {
+	where := "the upgrade"
+	if res != nil && res.Last != nil {
+		where = fmt.Sprintf("%s (%s) %s", res.Last.HopLabel(), res.Last.Hop.To, res.Last.Phase)
+	}
+	var jf *upgrade.JobFailedError
+	switch {
+	case parent.Err() != nil:
+		return fmt.Errorf("interrupted while following %s: stopped waiting, nothing was undone; the Plans stay and the system-upgrade-controller goes on with them; see where it stands with kubectl skew status, follow it again with %s --wait", where, resume)
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("timed out after %s while following %s: the Plans stay and the system-upgrade-controller goes on with them; see where it stands with kubectl skew status, follow it again with %s --wait", o.Timeout, where, resume)
+	case errors.As(err, &jf):
+		return fmt.Errorf("stopped at %s: the upgrade Job %s failed on node %s: %s; the node stays cordoned and no further node was started by us; fix the cause on %s, then resume with %s --retry-failed --wait; if the hop cannot be finished, kubectl skew status shows how to roll back",
+			where, jf.Job, jf.Node, jf.Message, jf.Node, resume)
+	case apierrors.IsForbidden(err):
+		return fmt.Errorf("stopped at %s: %w; ask a cluster admin for that permission, then resume with %s", where, err, resume)
+	}
+	return fmt.Errorf("stopped at %s: %w; the Plans stay; after fixing the cause resume with %s", where, err, resume)
+}
+
+// printPlans prints the step's Plans (built here, or as the apiserver would store
+// them with --dry-run=server) and applies nothing.
+func (o *UpgradeOptions) printPlans(ctx context.Context, r *report.UpgradeReport, plans *upgrade.Plans, step *upgrade.Step) error {
+	if err := writeUpgradeReport(o.env.Streams.ErrOut, r, o.env.useColor(o.env.Streams.ErrOut)); err != nil {
+		return err
+	}
+	out := step.Plans
+	if o.DryRun == dryRunServer {
+		got, err := plans.Apply(ctx, step.Plans, upgrade.ApplyOptions{DryRun: true})
+		if err != nil {
+			return fmt.Errorf("server dry run: %w", err)
+		}
+		out = make([]*upgradev1.Plan, len(got))
+		for i := range got {
+			out[i] = got[i].Plan
+		}
+	}
+	l, err := upgrade.PlanList(out)
+	if err != nil {
+		return err
+	}
+	format := o.out.Format
+	if format == formatTable {
+		format = formatYAML
+	}
+	if err := printList(o.env.Streams.Out, format, l); err != nil {
+		return err
+	}
+	note := "nothing was applied"
+	if o.DryRun == dryRunServer {
+		note = "the apiserver validated them (dry run); nothing was applied"
+	}
+	fmt.Fprintf(o.env.Streams.ErrOut, "%s of %s: %s; %s\n", plural(len(out), "Plan"), step.HopLabel(), note, strings.TrimSuffix(r.Summary.Next, "."))
+	return nil
+}
+
+func printList(w io.Writer, format string, l *unstructured.UnstructuredList) error {
+	var p printers.ResourcePrinter = &printers.YAMLPrinter{}
+	if format == formatJSON {
+		p = &printers.JSONPrinter{}
+	}
+	if err := p.PrintObj(l, w); err != nil {
+		return fmt.Errorf("print plans: %w", err)
+	}
+	return nil
+}
+
+// confirm asks on a terminal; without one it refuses rather than hang.
+func (o *UpgradeOptions) confirm(ctx context.Context, step *upgrade.Step) error {
+	if !isTerminalReader(o.env.Streams.In) {
+		return fmt.Errorf("refusing to change the cluster without confirmation: stdin is not a terminal; pass --yes to apply, or --dry-run to see the Plans only")
+	}
+	what := plural(len(step.Plans), "Plan")
+	if n := len(step.Prune); n > 0 {
+		what += fmt.Sprintf(" and delete %s of ours", plural(n, "superseded Plan"))
+	}
+	fmt.Fprintf(o.env.Streams.Out, "\nApply %s to namespace %s? [y/N]: ", what, o.Namespace)
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(o.env.Streams.In).ReadString('\n')
+		answer <- strings.ToLower(strings.TrimSpace(line))
+	}()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(o.env.Streams.Out)
+		return fmt.Errorf("interrupted at the confirmation: nothing was changed")
+	case a := <-answer:
+		if a == "y" || a == "yes" {
+			return nil
+		}
+		return fmt.Errorf("not confirmed: nothing was changed")
+	}
+}
+
+func isTerminalReader(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// watchClients are clients for long watches: the same identity, no request
+// timeout (--request-timeout would end every watch after 30s) and no client-side
+// throttle on the initial lists.
+func watchClients(c *Clients) (kubernetes.Interface, dynamic.Interface, error) {
+	if c.Config == nil {
+		return c.Kube, c.Dynamic, nil
+	}
+	cfg := rest.CopyConfig(c.Config)
+	cfg.Timeout = 0
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("build watch client: %w", err)
+	}
+	proto := rest.CopyConfig(cfg)
+	proto.ContentType = "application/vnd.kubernetes.protobuf"
+	proto.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	kube, err := kubernetes.NewForConfig(proto)
+	if err != nil {
+		return nil, nil, fmt.Errorf("build watch client: %w", err)
+	}
+	return kube, dyn, nil
+}
+
+// metricsFetcher reads the apiserver's /metrics in the Prometheus text format.
+func metricsFetcher(c *Clients) func(context.Context) ([]byte, error) {
+	if c.Config == nil {
+		return nil
+	}
+	return func(ctx context.Context) ([]byte, error) {
+		dc, err := discovery.NewDiscoveryClientForConfig(c.Config)
+		if err != nil {
+			return nil, err
+		}
+		return dc.RESTClient().Get().AbsPath("/metrics").SetHeader("Accept", "text/plain;version=0.0.4").DoRaw(ctx)
+	}
+}
+
+func isNotFoundErr(err error) bool { return apierrors.IsNotFound(err) }

@@ -1,0 +1,264 @@
+package upgrade
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
+)
+
+// PlanResource is SUC's Plan.
+var PlanResource = schema.GroupVersionResource{Group: "upgrade.cattle.io", Version: "v1", Resource: "plans"}
+
+// ErrNotOurs refuses to change an object kubectl-skew did not create.
+var ErrNotOurs = errors.New("not created by kubectl-skew")
+
+// Plans reads and writes Plans in SUC's namespace, and never touches one without
+// our label.
+type Plans struct {
+	Dynamic   dynamic.Interface
+	Namespace string
+}
+
+func (c *Plans) client() dynamic.ResourceInterface {
+	return c.Dynamic.Resource(PlanResource).Namespace(c.Namespace)
+}
+
+// List returns every Plan in the namespace, ours and others', by name.
+func (c *Plans) List(ctx context.Context) ([]upgradev1.Plan, error) {
+	return c.list(ctx, metav1.ListOptions{})
+}
+
+// Ours returns our Plans, by name.
+func (c *Plans) Ours(ctx context.Context) ([]upgradev1.Plan, error) {
+	return c.list(ctx, metav1.ListOptions{LabelSelector: OwnedSelector})
+}
+
+func (c *Plans) list(ctx context.Context, opts metav1.ListOptions) ([]upgradev1.Plan, error) {
+	l, err := c.client().List(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]upgradev1.Plan, 0, len(l.Items))
+	for i := range l.Items {
+		p, err := FromUnstructured(&l.Items[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Action says what applying one Plan did.
+type Action string
+
+const (
+	Created    Action = "created"
+	Configured Action = "configured"
+	Unchanged  Action = "unchanged"
+	Deleted    Action = "deleted"
+)
+
+// Applied is the outcome for one Plan.
+type Applied struct {
+	Name   string
+	Action Action
+	// Plan is the object as the server returned it (a server dry run shows defaults).
+	Plan *upgradev1.Plan
+}
+
+// ApplyOptions choose how Apply writes.
+type ApplyOptions struct {
+	// DryRun asks the server to validate and default without persisting (SSA DryRun=All).
+	DryRun bool
+}
+
+// Preview says what Apply would do to each Plan, without writing. A Plan of the
+// same name that is not ours is refused.
+func (c *Plans) Preview(ctx context.Context, plans []*upgradev1.Plan) ([]Applied, error) {
+	out := make([]Applied, len(plans))
+	for i, want := range plans {
+		out[i] = Applied{Name: want.Name, Action: Created, Plan: want}
+		got, err := c.client().Get(ctx, want.Name, metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("get plan %s/%s: %w", c.Namespace, want.Name, err)
+		}
+		if !IsOurs(got.GetLabels()) {
+			return nil, fmt.Errorf("plan %s/%s exists and is %w (it lacks the label %s): refusing to overwrite it; rename or remove it",
+				c.Namespace, want.Name, ErrNotOurs, OwnedSelector)
+		}
+		existing, err := FromUnstructured(got)
+		if err != nil {
+			return nil, err
+		}
+		out[i].Action, out[i].Plan = Configured, existing
+		if upToDate(existing, want) {
+			out[i].Action = Unchanged
+		}
+	}
+	return out, nil
+}
+
+// Apply creates or updates each Plan with server-side apply (field manager
+// kubectl-skew). A Plan of the same name that is not ours is refused before anything
+// is written; one already as wanted is left alone, so a re-run changes nothing.
+func (c *Plans) Apply(ctx context.Context, plans []*upgradev1.Plan, opts ApplyOptions) ([]Applied, error) {
+	preview, err := c.Preview(ctx, plans)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Applied, 0, len(plans))
+	for i, want := range plans {
+		action := preview[i].Action
+		if action == Unchanged && !opts.DryRun {
+			out = append(out, preview[i])
+			continue
+		}
+		u, err := ToUnstructured(want)
+		if err != nil {
+			return out, err
+		}
+		ao := metav1.ApplyOptions{FieldManager: FieldManager, Force: true}
+		if opts.DryRun {
+			ao.DryRun = []string{metav1.DryRunAll}
+		}
+		got, err := c.client().Apply(ctx, want.Name, u, ao)
+		if err != nil {
+			return out, fmt.Errorf("apply plan %s/%s: %w", c.Namespace, want.Name, err)
+		}
+		p, err := FromUnstructured(got)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, Applied{Name: want.Name, Action: action, Plan: p})
+	}
+	return out, nil
+}
+
+// upToDate reports whether got already has everything want sets. Others may add
+// labels or annotations; we only compare ours.
+func upToDate(got, want *upgradev1.Plan) bool {
+	for k, v := range want.Labels {
+		if got.Labels[k] != v {
+			return false
+		}
+	}
+	for k, v := range want.Annotations {
+		if got.Annotations[k] != v {
+			return false
+		}
+	}
+	return apiequality.Semantic.DeepEqual(got.Spec, want.Spec)
+}
+
+// Delete removes one of our Plans (SUC then deletes its Jobs). It refuses a Plan
+// that is not ours, or one still upgrading a node unless force.
+func (c *Plans) Delete(ctx context.Context, name string, dryRun bool) error {
+	got, err := c.client().Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("get plan %s/%s: %w", c.Namespace, name, err)
+	}
+	if !IsOurs(got.GetLabels()) {
+		return fmt.Errorf("plan %s/%s is %w: refusing to delete it", c.Namespace, name, ErrNotOurs)
+	}
+	opts := metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: ptrUID(got)}}
+	if dryRun {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	if err := c.client().Delete(ctx, name, opts); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("delete plan %s/%s: %w", c.Namespace, name, err)
+	}
+	return nil
+}
+
+// Touch re-applies only an annotation on one of our Plans, which makes SUC look at
+// it again (it re-creates the Job of a node whose failed Job was deleted).
+func (c *Plans) Touch(ctx context.Context, name, key, value string) error {
+	u := &unstructured.Unstructured{}
+	u.SetAPIVersion(upgradev1.SchemeGroupVersion.String())
+	u.SetKind("Plan")
+	u.SetName(name)
+	u.SetNamespace(c.Namespace)
+	u.SetAnnotations(map[string]string{key: value})
+	// A second field manager, so this apply does not drop the fields kubectl-skew owns.
+	_, err := c.client().Apply(ctx, name, u, metav1.ApplyOptions{FieldManager: FieldManager + "-retry", Force: true})
+	if err != nil {
+		return fmt.Errorf("touch plan %s/%s: %w", c.Namespace, name, err)
+	}
+	return nil
+}
+
+// ToUnstructured is a Plan as apply and the printers want it: no status, no empty
+// creationTimestamp.
+func ToUnstructured(p *upgradev1.Plan) (*unstructured.Unstructured, error) {
+	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(p)
+	if err != nil {
+		return nil, fmt.Errorf("convert plan %s: %w", p.Name, err)
+	}
+	delete(obj, "status")
+	if md, ok := obj["metadata"].(map[string]any); ok {
+		// What the server owns: a Plan printed for GitOps must apply anywhere.
+		for _, k := range []string{"creationTimestamp", "managedFields", "uid", "resourceVersion", "generation"} {
+			delete(md, k)
+		}
+	}
+	u := &unstructured.Unstructured{Object: obj}
+	u.SetAPIVersion(upgradev1.SchemeGroupVersion.String())
+	u.SetKind("Plan")
+	return u, nil
+}
+
+// FromUnstructured decodes a Plan the dynamic client returned.
+func FromUnstructured(u *unstructured.Unstructured) (*upgradev1.Plan, error) {
+	p := &upgradev1.Plan{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, p); err != nil {
+		return nil, fmt.Errorf("decode plan %s: %w", u.GetName(), err)
+	}
+	return p, nil
+}
+
+// PlanList wraps Plans in a v1 List, the shape `kubectl apply -f` takes.
+func PlanList(plans []*upgradev1.Plan) (*unstructured.UnstructuredList, error) {
+	l := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": "v1", "kind": "List", "metadata": map[string]any{}}}
+	for _, p := range plans {
+		u, err := ToUnstructured(p)
+		if err != nil {
+			return nil, err
+		}
+		l.Items = append(l.Items, *u)
+	}
+	return l, nil
+}
+
+func ptrUID(u *unstructured.Unstructured) *types.UID {
+	uid := u.GetUID()
+	return &uid
+}
+
+// Names joins Plan names for messages.
+func Names(plans []*upgradev1.Plan) string {
+	n := make([]string, len(plans))
+	for i, p := range plans {
+		n[i] = p.Name
+	}
+	return strings.Join(n, ", ")
+}

@@ -1,0 +1,326 @@
+package upgrade
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+)
+
+// What marks a Plan as ours. SUC copies Plan labels and annotations whose keys do not
+// contain "cattle.io/" onto the Jobs it creates, so Jobs carry them too.
+const (
+	// FieldManager is the server-side apply field manager of every write we make.
+	FieldManager = "kubectl-skew"
+	// LabelManagedBy=ManagedBy marks our Plans; nothing without it is ever changed.
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	ManagedBy      = "kubectl-skew"
+	// OwnedSelector selects our Plans: kubectl delete plans -n system-upgrade -l <this>.
+	OwnedSelector = LabelManagedBy + "=" + ManagedBy
+	// LabelRole is server, agent or snapshot.
+	LabelRole = "kubectl-skew.io/role"
+	// LabelVersion is the hop's version as a label value ("+" -> "-").
+	LabelVersion = "kubectl-skew.io/version"
+
+	// AnnotationPath lists every hop version of the upgrade, comma-separated, so that
+	// status can say "hop 2 of 3" after a resume re-planned the rest.
+	AnnotationPath = "kubectl-skew.io/path"
+	// AnnotationFrom is the lowest version the hop's nodes ran before it.
+	AnnotationFrom = "kubectl-skew.io/from"
+	// AnnotationTarget is the upgrade's final version.
+	AnnotationTarget = "kubectl-skew.io/target"
+	// AnnotationSnapshot names the etcd snapshot taken before the upgrade (--snapshot).
+	AnnotationSnapshot = "kubectl-skew.io/snapshot"
+	// AnnotationSnapshotNode is the node the snapshot was taken on.
+	AnnotationSnapshotNode = "kubectl-skew.io/snapshot-node"
+)
+
+// Roles of our Plans.
+const (
+	RoleServer   = "server"
+	RoleAgent    = "agent"
+	RoleSnapshot = "snapshot"
+)
+
+// SUC's labels (pkg/apis/upgrade.cattle.io): on Jobs, and the per-plan node label.
+const (
+	sucLabelPlan    = "upgrade.cattle.io/plan"
+	sucLabelNode    = "upgrade.cattle.io/node"
+	sucLabelVersion = "upgrade.cattle.io/version"
+	// SUCNodePlanLabelPrefix + plan name is the node label SUC sets to the plan's
+	// latestHash when the node is done, or to "disabled" to opt the node out.
+	SUCNodePlanLabelPrefix = "plan.upgrade.cattle.io/"
+)
+
+// Defaults of a stock SUC install (design.md §7).
+const (
+	DefaultNamespace      = "system-upgrade"
+	DefaultServiceAccount = "system-upgrade"
+	DefaultDeployment     = "system-upgrade-controller"
+	// DefaultDrainTimeout leaves room inside SUC's default Job deadline (600s).
+	DefaultDrainTimeout = 5 * time.Minute
+)
+
+// PlanConfig is how Plans are built; the zero value is not valid, use DefaultPlanConfig.
+type PlanConfig struct {
+	Namespace         string
+	ServiceAccount    string
+	ServerConcurrency int64
+	AgentConcurrency  int64
+	// DrainTimeout bounds kubectl drain on an agent crossing a minor.
+	DrainTimeout time.Duration
+	// DrainForce also deletes pods no controller manages (lost for good).
+	DrainForce bool
+	// ImageRepository replaces rancher/k3s-upgrade or rancher/rke2-upgrade (a mirror).
+	ImageRepository string
+}
+
+// DefaultPlanConfig is a stock SUC install, one node at a time.
+func DefaultPlanConfig() PlanConfig {
+	return PlanConfig{
+		Namespace: DefaultNamespace, ServiceAccount: DefaultServiceAccount,
+		ServerConcurrency: 1, AgentConcurrency: 1, DrainTimeout: DefaultDrainTimeout,
+	}
+}
+
+// Validate refuses what SUC would silently turn into nothing (design.md §7: a
+// concurrency of 0 runs no Job and reports the Plan Complete).
+func (c PlanConfig) Validate() error {
+	if c.ServerConcurrency < 1 {
+		return fmt.Errorf("--server-concurrency %d: must be at least 1 (0 would make the controller upgrade nothing and report the Plan complete)", c.ServerConcurrency)
+	}
+	if c.AgentConcurrency < 1 {
+		return fmt.Errorf("--agent-concurrency %d: must be at least 1 (0 would make the controller upgrade nothing and report the Plan complete)", c.AgentConcurrency)
+	}
+	if c.DrainTimeout <= 0 {
+		return fmt.Errorf("--drain-timeout %s: must be positive", c.DrainTimeout)
+	}
+	if c.Namespace == "" || c.ServiceAccount == "" {
+		return fmt.Errorf("the system-upgrade-controller namespace and service account must not be empty")
+	}
+	return nil
+}
+
+// Record is what every Plan of one upgrade notes about it.
+type Record struct {
+	// Target is the final version.
+	Target version.Version
+	// Path is every hop version, first to last, including hops already done.
+	Path []string
+	// Snapshot and SnapshotNode name the snapshot taken before the upgrade, if any.
+	Snapshot, SnapshotNode string
+}
+
+// HopIndex is the 1-based position of v in the recorded path, 0 when absent.
+func (r Record) HopIndex(v version.Version) int {
+	for i, p := range r.Path {
+		if p == v.String() {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// PlanName is the name of our Plan for one role and version. Names are stable so
+// that re-running converges on the same objects.
+func PlanName(role string, v version.Version) string {
+	return safeName("kubectl-skew-" + role + "-" + strings.ToLower(v.ImageTag()))
+}
+
+// safeName keeps a name within 63 characters: SUC uses Plan names as label values
+// and in the node label key plan.upgrade.cattle.io/<name>.
+func safeName(s string) string {
+	const max = 63
+	if len(s) <= max {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	return strings.TrimRight(s[:max-6], "-.") + "-" + hex.EncodeToString(sum[:])[:5]
+}
+
+// ServerPlan upgrades the hop's servers (control-plane and etcd-only alike) one
+// Plan, cordoning each node first. Nodes are selected by kubernetes.io/hostname: no
+// single role label covers both kinds of server, a label selector cannot say "or",
+// and naming the nodes keeps a Plan off nodes already past its version.
+func ServerPlan(d version.Distro, h Hop, rec Record, cfg PlanConfig) *upgradev1.Plan {
+	p := basePlan(d, RoleServer, h.To, h.From, rec, cfg)
+	p.Spec.Concurrency = cfg.ServerConcurrency
+	p.Spec.NodeSelector = hostnameSelector(h.Servers, nil)
+	p.Spec.Cordon = true
+	return p
+}
+
+// AgentPlan upgrades the hop's agents. An agent crossing a minor is drained (an
+// in-place minor kubelet upgrade is not supported, design.md §2); a patch is only
+// cordoned. serverPlan, when set, becomes the prepare step that makes each Job wait
+// for that Plan, a second guard behind our own sequencing.
+func AgentPlan(d version.Distro, h Hop, serverPlan string, rec Record, cfg PlanConfig) *upgradev1.Plan {
+	p := basePlan(d, RoleAgent, h.To, h.From, rec, cfg)
+	p.Spec.Concurrency = cfg.AgentConcurrency
+	// The role requirements keep a server that gained a role label since planning
+	// out of the agents' Plan.
+	p.Spec.NodeSelector = hostnameSelector(h.Agents, []metav1.LabelSelectorRequirement{
+		{Key: cluster.LabelControlPlane, Operator: metav1.LabelSelectorOpNotIn, Values: []string{"true"}},
+		{Key: cluster.LabelEtcd, Operator: metav1.LabelSelectorOpNotIn, Values: []string{"true"}},
+	})
+	if crossesMinor(h) {
+		timeout := intstr.FromString(cfg.DrainTimeout.String())
+		p.Spec.Drain = &upgradev1.DrainSpec{
+			Timeout:            &timeout,
+			DeleteEmptydirData: ptr.To(true),
+			IgnoreDaemonSets:   ptr.To(true),
+			Force:              cfg.DrainForce,
+			// Respect PodDisruptionBudgets for up to a minute per pod, then move on.
+			SkipWaitForDeleteTimeout: 60,
+		}
+		// SUC's default Job deadline is 600s; a drain may use all of its timeout
+		// before the upgrade itself starts.
+		p.Spec.JobActiveDeadlineSecs = ptr.To(int64((cfg.DrainTimeout + 10*time.Minute) / time.Second))
+	} else {
+		p.Spec.Cordon = true
+	}
+	if serverPlan != "" {
+		p.Spec.Prepare = &upgradev1.ContainerSpec{
+			Image: p.Spec.Upgrade.Image,
+			Args:  []string{"prepare", serverPlan},
+		}
+	}
+	return p
+}
+
+func crossesMinor(h Hop) bool {
+	for _, a := range h.Agents {
+		if a.From.MinorVersion() != h.To.MinorVersion() {
+			return true
+		}
+	}
+	return false
+}
+
+func basePlan(d version.Distro, role string, to, from version.Version, rec Record, cfg PlanConfig) *upgradev1.Plan {
+	p := &upgradev1.Plan{
+		TypeMeta: metav1.TypeMeta{APIVersion: upgradev1.SchemeGroupVersion.String(), Kind: "Plan"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      PlanName(role, to),
+			Namespace: cfg.Namespace,
+			Labels: map[string]string{
+				LabelManagedBy: ManagedBy,
+				LabelRole:      role,
+				LabelVersion:   to.ImageTag(),
+			},
+			Annotations: recordAnnotations(rec, from),
+		},
+		Spec: upgradev1.PlanSpec{
+			// One exact version, never a channel: a channel can move mid-rollout.
+			Version:            to.String(),
+			ServiceAccountName: cfg.ServiceAccount,
+			// An upgrade must run on its node whatever taints the node carries.
+			Tolerations: allTaints(),
+			Upgrade:     &upgradev1.ContainerSpec{Image: upgradeImage(d, to, cfg)},
+		},
+	}
+	return p
+}
+
+func recordAnnotations(rec Record, from version.Version) map[string]string {
+	a := map[string]string{AnnotationTarget: rec.Target.String()}
+	if len(rec.Path) > 0 {
+		a[AnnotationPath] = strings.Join(rec.Path, ",")
+	}
+	if from != (version.Version{}) {
+		a[AnnotationFrom] = from.String()
+	}
+	if rec.Snapshot != "" {
+		a[AnnotationSnapshot] = rec.Snapshot
+		a[AnnotationSnapshotNode] = rec.SnapshotNode
+	}
+	return a
+}
+
+func upgradeImage(d version.Distro, v version.Version, cfg PlanConfig) string {
+	if cfg.ImageRepository != "" {
+		return cfg.ImageRepository + ":" + v.ImageTag()
+	}
+	return Image(d, v)
+}
+
+func allTaints() []corev1.Toleration {
+	return []corev1.Toleration{{Operator: corev1.TolerationOpExists}}
+}
+
+// hostnameSelector selects exactly the given nodes by kubernetes.io/hostname, the
+// label SUC itself requires and reports in status.applying. It is never empty: a
+// missing selector selects no node and an empty one selects all (design.md §7).
+func hostnameSelector(steps []NodeStep, extra []metav1.LabelSelectorRequirement) *metav1.LabelSelector {
+	names := make([]string, 0, len(steps))
+	seen := make(map[string]bool, len(steps))
+	for _, s := range steps {
+		h := s.Hostname
+		if h == "" {
+			h = s.Name
+		}
+		if !seen[h] {
+			seen[h] = true
+			names = append(names, h)
+		}
+	}
+	sort.Strings(names)
+	reqs := []metav1.LabelSelectorRequirement{{Key: cluster.LabelHostname, Operator: metav1.LabelSelectorOpIn, Values: names}}
+	return &metav1.LabelSelector{MatchExpressions: append(reqs, extra...)}
+}
+
+// SelectedHostnames reads back the hostnames one of our Plans selects.
+func SelectedHostnames(p *upgradev1.Plan) []string {
+	if p.Spec.NodeSelector == nil {
+		return nil
+	}
+	for _, r := range p.Spec.NodeSelector.MatchExpressions {
+		if r.Key == cluster.LabelHostname && r.Operator == metav1.LabelSelectorOpIn {
+			return r.Values
+		}
+	}
+	return nil
+}
+
+// IsOurs reports whether a Plan carries our label.
+func IsOurs(labels map[string]string) bool { return labels[LabelManagedBy] == ManagedBy }
+
+// PlanVersion is the version one of our Plans pins.
+func PlanVersion(p *upgradev1.Plan) (version.Version, error) {
+	return version.Parse(p.Spec.Version)
+}
+
+// RecordOf reads the record annotations of one of our Plans.
+func RecordOf(p *upgradev1.Plan) Record {
+	var r Record
+	a := p.Annotations
+	if t, err := version.Parse(a[AnnotationTarget]); err == nil {
+		r.Target = t
+	}
+	if s := a[AnnotationPath]; s != "" {
+		r.Path = strings.Split(s, ",")
+	}
+	r.Snapshot, r.SnapshotNode = a[AnnotationSnapshot], a[AnnotationSnapshotNode]
+	return r
+}
+
+// hopLabel is "hop 2 of 3", or "" when the record does not know the hop.
+func hopLabel(rec Record, v version.Version) string {
+	i := rec.HopIndex(v)
+	if i == 0 {
+		return ""
+	}
+	return "hop " + strconv.Itoa(i) + " of " + strconv.Itoa(len(rec.Path))
+}

@@ -1,0 +1,344 @@
+package upgrade
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+)
+
+// StatusInput is what status reads: our Plans, their Jobs, and the nodes.
+type StatusInput struct {
+	Namespace string
+	Plans     []upgradev1.Plan
+	Jobs      []batchv1.Job
+	Nodes     []corev1.Node
+}
+
+// ReadStatus lists what BuildStatus needs.
+func ReadStatus(ctx context.Context, kube kubernetes.Interface, plans *Plans) (StatusInput, error) {
+	in := StatusInput{Namespace: plans.Namespace}
+	var err error
+	if in.Plans, err = plans.Ours(ctx); err != nil {
+		return in, fmt.Errorf("list plans in %s: %w", plans.Namespace, err)
+	}
+	if len(in.Plans) == 0 {
+		return in, nil
+	}
+	jobs, err := kube.BatchV1().Jobs(plans.Namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return in, fmt.Errorf("list jobs in %s: %w", plans.Namespace, err)
+	}
+	in.Jobs = jobs.Items
+	in.Nodes, err = listAll(ctx, func(o metav1.ListOptions) ([]corev1.Node, string, error) {
+		l, err := kube.CoreV1().Nodes().List(ctx, o)
+		if err != nil {
+			return nil, "", err
+		}
+		return l.Items, l.Continue, nil
+	})
+	if err != nil {
+		return in, fmt.Errorf("list nodes: %w", err)
+	}
+	return in, nil
+}
+
+type statusPlan struct {
+	plan    *upgradev1.Plan
+	version version.Version
+	role    string
+	rec     Record
+	nodes   []report.StatusNode
+	sp      report.StatusPlan
+}
+
+// BuildStatus says where the upgrade our Plans describe stands: the current hop
+// (the lowest version with a node not done), each of its nodes, failed Jobs, the
+// next step and how to roll back.
+func BuildStatus(in StatusInput) *report.StatusReport {
+	r := report.NewStatusReport()
+	r.Summary.Namespace = in.Namespace
+	var plans []*statusPlan
+	var snapshot Record
+	for i := range in.Plans {
+		p := &in.Plans[i]
+		rec := RecordOf(p)
+		if p.Labels[LabelRole] == RoleSnapshot {
+			snapshot = rec
+			continue
+		}
+		v, err := PlanVersion(p)
+		if err != nil {
+			continue
+		}
+		plans = append(plans, &statusPlan{plan: p, version: v, role: p.Labels[LabelRole], rec: rec})
+	}
+	if len(plans) == 0 {
+		r.Summary.State = report.StateNone
+		r.Summary.Next = fmt.Sprintf("no upgrade by kubectl-skew in namespace %s; kubectl skew plan shows the way to a newer release", in.Namespace)
+		return r
+	}
+	// Servers before agents within a version, versions in order.
+	sort.SliceStable(plans, func(i, j int) bool {
+		if c := plans[i].version.Compare(plans[j].version); c != 0 {
+			return c < 0
+		}
+		return plans[i].role == RoleServer && plans[j].role != RoleServer
+	})
+	rec := plans[len(plans)-1].rec
+	for _, p := range plans {
+		if len(p.rec.Path) > len(rec.Path) && p.rec.Target.String() == rec.Target.String() {
+			rec = p.rec
+		}
+	}
+	if snapshot.Snapshot == "" {
+		snapshot = rec
+	}
+	r.Summary.Target, r.Summary.Path, r.Summary.Hops = rec.Target.String(), rec.Path, len(rec.Path)
+	if rec.Target == (version.Version{}) {
+		r.Summary.Target = ""
+	}
+
+	nodes := map[string]*corev1.Node{}
+	for i := range in.Nodes {
+		n := &in.Nodes[i]
+		nodes[hostname(n)] = n
+	}
+	jobs := latestJobs(in.Jobs)
+	distro := version.Other
+	var current *statusPlan
+	for _, p := range plans {
+		fillPlan(p, nodes, jobs)
+		distro = p.version.Distro
+		r.Plans = append(r.Plans, p.sp)
+		if current == nil && p.sp.Done < p.sp.Nodes {
+			current = p
+		}
+		for _, n := range p.nodes {
+			if n.State == report.NodeFailed {
+				j := jobs[jobKey{p.plan.Name, n.Name}]
+				msg, _ := jobFailed(j)
+				r.Failures = append(r.Failures, report.StatusFailure{Plan: p.plan.Name, Job: j.Name, Node: n.Name, Message: msg})
+			}
+		}
+	}
+	r.Summary.Distro = string(distro)
+	if snapshot.Snapshot != "" {
+		r.Snapshot = &report.StatusSnapshot{Name: snapshot.Snapshot, Node: snapshot.SnapshotNode}
+	}
+
+	last := plans[len(plans)-1]
+	shown := current
+	if shown == nil {
+		shown = last
+	}
+	s := &r.Summary
+	s.HopVersion, s.Phase = shown.version.String(), phaseOf(shown.role)
+	s.Hop = rec.HopIndex(shown.version)
+	s.From = shown.plan.Annotations[AnnotationFrom]
+	r.Nodes = shown.nodes
+	for _, n := range shown.nodes {
+		switch n.State {
+		case report.NodeDone:
+			s.Done++
+		case report.NodeApplying:
+			s.Applying++
+		case report.NodeFailed:
+			s.Failed++
+		default:
+			s.Pending++
+		}
+	}
+	resume := resumeCommand(rec)
+	switch {
+	case len(r.Failures) > 0:
+		s.State = report.StateFailed
+		f := r.Failures[0]
+		s.Next = fmt.Sprintf("fix node %s (Job %s: %s), then resume: %s --retry-failed --wait", f.Node, f.Job, f.Message, resume)
+	case current != nil:
+		s.State = report.StateInProgress
+		s.Next = fmt.Sprintf("the controller is upgrading the %s of %s; follow it with: %s --wait", s.Phase, hopName(rec, shown.version), resume)
+	case rec.Target != (version.Version{}) && last.version.Compare(rec.Target) < 0:
+		s.State = report.StateWaiting
+		s.Next = fmt.Sprintf("the %s of %s are done; apply the next step with: %s (add --wait to follow it to the end)", s.Phase, hopName(rec, last.version), resume)
+	case last.role == RoleServer && agentsPending(in.Nodes, last.version):
+		s.State = report.StateWaiting
+		s.Next = fmt.Sprintf("every server runs %s; release the agents with: %s", last.version, resume)
+	default:
+		s.State = report.StateComplete
+		s.Next = fmt.Sprintf("the upgrade to %s is complete; kubectl skew check confirms the skew rules; the Plans can go: kubectl delete plans -n %s -l %s",
+			last.version, in.Namespace, OwnedSelector)
+	}
+	if s.State != report.StateComplete {
+		r.Rollback = Rollback(distro, s.From, r.Snapshot)
+	}
+	return r
+}
+
+func phaseOf(role string) string {
+	if role == RoleAgent {
+		return string(PhaseAgents)
+	}
+	return string(PhaseServers)
+}
+
+func hopName(rec Record, v version.Version) string {
+	if l := hopLabel(rec, v); l != "" {
+		return l + " (" + v.String() + ")"
+	}
+	return "the hop to " + v.String()
+}
+
+func resumeCommand(rec Record) string {
+	if rec.Target == (version.Version{}) {
+		return "kubectl skew upgrade"
+	}
+	return "kubectl skew upgrade --version " + rec.Target.String()
+}
+
+func agentsPending(nodes []corev1.Node, v version.Version) bool {
+	for i := range nodes {
+		n := &nodes[i]
+		if isServerNode(n) {
+			continue
+		}
+		if kv, err := version.Parse(n.Status.NodeInfo.KubeletVersion); err == nil && kv.Compare(v) < 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func isServerNode(n *corev1.Node) bool {
+	return n.Labels[cluster.LabelControlPlane] == "true" || n.Labels[cluster.LabelEtcd] == "true"
+}
+
+type jobKey struct{ plan, node string }
+
+// latestJobs is the newest Job per Plan and node.
+func latestJobs(jobs []batchv1.Job) map[jobKey]*batchv1.Job {
+	out := map[jobKey]*batchv1.Job{}
+	for i := range jobs {
+		j := &jobs[i]
+		k := jobKey{j.Labels[sucLabelPlan], j.Labels[sucLabelNode]}
+		if k.plan == "" || k.node == "" {
+			continue
+		}
+		if cur := out[k]; cur == nil || j.CreationTimestamp.After(cur.CreationTimestamp.Time) {
+			out[k] = j
+		}
+	}
+	return out
+}
+
+func fillPlan(p *statusPlan, nodes map[string]*corev1.Node, jobs map[jobKey]*batchv1.Job) {
+	applying := map[string]bool{}
+	for _, h := range p.plan.Status.Applying {
+		applying[h] = true
+	}
+	p.sp = report.StatusPlan{Name: p.plan.Name, Role: p.role, Version: p.version.String(), Hop: p.rec.HopIndex(p.version),
+		Applying: []string{}, Complete: completeCondition(p.plan)}
+	munged := p.version.ImageTag()
+	for _, h := range SelectedHostnames(p.plan) {
+		n := nodes[h]
+		if n == nil {
+			continue // gone from the cluster
+		}
+		sn := report.StatusNode{Name: n.Name, Role: roleName(n), Version: n.Status.NodeInfo.KubeletVersion, Plan: p.plan.Name,
+			Cordoned: n.Spec.Unschedulable, Ready: nodeReady(n)}
+		j := jobs[jobKey{p.plan.Name, n.Name}]
+		if j != nil && j.Labels[sucLabelVersion] == munged {
+			sn.Job = j.Name
+		} else {
+			j = nil
+		}
+		kv, err := version.Parse(sn.Version)
+		_, failed := jobFailed(j)
+		switch {
+		case err == nil && kv.Compare(p.version) >= 0:
+			sn.State = report.NodeDone
+		case failed:
+			sn.State = report.NodeFailed
+		case applying[h] || (j != nil && !jobComplete(j)):
+			sn.State = report.NodeApplying
+		default:
+			sn.State = report.NodePending
+		}
+		p.sp.Nodes++
+		switch sn.State {
+		case report.NodeDone:
+			p.sp.Done++
+		case report.NodeFailed:
+			p.sp.Failed++
+		case report.NodeApplying:
+			p.sp.Applying = append(p.sp.Applying, n.Name)
+		}
+		p.nodes = append(p.nodes, sn)
+	}
+	sort.Slice(p.nodes, func(i, j int) bool { return p.nodes[i].Name < p.nodes[j].Name })
+}
+
+func completeCondition(p *upgradev1.Plan) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == "Complete" {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+func hostname(n *corev1.Node) string {
+	if h := n.Labels[cluster.LabelHostname]; h != "" {
+		return h
+	}
+	return n.Name
+}
+
+func roleName(n *corev1.Node) string {
+	switch {
+	case n.Labels[cluster.LabelControlPlane] == "true":
+		return string(cluster.RoleServer)
+	case n.Labels[cluster.LabelEtcd] == "true":
+		return string(cluster.RoleEtcd)
+	}
+	return string(cluster.RoleAgent)
+}
+
+// Rollback is how to go back to from, the hop's previous version, on the distro:
+// downgrades are not supported, so the way back is the etcd snapshot taken before
+// the upgrade, restored with the previous release installed.
+func Rollback(d version.Distro, from string, snap *report.StatusSnapshot) []string {
+	if from == "" {
+		from = "<the previous version>"
+	}
+	bin, svc, agentSvc, installer, envVar := "k3s", "k3s", "k3s-agent", "https://get.k3s.io", "INSTALL_K3S_VERSION"
+	if d == version.RKE2 {
+		bin, svc, agentSvc, installer, envVar = "rke2", "rke2-server", "rke2-agent", "https://get.rke2.io", "INSTALL_RKE2_VERSION"
+	}
+	dir := "/var/lib/rancher/" + bin + "/server/db"
+	snapName := "the newest snapshot taken before the upgrade (" + bin + " etcd-snapshot ls)"
+	first := "the server that took it"
+	if snap != nil {
+		snapName = fmt.Sprintf("snapshot %s (its file is %s/snapshots/%s-%s-<timestamp>)", snap.Name, dir, snap.Name, strings.SplitN(snap.Node, ".", 2)[0])
+		first = snap.Node
+	}
+	return []string{
+		fmt.Sprintf("Downgrades are not supported: roll back by restoring %s with %s.", snapName, from),
+		fmt.Sprintf("Stop the upgrade first: kubectl delete plans -n <suc-namespace> -l %s", OwnedSelector),
+		fmt.Sprintf("On every server: systemctl stop %s", svc),
+		fmt.Sprintf("On %s: curl -sfL %s | %s=%s INSTALL_%s_SKIP_START=true sh -, then %s server --cluster-reset --cluster-reset-restore-path=<snapshot file>, then systemctl start %s",
+			first, installer, envVar, from, strings.ToUpper(bin), bin, svc),
+		fmt.Sprintf("On the other servers: rm -rf %s, reinstall %s the same way, then systemctl start %s", dir, from, svc),
+		fmt.Sprintf("On agents already upgraded: reinstall %s (curl -sfL %s | %s=%s sh -) and systemctl restart %s", from, installer, envVar, from, agentSvc),
+	}
+}

@@ -1,0 +1,201 @@
+package upgrade
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+)
+
+// Phase is the part of a hop a step runs.
+type Phase string
+
+const (
+	// PhaseServers upgrades the hop's servers, one Plan.
+	PhaseServers Phase = "servers"
+	// PhaseAgents upgrades the hop's agents, released once every server runs the hop's version.
+	PhaseAgents Phase = "agents"
+)
+
+// Step is what to apply next: the Plans of one phase of the first hop of a fresh
+// path, and our Plans that this step supersedes.
+type Step struct {
+	Hop   Hop
+	Phase Phase
+	// Index and Total place the hop in the recorded path ("hop 2 of 3"); Index is 0
+	// for a hop the record does not list.
+	Index, Total int
+	Record       Record
+	Plans        []*upgradev1.Plan
+	// Prune are our Plans for other versions: done, or superseded by a new target.
+	Prune []string
+	// ServerPlan is the name of the hop's server Plan.
+	ServerPlan string
+	// Resumed is true when the step's Plans already exist (an earlier run applied them).
+	Resumed bool
+}
+
+// Nodes are the nodes the step upgrades.
+func (s *Step) Nodes() []NodeStep {
+	if s.Phase == PhaseServers {
+		return s.Hop.Servers
+	}
+	return s.Hop.Agents
+}
+
+// HopLabel is "hop 2 of 3" or "hop to v1.31.13+k3s1".
+func (s *Step) HopLabel() string {
+	if s.Index > 0 {
+		return fmt.Sprintf("hop %d of %d", s.Index, s.Total)
+	}
+	return "hop to " + s.Hop.To.String()
+}
+
+// ErrStillApplying refuses to delete one of our Plans while it upgrades a node.
+var ErrStillApplying = errors.New("still upgrading nodes")
+
+// NextStep decides what to apply for the first hop of path on the cluster inv,
+// given our Plans in the cluster. Servers come first; a hop whose servers are all
+// done releases its agents. snapshot records the snapshot taken by this run, if any.
+func NextStep(inv *cluster.Inventory, path *Path, ours []upgradev1.Plan, cfg PlanConfig, snapshot Record) (*Step, error) {
+	if path == nil || len(path.Hops) == 0 {
+		return nil, nil
+	}
+	d := path.Distro
+	hop := path.Hops[0]
+	if h, ok := unfinishedAgents(inv, path, ours); ok {
+		hop = h
+	}
+	rec := recordFor(inv, path, ours, snapshot)
+	st := &Step{Hop: hop, Record: rec, ServerPlan: PlanName(RoleServer, hop.To)}
+	st.Index, st.Total = rec.HopIndex(hop.To), len(rec.Path)
+
+	byName := map[string]*upgradev1.Plan{}
+	for i := range ours {
+		byName[ours[i].Name] = &ours[i]
+	}
+	switch {
+	case len(hop.Servers) > 0:
+		st.Phase = PhaseServers
+		st.Plans = []*upgradev1.Plan{ServerPlan(d, hop, rec, cfg)}
+	default:
+		st.Phase = PhaseAgents
+		// The prepare step waits for the hop's server Plan; an agents-only catch-up hop
+		// has none, and waiting for a Plan that does not exist never ends.
+		prepare := ""
+		if _, ok := byName[st.ServerPlan]; ok {
+			prepare = st.ServerPlan
+		}
+		st.Plans = []*upgradev1.Plan{AgentPlan(d, hop, prepare, rec, cfg)}
+	}
+	st.Resumed = byName[st.Plans[0].Name] != nil
+
+	keep := map[string]bool{st.ServerPlan: true, PlanName(RoleAgent, hop.To): true}
+	var busy []string
+	for i := range ours {
+		p := &ours[i]
+		if keep[p.Name] || p.Labels[LabelRole] == RoleSnapshot {
+			continue
+		}
+		if len(p.Status.Applying) > 0 {
+			busy = append(busy, fmt.Sprintf("%s (on %s)", p.Name, strings.Join(p.Status.Applying, ", ")))
+			continue
+		}
+		st.Prune = append(st.Prune, p.Name)
+	}
+	if len(busy) > 0 {
+		return st, fmt.Errorf("our Plans for another version are %w: %s; wait until they finish (kubectl skew status), or delete them (kubectl -n %s delete plan <name>) and run again",
+			ErrStillApplying, strings.Join(busy, "; "), cfg.Namespace)
+	}
+	return st, nil
+}
+
+// unfinishedAgents finds the agents phase of a hop whose servers our Plan already
+// moved. Once every server runs the hop's version the planner starts from there and
+// would let those agents skip that minor at the next hop; with agents at every hop
+// they must follow their servers first. The hop is rebuilt from the cluster: the
+// agents still below the version our server Plan pinned.
+func unfinishedAgents(inv *cluster.Inventory, path *Path, ours []upgradev1.Plan) (Hop, bool) {
+	if inv == nil || path.Agents != AgentsEach {
+		return Hop{}, false
+	}
+	lo := path.LowestServer
+	ourServer := false
+	for i := range ours {
+		if ours[i].Labels[LabelRole] != RoleServer {
+			continue
+		}
+		if v, err := PlanVersion(&ours[i]); err == nil && v.Equal(lo) {
+			ourServer = true
+		}
+	}
+	if !ourServer {
+		return Hop{}, false
+	}
+	hop := Hop{Number: 1, Kind: HopAgents, To: lo, Source: "servers"}
+	for _, n := range inv.Nodes {
+		if n.Role.IsServer() || n.Kubelet == nil || n.Kubelet.Compare(lo) >= 0 {
+			continue
+		}
+		hop.Agents = append(hop.Agents, NodeStep{Name: n.Name, Role: n.Role, Hostname: n.Hostname, From: *n.Kubelet})
+		if len(hop.Agents) == 1 || n.Kubelet.Compare(hop.From) < 0 {
+			hop.From = *n.Kubelet
+		}
+	}
+	if len(hop.Agents) == 0 {
+		return Hop{}, false
+	}
+	return hop, true
+}
+
+// recordFor keeps the path an earlier run recorded when this path continues it, so
+// that "hop 2 of 3" survives a resume; else it records this path.
+func recordFor(inv *cluster.Inventory, path *Path, ours []upgradev1.Plan, snapshot Record) Record {
+	cur := make([]string, 0, len(path.Hops)+1)
+	if hop, ok := unfinishedAgents(inv, path, ours); ok {
+		cur = append(cur, hop.To.String())
+	}
+	for _, h := range path.Hops {
+		cur = appendOnce(cur, h.To.String())
+	}
+	rec := Record{Target: path.Target, Path: cur, Snapshot: snapshot.Snapshot, SnapshotNode: snapshot.SnapshotNode}
+	for i := range ours {
+		r := RecordOf(&ours[i])
+		if ours[i].Labels[LabelRole] == RoleSnapshot {
+			if rec.Snapshot == "" {
+				rec.Snapshot, rec.SnapshotNode = r.Snapshot, r.SnapshotNode
+			}
+			continue
+		}
+		if r.Target.String() == path.Target.String() && hasSuffix(r.Path, cur) && len(r.Path) > len(rec.Path) {
+			rec.Path = r.Path
+		}
+		if rec.Snapshot == "" && r.Snapshot != "" {
+			rec.Snapshot, rec.SnapshotNode = r.Snapshot, r.SnapshotNode
+		}
+	}
+	return rec
+}
+
+func hasSuffix(all, suffix []string) bool {
+	if len(suffix) > len(all) {
+		return false
+	}
+	off := len(all) - len(suffix)
+	for i := range suffix {
+		if all[off+i] != suffix[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func appendOnce(list []string, s string) []string {
+	if len(list) > 0 && list[len(list)-1] == s {
+		return list
+	}
+	return append(list, s)
+}

@@ -1,0 +1,368 @@
+package upgrade
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/dynamic/dynamicinformer"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+)
+
+// Watcher follows Nodes, SUC's Jobs and Plans through watches (informers) and
+// wakes a follower whenever one of them changes. It never polls the API: the
+// periodic wake-up only re-reads its own caches, for elapsed-time decisions.
+type Watcher struct {
+	nodes, jobs, plans cache.SharedIndexInformer
+	namespace          string
+	stop               context.CancelFunc
+	wake               chan struct{}
+	once               sync.Once
+}
+
+// WatchSyncTimeout bounds the initial list of every watch.
+const WatchSyncTimeout = 60 * time.Second
+
+// StartWatcher starts the watches and waits until their caches are filled. The
+// clients must not carry a request timeout: it would end every watch early.
+func StartWatcher(ctx context.Context, kube kubernetes.Interface, dyn dynamic.Interface, namespace string) (*Watcher, error) {
+	wctx, cancel := context.WithCancel(ctx)
+	w := &Watcher{namespace: namespace, stop: cancel, wake: make(chan struct{}, 1)}
+	all := informers.NewSharedInformerFactory(kube, 0)
+	inNS := informers.NewSharedInformerFactoryWithOptions(kube, 0, informers.WithNamespace(namespace))
+	dynf := dynamicinformer.NewFilteredDynamicSharedInformerFactory(dyn, 0, namespace, nil)
+	w.nodes = all.Core().V1().Nodes().Informer()
+	w.jobs = inNS.Batch().V1().Jobs().Informer()
+	w.plans = dynf.ForResource(PlanResource).Informer()
+	handler := cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(any) { w.poke() },
+		UpdateFunc: func(any, any) { w.poke() },
+		DeleteFunc: func(any) { w.poke() },
+	}
+	for _, inf := range []cache.SharedIndexInformer{w.nodes, w.jobs, w.plans} {
+		if _, err := inf.AddEventHandler(handler); err != nil {
+			cancel()
+			return nil, fmt.Errorf("watch: %w", err)
+		}
+	}
+	all.Start(wctx.Done())
+	inNS.Start(wctx.Done())
+	dynf.Start(wctx.Done())
+	sctx, scancel := context.WithTimeout(wctx, WatchSyncTimeout)
+	defer scancel()
+	if !cache.WaitForCacheSync(sctx.Done(), w.nodes.HasSynced, w.jobs.HasSynced, w.plans.HasSynced) {
+		cancel()
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("watch nodes, jobs and plans: the caches did not fill within %s", WatchSyncTimeout)
+	}
+	return w, nil
+}
+
+// Stop ends the watches.
+func (w *Watcher) Stop() { w.once.Do(w.stop) }
+
+// poke coalesces wake-ups: a burst of events costs one evaluation.
+func (w *Watcher) poke() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// NodeEventKind says what happened to a node.
+type NodeEventKind string
+
+const (
+	NodeStarted  NodeEventKind = "started"
+	NodeFinished NodeEventKind = "finished"
+	NodeFailed   NodeEventKind = "failed"
+	// NodeAlready is a node that was done before we started following.
+	NodeAlready NodeEventKind = "already"
+)
+
+// NodeEvent is one node starting or finishing its upgrade.
+type NodeEvent struct {
+	Kind     NodeEventKind
+	Node     string
+	Role     string
+	From, To string
+	// Took is the time the node's Job ran, for NodeFinished.
+	Took    time.Duration
+	Job     string
+	Message string
+	// Done and Total count the phase's nodes.
+	Done, Total int
+}
+
+// PhaseSpec is one Plan to follow until its nodes are done.
+type PhaseSpec struct {
+	Plan  string
+	Role  string
+	To    version.Version
+	Nodes []NodeStep
+	// ByJob: a node is done when its Job completes (the snapshot), not when its
+	// kubelet reports To.
+	ByJob bool
+	// StallAfter is how long the controller may call the Plan complete while a node
+	// still runs another version before we call it stuck (default 60s: a kubelet
+	// reports its new version a little after the Job ends).
+	StallAfter time.Duration
+}
+
+// JobFailedError is an upgrade Job that failed: the hop stops there.
+type JobFailedError struct {
+	Plan, Job, Node, Message string
+}
+
+func (e *JobFailedError) Error() string {
+	return fmt.Sprintf("the upgrade Job %s of Plan %s failed on node %s: %s", e.Job, e.Plan, e.Node, e.Message)
+}
+
+// ErrStalled is a Plan the controller reports complete while nodes did not move.
+var ErrStalled = errors.New("the controller reports the Plan complete but nodes did not upgrade")
+
+type nodeProgress struct {
+	started, finished bool
+	startAt           time.Time
+}
+
+// Follow waits until every node of the phase is done, emitting one event per node
+// start and finish. It returns a *JobFailedError on the first failed Job, ctx's
+// error when ctx ends, and ErrStalled when the controller gave up silently.
+func (w *Watcher) Follow(ctx context.Context, spec PhaseSpec, emit func(NodeEvent)) error {
+	if spec.StallAfter <= 0 {
+		spec.StallAfter = 60 * time.Second
+	}
+	f := &follower{w: w, spec: spec, emit: emit, state: make(map[string]*nodeProgress, len(spec.Nodes)), munged: spec.To.ImageTag()}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		done, err := f.evaluate(time.Now())
+		if err != nil || done {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-w.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// Settle waits until the controller has caught up with a finished Plan: nothing
+// left in status.applying. The nodes are done before SUC clears the list, and a
+// Plan still applying must not be deleted. It gives up quietly after limit.
+func (w *Watcher) Settle(ctx context.Context, plan string, limit time.Duration) error {
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
+	for {
+		ps := planStatusOf(w.plans, w.namespace+"/"+plan)
+		if !ps.found || len(ps.applying) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline.C:
+			return nil
+		case <-w.wake:
+		}
+	}
+}
+
+type follower struct {
+	w          *Watcher
+	spec       PhaseSpec
+	emit       func(NodeEvent)
+	state      map[string]*nodeProgress
+	munged     string
+	done       int
+	stallSince time.Time
+}
+
+// evaluate reads the caches once and reports progress; cost is linear in the
+// phase's nodes plus the namespace's Jobs.
+func (f *follower) evaluate(now time.Time) (bool, error) {
+	plan := planStatusOf(f.w.plans, f.w.namespace+"/"+f.spec.Plan)
+	jobs := f.jobsByNode()
+	pending := 0
+	waitingWithoutJob := 0
+	for _, st := range f.spec.Nodes {
+		p := f.state[st.Name]
+		if p == nil {
+			p = &nodeProgress{}
+			f.state[st.Name] = p
+		}
+		if p.finished {
+			continue
+		}
+		node := f.node(st.Name)
+		if node == nil {
+			return false, fmt.Errorf("node %s was deleted while %s upgraded it", st.Name, f.spec.Plan)
+		}
+		job := jobs[st.Name]
+		ev := NodeEvent{Node: st.Name, Role: string(st.Role), From: st.From.String(), To: f.spec.To.String()}
+		if job != nil {
+			ev.Job = job.Name
+		}
+		if f.nodeDone(node, job, plan) {
+			p.finished = true
+			f.done++
+			ev.Done, ev.Total = f.done, len(f.spec.Nodes)
+			if job == nil && !p.started {
+				ev.Kind = NodeAlready
+				f.emit(ev)
+				continue
+			}
+			if !p.started {
+				p.started, p.startAt = true, jobStart(job, now)
+				f.emit(NodeEvent{Kind: NodeStarted, Node: ev.Node, Role: ev.Role, From: ev.From, To: ev.To, Job: ev.Job, Done: f.done - 1, Total: ev.Total})
+			}
+			ev.Kind, ev.Took = NodeFinished, jobEnd(job, now).Sub(p.startAt)
+			if ev.Took < 0 {
+				ev.Took = 0
+			}
+			f.emit(ev)
+			continue
+		}
+		pending++
+		if job != nil {
+			if msg, failed := jobFailed(job); failed {
+				ev.Kind, ev.Message, ev.Done, ev.Total = NodeFailed, msg, f.done, len(f.spec.Nodes)
+				f.emit(ev)
+				return false, &JobFailedError{Plan: f.spec.Plan, Job: job.Name, Node: st.Name, Message: msg}
+			}
+		}
+		running := (job != nil && job.Spec.Parallelism != nil && *job.Spec.Parallelism > 0) || slices.Contains(plan.applying, hostnameOf(st))
+		if running && !p.started {
+			p.started, p.startAt = true, jobStart(job, now)
+			ev.Kind, ev.Done, ev.Total = NodeStarted, f.done, len(f.spec.Nodes)
+			f.emit(ev)
+		}
+		if job == nil && !running {
+			waitingWithoutJob++
+		}
+	}
+	if pending == 0 {
+		return true, nil
+	}
+	// SUC reports a Plan complete when it selects no node (a selector that matches
+	// nothing, a missing hostname label): nothing will ever move. Give kubelets time
+	// to report their new version before calling that stuck.
+	if plan.found && plan.complete && plan.latestVersion == f.munged && waitingWithoutJob == pending && len(plan.applying) == 0 {
+		if f.stallSince.IsZero() {
+			f.stallSince = now
+		}
+		if now.Sub(f.stallSince) > f.spec.StallAfter {
+			return false, fmt.Errorf("%w: Plan %s, %d node(s) still not on %s; check that they carry the kubernetes.io/hostname label and are not opted out (plan.upgrade.cattle.io/%s=disabled)",
+				ErrStalled, f.spec.Plan, pending, f.spec.To, f.spec.Plan)
+		}
+	} else {
+		f.stallSince = time.Time{}
+	}
+	return false, nil
+}
+
+func (f *follower) nodeDone(node *corev1.Node, job *batchv1.Job, plan planStatus) bool {
+	if f.spec.ByJob {
+		if job != nil && jobComplete(job) {
+			return true
+		}
+		return plan.latestHash != "" && node.Labels[SUCNodePlanLabelPrefix+f.spec.Plan] == plan.latestHash
+	}
+	v, err := version.Parse(node.Status.NodeInfo.KubeletVersion)
+	return err == nil && v.Compare(f.spec.To) >= 0
+}
+
+func (f *follower) node(name string) *corev1.Node {
+	obj, ok, err := f.w.nodes.GetStore().GetByKey(name)
+	if err != nil || !ok {
+		return nil
+	}
+	n, _ := obj.(*corev1.Node)
+	return n
+}
+
+// jobsByNode is the newest Job of the phase's Plan and version for each node.
+func (f *follower) jobsByNode() map[string]*batchv1.Job {
+	out := map[string]*batchv1.Job{}
+	for _, obj := range f.w.jobs.GetStore().List() {
+		j, ok := obj.(*batchv1.Job)
+		if !ok || j.Labels[sucLabelPlan] != f.spec.Plan || j.Labels[sucLabelVersion] != f.munged || j.DeletionTimestamp != nil {
+			continue
+		}
+		node := j.Labels[sucLabelNode]
+		if cur := out[node]; cur == nil || j.CreationTimestamp.After(cur.CreationTimestamp.Time) {
+			out[node] = j
+		}
+	}
+	return out
+}
+
+func jobStart(j *batchv1.Job, now time.Time) time.Time {
+	if j != nil && j.Status.StartTime != nil {
+		return j.Status.StartTime.Time
+	}
+	return now
+}
+
+func jobEnd(j *batchv1.Job, now time.Time) time.Time {
+	if j != nil && j.Status.CompletionTime != nil {
+		return j.Status.CompletionTime.Time
+	}
+	return now
+}
+
+func hostnameOf(s NodeStep) string {
+	if s.Hostname != "" {
+		return s.Hostname
+	}
+	return s.Name
+}
+
+// planStatus is the part of a Plan's status the follower reads, taken straight
+// from the unstructured object: decoding a Plan that names thousands of hostnames
+// on every event would cost more than the rest of the evaluation.
+type planStatus struct {
+	found         bool
+	applying      []string
+	latestVersion string
+	latestHash    string
+	complete      bool
+}
+
+func planStatusOf(inf cache.SharedIndexInformer, key string) planStatus {
+	var ps planStatus
+	obj, ok, err := inf.GetStore().GetByKey(key)
+	if err != nil || !ok {
+		return ps
+	}
+	if u, ok := obj.(*unstructured.Unstructured); ok {
+		ps.found = true
+		ps.applying, _, _ = unstructured.NestedStringSlice(u.Object, "status", "applying")
+		ps.latestVersion, _, _ = unstructured.NestedString(u.Object, "status", "latestVersion")
+		ps.latestHash, _, _ = unstructured.NestedString(u.Object, "status", "latestHash")
+		conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+		for _, c := range conds {
+			m, ok := c.(map[string]any)
+			if ok && m["type"] == "Complete" && m["status"] == "True" {
+				ps.complete = true
+			}
+		}
+	}
+	return ps
+}

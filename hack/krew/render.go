@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 	"text/template"
 )
@@ -21,9 +20,9 @@ const ReleaseURLPrefix = "https://github.com/kubectl-skew/kubectl-skew/releases/
 type SHA256Func func(uri string) (string, error)
 
 // Render executes tmpl for tag. The functions and their output mirror krew-release-bot's
-// (pkg/source/template.go): addURIAndSha renders its URL as a template of its own with TagName
-// and Version, and emits "uri:" and "sha256:" lines indented for a platform entry. The top level
-// offers only TagName: a field the bot lacks must fail here too, not only on release day.
+// (pkg/source/template.go, v0.0.51): addURIAndSha renders its URL as a template of its own and
+// emits "uri:" and "sha256:" lines indented for a platform entry. Both levels offer only
+// TagName, as the bot does: a field it lacks must fail here too, not only on release day.
 func Render(tmpl []byte, tag string, sha SHA256Func) ([]byte, error) {
 	values := struct{ TagName string }{tag}
 	funcs := template.FuncMap{
@@ -34,7 +33,7 @@ func Render(tmpl []byte, tag string, sha SHA256Func) ([]byte, error) {
 			if err != nil {
 				return "", fmt.Errorf("parse url template %q: %w", url, err)
 			}
-			if err := inner.Execute(&u, struct{ TagName, Version string }{tag, versionOf(tag)}); err != nil {
+			if err := inner.Execute(&u, struct{ TagName string }{tag}); err != nil {
 				return "", fmt.Errorf("render url %q: %w", url, err)
 			}
 			sum, err := sha(u.String())
@@ -57,16 +56,6 @@ func Render(tmpl []byte, tag string, sha SHA256Func) ([]byte, error) {
 
 // ArchiveName is the file an archive uri points to.
 func ArchiveName(uri string) string { return path.Base(uri) }
-
-var versionRE = regexp.MustCompile(`\d+(\.\d+)+`)
-
-// versionOf is the bot's .Version: the tag's dotted numbers ("v1.2.3" -> "1.2.3").
-func versionOf(tag string) string {
-	if v := versionRE.FindString(tag); v != "" {
-		return v
-	}
-	return tag
-}
 
 // indent is the bot's helper for multi-line values; unused by our template, kept so that a
 // template that works with the bot also renders here.

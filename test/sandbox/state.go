@@ -74,7 +74,8 @@ func ReapStale(root string) error {
 		return fmt.Errorf("reap stale sandboxes: %w", err)
 	}
 	for _, e := range entries {
-		if !e.IsDir() {
+		// One process may run several sandboxes at once (the fleet tests): never reap our own.
+		if !e.IsDir() || ownerPID(filepath.Join(root, e.Name())) == os.Getpid() {
 			continue
 		}
 		if err := reapDir(filepath.Join(root, e.Name())); err != nil && !errors.Is(err, ErrRunning) {

@@ -229,8 +229,12 @@ func hopSpecs(req Request, p *Path, nodes []planNode) ([]hopSpec, error) {
 		specs = append(specs, hopSpec{to: v, kind: HopMinor, source: fmt.Sprintf("channel %q", channel.MinorChannelName(m))})
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("%w: the path from %s to %s crosses %s, whose releases come from the channel server (channel %s); give a reachable --channel-server (a mirror), or go one minor at a time with --version %s",
-			ErrNeedChannels, lo.MinorVersion(), target.MinorVersion(), joinAnd(missing), joinAnd(missing),
+		which := "the release of " + missing[0] + " comes"
+		if len(missing) > 1 {
+			which = "their releases come"
+		}
+		return nil, fmt.Errorf("%w: the path from %s to %s crosses %s, and %s from the channel server; give a reachable --channel-server (a mirror), or go one minor at a time with --version %s",
+			ErrNeedChannels, lo.MinorVersion(), target.MinorVersion(), joinAnd(missing), which,
 			exampleRelease(lo.MinorVersion().Add(1), p.Distro))
 	}
 	if p.Agents == AgentsEach {

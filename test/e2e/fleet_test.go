@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os/exec"
 	"path/filepath"
@@ -145,8 +146,51 @@ func TestFleetNextStepOnChannel(t *testing.T) {
 	}
 }
 
-// BenchmarkFleet checks N contexts (all on the shared apiserver, each with its own client)
-// with the default parallelism and one at a time: at once, N cost about one; in turn, N.
+// slowProxy forwards TCP to target, holding every chunk from the client for delay: a
+// real apiserver seen across a slow network, so the fleet's concurrency shows.
+func slowProxy(tb testing.TB, target string, delay time.Duration) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			client, err := l.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", target)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			go func() { _, _ = io.Copy(client, server); client.Close() }()
+			go func() {
+				defer server.Close()
+				buf := make([]byte, 64<<10)
+				for {
+					n, err := client.Read(buf)
+					if n > 0 {
+						time.Sleep(delay)
+						if _, werr := server.Write(buf[:n]); werr != nil {
+							return
+						}
+					}
+					if err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return "https://" + l.Addr().String()
+}
+
+// BenchmarkFleet checks eight contexts on the shared apiserver, each behind a proxy
+// with its own latency (25 ms to 200 ms a round trip), all at once and one at a time,
+// and the slowest one alone: at once should cost about the slowest, in turn the sum.
 func BenchmarkFleet(b *testing.B) {
 	env.mu.Lock()
 	defer env.mu.Unlock()
@@ -155,22 +199,38 @@ func BenchmarkFleet(b *testing.B) {
 	if err := env.sb.Seed(ctx, "k3s-healthy-ha"); err != nil {
 		b.Fatal(err)
 	}
-	for _, n := range []int{1, 4, 8} {
-		clusters := map[string]*sandbox.Sandbox{}
-		for i := 0; i < n; i++ {
-			clusters[fmt.Sprintf("ctx-%d", i)] = env.sb
-		}
-		kubeconfig := fleetKubeconfig(b, clusters)
-		for _, parallel := range []int{8, 1} {
-			b.Run(fmt.Sprintf("contexts=%d/parallel=%d", n, parallel), func(b *testing.B) {
-				for b.Loop() {
-					cmd := exec.Command(env.sb.Tools.Kubectl, "skew", "check", "--contexts", "ctx-*", "--parallel", fmt.Sprint(parallel), "-o", "json")
-					cmd.Env = []string{"PATH=" + env.path, "HOME=" + env.home, "KUBECONFIG=" + kubeconfig}
-					if out, err := cmd.CombinedOutput(); err != nil {
-						b.Fatalf("%v\n%s", err, out)
-					}
+	target := strings.TrimPrefix(env.sb.Server, "https://")
+	clusters := map[string]*sandbox.Sandbox{}
+	for i := 1; i <= 8; i++ {
+		clusters[fmt.Sprintf("ctx-%d", i)] = env.sb
+	}
+	kubeconfig := fleetKubeconfig(b, clusters)
+	cfg, err := clientcmd.LoadFromFile(kubeconfig)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 1; i <= 8; i++ {
+		name := fmt.Sprintf("ctx-%d", i)
+		c := *cfg.Clusters[name]
+		c.Server = slowProxy(b, target, time.Duration(i)*25*time.Millisecond)
+		cfg.Clusters[name] = &c
+	}
+	if err := clientcmd.WriteToFile(*cfg, kubeconfig); err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct{ name, contexts, parallel string }{
+		{"slowest-alone", "ctx-8", "8"},
+		{"8-contexts-at-once", "ctx-*", "8"},
+		{"8-contexts-in-turn", "ctx-*", "1"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				cmd := exec.Command(env.sb.Tools.Kubectl, "skew", "check", "--contexts", bc.contexts, "--parallel", bc.parallel, "-o", "json")
+				cmd.Env = []string{"PATH=" + env.path, "HOME=" + env.home, "KUBECONFIG=" + kubeconfig}
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Fatalf("%v\n%s", err, out)
 				}
-			})
-		}
+			}
+		})
 	}
 }

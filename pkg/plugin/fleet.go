@@ -246,18 +246,8 @@ func (c *channelCache) get(ctx context.Context, d version.Distro) (*channel.List
 	}
 	c.mu.Unlock()
 	f.once.Do(func() {
-		url := c.servers[d]
-		if url == "" {
-			if url, f.err = channel.DefaultURL(d); f.err != nil {
-				return
-			}
-		}
-		client, err := channel.New(channel.Options{URL: url})
-		if err != nil {
-			f.err = err
-			return
-		}
-		f.list, f.err = client.List(ctx)
+		src := channelSource{URL: c.servers[d], Timeout: channel.DefaultTimeout}
+		f.list, f.err = src.List(ctx, d)
 	})
 	return f.list, f.err
 }

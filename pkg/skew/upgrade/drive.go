@@ -187,11 +187,7 @@ func (d *Driver) Run(ctx context.Context, cl *Cluster, path *Path, step *Step) (
 		}
 		out.Phases = append(out.Phases, PhaseTime{Hop: step.HopLabel(), Phase: step.Phase, To: step.Hop.To.String(), Nodes: len(step.Nodes()), Took: time.Since(began)})
 
-		cl, err = ReadCluster(ctx, d.Kube)
-		if err != nil {
-			return out, fmt.Errorf("read the cluster after %s %s: %w", step.HopLabel(), step.Phase, err)
-		}
-		if err := d.verify(cl, step, baseline); err != nil {
+		if cl, err = d.settledCluster(ctx, step, baseline); err != nil {
 			return out, err
 		}
 		if err := d.watcher.Settle(ctx, step.Plans[0].Name, time.Minute); err != nil {
@@ -259,6 +255,32 @@ func (d *Driver) follow(ctx context.Context, step *Step) error {
 		d.tally.observe(ev, step.Phase)
 		d.emit(Event{Kind: EventNode, Step: step, Node: ev, Progress: d.tally.progress()})
 	})
+}
+
+// VerifyGrace is how long a finished phase may take to look right: static
+// control-plane and kube-proxy pods (RKE2, kubeadm) restart with the new images a
+// little after their node's kubelet.
+var VerifyGrace = 30 * time.Second
+
+// settledCluster reads the cluster after a phase until it verifies, for up to
+// VerifyGrace; the last verification error stands after that.
+func (d *Driver) settledCluster(ctx context.Context, step *Step, baseline map[string]bool) (*Cluster, error) {
+	deadline := time.Now().Add(VerifyGrace)
+	for {
+		cl, err := ReadCluster(ctx, d.Kube)
+		if err != nil {
+			return nil, fmt.Errorf("read the cluster after %s %s: %w", step.HopLabel(), step.Phase, err)
+		}
+		verr := d.verify(cl, step, baseline)
+		if verr == nil || time.Now().After(deadline) {
+			return cl, verr
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
 }
 
 // verify checks, from a fresh read, that every node of the phase runs its version

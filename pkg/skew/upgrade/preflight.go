@@ -524,6 +524,9 @@ func FailedJobs(jobs []batchv1.Job) []JobFailure {
 }
 
 func jobFailed(j *batchv1.Job) (string, bool) {
+	if j == nil {
+		return "", false
+	}
 	for _, c := range j.Status.Conditions {
 		if c.Type == batchv1.JobFailed && c.Status == corev1.ConditionTrue {
 			msg := strings.TrimSpace(c.Reason + ": " + c.Message)
@@ -534,6 +537,9 @@ func jobFailed(j *batchv1.Job) (string, bool) {
 }
 
 func jobComplete(j *batchv1.Job) bool {
+	if j == nil {
+		return false
+	}
 	for _, c := range j.Status.Conditions {
 		if c.Type == batchv1.JobComplete && c.Status == corev1.ConditionTrue {
 			return true
@@ -544,14 +550,16 @@ func jobComplete(j *batchv1.Job) bool {
 
 func checkNodes(in PreflightInput, add addFunc) {
 	targets := pathNodes(in.Path)
-	var noHostname, notReady, cordoned []string
+	var noHostname, renamed, notReady, cordoned []string
 	for i := range in.Nodes {
 		n := &in.Nodes[i]
 		if targets != nil && !targets[n.Name] {
 			continue
 		}
-		if _, ok := n.Labels[cluster.LabelHostname]; !ok {
+		if h, ok := n.Labels[cluster.LabelHostname]; !ok {
 			noHostname = append(noHostname, n.Name)
+		} else if h != n.Name {
+			renamed = append(renamed, fmt.Sprintf("%s (hostname %s)", n.Name, h))
 		}
 		if !nodeReady(n) {
 			notReady = append(notReady, n.Name)
@@ -563,6 +571,15 @@ func checkNodes(in PreflightInput, add addFunc) {
 	if len(noHostname) > 0 {
 		add(CheckNodes, Fail, fmt.Sprintf("%s lack the label %s, which the system-upgrade-controller selects nodes by: %s",
 			plural(len(noHostname), "node"), cluster.LabelHostname, sample(noHostname, 5)), "label them with their hostname (kubectl label node <node> kubernetes.io/hostname=<hostname>)")
+		return
+	}
+	if len(renamed) > 0 {
+		// SUC (v0.20.1 and before) lists hostnames in status.applying but looks a Job's
+		// node name up there: a Job of a node named otherwise is deleted as "out of
+		// turn" as soon as it is created, and the Plan never moves.
+		add(CheckNodes, Fail, fmt.Sprintf("%s a name that differs from the kubernetes.io/hostname label: %s; the system-upgrade-controller deletes their upgrade Jobs as soon as it creates them (it looks the node name up among the hostnames in status.applying), so the upgrade would hang",
+			pluralVerb(len(renamed), "node has", "nodes have"), sample(renamed, 3)),
+			"upgrade these nodes by hand (the K3s/RKE2 install script with INSTALL_K3S_VERSION or INSTALL_RKE2_VERSION), one minor at a time, servers first")
 		return
 	}
 	var warns []string
@@ -743,6 +760,13 @@ func sample(items []string, n int) string {
 		return strings.Join(items, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
+}
+
+func pluralVerb(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func plural(n int, word string) string {

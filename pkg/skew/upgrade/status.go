@@ -125,8 +125,7 @@ func BuildStatus(in StatusInput) *report.StatusReport {
 			current = p
 		}
 		for _, n := range p.nodes {
-			if n.State == report.NodeFailed {
-				j := jobs[jobKey{p.plan.Name, n.Name}]
+			if j := jobs[jobKey{p.plan.Name, n.Name}]; n.State == report.NodeFailed && j != nil {
 				msg, _ := jobFailed(j)
 				r.Failures = append(r.Failures, report.StatusFailure{Plan: p.plan.Name, Job: j.Name, Node: n.Name, Message: msg})
 			}

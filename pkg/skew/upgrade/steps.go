@@ -3,6 +3,7 @@ package upgrade
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
@@ -91,7 +92,12 @@ func NextStep(inv *cluster.Inventory, path *Path, ours []upgradev1.Plan, cfg Pla
 		}
 		st.Plans = []*upgradev1.Plan{AgentPlan(d, hop, prepare, rec, cfg)}
 	}
-	st.Resumed = byName[st.Plans[0].Name] != nil
+	if prev := byName[st.Plans[0].Name]; prev != nil {
+		st.Resumed = true
+		// Keep the nodes the Plan already named: nodes done stay done (SUC labels
+		// them), and an unchanged Plan is not written again on a resume.
+		keepSelection(st.Plans[0], prev)
+	}
 
 	keep := map[string]bool{st.ServerPlan: true, PlanName(RoleAgent, hop.To): true}
 	var busy []string
@@ -111,6 +117,29 @@ func NextStep(inv *cluster.Inventory, path *Path, ours []upgradev1.Plan, cfg Pla
 			ErrStillApplying, strings.Join(busy, "; "), cfg.Namespace)
 	}
 	return st, nil
+}
+
+// keepSelection widens want's hostname list to the one prev already has.
+func keepSelection(want, prev *upgradev1.Plan) {
+	old := SelectedHostnames(prev)
+	if len(old) == 0 || want.Spec.NodeSelector == nil {
+		return
+	}
+	for i, r := range want.Spec.NodeSelector.MatchExpressions {
+		if r.Key != cluster.LabelHostname {
+			continue
+		}
+		set := map[string]bool{}
+		for _, h := range append(append([]string{}, r.Values...), old...) {
+			set[h] = true
+		}
+		merged := make([]string, 0, len(set))
+		for h := range set {
+			merged = append(merged, h)
+		}
+		sort.Strings(merged)
+		want.Spec.NodeSelector.MatchExpressions[i].Values = merged
+	}
 }
 
 // unfinishedAgents finds the agents phase of a hop whose servers our Plan already

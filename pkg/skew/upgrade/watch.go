@@ -131,8 +131,8 @@ func (e *JobFailedError) Error() string {
 	return fmt.Sprintf("the upgrade Job %s of Plan %s failed on node %s: %s", e.Job, e.Plan, e.Node, e.Message)
 }
 
-// ErrStalled is a Plan the controller reports complete while nodes did not move.
-var ErrStalled = errors.New("the controller reports the Plan complete but nodes did not upgrade")
+// ErrStalled is an upgrade the controller will not finish: nothing moves any more.
+var ErrStalled = errors.New("the upgrade is stuck")
 
 type nodeProgress struct {
 	started, finished bool
@@ -192,6 +192,8 @@ type follower struct {
 	munged     string
 	done       int
 	stallSince time.Time
+	// orphanSince is when a node in status.applying was first seen without a Job.
+	orphanSince map[string]time.Time
 }
 
 // evaluate reads the caches once and reports progress; cost is linear in the
@@ -228,11 +230,14 @@ func (f *follower) evaluate(now time.Time) (bool, error) {
 				f.emit(ev)
 				continue
 			}
+			end := now
 			if !p.started {
-				p.started, p.startAt = true, jobStart(job, now)
+				// Done before we saw it start: the Job's own times (to the second) are
+				// all there is.
+				p.started, p.startAt, end = true, jobStart(job, now), jobEnd(job, now)
 				f.emit(NodeEvent{Kind: NodeStarted, Node: ev.Node, Role: ev.Role, From: ev.From, To: ev.To, Job: ev.Job, Done: f.done - 1, Total: ev.Total})
 			}
-			ev.Kind, ev.Took = NodeFinished, jobEnd(job, now).Sub(p.startAt)
+			ev.Kind, ev.Took = NodeFinished, end.Sub(p.startAt)
 			if ev.Took < 0 {
 				ev.Took = 0
 			}
@@ -249,12 +254,16 @@ func (f *follower) evaluate(now time.Time) (bool, error) {
 		}
 		running := (job != nil && job.Spec.Parallelism != nil && *job.Spec.Parallelism > 0) || slices.Contains(plan.applying, hostnameOf(st))
 		if running && !p.started {
-			p.started, p.startAt = true, jobStart(job, now)
+			// Seen live: our clock is finer than the Job's start time (whole seconds).
+			p.started, p.startAt = true, now
 			ev.Kind, ev.Done, ev.Total = NodeStarted, f.done, len(f.spec.Nodes)
 			f.emit(ev)
 		}
 		if job == nil && !running {
 			waitingWithoutJob++
+		}
+		if err := f.orphan(st, job, plan, now); err != nil {
+			return false, err
 		}
 	}
 	if pending == 0 {
@@ -268,7 +277,7 @@ func (f *follower) evaluate(now time.Time) (bool, error) {
 			f.stallSince = now
 		}
 		if now.Sub(f.stallSince) > f.spec.StallAfter {
-			return false, fmt.Errorf("%w: Plan %s, %d node(s) still not on %s; check that they carry the kubernetes.io/hostname label and are not opted out (plan.upgrade.cattle.io/%s=disabled)",
+			return false, fmt.Errorf("%w: the controller reports Plan %s complete, yet %d node(s) do not run %s; check that they carry the kubernetes.io/hostname label and are not opted out (plan.upgrade.cattle.io/%s=disabled)",
 				ErrStalled, f.spec.Plan, pending, f.spec.To, f.spec.Plan)
 		}
 	} else {
@@ -276,6 +285,31 @@ func (f *follower) evaluate(now time.Time) (bool, error) {
 	}
 	return false, nil
 }
+
+// orphan catches a node the controller lists as applying while it keeps no Job for
+// it: SUC deletes such Jobs as "out of turn" when the node's name and hostname
+// label differ, and then nothing ever moves.
+func (f *follower) orphan(st NodeStep, job *batchv1.Job, plan planStatus, now time.Time) error {
+	if job != nil || !slices.Contains(plan.applying, hostnameOf(st)) {
+		delete(f.orphanSince, st.Name)
+		return nil
+	}
+	if f.orphanSince == nil {
+		f.orphanSince = map[string]time.Time{}
+	}
+	since, ok := f.orphanSince[st.Name]
+	if !ok {
+		f.orphanSince[st.Name] = now
+		return nil
+	}
+	if now.Sub(since) > f.spec.StallAfter {
+		return fmt.Errorf("%w: Plan %s lists node %s as applying but has had no Job for it for %s (the controller deletes the Job of a node whose name differs from its kubernetes.io/hostname label); upgrade that node by hand",
+			ErrStalled, f.spec.Plan, st.Name, roundSeconds(now.Sub(since)))
+	}
+	return nil
+}
+
+func roundSeconds(d time.Duration) time.Duration { return d.Round(time.Second) }
 
 func (f *follower) nodeDone(node *corev1.Node, job *batchv1.Job, plan planStatus) bool {
 	if f.spec.ByJob {
@@ -285,7 +319,16 @@ func (f *follower) nodeDone(node *corev1.Node, job *batchv1.Job, plan planStatus
 		return plan.latestHash != "" && node.Labels[SUCNodePlanLabelPrefix+f.spec.Plan] == plan.latestHash
 	}
 	v, err := version.Parse(node.Status.NodeInfo.KubeletVersion)
-	return err == nil && v.Compare(f.spec.To) >= 0
+	if err != nil || v.Compare(f.spec.To) < 0 {
+		return false
+	}
+	// The kubelet reports the new version before the upgrade is over (RKE2's static
+	// control-plane pods come back after it): done is when SUC says so too, by the
+	// Job's completion or the node's plan label.
+	if job != nil && jobComplete(job) {
+		return true
+	}
+	return plan.latestHash != "" && node.Labels[SUCNodePlanLabelPrefix+f.spec.Plan] == plan.latestHash
 }
 
 func (f *follower) node(name string) *corev1.Node {

@@ -67,3 +67,27 @@ tools: tools-krew
 
 # The krew tests open the archives and run the pinned krew.
 test: dist tools-krew
+
+# ---- sandbox: a real control plane on this machine (issue 3) ----
+SCENARIO ?= k3s-skewed
+
+.PHONY: tools-sandbox
+tools-sandbox: ## pinned kube-apiserver, kubectl, system-upgrade-controller in .cache/bin; etcd from Debian
+	bash hack/tools.sh
+
+tools: tools-sandbox
+
+.PHONY: sandbox
+sandbox: tools-sandbox ## run the sandbox until Ctrl-C: make sandbox SCENARIO=rke2-etcd
+	go run ./test/cmd/sandbox up --scenario '$(SCENARIO)' --suc --channels
+
+.PHONY: demo
+demo: ## the story against a local real control plane (the first run builds the tools: minutes)
+	bash hack/demo.sh
+
+.PHONY: bench
+bench: ## time check against kubectl get nodes on 5,000 nodes (ROUNDS=7)
+	bash hack/bench.sh
+
+# The end-to-end tests run the sandbox: a fresh clone builds the tools first.
+test: tools

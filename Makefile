@@ -78,7 +78,7 @@ tools-sandbox: ## pinned kube-apiserver, kubectl, system-upgrade-controller in .
 tools: tools-sandbox
 
 .PHONY: sandbox
-sandbox: tools-sandbox ## run the sandbox until Ctrl-C: make sandbox SCENARIO=rke2-etcd
+sandbox: tools-sandbox build ## run the sandbox until Ctrl-C: make sandbox SCENARIO=rke2-etcd
 	go run ./test/cmd/sandbox up --scenario '$(SCENARIO)' --suc --channels
 
 .PHONY: demo

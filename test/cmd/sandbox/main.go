@@ -149,12 +149,17 @@ func upOrRun(cmd string, args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// environment is what a command run against the sandbox needs: the kubeconfig, the
-// pinned kubectl first on PATH, and where the extras listen.
+// environment is what a command run against the sandbox needs: the kubeconfig, this
+// checkout's bin/ and the pinned kubectl first on PATH, and where the extras listen.
 func environment(sb *sandbox.Sandbox) []string {
+	path := filepath.Dir(sb.Tools.Kubectl) + string(os.PathListSeparator) + os.Getenv("PATH")
+	// The plugin as `make build` leaves it, so that `kubectl skew` finds this checkout's.
+	if root, err := sandbox.RepoRoot(); err == nil {
+		path = filepath.Join(root, "bin") + string(os.PathListSeparator) + path
+	}
 	env := []string{
 		"KUBECONFIG=" + sb.Kubeconfig,
-		"PATH=" + filepath.Dir(sb.Tools.Kubectl) + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"PATH=" + path,
 		"SANDBOX_DIR=" + sb.Dir,
 		"SANDBOX_SCENARIO=" + sb.Scenario(),
 	}

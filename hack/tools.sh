@@ -51,7 +51,8 @@ build() {
 	say "building ${todo[*]} (module tools/$module; log .cache/logs/build-$module.log)"
 	(
 		cd "$ROOT/tools/$module"
-		CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$BIN/.build-$module/" "${pkgs[@]}"
+		# -v names each package as it is compiled: the line count is the progress shown.
+		CGO_ENABLED=0 go build -v -trimpath -ldflags "$ldflags" -o "$BIN/.build-$module/" "${pkgs[@]}"
 		for name in "${todo[@]}"; do
 			mv -f "$BIN/.build-$module/$name" "$BIN/$name"
 			echo "$stamp" >"$STAMPS/$name"
@@ -102,21 +103,30 @@ build suc "$SUC_LDFLAGS" \
 	system-upgrade-controller=github.com/rancher/system-upgrade-controller
 
 if ((${#PIDS[@]})); then
-	say "first build compiles Kubernetes twice over: expect 5-10 minutes on two cores"
+	say "the first build compiles Kubernetes (thousands of packages): 10-15 minutes on two cores"
 	failed=0
-	for i in "${!PIDS[@]}"; do
-		pid=${PIDS[$i]}
-		while kill -0 "$pid" 2>/dev/null; do
-			sleep 15
-			kill -0 "$pid" 2>/dev/null && say "still building ${NAMES[$i]} ($((SECONDS - began))s)"
+	left=${#PIDS[@]}
+	declare -A finished=()
+	while ((left > 0)); do
+		sleep 5
+		for i in "${!PIDS[@]}"; do
+			[[ -n ${finished[$i]:-} ]] && continue
+			if kill -0 "${PIDS[$i]}" 2>/dev/null; then
+				if (((SECONDS - began) % 30 < 5)); then
+					say "building ${NAMES[$i]}: $(wc -l <"$LOGS/build-${MODULES[$i]}.log") packages compiled ($((SECONDS - began))s)"
+				fi
+				continue
+			fi
+			finished[$i]=1
+			left=$((left - 1))
+			if wait "${PIDS[$i]}"; then
+				say "built ${NAMES[$i]} ($((SECONDS - began))s)"
+			else
+				say "building ${NAMES[$i]} failed; last lines of .cache/logs/build-${MODULES[$i]}.log:"
+				tail -n 20 "$LOGS/build-${MODULES[$i]}.log" >&2
+				failed=1
+			fi
 		done
-		if wait "$pid"; then
-			say "built ${NAMES[$i]} ($((SECONDS - began))s)"
-		else
-			say "building ${NAMES[$i]} failed; last lines of its log:"
-			tail -n 20 "$LOGS/build-${MODULES[$i]}.log" >&2
-			failed=1
-		fi
 	done
 	((failed == 0)) || exit 1
 fi

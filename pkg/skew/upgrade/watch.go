@@ -194,6 +194,7 @@ type follower struct {
 	stallSince time.Time
 	// orphanSince is when a node in status.applying was first seen without a Job.
 	orphanSince map[string]time.Time
+	parsed      map[string]bool
 }
 
 // evaluate reads the caches once and reports progress; cost is linear in the
@@ -311,6 +312,21 @@ func (f *follower) orphan(st NodeStep, job *batchv1.Job, plan planStatus, now ti
 
 func roundSeconds(d time.Duration) time.Duration { return d.Round(time.Second) }
 
+// reached reports whether a kubelet version is at least the phase's, parsing each
+// distinct string once: thousands of nodes report a handful of versions.
+func (f *follower) reached(kubelet string) bool {
+	if ok, seen := f.parsed[kubelet]; seen {
+		return ok
+	}
+	v, err := version.Parse(kubelet)
+	ok := err == nil && v.Compare(f.spec.To) >= 0
+	if f.parsed == nil {
+		f.parsed = map[string]bool{}
+	}
+	f.parsed[kubelet] = ok
+	return ok
+}
+
 func (f *follower) nodeDone(node *corev1.Node, job *batchv1.Job, plan planStatus) bool {
 	if f.spec.ByJob {
 		if job != nil && jobComplete(job) {
@@ -318,8 +334,7 @@ func (f *follower) nodeDone(node *corev1.Node, job *batchv1.Job, plan planStatus
 		}
 		return plan.latestHash != "" && node.Labels[SUCNodePlanLabelPrefix+f.spec.Plan] == plan.latestHash
 	}
-	v, err := version.Parse(node.Status.NodeInfo.KubeletVersion)
-	if err != nil || v.Compare(f.spec.To) < 0 {
+	if !f.reached(node.Status.NodeInfo.KubeletVersion) {
 		return false
 	}
 	// The kubelet reports the new version before the upgrade is over (RKE2's static

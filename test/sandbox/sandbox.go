@@ -283,8 +283,8 @@ func (sb *Sandbox) Stop() {
 	if !sb.opts.Keep {
 		_ = os.RemoveAll(sb.Dir)
 	} else {
-		// The owner is gone: a later run may reap this directory.
-		_ = os.Remove(sb.state.path(ownerFile))
+		// No owner any more (pid 0): a later run may reap this directory.
+		_ = os.WriteFile(sb.state.path(ownerFile), []byte("0\n"), 0o644)
 	}
 }
 

@@ -78,15 +78,30 @@ func ReapStale(root string) error {
 		if !e.IsDir() || ownerPID(filepath.Join(root, e.Name())) == os.Getpid() {
 			continue
 		}
-		if err := reapDir(filepath.Join(root, e.Name())); err != nil && !errors.Is(err, ErrRunning) {
+		if err := reapDir(filepath.Join(root, e.Name())); err != nil && !errors.Is(err, ErrRunning) && !errors.Is(err, ErrNotSandbox) {
 			return err
 		}
 	}
 	return nil
 }
 
-// reapDir cleans dir after a dead owner; ErrRunning when its owner still lives.
+// ErrNotSandbox means a directory holds files but no sandbox state: never wiped.
+var ErrNotSandbox = errors.New("not a sandbox state directory")
+
+// reapDir cleans dir after a dead owner; ErrRunning when its owner still lives. A
+// directory that is neither empty nor a sandbox's is refused, never removed: a
+// mistyped --dir must not cost anyone their files.
 func reapDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read state dir: %w", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ownerFile)); err != nil && len(entries) > 0 {
+		return fmt.Errorf("%w: %s has files but no %s; choose an empty or new directory", ErrNotSandbox, dir, ownerFile)
+	}
 	if pid := ownerPID(dir); pid > 0 && pid != os.Getpid() && alive(pid) {
 		return fmt.Errorf("%w (pid %d, %s): stop it first (`go run ./test/cmd/sandbox down`)", ErrRunning, pid, dir)
 	}

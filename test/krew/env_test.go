@@ -27,7 +27,11 @@ func repoPath(p string) string { return filepath.Join(root, filepath.FromSlash(p
 // these tests are about exactly those bytes, so they never build their own.
 func requireDist(t *testing.T) *krew.Dist {
 	t.Helper()
-	d, err := krew.ReadDist(repoPath("dist"))
+	dir, err := filepath.Abs(repoPath("dist"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := krew.ReadDist(dir)
 	if err != nil {
 		t.Fatalf("%v\nrun make dist (make test does it first)", err)
 	}

@@ -49,6 +49,13 @@ func newKrewEnv(t *testing.T) *krewEnv {
 		"KUBECONFIG=" + filepath.Join(home, ".kube", "config"),
 		"NO_COLOR=1",
 	}
+	// Every krew install has the central index; an empty local stand-in keeps the commands that
+	// insist on one (list, uninstall) working offline.
+	central := filepath.Join(base, "central-index")
+	git(t, "", "init", "-q", central)
+	git(t, central, "commit", "-q", "--allow-empty", "-m", "an empty central index")
+	e.env = append(e.env, "KREW_DEFAULT_INDEX_URI="+central)
+	e.must("krew", "update")
 	return e
 }
 

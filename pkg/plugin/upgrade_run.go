@@ -67,10 +67,13 @@ func (o *UpgradeOptions) drive(parent context.Context, c *Clients, cl *upgrade.C
 // runError explains why a run stopped, with how to go on. The Plans always stay:
 // the controller goes on with them whether we watch or not.
 func (o *UpgradeOptions) runError(parent, ctx context.Context, err error, res *upgrade.Outcome, resume string) error {
-	where := "the upgrade"
-	if res != nil && res.Last != nil {
-		where = fmt.Sprintf("%s (%s) %s", res.Last.HopLabel(), res.Last.Hop.To, res.Last.Phase)
+	if res == nil || res.Last == nil {
+		if parent.Err() != nil {
+			return fmt.Errorf("interrupted before anything was applied: %w", err)
+		}
+		return fmt.Errorf("%w; no upgrade Plan was applied by this run; after fixing the cause run the command again", err)
 	}
+	where := fmt.Sprintf("%s (%s) %s", res.Last.HopLabel(), res.Last.Hop.To, res.Last.Phase)
 	var jf *upgrade.JobFailedError
 	switch {
 	case parent.Err() != nil:

@@ -168,7 +168,7 @@ func (p *progressPrinter) event(e upgrade.Event) {
 		}
 	case upgrade.EventPhase:
 		p.line("\n%s -> %s: %s", e.Step.HopLabel(), e.Step.Hop.To, phaseLine(e.Step))
-		if p.tty {
+		if p.tty && !p.barShown {
 			p.barShown = true
 			p.drawBar()
 		}
@@ -212,10 +212,6 @@ func (p *progressPrinter) node(ev upgrade.NodeEvent) {
 			msg = ansiRed + msg + ansiReset
 		}
 		p.line("%s  %s: Job %s: %s", head, msg, ev.Job, ev.Message)
-	}
-	if p.tty && p.barShown {
-		fmt.Fprint(p.w, "\r\x1b[K")
-		p.drawBar()
 	}
 }
 

@@ -302,14 +302,39 @@ func TestUpgradeRefusesRenamedNodes(t *testing.T) {
 	}
 }
 
-// TestUpgradeAgentsFinal: with --agents final the servers take every hop and the
-// agents one, at the end.
-func TestUpgradeAgentsFinal(t *testing.T) {
+// TestUpgradeAgentsFinalWithSnapshot: with --agents final the servers take every hop
+// and the agents one, at the end; --snapshot first takes an etcd snapshot through a
+// Job on the first server, before any server upgrades.
+func TestUpgradeAgentsFinalWithSnapshot(t *testing.T) {
 	fresh(t, "k3s-healthy-ha", nil)
 	since := time.Now()
-	r := upgradeCmd(t, k3sChannels(), "--agents", "final", "--yes", "--wait", "--timeout", "90s")
+	r := upgradeCmd(t, k3sChannels(), "--agents", "final", "--snapshot", "--yes", "--wait", "--timeout", "90s")
 	if r.code != 0 {
 		t.Fatalf("%s", r)
+	}
+	const snap = "kubectl-skew-pre-upgrade-v1.30.14-k3s1"
+	for _, want := range []string{`etcd snapshot "` + snap + `" taken on k3s-server-1`, "Pre-upgrade etcd snapshot: " + snap} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q\n%s", want, r)
+		}
+	}
+	var snapDone, firstServer time.Time
+	for _, e := range eventsSince(since) {
+		switch {
+		case e.Event == nodesim.EventJobComplete && strings.HasPrefix(e.Plan, "kubectl-skew-snapshot-"):
+			if e.Node != "k3s-server-1" {
+				t.Errorf("snapshot taken on %s", e.Node)
+			}
+			snapDone = e.Time
+		case e.Event == nodesim.EventJobStarted && strings.HasPrefix(e.Plan, "kubectl-skew-server-") && firstServer.IsZero():
+			firstServer = e.Time
+		}
+	}
+	if snapDone.IsZero() || !snapDone.Before(firstServer) {
+		t.Errorf("snapshot done at %v, first server upgrade at %v", snapDone, firstServer)
+	}
+	if st := skew(t, "status", "-o", "json"); !strings.Contains(st.stdout, snap) {
+		t.Errorf("status does not name the snapshot: %s", st)
 	}
 	events := upgradeEvents(since)
 	checkOrder(t, events)

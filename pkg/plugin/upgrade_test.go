@@ -204,7 +204,7 @@ func TestUpgradeRefusals(t *testing.T) {
 		want  string
 	}{
 		{"Rancher", rancher, 1, "preflight failed (rancher)"},
-		{"skew only", []nodeSpec{server("s-1", "v1.30.14+k3s1"), agent("old", "v1.26.15+k3s1")}, 3, "because of skew findings"},
+		{"skew only", []nodeSpec{server("s-1", "v1.30.14+k3s1"), agent("new", "v1.31.13+k3s1")}, 3, "because of skew findings"},
 		{"not K3s", []nodeSpec{kubeadmCP("cp", "v1.31.4"), agent("w", "v1.31.4")}, 1, "preflight failed (distro)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -467,9 +467,15 @@ func (t *tally) count(p *Path, first *Step) {
 		t.serversLeft += len(h.Servers)
 		t.agentsLeft += len(h.Agents)
 	}
-	if first != nil && (len(p.Hops) == 0 || !first.Hop.To.Equal(p.Hops[0].To) || first.Hop.Kind != p.Hops[0].Kind) && first.Phase == PhaseAgents {
-		t.agentsLeft += len(first.Hop.Agents)
+	if first == nil || first.Phase != PhaseAgents {
+		return
 	}
+	// The step stands in for the path's first hop when both go to one version (the
+	// planner's catch-up hop may name fewer agents than the step moves).
+	if len(p.Hops) > 0 && p.Hops[0].To.Equal(first.Hop.To) {
+		t.agentsLeft -= len(p.Hops[0].Agents)
+	}
+	t.agentsLeft += len(first.Hop.Agents)
 }
 
 func (t *tally) observe(ev NodeEvent, phase Phase) {

@@ -605,12 +605,28 @@ func nodeReady(n *corev1.Node) bool {
 	return false
 }
 
-// checkSkew fails on skew errors now or at a hop's target, unless forced.
+// checkSkew fails on skew errors now or at a hop's target, unless forced. An error
+// of today about a node that the path's first hop upgrades (an agent brought back
+// into skew by an agents-only hop) is what the upgrade fixes, not a reason to refuse.
 func checkSkew(in PreflightInput, add addFunc) bool {
 	now := atLeast(policy.Evaluate(in.Inventory, policy.Options{}), policy.Error)
+	first := map[string]bool{}
+	if in.Path != nil && len(in.Path.Hops) > 0 {
+		for _, n := range append(append([]NodeStep{}, in.Path.Hops[0].Servers...), in.Path.Hops[0].Agents...) {
+			first[n.Name] = true
+		}
+	}
+	var fixed, stuck []policy.Finding
+	for _, f := range now {
+		if _, node, ok := strings.Cut(f.Subject, "/"); ok && first[node] {
+			fixed = append(fixed, f)
+		} else {
+			stuck = append(stuck, f)
+		}
+	}
 	var parts []string
-	if len(now) > 0 {
-		parts = append(parts, "now: "+findingList(now))
+	if len(stuck) > 0 {
+		parts = append(parts, "now: "+findingList(stuck))
 	}
 	if in.Path != nil {
 		for _, h := range in.Path.Hops {
@@ -620,7 +636,11 @@ func checkSkew(in PreflightInput, add addFunc) bool {
 		}
 	}
 	if len(parts) == 0 {
-		add(CheckSkew, Pass, "no skew error now or at any hop's target", "")
+		msg := "no skew error now or at any hop's target"
+		if len(fixed) > 0 {
+			msg = fmt.Sprintf("errors today that hop 1 fixes by upgrading their nodes first: %s; none at any hop's target", findingList(fixed))
+		}
+		add(CheckSkew, Pass, msg, "")
 		return false
 	}
 	msg := "skew errors " + strings.Join(parts, "; ")

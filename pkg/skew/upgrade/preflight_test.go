@@ -271,11 +271,14 @@ func TestPreflight(t *testing.T) {
 			delete(w.nodes[4].Labels, cluster.LabelHostname)
 			return w
 		}, nil, map[string][2]string{CheckNodes: {"fail", "lack the label kubernetes.io/hostname"}}},
-		{"skew error today", func() *fakeWorld {
+		{"skew error today, fixed by the first hop", func() *fakeWorld {
 			return newWorld(nodesOf(uniform("server", "s", 1, "v1.30.14+k3s1"), []string{"agent old v1.26.15+k3s1"})...)
-		}, nil, map[string][2]string{CheckSkew: {"fail", "now: SKEW102 node/old"}}},
+		}, nil, map[string][2]string{CheckSkew: {"pass", "errors today that hop 1 fixes by upgrading their nodes first: SKEW102 node/old"}}},
+		{"skew error today the path leaves", func() *fakeWorld {
+			return newWorld(nodesOf(uniform("server", "s", 1, "v1.30.14+k3s1"), []string{"agent new v1.31.13+k3s1"})...)
+		}, nil, map[string][2]string{CheckSkew: {"fail", "now: SKEW101 node/new"}}},
 		{"skew error, forced", func() *fakeWorld {
-			return newWorld(nodesOf(uniform("server", "s", 1, "v1.30.14+k3s1"), []string{"agent old v1.26.15+k3s1"})...)
+			return newWorld(nodesOf(uniform("server", "s", 1, "v1.30.14+k3s1"), []string{"agent new v1.31.13+k3s1"})...)
 		}, func(in *PreflightInput) { in.Force = true }, map[string][2]string{CheckSkew: {"warn", "going on because of --force"}}},
 		{"fresh snapshot", func() *fakeWorld {
 			w := healthyK3s()
@@ -345,7 +348,7 @@ func TestPreflight(t *testing.T) {
 // TestPreflightSkewOnlyExitsAsFindings: a refusal caused only by skew findings is
 // told apart (exit code 3), any other failure is not.
 func TestPreflightSkewOnlyExitsAsFindings(t *testing.T) {
-	w := newWorld(nodesOf(uniform("server", "s", 1, "v1.30.14+k3s1"), []string{"agent old v1.26.15+k3s1"})...)
+	w := newWorld(nodesOf(uniform("server", "s", 1, "v1.30.14+k3s1"), []string{"agent new v1.31.13+k3s1"})...)
 	if p := w.run(t, nil); !p.BlockedBySkew {
 		t.Errorf("skew-only refusal not flagged: %+v", p.Failed())
 	}

@@ -54,6 +54,10 @@ endif
 krew-manifest: ## render .krew.yaml for the archives in dist/ into plugins/skew.yaml
 	go run ./hack/krew/manifest -template .krew.yaml -dist '$(DIST)' -o plugins/skew.yaml
 
+.PHONY: krew-manifest-refresh
+krew-manifest-refresh: ## after editing .krew.yaml between releases: re-render plugins/skew.yaml, same version and sha256s
+	go run ./hack/krew/manifest -template .krew.yaml -published plugins/skew.yaml -o plugins/skew.yaml
+
 .PHONY: tools-krew
 tools-krew: $(KREW_TOOLS) ## pinned krew and validate-krew-manifest in .cache/bin
 

@@ -121,7 +121,7 @@ func (o *UpgradeOptions) printPlans(ctx context.Context, r *report.UpgradeReport
 	if o.DryRun == dryRunServer {
 		note = "the apiserver validated them (dry run); nothing was applied"
 	}
-	fmt.Fprintf(o.env.Streams.ErrOut, "%s of %s: %s; %s\n", plural(len(out), "Plan"), step.HopLabel(), note, strings.TrimSuffix(r.Summary.Next, "."))
+	fmt.Fprintf(o.env.Streams.ErrOut, "%s of %s (%s) printed: %s.\n", plural(len(out), "Plan"), step.HopLabel(), step.Phase, note)
 	return nil
 }
 

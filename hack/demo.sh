@@ -44,6 +44,21 @@ inside() {
 	     re-running `kubectl skew check --target vX.Y` before each hop.
 	  3. In CI: `kubectl skew check --fail-on=warning -o json` exits 3 on any finding.
 	EOF
+	upgrade_story
+}
+
+# upgrade_story is steps 1 and 2 done by kubectl skew: the path to stable, the upgrade
+# through the real system-upgrade-controller with live progress, and a clean check.
+upgrade_story() {
+	local channels=(--channel-server "$SANDBOX_K3S_CHANNELS")
+	step "The path to the stable channel: one minor per hop, servers before agents" \
+		kubectl skew plan --channel stable "${channels[@]}"
+	step "Upgrade to stable: etcd snapshot first, then every hop, followed node by node" \
+		kubectl skew upgrade --channel stable "${channels[@]}" --snapshot --yes --wait
+	step "Where the upgrade stands" \
+		kubectl skew status
+	step "The cluster is within the skew policy again" \
+		kubectl skew check
 }
 
 if [[ ${1:-} == --inside ]]; then
@@ -60,4 +75,4 @@ echo "demo: building kubectl-skew and the sandbox"
 "${MAKE:-make}" --no-print-directory build >/dev/null
 go build -o .cache/bin/sandbox ./test/cmd/sandbox
 echo
-exec .cache/bin/sandbox run --scenario k3s-skewed --suc --channels -- bash "$ROOT/hack/demo.sh" --inside
+exec .cache/bin/sandbox run --scenario k3s-skewed --suc --channels --node-delay 700ms -- bash "$ROOT/hack/demo.sh" --inside

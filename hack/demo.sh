@@ -45,6 +45,7 @@ inside() {
 	  3. In CI: `kubectl skew check --fail-on=warning -o json` exits 3 on any finding.
 	EOF
 	upgrade_story
+	fleet_story
 }
 
 # upgrade_story is steps 1 and 2 done by kubectl skew: the path to stable, the upgrade
@@ -59,6 +60,15 @@ upgrade_story() {
 		kubectl skew status
 	step "The cluster is within the skew policy again" \
 		kubectl skew check
+}
+
+# fleet_story ends on the fleet view: every context of the kubeconfig in one run. The
+# sandbox's kubeconfig has three identities; one may not even list nodes, and shows how
+# a broken context gets its own row without stopping the others.
+fleet_story() {
+	step "The fleet view: every context of the kubeconfig, with its next step on stable" \
+		kubectl skew check --all-contexts --channel stable \
+		--channel-server "k3s=$SANDBOX_K3S_CHANNELS,rke2=$SANDBOX_RKE2_CHANNELS"
 }
 
 if [[ ${1:-} == --inside ]]; then

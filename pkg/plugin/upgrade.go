@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
@@ -127,7 +128,7 @@ Exit codes: 0 done (or nothing to do), 1 error or refused, 3 refused because of 
 	f.StringVar(&o.DryRun, "dry-run", o.DryRun, "Print the Plans without applying them: client (built here) or server (validated and defaulted by the apiserver)")
 	f.Lookup("dry-run").NoOptDefVal = dryRunClient
 	f.BoolVar(&o.Wait, "wait", false, "Follow the upgrade to the target: node by node, hop after hop")
-	f.DurationVar(&o.Timeout, "timeout", 0, "With --wait, stop waiting after this long (the Plans stay; 0 waits as long as it takes)")
+	f.DurationVar(&o.Timeout, "timeout", 0, "With --wait (or --snapshot), stop waiting after this long (the Plans stay; 0 waits as long as it takes)")
 	f.BoolVar(&o.Snapshot, "snapshot", false, "Take an etcd snapshot on the first server before its upgrade, through a system-upgrade-controller Job")
 	f.DurationVar(&o.SnapshotMaxAge, "snapshot-max-age", o.SnapshotMaxAge, "Warn when the newest etcd snapshot is older than this")
 	f.BoolVar(&o.AllowRancher, "allow-rancher", false, "Go on although Rancher seems to manage the cluster (its upgrades would fight ours)")
@@ -260,8 +261,9 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 	var step *upgrade.Step
 	var stepErr error
 	if supported {
+		// Not served or forbidden: the preflight checks say so, by name.
 		ours, lerr := plans.Ours(ctx)
-		if lerr != nil && !isNotServed(lerr) {
+		if lerr != nil && !isNotServed(lerr) && !apierrors.IsForbidden(lerr) {
 			return apiError("list plans in "+o.Namespace, c.Server, lerr)
 		}
 		snap := upgrade.Record{}

@@ -29,7 +29,8 @@ import (
 // drive applies the step and, with --wait, follows the upgrade to the target.
 func (o *UpgradeOptions) drive(parent context.Context, c *Clients, cl *upgrade.Cluster, path *upgrade.Path, list *channel.List, step *upgrade.Step) error {
 	ctx := parent
-	if o.Wait && o.Timeout > 0 {
+	// --snapshot waits for its Job even without --wait: the timeout bounds that too.
+	if (o.Wait || o.Snapshot) && o.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(parent, o.Timeout)
 		defer cancel()

@@ -553,3 +553,27 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestUpgradeNamesMissingPermissions: a user who may only read nodes is refused by
+// the permissions check, which names what is missing; nothing is written.
+func TestUpgradeNamesMissingPermissions(t *testing.T) {
+	fresh(t, "k3s-healthy-ha", nil)
+	r := upgradeCmd(t, k3sChannels(), "--context", sandbox.ContextNodeReader, "--yes")
+	if r.code != 1 {
+		t.Fatalf("%s", r)
+	}
+	for _, want := range []string{"missing: get plans.upgrade.cattle.io in namespace system-upgrade", "create plans.upgrade.cattle.io", "list jobs.batch", "preflight failed (permissions)"} {
+		if want == "preflight failed (permissions)" {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("stderr lacks %q\n%s", want, r)
+			}
+			continue
+		}
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q\n%s", want, r)
+		}
+	}
+	if p := planVersions(t); len(p) != 0 {
+		t.Errorf("a refused upgrade created Plans: %v", p)
+	}
+}

@@ -391,6 +391,12 @@ func checkPlans(ctx context.Context, in PreflightInput, crdServed bool, add addF
 		return
 	}
 	all, err := (&Plans{Dynamic: in.Dynamic, Namespace: in.Namespace}).List(ctx)
+	if apierrors.IsForbidden(err) {
+		// The permissions check names what is missing; this one cannot be made.
+		add(CheckForeignPlans, Skipped, fmt.Sprintf("cannot list plans in %s (forbidden)", in.Namespace), "")
+		add(CheckFailedJobs, Skipped, "plans could not be listed", "")
+		return
+	}
 	if err != nil {
 		add(CheckForeignPlans, Fail, fmt.Sprintf("list plans in %s: %v", in.Namespace, err), "ask for list on plans.upgrade.cattle.io in "+in.Namespace)
 		add(CheckFailedJobs, Skipped, "plans could not be listed", "")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
 
@@ -143,5 +144,29 @@ func TestUnfinishedAgentsNeedsInventory(t *testing.T) {
 	inv := &cluster.Inventory{}
 	if _, ok := unfinishedAgents(inv, &Path{Agents: AgentsEach}, nil); ok {
 		t.Error("no Plan of ours, yet an agents hop")
+	}
+}
+
+// TestProgressCountsEveryNodeUpgrade: the total is every node upgrade left, the
+// agents of a resumed hop included, and the ETA follows the average Job time.
+func TestProgressCountsEveryNodeUpgrade(t *testing.T) {
+	serversDone := nodesOf(uniform("server", "s", 3, "v1.31.13+k3s1"), uniform("agent", "a", 2, "v1.30.14+k3s1"))
+	inv := inventory(t, serversDone...)
+	p, err := PlanPath(Request{Inventory: inv, Channel: "stable", Channels: channelsFixture(t, "k3s")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := NextStep(inv, p, []upgradev1.Plan{ourPlan(RoleServer, "v1.31.13+k3s1")}, DefaultPlanConfig(), Record{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := newTally(p, st, DefaultPlanConfig())
+	// 2 agents now, then 3 servers and 2 agents at each of two more hops.
+	if got := tl.progress(); got.Total != 12 || got.Done != 0 || got.ETA != 0 {
+		t.Fatalf("progress = %+v", got)
+	}
+	tl.observe(NodeEvent{Kind: NodeFinished, Took: 2 * time.Second}, PhaseAgents)
+	if got := tl.progress(); got.Total != 12 || got.Done != 1 || got.ETA != 22*time.Second {
+		t.Errorf("progress = %+v, want 1/12 and 11 x 2s left", got)
 	}
 }

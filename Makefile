@@ -4,7 +4,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo v0.0.0-dev)
+# Always a v-prefixed semver (krew needs one): a tag, or v0.0.0-g<hash> for an untagged checkout.
+GIT_DESCRIBE := $(shell git describe --tags --always --dirty 2>/dev/null)
+VERSION ?= $(if $(filter v%,$(GIT_DESCRIBE)),$(GIT_DESCRIBE),v0.0.0-g$(or $(GIT_DESCRIBE),dev))
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 # The commit time, not the wall clock, so the same commit builds the same bytes.
 DATE    ?= $(shell git log -1 --format=%cI 2>/dev/null || echo unknown)
@@ -32,23 +34,16 @@ test: lint build ## every test, end-to-end included
 
 .PHONY: help
 help:
-	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
 
 # ---- release: archives, krew manifests, pinned krew (issue 6) ----
 DIST      := $(CURDIR)/dist
 PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
-# krew wants a v-prefixed semver; an untagged checkout (a fork, a shallow CI clone) describes
-# itself as a bare hash, which dist turns into v0.0.0-g<hash> (the binary says the same).
-DIST_VERSION := $(if $(filter v%,$(VERSION)),$(VERSION),v0.0.0-g$(VERSION))
 KREW_TOOLS   := $(CACHE)/bin/krew $(CACHE)/bin/validate-krew-manifest
 
 .PHONY: dist
 dist: ## release archives and checksums.txt in dist/ (the same commit gives the same bytes)
-ifeq ($(VERSION),$(DIST_VERSION))
 	go run ./hack/dist -version '$(VERSION)' -ldflags '$(LDFLAGS)' -date '$(DATE)' -out '$(DIST)' -platforms '$(PLATFORMS)'
-else
-	@$(MAKE) --no-print-directory dist VERSION='$(DIST_VERSION)'
-endif
 
 .PHONY: krew-manifest
 krew-manifest: ## render .krew.yaml for the archives in dist/ into plugins/skew.yaml

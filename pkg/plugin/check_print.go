@@ -11,6 +11,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
 func (o *CheckOptions) print(r *report.CheckReport) error {
@@ -208,13 +209,5 @@ func pluralWord(n int, word string) string {
 	return word + "s"
 }
 
-// distroName is how the summary line names a distribution.
-func distroName(d string) string {
-	switch d {
-	case "k3s":
-		return "K3s"
-	case "rke2":
-		return "RKE2"
-	}
-	return "Kubernetes"
-}
+// distroName names the distribution of a report's distro field.
+func distroName(d string) string { return version.Distro(d).Name() }

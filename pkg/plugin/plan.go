@@ -2,13 +2,11 @@ package plugin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -16,21 +14,14 @@ import (
 
 // PlanOptions holds "kubectl skew plan".
 type PlanOptions struct {
-	env    *Env
-	out    *outputFlags
-	source channelSource
-
-	Channel string
-	Version string
-	Agents  string
-
-	target *version.Target
-	agents upgrade.AgentMode
+	env *Env
+	out *outputFlags
+	targetFlags
 }
 
 // NewCmdPlan builds "kubectl skew plan".
 func NewCmdPlan(env *Env) *cobra.Command {
-	o := &PlanOptions{env: env, Agents: string(upgrade.AgentsEach), out: newOutputFlags(formatWide, formatJSON, formatYAML)}
+	o := &PlanOptions{env: env, out: newOutputFlags(formatWide, formatJSON, formatYAML)}
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Show the upgrade path to a channel or version: one minor per hop, servers before agents",
@@ -67,43 +58,18 @@ Exit codes: 0 a clear path (or nothing to do), 1 error, 3 a finding blocks a hop
 			return o.Run(cmd.Context())
 		},
 	}
-	cmd.Flags().StringVar(&o.Channel, "channel", "", "Target the release a channel points at: stable (default), latest, v1.33, ...")
-	cmd.Flags().StringVar(&o.Version, "version", "", "Target an exact release, such as v1.33.5+k3s1 or v1.33.5+rke2r1")
-	cmd.Flags().StringVar(&o.Agents, "agents", o.Agents, "When agents are upgraded: each (every hop, after its servers) or final (once, at the last hop, if the skew policy allows)")
-	_ = cmd.RegisterFlagCompletionFunc("channel", fixedCompletion("stable", "latest", "testing"))
-	_ = cmd.RegisterFlagCompletionFunc("agents", fixedCompletion(string(upgrade.AgentsEach), string(upgrade.AgentsFinal)))
-	cmd.MarkFlagsMutuallyExclusive("channel", "version")
-	o.source.AddFlags(cmd)
+	o.targetFlags.AddFlags(cmd)
 	o.out.AddFlags(cmd)
 	return cmd
 }
 
 // Complete parses the flags; with neither --channel nor --version the target is stable.
-func (o *PlanOptions) Complete() error {
-	if o.Version != "" {
-		t, err := version.ParseTarget(o.Version)
-		if err != nil {
-			return fmt.Errorf("--version: %w; use a release such as v1.33.5+k3s1", err)
-		}
-		o.target = &t
-	} else if o.Channel == "" {
-		o.Channel = channel.Default
-	}
-	mode, err := upgrade.ParseAgentMode(o.Agents)
-	if err != nil {
-		return err
-	}
-	o.agents = mode
-	return nil
-}
+func (o *PlanOptions) Complete() error { return o.targetFlags.Complete() }
 
 // Validate checks the flags before anything touches the cluster.
 func (o *PlanOptions) Validate() error {
-	if o.Channel != "" && o.target != nil {
-		return fmt.Errorf("give --channel or --version, not both")
-	}
-	if strings.TrimSpace(o.Channel) != o.Channel || strings.ContainsAny(o.Channel, "/?#") {
-		return fmt.Errorf("--channel %q is not a channel name such as stable or v1.33", o.Channel)
+	if err := o.targetFlags.Validate(); err != nil {
+		return err
 	}
 	return o.out.Validate()
 }
@@ -142,23 +108,7 @@ func (o *PlanOptions) plan(ctx context.Context) (*report.PlanReport, error) {
 	if inv.Distro != version.K3s && inv.Distro != version.RKE2 {
 		return nil, fmt.Errorf("plan works on K3s and RKE2 clusters, whose upgrades the system-upgrade-controller runs; this one's kubelets report %s (kubectl skew check works on any cluster)", kubeletSample(inv))
 	}
-	req := upgrade.Request{Inventory: inv, Channel: o.Channel, Version: o.target, Agents: o.agents}
-	// An explicit version within one minor needs no channel server: only fetch the
-	// list for a channel, for a mirror the user named, or when the path needs it.
-	if o.Channel != "" || o.source.Explicit() {
-		if req.Channels, err = o.source.List(ctx, inv.Distro); err != nil {
-			return nil, err
-		}
-	}
-	path, err := upgrade.PlanPath(req)
-	if errors.Is(err, upgrade.ErrNeedChannels) && req.Channels == nil {
-		list, listErr := o.source.List(ctx, inv.Distro)
-		if listErr != nil {
-			return nil, fmt.Errorf("%w; and the channel list could not be read: %w", err, listErr)
-		}
-		req.Channels = list
-		path, err = upgrade.PlanPath(req)
-	}
+	path, _, err := o.resolvePath(ctx, inv)
 	if err != nil {
 		return nil, err
 	}
@@ -173,13 +123,7 @@ func (o *PlanOptions) upgradeCommand() string {
 	} else {
 		args = append(args, "--channel "+o.Channel)
 	}
-	if o.source.Explicit() {
-		args = append(args, "--channel-server "+o.source.URL)
-	}
-	if o.agents == upgrade.AgentsFinal {
-		args = append(args, "--agents final")
-	}
-	return strings.Join(args, " ")
+	return strings.Join(append(args, o.sourceArgs()...), " ")
 }
 
 // planReport turns a path into the printed report.

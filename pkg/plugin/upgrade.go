@@ -26,13 +26,9 @@ const (
 
 // UpgradeOptions holds "kubectl skew upgrade".
 type UpgradeOptions struct {
-	env    *Env
-	out    *outputFlags
-	source channelSource
-
-	Channel string
-	Version string
-	Agents  string
+	env *Env
+	out *outputFlags
+	targetFlags
 
 	Namespace         string
 	ServiceAccount    string
@@ -54,9 +50,7 @@ type UpgradeOptions struct {
 	Strict         bool
 	RetryFailed    bool
 
-	target *version.Target
-	agents upgrade.AgentMode
-	cfg    upgrade.PlanConfig
+	cfg upgrade.PlanConfig
 	// now and stallAfter are replaced by tests.
 	now        func() time.Time
 	stallAfter time.Duration
@@ -66,7 +60,7 @@ type UpgradeOptions struct {
 func NewCmdUpgrade(env *Env) *cobra.Command {
 	def := upgrade.DefaultPlanConfig()
 	o := &UpgradeOptions{
-		env: env, out: newOutputFlags(formatJSON, formatYAML), Agents: string(upgrade.AgentsEach),
+		env: env, out: newOutputFlags(formatJSON, formatYAML),
 		Namespace: def.Namespace, ServiceAccount: def.ServiceAccount, Deployment: upgrade.DefaultDeployment,
 		ServerConcurrency: def.ServerConcurrency, AgentConcurrency: def.AgentConcurrency, DrainTimeout: def.DrainTimeout,
 		DryRun: dryRunNone, SnapshotMaxAge: upgrade.DefaultSnapshotMaxAge, now: time.Now,
@@ -113,9 +107,7 @@ Exit codes: 0 done (or nothing to do), 1 error or refused, 3 refused because of 
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Channel, "channel", "", "Target the release a channel points at: stable (default), latest, v1.33, ...")
-	f.StringVar(&o.Version, "version", "", "Target an exact release, such as v1.33.5+k3s1 or v1.33.5+rke2r1")
-	f.StringVar(&o.Agents, "agents", o.Agents, "When agents are upgraded: each (every hop, after its servers) or final (once, at the last hop, if the skew policy allows)")
+	o.targetFlags.AddFlags(cmd)
 	f.StringVar(&o.Namespace, "suc-namespace", o.Namespace, "Namespace of the system-upgrade-controller; Plans are created there")
 	f.StringVar(&o.ServiceAccount, "service-account", o.ServiceAccount, "Service account the upgrade Jobs run as")
 	f.StringVar(&o.Deployment, "suc-deployment", o.Deployment, "Name of the system-upgrade-controller Deployment (preflight checks it is available)")
@@ -135,31 +127,16 @@ Exit codes: 0 done (or nothing to do), 1 error or refused, 3 refused because of 
 	f.BoolVar(&o.Force, "force", false, "Go on despite skew errors now, at a hop's target, or after a hop")
 	f.BoolVar(&o.Strict, "strict", false, "Fail, not warn, when a hop removes an API that clients still request")
 	f.BoolVar(&o.RetryFailed, "retry-failed", false, "Delete the failed Jobs of our Plans so the controller runs them again (after you fixed the cause)")
-	_ = cmd.RegisterFlagCompletionFunc("channel", fixedCompletion("stable", "latest", "testing"))
-	_ = cmd.RegisterFlagCompletionFunc("agents", fixedCompletion(string(upgrade.AgentsEach), string(upgrade.AgentsFinal)))
 	_ = cmd.RegisterFlagCompletionFunc("dry-run", fixedCompletion(dryRunNone, dryRunClient, dryRunServer))
-	cmd.MarkFlagsMutuallyExclusive("channel", "version")
-	o.source.AddFlags(cmd)
 	o.out.AddFlags(cmd)
 	return cmd
 }
 
 // Complete parses the flags; with neither --channel nor --version the target is stable.
 func (o *UpgradeOptions) Complete() error {
-	if o.Version != "" {
-		t, err := version.ParseTarget(o.Version)
-		if err != nil {
-			return fmt.Errorf("--version: %w; use a release such as v1.33.5+k3s1", err)
-		}
-		o.target = &t
-	} else if o.Channel == "" {
-		o.Channel = channel.Default
-	}
-	mode, err := upgrade.ParseAgentMode(o.Agents)
-	if err != nil {
+	if err := o.targetFlags.Complete(); err != nil {
 		return err
 	}
-	o.agents = mode
 	o.DryRun = strings.ToLower(strings.TrimSpace(o.DryRun))
 	o.cfg = upgrade.PlanConfig{
 		Namespace: o.Namespace, ServiceAccount: o.ServiceAccount,
@@ -174,11 +151,8 @@ func (o *UpgradeOptions) Complete() error {
 
 // Validate checks the flags before anything touches the cluster.
 func (o *UpgradeOptions) Validate() error {
-	if o.Channel != "" && o.target != nil {
-		return fmt.Errorf("give --channel or --version, not both")
-	}
-	if strings.TrimSpace(o.Channel) != o.Channel || strings.ContainsAny(o.Channel, "/?#") {
-		return fmt.Errorf("--channel %q is not a channel name such as stable or v1.33", o.Channel)
+	if err := o.targetFlags.Validate(); err != nil {
+		return err
 	}
 	switch o.DryRun {
 	case dryRunNone, dryRunClient, dryRunServer:
@@ -331,30 +305,6 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 	return o.drive(ctx, c, cl, path, list, step)
 }
 
-// resolvePath plans like "kubectl skew plan": the channel list only when needed.
-func (o *UpgradeOptions) resolvePath(ctx context.Context, inv *cluster.Inventory) (*upgrade.Path, *channel.List, error) {
-	req := upgrade.Request{Inventory: inv, Channel: o.Channel, Version: o.target, Agents: o.agents}
-	var err error
-	if o.Channel != "" || o.source.Explicit() {
-		if req.Channels, err = o.source.List(ctx, inv.Distro); err != nil {
-			return nil, nil, err
-		}
-	}
-	path, err := upgrade.PlanPath(req)
-	if errors.Is(err, upgrade.ErrNeedChannels) && req.Channels == nil {
-		list, listErr := o.source.List(ctx, inv.Distro)
-		if listErr != nil {
-			return nil, nil, fmt.Errorf("%w; and the channel list could not be read: %w", err, listErr)
-		}
-		req.Channels = list
-		path, err = upgrade.PlanPath(req)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return path, req.Channels, nil
-}
-
 func (o *UpgradeOptions) upToDate(path *upgrade.Path) error {
 	if o.out.Structured() {
 		l, err := upgrade.PlanList(nil)
@@ -424,13 +374,7 @@ var previewVerb = map[upgrade.Action]string{
 // resumeCommand is the command that goes on with this upgrade, pinned to its
 // target so that a moving channel cannot change it half way.
 func (o *UpgradeOptions) resumeCommand(target version.Version) string {
-	args := []string{"kubectl skew upgrade", "--version " + target.String()}
-	if o.source.Explicit() {
-		args = append(args, "--channel-server "+o.source.URL)
-	}
-	if o.agents == upgrade.AgentsFinal {
-		args = append(args, "--agents final")
-	}
+	args := append([]string{"kubectl skew upgrade", "--version " + target.String()}, o.sourceArgs()...)
 	def := upgrade.DefaultPlanConfig()
 	if o.Namespace != def.Namespace {
 		args = append(args, "--suc-namespace "+o.Namespace)

@@ -26,7 +26,7 @@ func DefaultURL(d version.Distro) (string, error) {
 	case version.RKE2:
 		return RKE2URL, nil
 	}
-	return "", fmt.Errorf("%s has no release channels: channels exist for K3s and RKE2 only", distroName(d))
+	return "", fmt.Errorf("%s has no release channels: channels exist for K3s and RKE2 only", d.Name())
 }
 
 // NormalizeURL checks a channel server URL and completes a bare host
@@ -59,16 +59,4 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-func distroName(d version.Distro) string {
-	switch d {
-	case version.K3s:
-		return "K3s"
-	case version.RKE2:
-		return "RKE2"
-	case "", version.Other:
-		return "this distribution"
-	}
-	return string(d)
 }

@@ -61,9 +61,9 @@ func (e *evaluation) bounds() {
 	}
 }
 
-// kubeletWindow is K of the policy: how many minors a kubelet (or kube-proxy) of
+// KubeletWindow is K of the policy: how many minors a kubelet (or kube-proxy) of
 // minor m may trail the newest apiserver. Three since v1.25 (stable N-3 since v1.28).
-func kubeletWindow(m version.Version) int {
+func KubeletWindow(m version.Version) int {
 	if m.Major == 1 && m.Minor < 25 {
 		return 2
 	}
@@ -180,7 +180,7 @@ func (e *evaluation) nodes(target *version.Target) {
 
 func (e *evaluation) kubelet(n *cluster.Node, target *version.Target) {
 	subj, kv := "node/"+n.Name, *n.Kubelet
-	k := kubeletWindow(kv)
+	k := KubeletWindow(kv)
 	// A K3s/RKE2 server's kubelet is its own control plane's binary: while servers
 	// move one by one, ServersMixed reports it; an agent ahead of any server is an error.
 	embeddedServer := n.Role.IsServer() && (e.inv.Distro == version.K3s || e.inv.Distro == version.RKE2)
@@ -245,7 +245,7 @@ func (e *evaluation) kubeProxy(n *cluster.Node) {
 		return
 	}
 	subj, pv := "kube-proxy/"+n.Name, *n.KubeProxy
-	k := kubeletWindow(pv)
+	k := KubeletWindow(pv)
 	if pv.MinorsAhead(e.amin) > 0 {
 		e.add(Finding{
 			ID: KubeProxyNewer, Severity: Error, Subject: subj,
@@ -373,7 +373,7 @@ func (e *evaluation) target(t version.Target) {
 		if n.Kubelet == nil || n.Role.IsServer() {
 			continue // servers move with the control plane
 		}
-		k := kubeletWindow(*n.Kubelet)
+		k := KubeletWindow(*n.Kubelet)
 		if behind := tm.Sub(n.Kubelet.MinorVersion()); behind > k {
 			e.add(Finding{
 				ID: TargetKubeletOutOfSkew, Severity: Error, Subject: "node/" + n.Name,

@@ -80,7 +80,7 @@ func readNodes(inv *cluster.Inventory) ([]planNode, error) {
 		}
 		if n.Kubelet.Distro != inv.Distro {
 			return nil, fmt.Errorf("%w: node %s runs %s, not a %s release; the system-upgrade-controller cannot upgrade it with the others",
-				ErrUnreadableNode, n.Name, n.Kubelet, distroName(inv.Distro))
+				ErrUnreadableNode, n.Name, n.Kubelet, inv.Distro.Name())
 		}
 		if n.Role.IsServer() {
 			servers++
@@ -137,10 +137,10 @@ func resolveTarget(req Request, p *Path) error {
 	if p.Target.Distro != p.Distro {
 		hint := ""
 		if req.Channel != "" {
-			hint = fmt.Sprintf("; is %s the %s channel server?", req.Channels.URL, distroName(p.Distro))
+			hint = fmt.Sprintf("; is %s the %s channel server?", req.Channels.URL, p.Distro.Name())
 		}
 		return fmt.Errorf("%w: target %s is a %s release, the cluster runs %s%s",
-			ErrWrongDistro, p.Target, distroName(p.Target.Distro), distroName(p.Distro), hint)
+			ErrWrongDistro, p.Target, p.Target.Distro.Name(), p.Distro.Name(), hint)
 	}
 	if req.Version != nil && req.Channels != nil {
 		return checkListed(req.Channels, p)
@@ -152,7 +152,7 @@ func inexactReason(t *version.Target, d version.Distro) string {
 	if !t.Exact {
 		return fmt.Sprintf("%s names a minor, not a release", t.Version)
 	}
-	return fmt.Sprintf("%s is not a %s release (they end in +%s)", t.Version, distroName(d), revisionStem(d))
+	return fmt.Sprintf("%s is not a %s release (they end in +%s)", t.Version, d.Name(), revisionStem(d))
 }
 
 // checkListed refuses an explicit version that the channel server does not know.
@@ -224,7 +224,7 @@ func hopSpecs(req Request, p *Path, nodes []planNode) ([]hopSpec, error) {
 		}
 		if v.Distro != p.Distro {
 			return nil, fmt.Errorf("%w: channel %q at %s points at %s, a %s release; is it the %s channel server?",
-				ErrWrongDistro, channel.MinorChannelName(m), req.Channels.URL, v, distroName(v.Distro), distroName(p.Distro))
+				ErrWrongDistro, channel.MinorChannelName(m), req.Channels.URL, v, v.Distro.Name(), p.Distro.Name())
 		}
 		specs = append(specs, hopSpec{to: v, kind: HopMinor, source: fmt.Sprintf("channel %q", channel.MinorChannelName(m))})
 	}
@@ -278,7 +278,7 @@ func withCatchUp(specs []hopSpec, p *Path, nodes []planNode) []hopSpec {
 		if n.Role.IsServer() || n.version.Compare(p.LowestServer) >= 0 {
 			continue
 		}
-		if next.Sub(n.version.MinorVersion()) > kubeletWindow(n.version) {
+		if next.Sub(n.version.MinorVersion()) > policy.KubeletWindow(n.version) {
 			lagging[n.Name] = true
 			names = append(names, n.Name)
 		}
@@ -292,15 +292,6 @@ func withCatchUp(specs []hopSpec, p *Path, nodes []planNode) []hopSpec {
 	return append([]hopSpec{catchUp}, specs...)
 }
 
-// kubeletWindow is K of the skew policy (design.md §2): how many minors a kubelet of
-// a given minor may trail the newest kube-apiserver.
-func kubeletWindow(v version.Version) int {
-	if v.Major == 1 && v.Minor < 25 {
-		return 2
-	}
-	return 3
-}
-
 // checkAgentsFinal allows agents to wait for the last hop only when each stays
 // within its window of the servers all the way: the servers reach the target
 // before the agents move, so the target's minor is the farthest they trail.
@@ -311,7 +302,7 @@ func checkAgentsFinal(p *Path, nodes []planNode) error {
 		if n.Role.IsServer() || n.version.Compare(p.Target) >= 0 {
 			continue
 		}
-		k := kubeletWindow(n.version)
+		k := policy.KubeletWindow(n.version)
 		if behind := target.Sub(n.version.MinorVersion()); behind > k {
 			why = append(why, fmt.Sprintf("%s (%s) would trail servers on %s by %d minors, at most %d allowed", n.Name, n.version, target, behind, k))
 		}
@@ -326,16 +317,6 @@ func checkAgentsFinal(p *Path, nodes []planNode) error {
 		why = why[:shown]
 	}
 	return fmt.Errorf("%w: %s%s; use --agents each (the default), which moves agents with every hop", ErrAgentsFinal, strings.Join(why, "; "), more)
-}
-
-func distroName(d version.Distro) string {
-	switch d {
-	case version.K3s:
-		return "K3s"
-	case version.RKE2:
-		return "RKE2"
-	}
-	return "non-K3s/RKE2"
 }
 
 func revisionStem(d version.Distro) string {

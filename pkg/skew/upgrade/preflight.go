@@ -173,7 +173,7 @@ func distroLine(in PreflightInput) string {
 	if hi != lo {
 		servers = fmt.Sprintf("servers on %s to %s", lo, hi)
 	}
-	return fmt.Sprintf("%s, %s", distroName(in.Inventory.Distro), servers)
+	return fmt.Sprintf("%s, %s", in.Inventory.Distro.Name(), servers)
 }
 
 func serverRangeText(inv *cluster.Inventory) (string, string) {

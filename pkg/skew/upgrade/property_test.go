@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
@@ -244,7 +245,7 @@ func agentsInWindow(state map[string]version.Version, role map[string]cluster.Ro
 		if role[name].IsServer() {
 			continue
 		}
-		if behind := highestServer.MinorsAhead(v); behind > kubeletWindow(v) {
+		if behind := highestServer.MinorsAhead(v); behind > policy.KubeletWindow(v) {
 			return fmt.Sprintf("unblocked path, yet during hop %d agent %s at %s trails servers at %s by %d", hi+1, name, v, highestServer, behind)
 		}
 	}

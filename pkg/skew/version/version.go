@@ -26,6 +26,17 @@ const (
 	Other Distro = "other"
 )
 
+// Name is the distribution as people write it: K3s, RKE2, or Kubernetes for the rest.
+func (d Distro) Name() string {
+	switch d {
+	case K3s:
+		return "K3s"
+	case RKE2:
+		return "RKE2"
+	}
+	return "Kubernetes"
+}
+
 // ParseDistro accepts the names users type for a distribution.
 func ParseDistro(s string) (Distro, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {

@@ -4,7 +4,7 @@
 #   system-upgrade-controller v0.20.1    (tools/suc, its own go.mod)
 #   etcd 3.4                             (Debian package etcd-server)
 # A tool is rebuilt only when its stamp (pins, Go version, flags) changes, so a second
-# run does nothing. The first run compiles Kubernetes: 5-10 minutes on two cores.
+# run does nothing. The first run compiles about 2,300 packages: 5-15 minutes on two cores.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -103,7 +103,7 @@ build suc "$SUC_LDFLAGS" \
 	system-upgrade-controller=github.com/rancher/system-upgrade-controller
 
 if ((${#PIDS[@]})); then
-	say "the first build compiles Kubernetes (thousands of packages): 10-15 minutes on two cores"
+	say "the first build compiles about 2,300 packages: 5-15 minutes on two cores, depending on load"
 	failed=0
 	left=${#PIDS[@]}
 	declare -A finished=()

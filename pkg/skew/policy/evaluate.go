@@ -149,8 +149,17 @@ func (e *evaluation) servers() {
 		ID: ServersMixed, Severity: Warning, Subject: "servers",
 		Rule:    "All servers should run one version; a mix means an upgrade is in progress or stuck.",
 		Message: "servers run different versions: " + strings.Join(parts, "; "),
-		Fix:     fmt.Sprintf("finish the upgrade: bring every server to %s before touching agents (kubectl skew status shows a stuck plan)", newest),
+		Fix:     finishServers(embedded, newest),
 	})
+}
+
+// finishServers is the fix for servers on different versions, in the words of the
+// tool that upgrades them.
+func finishServers(embedded bool, newest string) string {
+	if embedded {
+		return fmt.Sprintf("finish the upgrade: bring every server to %s before touching agents (kubectl skew status shows a stuck plan)", newest)
+	}
+	return fmt.Sprintf("finish the control-plane upgrade: bring every control-plane node to %s (kubeadm upgrade node) before any kubelet", newest)
 }
 
 // nodes applies the kubelet and kube-proxy rules to every node.

@@ -43,7 +43,7 @@ KREW_TOOLS   := $(CACHE)/bin/krew $(CACHE)/bin/validate-krew-manifest
 
 .PHONY: dist
 dist: ## release archives and checksums.txt in dist/ (the same commit gives the same bytes)
-	go run ./hack/dist -version '$(VERSION)' -ldflags '$(LDFLAGS)' -date '$(DATE)' -out '$(DIST)' -platforms '$(PLATFORMS)'
+	go run ./hack/archives -version '$(VERSION)' -ldflags '$(LDFLAGS)' -date '$(DATE)' -out '$(DIST)' -platforms '$(PLATFORMS)'
 
 .PHONY: krew-manifest
 krew-manifest: ## render .krew.yaml for the archives in dist/ into plugins/skew.yaml

@@ -3,7 +3,7 @@
 // sha256sum format. "make dist" is its only caller, so the release workflow and a developer's
 // machine produce the same bytes from the same commit.
 //
-//	go run ./hack/dist -version v0.1.0 -ldflags '-s -w -X ...' -date 2025-01-02T03:04:05Z -out dist
+//	go run ./hack/archives -version v0.1.0 -ldflags '-s -w -X ...' -date 2025-01-02T03:04:05Z -out dist
 package main
 
 import (

@@ -34,7 +34,6 @@ func (t *targetFlags) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&t.Agents, "agents", t.Agents, "When agents are upgraded: each (every hop, after its servers) or final (once, at the last hop, if the skew policy allows)")
 	_ = cmd.RegisterFlagCompletionFunc("channel", fixedCompletion("stable", "latest", "testing"))
 	_ = cmd.RegisterFlagCompletionFunc("agents", fixedCompletion(string(upgrade.AgentsEach), string(upgrade.AgentsFinal)))
-	cmd.MarkFlagsMutuallyExclusive("channel", "version")
 	t.source.AddFlags(cmd)
 }
 

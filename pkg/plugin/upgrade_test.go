@@ -242,7 +242,7 @@ func TestUpgradeBadFlags(t *testing.T) {
 		{[]string{"--dry-run=maybe"}, `--dry-run "maybe": use client or server`},
 		{[]string{"--dry-run", "--wait"}, "--wait follows an upgrade that is applied"},
 		{[]string{"-o", "yaml", "--snapshot"}, "--snapshot takes a snapshot through a Job"},
-		{[]string{"--channel", "stable", "--version", "v1.33.5+k3s1"}, "none of the others can be"},
+		{[]string{"--channel", "stable", "--version", "v1.33.5+k3s1"}, "give --channel or --version, not both"},
 		{[]string{"--upgrade-image", "mirror/k3s-upgrade:v1"}, "without a tag"},
 		{[]string{"--agents", "some"}, "use each or final"},
 		{[]string{"-o", "table"}, "unknown output format"},

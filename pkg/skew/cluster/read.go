@@ -24,9 +24,19 @@ type ReadError struct {
 func (e *ReadError) Error() string { return fmt.Sprintf("%s: %v", e.What, e.Err) }
 func (e *ReadError) Unwrap() error { return e.Err }
 
-// Read lists what Build needs, concurrently: nodes, kube-system pods and /version.
-// Only the node list is required; the others become Skipped entries when they fail.
+// Read lists what Build needs and builds the Inventory.
 func Read(ctx context.Context, kube kubernetes.Interface) (*Inventory, error) {
+	obj, err := ReadObjects(ctx, kube)
+	if err != nil {
+		return nil, err
+	}
+	return Build(obj), nil
+}
+
+// ReadObjects lists what Build needs, concurrently and once: nodes, kube-system pods
+// and /version. Only the node list is required; the others become Skipped entries when
+// they fail. Callers that also need the raw nodes (upgrade's preflight) start here.
+func ReadObjects(ctx context.Context, kube kubernetes.Interface) (Objects, error) {
 	var (
 		wg      sync.WaitGroup
 		obj     Objects
@@ -37,11 +47,23 @@ func Read(ctx context.Context, kube kubernetes.Interface) (*Inventory, error) {
 	wg.Add(3)
 	go func() {
 		defer wg.Done()
-		obj.Nodes, nodeErr = listNodes(ctx, kube)
+		obj.Nodes, nodeErr = ListAll(ctx, func(o metav1.ListOptions) ([]corev1.Node, string, error) {
+			l, err := kube.CoreV1().Nodes().List(ctx, o)
+			if err != nil {
+				return nil, "", err
+			}
+			return l.Items, l.Continue, nil
+		})
 	}()
 	go func() {
 		defer wg.Done()
-		obj.Pods, podErr = listKubeSystemPods(ctx, kube)
+		obj.Pods, podErr = ListAll(ctx, func(o metav1.ListOptions) ([]corev1.Pod, string, error) {
+			l, err := kube.CoreV1().Pods(metav1.NamespaceSystem).List(ctx, o)
+			if err != nil {
+				return nil, "", err
+			}
+			return l.Items, l.Continue, nil
+		})
 	}()
 	go func() {
 		defer wg.Done()
@@ -53,7 +75,7 @@ func Read(ctx context.Context, kube kubernetes.Interface) (*Inventory, error) {
 	}()
 	wg.Wait()
 	if nodeErr != nil {
-		return nil, &ReadError{What: "list nodes", Err: nodeErr}
+		return Objects{}, &ReadError{What: "list nodes", Err: nodeErr}
 	}
 	if podErr != nil {
 		obj.Pods = nil
@@ -61,11 +83,13 @@ func Read(ctx context.Context, kube kubernetes.Interface) (*Inventory, error) {
 			What:   "kube-system pods (static control-plane pods, kube-proxy)",
 			Reason: reason(podErr),
 		})
+	} else if obj.Pods == nil {
+		obj.Pods = []corev1.Pod{} // read, and empty: not the same as unreadable
 	}
 	if verErr != nil {
 		obj.Skipped = append(obj.Skipped, Skipped{What: "/version", Reason: reason(verErr)})
 	}
-	return Build(obj), nil
+	return obj, nil
 }
 
 func reason(err error) string {
@@ -75,64 +99,28 @@ func reason(err error) string {
 	return err.Error()
 }
 
-func listNodes(ctx context.Context, kube kubernetes.Interface) ([]corev1.Node, error) {
-	var out []corev1.Node
-	err := paginate(ctx, func(opts metav1.ListOptions) (string, error) {
-		l, err := kube.CoreV1().Nodes().List(ctx, opts)
-		if err != nil {
-			return "", err
-		}
-		if out == nil {
-			out = make([]corev1.Node, 0, len(l.Items)+int(ptrOr(l.RemainingItemCount)))
-		}
-		out = append(out, l.Items...)
-		return l.Continue, nil
-	}, func() { out = out[:0] })
-	return out, err
-}
-
-func listKubeSystemPods(ctx context.Context, kube kubernetes.Interface) ([]corev1.Pod, error) {
-	out := []corev1.Pod{}
-	err := paginate(ctx, func(opts metav1.ListOptions) (string, error) {
-		l, err := kube.CoreV1().Pods(metav1.NamespaceSystem).List(ctx, opts)
-		if err != nil {
-			return "", err
-		}
-		out = append(out, l.Items...)
-		return l.Continue, nil
-	}, func() { out = out[:0] })
-	return out, err
-}
-
-// paginate calls page until the continue token is empty. An expired token (the list
-// took longer than etcd's compaction window) restarts the list from the beginning.
-func paginate(ctx context.Context, page func(metav1.ListOptions) (string, error), reset func()) error {
+// ListAll pages through a list, PageSize objects a request. An expired continue token
+// (the list took longer than etcd's compaction window) restarts the list once.
+func ListAll[T any](ctx context.Context, page func(metav1.ListOptions) ([]T, string, error)) ([]T, error) {
+	var out []T
 	opts := metav1.ListOptions{Limit: PageSize}
 	restarted := false
 	for {
 		if err := ctx.Err(); err != nil {
-			return err
+			return nil, err
 		}
-		next, err := page(opts)
+		items, next, err := page(opts)
 		if apierrors.IsResourceExpired(err) && !restarted {
-			restarted = true
-			reset()
-			opts.Continue = ""
+			restarted, out, opts.Continue = true, nil, ""
 			continue
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
+		out = append(out, items...)
 		if next == "" {
-			return nil
+			return out, nil
 		}
 		opts.Continue = next
 	}
-}
-
-func ptrOr(p *int64) int64 {
-	if p == nil {
-		return 0
-	}
-	return *p
 }

@@ -40,7 +40,7 @@ func ReadStatus(ctx context.Context, kube kubernetes.Interface, plans *Plans) (S
 		return in, fmt.Errorf("list jobs in %s: %w", plans.Namespace, err)
 	}
 	in.Jobs = jobs.Items
-	in.Nodes, err = listAll(ctx, func(o metav1.ListOptions) ([]corev1.Node, string, error) {
+	in.Nodes, err = cluster.ListAll(ctx, func(o metav1.ListOptions) ([]corev1.Node, string, error) {
 		l, err := kube.CoreV1().Nodes().List(ctx, o)
 		if err != nil {
 			return nil, "", err

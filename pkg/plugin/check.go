@@ -55,15 +55,7 @@ above --fail-on.`,
   kubectl skew check --all-contexts --channel stable
   kubectl skew check --contexts 'prod-*,staging'`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runOptions(o),
 	}
 	cmd.Flags().StringVar(&o.Target, "target", "", "Also check what stands between the cluster and a control plane at this version (vX.Y or vX.Y.Z)")
 	cmd.Flags().StringVar(&o.FailOn, "fail-on", o.FailOn, "Exit 3 when a finding is at or above this severity: error|warning|info|none")

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -18,6 +19,27 @@ const (
 	formatJSON  = "json"
 	formatYAML  = "yaml"
 )
+
+// options is kubectl's Options pattern, which every command follows: fill in what
+// the flags imply, check it before anything touches the cluster, then run.
+type options interface {
+	Complete() error
+	Validate() error
+	Run(ctx context.Context) error
+}
+
+// runOptions is the cobra RunE of a command with options.
+func runOptions(o options) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		if err := o.Complete(); err != nil {
+			return err
+		}
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		return o.Run(cmd.Context())
+	}
+}
 
 // outputFlags is -o/--output, shared by every command that prints a report.
 type outputFlags struct {

@@ -48,15 +48,7 @@ Exit codes: 0 a clear path (or nothing to do), 1 error, 3 a finding blocks a hop
   # Air-gapped: a mirror of the channel server, machine-readable output
   kubectl skew plan --channel stable --channel-server https://mirror.example/v1-release/channels -o yaml`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runOptions(o),
 	}
 	o.targetFlags.AddFlags(cmd)
 	o.out.AddFlags(cmd)

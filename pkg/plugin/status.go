@@ -36,17 +36,18 @@ Exit codes: 0, 1 error, 3 when an upgrade Job failed.`,
   # Every Plan and node, machine-readable
   kubectl skew status -o json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.out.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runOptions(o),
 	}
 	cmd.Flags().StringVar(&o.Namespace, "suc-namespace", o.Namespace, "Namespace of the system-upgrade-controller and our Plans")
 	o.out.AddFlags(cmd)
 	return cmd
 }
+
+// Complete has nothing to fill in: status reads only the namespace's Plans and nodes.
+func (o *StatusOptions) Complete() error { return nil }
+
+// Validate checks the flags before anything touches the cluster.
+func (o *StatusOptions) Validate() error { return o.out.Validate() }
 
 // Run reads and prints the status.
 func (o *StatusOptions) Run(ctx context.Context) error {

@@ -96,15 +96,7 @@ Exit codes: 0 done (or nothing to do), 1 error or refused, 3 refused because of 
   # After fixing a node whose upgrade Job failed
   kubectl skew upgrade --version v1.33.5+k3s1 --retry-failed --wait`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runOptions(o),
 	}
 	f := cmd.Flags()
 	o.targetFlags.AddFlags(cmd)

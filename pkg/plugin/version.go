@@ -26,15 +26,7 @@ func NewCmdVersion(env *Env) *cobra.Command {
 		Example: `  kubectl skew version
   kubectl skew version --client=false -o json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runOptions(o),
 	}
 	cmd.Flags().BoolVar(&o.Client, "client", o.Client, "Print only the plugin's version; --client=false also asks the apiserver")
 	o.out.AddFlags(cmd)

@@ -1,7 +1,6 @@
 package plugin
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -18,13 +17,7 @@ func (o *CheckOptions) print(r *report.CheckReport) error {
 	for _, s := range r.Cluster.Skipped {
 		fmt.Fprintf(o.env.Streams.ErrOut, "warning: skipped %s: %s\n", s.What, s.Reason)
 	}
-	if o.out.Structured() {
-		return printStructured(o.env.Streams.Out, o.out.Format, r)
-	}
-	var buf bytes.Buffer
-	writeCheckTable(&buf, r, o.out.Format == formatWide)
-	_, err := io.Copy(o.env.Streams.Out, paint(&buf, o.env.useColor(o.env.Streams.Out)))
-	return err
+	return o.env.printReport(o.out, r, func(w io.Writer, wide bool) { writeCheckTable(w, r, wide) })
 }
 
 // writeCheckTable prints the summary line, the nodes by role, the control plane and the findings.

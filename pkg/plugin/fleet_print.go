@@ -1,7 +1,6 @@
 package plugin
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"sort"
@@ -13,13 +12,7 @@ import (
 )
 
 func (o *CheckOptions) printFleet(list *report.CheckReportList) error {
-	if o.out.Structured() {
-		return printStructured(o.env.Streams.Out, o.out.Format, list)
-	}
-	var buf bytes.Buffer
-	writeFleetTable(&buf, list, o.out.Format == formatWide)
-	_, err := io.Copy(o.env.Streams.Out, paint(&buf, o.env.useColor(o.env.Streams.Out)))
-	return err
+	return o.env.printReport(o.out, list, func(w io.Writer, wide bool) { writeFleetTable(w, list, wide) })
 }
 
 // writeFleetTable prints a summary line and one row per cluster, worst first.

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -89,4 +90,16 @@ func printStructured(w io.Writer, format string, obj report.Object) error {
 		return fmt.Errorf("print %s: %w", format, err)
 	}
 	return nil
+}
+
+// printReport prints a report on stdout: the object itself for json and yaml, else the
+// table that writeTable draws, coloured when stdout is a terminal.
+func (e *Env) printReport(out *outputFlags, obj report.Object, writeTable func(w io.Writer, wide bool)) error {
+	if out.Structured() {
+		return printStructured(e.Streams.Out, out.Format, obj)
+	}
+	var buf bytes.Buffer
+	writeTable(&buf, out.Format == formatWide)
+	_, err := io.Copy(e.Streams.Out, paint(&buf, e.useColor(e.Streams.Out)))
+	return err
 }

@@ -78,7 +78,7 @@ func (o *ChannelsOptions) Complete(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w (or give --distro k3s|rke2 to list channels without a cluster)", err)
 	}
-	if inv.Distro != version.K3s && inv.Distro != version.RKE2 {
+	if !inv.Distro.IsRancherDistro() {
 		return fmt.Errorf("the cluster is not K3s or RKE2 (its kubelets report %s): release channels exist for K3s and RKE2 only; give --distro to list theirs", kubeletSample(inv))
 	}
 	o.distro = inv.Distro

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/internal/text"
+
 	"k8s.io/cli-runtime/pkg/printers"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
@@ -193,14 +195,10 @@ func joinNonEmpty(sep string, parts ...string) string {
 	return strings.Join(out, sep)
 }
 
-func plural(n int, word string) string { return fmt.Sprintf("%d %s", n, pluralWord(n, word)) }
-
-func pluralWord(n int, word string) string {
-	if n == 1 || word == "info" {
-		return word
-	}
-	return word + "s"
-}
+var (
+	plural     = text.Plural
+	pluralWord = text.PluralWord
+)
 
 // distroName names the distribution of a report's distro field.
 func distroName(d string) string { return version.Distro(d).Name() }

@@ -9,12 +9,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
+
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
@@ -192,7 +193,7 @@ func (o *CheckOptions) checkContext(parent context.Context, name string, kubectl
 		return failed(c.Server, err)
 	}
 	r.Context, r.Server = name, c.Server
-	if o.fleet.Channel != "" && (r.Cluster.Distro == version.K3s || r.Cluster.Distro == version.RKE2) {
+	if o.fleet.Channel != "" && version.Distro(r.Cluster.Distro).IsRancherDistro() {
 		r.Next = fleetNextStep(ctx, r, o.fleet.Channel, channels)
 	}
 	return *r
@@ -206,7 +207,7 @@ func fleetNextStep(ctx context.Context, r *report.CheckReport, name string, chan
 		next.Error = oneLine(err.Error())
 		return next
 	}
-	p, err := upgrade.PlanPath(upgrade.Request{Inventory: r.Cluster, Channel: name, Channels: list})
+	p, err := upgradepath.Find(upgradepath.Request{Inventory: r.Cluster, Channel: name, Channels: list})
 	if err != nil {
 		next.Error = oneLine(err.Error())
 		return next

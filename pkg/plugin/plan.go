@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
+
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
 // PlanOptions holds "kubectl skew plan".
@@ -97,7 +98,7 @@ func (o *PlanOptions) plan(ctx context.Context) (*report.PlanReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	if inv.Distro != version.K3s && inv.Distro != version.RKE2 {
+	if !inv.Distro.IsRancherDistro() {
 		return nil, fmt.Errorf("plan works on K3s and RKE2 clusters, whose upgrades the system-upgrade-controller runs; this one's kubelets report %s (kubectl skew check works on any cluster)", kubeletSample(inv))
 	}
 	path, _, err := o.resolvePath(ctx, inv)
@@ -119,7 +120,7 @@ func (o *PlanOptions) upgradeCommand() string {
 }
 
 // planReport turns a path into the printed report.
-func planReport(p *upgrade.Path, command string) *report.PlanReport {
+func planReport(p *upgradepath.Path, command string) *report.PlanReport {
 	r := report.NewPlanReport()
 	r.Notes = p.Notes
 	s := &r.Summary
@@ -130,7 +131,7 @@ func planReport(p *upgrade.Path, command string) *report.PlanReport {
 	for _, h := range p.Hops {
 		r.Hops = append(r.Hops, report.PlanHop{
 			Hop: h.Number, Kind: string(h.Kind), From: h.From.String(), To: h.To.String(), Source: h.Source,
-			Image:   upgrade.Image(p.Distro, h.To),
+			Image:   suc.Image(p.Distro, h.To),
 			Servers: planNodes(h.Servers), Agents: planNodes(h.Agents),
 			Findings: nonNil(h.Findings), Blocking: nonNil(h.Blocking),
 		})
@@ -139,7 +140,7 @@ func planReport(p *upgrade.Path, command string) *report.PlanReport {
 	return r
 }
 
-func planNodes(steps []upgrade.NodeStep) []report.PlanNode {
+func planNodes(steps []upgradepath.NodeStep) []report.PlanNode {
 	out := make([]report.PlanNode, 0, len(steps))
 	for _, st := range steps {
 		out = append(out, report.PlanNode{Name: st.Name, Role: string(st.Role), Hostname: st.Hostname, From: st.From.String()})

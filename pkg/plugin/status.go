@@ -4,10 +4,15 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/preflight"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/status"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
+
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
 )
 
 // StatusOptions holds "kubectl skew status".
@@ -19,7 +24,7 @@ type StatusOptions struct {
 
 // NewCmdStatus builds "kubectl skew status".
 func NewCmdStatus(env *Env) *cobra.Command {
-	o := &StatusOptions{env: env, out: newOutputFlags(formatWide, formatJSON, formatYAML), Namespace: upgrade.DefaultNamespace}
+	o := &StatusOptions{env: env, out: newOutputFlags(formatWide, formatJSON, formatYAML), Namespace: suc.DefaultNamespace}
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show where an upgrade by kubectl skew stands: Plans, current hop, each node, failures, next step",
@@ -58,15 +63,15 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	if c.Dynamic == nil {
 		return fmt.Errorf("status needs a dynamic client")
 	}
-	plans := &upgrade.Plans{Dynamic: c.Dynamic, Namespace: o.Namespace}
-	in, err := upgrade.ReadStatus(ctx, c.Kube, plans)
+	plans := &suc.Client{Dynamic: c.Dynamic, Namespace: o.Namespace}
+	in, err := status.Read(ctx, c.Kube, plans)
 	if err != nil {
-		if isNotServed(err) {
-			return fmt.Errorf("no Plan API in this cluster (upgrade.cattle.io/v1 is not served): the system-upgrade-controller is not installed, so no upgrade runs; %s", upgrade.SUCInstallHint)
+		if served, derr := cluster.Served(c.Discovery, suc.PlanResource); derr == nil && !served {
+			return fmt.Errorf("no Plan API in this cluster (upgrade.cattle.io/v1 is not served): the system-upgrade-controller is not installed, so no upgrade runs; %s", preflight.SUCInstallHint)
 		}
 		return apiError("read the upgrade status", c.Server, unwrapAPI(err))
 	}
-	r := upgrade.BuildStatus(in)
+	r := status.Build(in)
 	w := o.env.Streams.Out
 	if o.out.Structured() {
 		err = printStructured(w, o.out.Format, r)

@@ -2,15 +2,16 @@ package plugin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
@@ -23,17 +24,17 @@ type targetFlags struct {
 	source  channelSource
 
 	target *version.Target
-	agents upgrade.AgentMode
+	agents upgradepath.AgentMode
 }
 
 func (t *targetFlags) AddFlags(cmd *cobra.Command) {
-	t.Agents = string(upgrade.AgentsEach)
+	t.Agents = string(upgradepath.AgentsEach)
 	f := cmd.Flags()
 	f.StringVar(&t.Channel, "channel", "", "Target the release a channel points at: stable (default), latest, v1.33, ...")
 	f.StringVar(&t.Version, "version", "", "Target an exact release, such as v1.33.5+k3s1 or v1.33.5+rke2r1")
 	f.StringVar(&t.Agents, "agents", t.Agents, "When agents are upgraded: each (every hop, after its servers) or final (once, at the last hop, if the skew policy allows)")
 	_ = cmd.RegisterFlagCompletionFunc("channel", fixedCompletion("stable", "latest", "testing"))
-	_ = cmd.RegisterFlagCompletionFunc("agents", fixedCompletion(string(upgrade.AgentsEach), string(upgrade.AgentsFinal)))
+	_ = cmd.RegisterFlagCompletionFunc("agents", fixedCompletion(string(upgradepath.AgentsEach), string(upgradepath.AgentsFinal)))
 	t.source.AddFlags(cmd)
 }
 
@@ -48,7 +49,7 @@ func (t *targetFlags) Complete() error {
 	} else if t.Channel == "" {
 		t.Channel = channel.Default
 	}
-	mode, err := upgrade.ParseAgentMode(t.Agents)
+	mode, err := upgradepath.ParseAgentMode(t.Agents)
 	if err != nil {
 		return err
 	}
@@ -69,27 +70,12 @@ func (t *targetFlags) Validate() error {
 // resolvePath plans the path of inv. An explicit version within one minor needs no
 // channel server: the list is fetched for a channel, for a mirror the user named, or
 // when the path turns out to cross minors.
-func (t *targetFlags) resolvePath(ctx context.Context, inv *cluster.Inventory) (*upgrade.Path, *channel.List, error) {
-	req := upgrade.Request{Inventory: inv, Channel: t.Channel, Version: t.target, Agents: t.agents}
-	var err error
-	if t.Channel != "" || t.source.Explicit() {
-		if req.Channels, err = t.source.List(ctx, inv.Distro); err != nil {
-			return nil, nil, err
-		}
-	}
-	path, err := upgrade.PlanPath(req)
-	if errors.Is(err, upgrade.ErrNeedChannels) && req.Channels == nil {
-		list, listErr := t.source.List(ctx, inv.Distro)
-		if listErr != nil {
-			return nil, nil, fmt.Errorf("%w; and the channel list could not be read: %w", err, listErr)
-		}
-		req.Channels = list
-		path, err = upgrade.PlanPath(req)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return path, req.Channels, nil
+func (t *targetFlags) resolvePath(ctx context.Context, inv *cluster.Inventory) (*upgradepath.Path, *channel.List, error) {
+	return upgrade.ResolvePath(ctx, t.request(inv), &t.source, t.source.Explicit())
+}
+
+func (t *targetFlags) request(inv *cluster.Inventory) upgradepath.Request {
+	return upgradepath.Request{Inventory: inv, Channel: t.Channel, Version: t.target, Agents: t.agents}
 }
 
 // sourceArgs are the flags a printed follow-up command needs to reach the same channel
@@ -99,7 +85,7 @@ func (t *targetFlags) sourceArgs() []string {
 	if t.source.Explicit() {
 		args = append(args, "--channel-server "+t.source.URL)
 	}
-	if t.agents == upgrade.AgentsFinal {
+	if t.agents == upgradepath.AgentsFinal {
 		args = append(args, "--agents final")
 	}
 	return args

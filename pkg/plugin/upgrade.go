@@ -7,10 +7,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/etcdsnapshot"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/status"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
+	"github.com/spf13/cobra"
+
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
@@ -50,7 +53,7 @@ type UpgradeOptions struct {
 	Strict         bool
 	RetryFailed    bool
 
-	cfg upgrade.PlanConfig
+	cfg suc.PlanConfig
 	// now and stallAfter are replaced by tests.
 	now        func() time.Time
 	stallAfter time.Duration
@@ -58,12 +61,12 @@ type UpgradeOptions struct {
 
 // NewCmdUpgrade builds "kubectl skew upgrade".
 func NewCmdUpgrade(env *Env) *cobra.Command {
-	def := upgrade.DefaultPlanConfig()
+	def := suc.DefaultPlanConfig()
 	o := &UpgradeOptions{
 		env: env, out: newOutputFlags(formatJSON, formatYAML),
-		Namespace: def.Namespace, ServiceAccount: def.ServiceAccount, Deployment: upgrade.DefaultDeployment,
+		Namespace: def.Namespace, ServiceAccount: def.ServiceAccount, Deployment: suc.DefaultDeployment,
 		ServerConcurrency: def.ServerConcurrency, AgentConcurrency: def.AgentConcurrency, DrainTimeout: def.DrainTimeout,
-		DryRun: dryRunNone, SnapshotMaxAge: upgrade.DefaultSnapshotMaxAge, now: time.Now,
+		DryRun: dryRunNone, SnapshotMaxAge: etcdsnapshot.DefaultMaxAge, now: time.Now,
 	}
 	cmd := &cobra.Command{
 		Use:   "upgrade",
@@ -130,7 +133,7 @@ func (o *UpgradeOptions) Complete() error {
 		return err
 	}
 	o.DryRun = strings.ToLower(strings.TrimSpace(o.DryRun))
-	o.cfg = upgrade.PlanConfig{
+	o.cfg = suc.PlanConfig{
 		Namespace: o.Namespace, ServiceAccount: o.ServiceAccount,
 		ServerConcurrency: o.ServerConcurrency, AgentConcurrency: o.AgentConcurrency,
 		DrainTimeout: o.DrainTimeout, DrainForce: o.DrainForce, ImageRepository: strings.TrimSpace(o.ImageRepository),
@@ -172,18 +175,23 @@ func (o *UpgradeOptions) Validate() error {
 // printsPlans is true when the command only prints the Plans.
 func (o *UpgradeOptions) printsPlans() bool { return o.DryRun != dryRunNone || o.out.Structured() }
 
-// errRefused ends a run that preflight refused; the checks were printed.
-type errRefused struct{ failed []upgrade.Check }
-
-func (e *errRefused) Error() string {
-	names := make([]string, len(e.failed))
-	for i, c := range e.failed {
-		names[i] = c.Name
+// config is the library's Config for this run.
+func (o *UpgradeOptions) config(c *Clients) (upgrade.Config, error) {
+	watchKube, watchDyn, err := watchClients(c)
+	if err != nil {
+		return upgrade.Config{}, err
 	}
-	return fmt.Sprintf("preflight failed (%s): nothing was changed; see the checks above", strings.Join(names, ", "))
+	return upgrade.Config{
+		Kube: c.Kube, Dynamic: c.Dynamic, Discovery: c.Discovery, WatchKube: watchKube, WatchDynamic: watchDyn, Metrics: metricsFetcher(c),
+		Channel: o.Channel, Version: o.target, Agents: o.agents, Channels: &o.source, FetchChannels: o.source.Explicit(),
+		Plans: o.cfg, Deployment: o.Deployment,
+		Wait: o.Wait, RetryFailed: o.RetryFailed, Force: o.Force, Strict: o.Strict, AllowRancher: o.AllowRancher,
+		Snapshot: o.Snapshot, SnapshotMaxAge: o.SnapshotMaxAge, StallAfter: o.stallAfter, Now: o.now,
+	}, nil
 }
 
-// Run reads the cluster, plans, checks, shows, confirms, applies, and with --wait follows.
+// Run prepares the run (read, plan, check), shows it, confirms, applies, and with
+// --wait follows.
 func (o *UpgradeOptions) Run(ctx context.Context) error {
 	c, err := o.env.Clients()
 	if err != nil {
@@ -192,114 +200,79 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 	if c.Dynamic == nil {
 		return fmt.Errorf("upgrade needs a dynamic client")
 	}
-	cl, err := upgrade.ReadCluster(ctx, c.Kube)
+	cfg, err := o.config(c)
 	if err != nil {
-		var re *cluster.ReadError
-		if errors.As(err, &re) {
-			return apiError(re.What, c.Server, re.Err)
-		}
 		return err
 	}
-	for _, s := range cl.Inventory.Skipped {
+	p, err := upgrade.Prepare(ctx, cfg)
+	var re *cluster.ReadError
+	if errors.As(err, &re) {
+		return apiError(re.What, c.Server, re.Err)
+	}
+	if err != nil {
+		return err
+	}
+	for _, s := range p.Cluster.Inventory.Skipped {
 		fmt.Fprintf(o.env.Streams.ErrOut, "warning: skipped %s: %s\n", s.What, s.Reason)
 	}
 	r := report.NewUpgradeReport()
-	r.Summary.Namespace, r.Summary.Distro = o.Namespace, string(cl.Inventory.Distro)
+	r.Summary.Namespace, r.Summary.Distro = o.Namespace, string(p.Cluster.Inventory.Distro)
 	if o.DryRun != dryRunNone {
 		r.Summary.DryRun = o.DryRun
 	}
-
-	supported := cl.Inventory.Distro == version.K3s || cl.Inventory.Distro == version.RKE2
-	var path *upgrade.Path
-	var list *channel.List
-	if supported {
-		if path, list, err = o.resolvePath(ctx, cl.Inventory); err != nil {
-			return err
-		}
-		r.Summary.Target = path.Target.String()
-		r.Path = planReport(path, o.resumeCommand(path.Target))
-		if len(path.Hops) == 0 {
-			return o.upToDate(path)
+	if p.Path != nil {
+		r.Summary.Target = p.Path.Target.String()
+		r.Path = planReport(p.Path, o.resumeCommand(p.Path.Target))
+		if p.UpToDate() {
+			return o.upToDate(p.Path)
 		}
 	}
-
-	plans := &upgrade.Plans{Dynamic: c.Dynamic, Namespace: o.Namespace}
-	var step *upgrade.Step
-	var stepErr error
-	if supported {
-		// Not served or forbidden: the preflight checks say so, by name.
-		ours, lerr := plans.Ours(ctx)
-		if lerr != nil && !isNotServed(lerr) && !apierrors.IsForbidden(lerr) {
-			return apiError("list plans in "+o.Namespace, c.Server, lerr)
-		}
-		snap := upgrade.Record{}
-		if o.Snapshot {
-			snap = o.plannedSnapshot(cl, path)
-		}
-		step, stepErr = upgrade.NextStep(cl.Inventory, path, ours, o.cfg, snap)
-	}
-
-	in := upgrade.PreflightInput{
-		Kube: c.Kube, Dynamic: c.Dynamic, Discovery: c.Discovery, Metrics: metricsFetcher(c),
-		Namespace: o.Namespace, Deployment: o.Deployment, ServiceAccount: o.ServiceAccount,
-		Nodes: cl.Nodes, Inventory: cl.Inventory, Path: path,
-		AllowRancher: o.AllowRancher, Force: o.Force, Strict: o.Strict, RetryFailed: o.RetryFailed,
-		TakeSnapshot: o.Snapshot, SnapshotMaxAge: o.SnapshotMaxAge, Now: o.now(),
-	}
-	if step != nil {
-		in.NeedDelete = len(step.Prune) > 0
-		in.SnapshotName, in.SnapshotNode = step.Record.Snapshot, step.Record.SnapshotNode
-	}
-	pf := upgrade.RunPreflight(ctx, in)
-	for _, ch := range pf.Checks {
+	for _, ch := range p.Preflight.Checks {
 		r.Preflight = append(r.Preflight, report.PreflightCheck{Name: ch.Name, Result: string(ch.Result), Message: ch.Message, Fix: ch.Fix})
 	}
-	if step != nil {
-		o.describeStep(r, path, step)
-		if preview, perr := plans.Preview(ctx, step.Plans); perr == nil {
-			for i, a := range preview {
-				r.Plans[i].Action = previewVerb[a.Action]
-			}
+	if p.Step != nil {
+		o.describeStep(r, p.Path, p.Step)
+		for i, a := range p.Preview {
+			r.Plans[i].Action = previewVerb[a.Action]
 		}
 	}
 
-	failed := pf.Failed()
 	human := o.env.Streams.Out
 	if o.printsPlans() {
 		// Stdout carries only the Plans, for `> plans.yaml`; the story goes to stderr.
 		human = o.env.Streams.ErrOut
 	}
-	if len(failed) > 0 {
+	var refused *upgrade.RefusedError
+	if err := p.Refusal(); errors.As(err, &refused) {
 		r.Summary.Refused = true
 		if err := writeUpgradeReport(human, r, o.env.useColor(human)); err != nil {
 			return err
 		}
-		if pf.BlockedBySkew {
+		if refused.BySkew {
 			fmt.Fprintln(o.env.Streams.ErrOut, "error: preflight refused the upgrade because of skew findings: nothing was changed")
 			return &findingsError{count: 1}
 		}
-		return &errRefused{failed: failed}
-	}
-	if stepErr != nil {
-		return stepErr
+		return fmt.Errorf("%w; see the checks above", refused)
+	} else if err != nil {
+		return err
 	}
 	if o.printsPlans() {
-		return o.printPlans(ctx, r, plans, step)
+		return o.printPlans(ctx, r, &suc.Client{Dynamic: c.Dynamic, Namespace: o.Namespace}, p.Step)
 	}
 	if err := writeUpgradeReport(human, r, o.env.useColor(human)); err != nil {
 		return err
 	}
-	if o.needsConfirmation(r, step) {
-		if err := o.confirm(ctx, step); err != nil {
+	if o.needsConfirmation(r, p.Step) {
+		if err := o.confirm(ctx, p.Step); err != nil {
 			return err
 		}
 	}
-	return o.drive(ctx, c, cl, path, list, step)
+	return o.drive(ctx, cfg, p)
 }
 
-func (o *UpgradeOptions) upToDate(path *upgrade.Path) error {
+func (o *UpgradeOptions) upToDate(path *upgradepath.Path) error {
 	if o.out.Structured() {
-		l, err := upgrade.PlanList(nil)
+		l, err := suc.PlanList(nil)
 		if err != nil {
 			return err
 		}
@@ -313,29 +286,14 @@ func (o *UpgradeOptions) upToDate(path *upgrade.Path) error {
 	return nil
 }
 
-// plannedSnapshot names the snapshot --snapshot will take, for the checks and the Plans.
-func (o *UpgradeOptions) plannedSnapshot(cl *upgrade.Cluster, path *upgrade.Path) upgrade.Record {
-	for _, h := range path.Hops {
-		if len(h.Servers) == 0 {
-			continue
-		}
-		node, cur, err := upgrade.SnapshotTarget(cl, &upgrade.Step{Hop: h})
-		if err != nil {
-			return upgrade.Record{}
-		}
-		return upgrade.Record{Snapshot: upgrade.SnapshotName(cur), SnapshotNode: node.Name}
-	}
-	return upgrade.Record{}
-}
-
-func (o *UpgradeOptions) describeStep(r *report.UpgradeReport, path *upgrade.Path, step *upgrade.Step) {
+func (o *UpgradeOptions) describeStep(r *report.UpgradeReport, path *upgradepath.Path, step *upgrade.Step) {
 	s := &r.Summary
 	s.Hop, s.Hops, s.Phase, s.Resumed = step.Index, step.Total, string(step.Phase), step.Resumed
 	r.Pruned = step.Prune
 	for _, p := range step.Plans {
 		r.Plans = append(r.Plans, report.UpgradePlan{
-			Name: p.Name, Role: p.Labels[upgrade.LabelRole], Version: p.Spec.Version,
-			Nodes: len(upgrade.SelectedHostnames(p)), Concurrency: p.Spec.Concurrency,
+			Name: p.Name, Role: p.Labels[suc.LabelRole], Version: p.Spec.Version,
+			Nodes: len(suc.SelectedHostnames(p)), Concurrency: p.Spec.Concurrency,
 			Strategy: strategy(p), Image: p.Spec.Upgrade.Image,
 		})
 	}
@@ -351,7 +309,7 @@ func (o *UpgradeOptions) needsConfirmation(r *report.UpgradeReport, step *upgrad
 		return true
 	}
 	for _, p := range r.Plans {
-		if p.Action != previewVerb[upgrade.Unchanged] {
+		if p.Action != previewVerb[suc.Unchanged] {
 			return true
 		}
 	}
@@ -359,15 +317,15 @@ func (o *UpgradeOptions) needsConfirmation(r *report.UpgradeReport, step *upgrad
 }
 
 // previewVerb says what applying will do, before it is done.
-var previewVerb = map[upgrade.Action]string{
-	upgrade.Created: "create", upgrade.Configured: "update", upgrade.Unchanged: "unchanged",
+var previewVerb = map[suc.Action]string{
+	suc.Created: "create", suc.Configured: "update", suc.Unchanged: "unchanged",
 }
 
 // resumeCommand is the command that goes on with this upgrade, pinned to its
 // target so that a moving channel cannot change it half way.
 func (o *UpgradeOptions) resumeCommand(target version.Version) string {
-	args := append([]string{"kubectl skew upgrade", "--version " + target.String()}, o.sourceArgs()...)
-	def := upgrade.DefaultPlanConfig()
+	args := o.sourceArgs()
+	def := suc.DefaultPlanConfig()
 	if o.Namespace != def.Namespace {
 		args = append(args, "--suc-namespace "+o.Namespace)
 	}
@@ -395,11 +353,11 @@ func (o *UpgradeOptions) resumeCommand(target version.Version) string {
 	if o.Force {
 		args = append(args, "--force")
 	}
-	return strings.Join(args, " ")
+	return status.ResumeCommand(target, args...)
 }
 
 // nextAfterApply says what comes after the step, for a run without --wait.
-func (o *UpgradeOptions) nextAfterApply(path *upgrade.Path, step *upgrade.Step) string {
+func (o *UpgradeOptions) nextAfterApply(path *upgradepath.Path, step *upgrade.Step) string {
 	resume := o.resumeCommand(path.Target)
 	hop := step.HopLabel()
 	if step.Phase == upgrade.PhaseServers && len(step.Hop.Agents) > 0 {
@@ -412,8 +370,4 @@ func (o *UpgradeOptions) nextAfterApply(path *upgrade.Path, step *upgrade.Step) 
 	}
 	return fmt.Sprintf("the controller upgrades the %s of %s (%s), the last step to %s; follow it with kubectl skew status or %s --wait",
 		step.Phase, hop, step.Hop.To, path.Target, resume)
-}
-
-func isNotServed(err error) bool {
-	return err != nil && (strings.Contains(err.Error(), "the server could not find the requested resource") || isNotFoundErr(err))
 }

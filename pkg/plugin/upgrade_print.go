@@ -7,6 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/preflight"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
+
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
 	"k8s.io/cli-runtime/pkg/printers"
 
@@ -35,7 +38,7 @@ func writeUpgradeReport(w io.Writer, r *report.UpgradeReport, color bool) error 
 	fmt.Fprintln(tw, "CHECK\tRESULT\tDETAILS")
 	for _, c := range r.Preflight {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Name, c.Result, c.Message)
-		if c.Fix != "" && (c.Result == string(upgrade.Fail) || c.Result == string(upgrade.Warn)) {
+		if c.Fix != "" && (c.Result == string(preflight.Fail) || c.Result == string(preflight.Warn)) {
 			fmt.Fprintf(tw, "\t\tfix: %s\n", c.Fix)
 		}
 	}
@@ -116,7 +119,7 @@ func strategy(p *upgradev1.Plan) string {
 	case p.Spec.Cordon:
 		parts = append(parts, "cordon")
 	}
-	if p.Labels[upgrade.LabelRole] == upgrade.RoleSnapshot {
+	if p.Labels[suc.LabelRole] == suc.RoleSnapshot {
 		parts = append(parts, "etcd-snapshot")
 	}
 	if len(parts) == 0 {
@@ -272,5 +275,5 @@ func writeUpgradeSummary(w io.Writer, res *upgrade.Outcome, target version.Versi
 	if res.Snapshot.Snapshot != "" {
 		fmt.Fprintf(w, "Pre-upgrade etcd snapshot: %s on %s (kubectl skew status explains a rollback).\n", res.Snapshot.Snapshot, res.Snapshot.SnapshotNode)
 	}
-	fmt.Fprintf(w, "\nNEXT: kubectl skew check confirms the skew rules; the Plans stay as a record (kubectl delete plans -n %s -l %s removes them)\n", ns, upgrade.OwnedSelector)
+	fmt.Fprintf(w, "\nNEXT: kubectl skew check confirms the skew rules; the Plans stay as a record (kubectl delete plans -n %s -l %s removes them)\n", ns, suc.OwnedSelector)
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
+
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
 	"golang.org/x/term"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -20,14 +22,12 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
 // drive applies the step and, with --wait, follows the upgrade to the target.
-func (o *UpgradeOptions) drive(parent context.Context, c *Clients, cl *upgrade.Cluster, path *upgrade.Path, list *channel.List, step *upgrade.Step) error {
+func (o *UpgradeOptions) drive(parent context.Context, cfg upgrade.Config, p *upgrade.Proposal) error {
 	ctx := parent
 	// --snapshot waits for its Job even without --wait: the timeout bounds that too.
 	if (o.Wait || o.Snapshot) && o.Timeout > 0 {
@@ -35,33 +35,21 @@ func (o *UpgradeOptions) drive(parent context.Context, c *Clients, cl *upgrade.C
 		ctx, cancel = context.WithTimeout(parent, o.Timeout)
 		defer cancel()
 	}
-	watchKube, watchDyn, err := watchClients(c)
-	if err != nil {
-		return err
-	}
-	d := &upgrade.Driver{
-		Kube: c.Kube, Dynamic: c.Dynamic, Discovery: c.Discovery, WatchKube: watchKube, WatchDynamic: watchDyn,
-		Config: o.cfg,
-		// The target stays what this run resolved: a channel may move while it runs.
-		Request: upgrade.Request{Version: &version.Target{Version: path.Target, Exact: true}, Channels: list, Agents: o.agents},
-		Wait:    o.Wait, RetryFailed: o.RetryFailed, Force: o.Force, Snapshot: o.Snapshot, StallAfter: o.stallAfter,
-	}
 	w := o.env.Streams.Out
 	pp := newProgressPrinter(w, isTerminal(w), o.env.useColor(w))
-	d.Emit = pp.event
-	defer d.Close()
+	cfg.Emit = pp.event
 	began := time.Now()
-	res, err := d.Run(ctx, cl, path, step)
+	res, err := upgrade.Execute(ctx, cfg, p)
 	pp.finish()
-	resume := o.resumeCommand(path.Target)
+	resume := o.resumeCommand(p.Path.Target)
 	if err != nil {
 		return o.runError(parent, ctx, err, res, resume)
 	}
 	if !o.Wait {
-		fmt.Fprintf(w, "\nNEXT: %s\n", o.nextAfterApply(path, res.Last))
+		fmt.Fprintf(w, "\nNEXT: %s\n", o.nextAfterApply(p.Path, res.Last))
 		return nil
 	}
-	writeUpgradeSummary(w, res, path.Target, time.Since(began), o.Namespace)
+	writeUpgradeSummary(w, res, p.Path.Target, time.Since(began), o.Namespace)
 	return nil
 }
 
@@ -92,13 +80,13 @@ func (o *UpgradeOptions) runError(parent, ctx context.Context, err error, res *u
 
 // printPlans prints the step's Plans (built here, or as the apiserver would store
 // them with --dry-run=server) and applies nothing.
-func (o *UpgradeOptions) printPlans(ctx context.Context, r *report.UpgradeReport, plans *upgrade.Plans, step *upgrade.Step) error {
+func (o *UpgradeOptions) printPlans(ctx context.Context, r *report.UpgradeReport, plans *suc.Client, step *upgrade.Step) error {
 	if err := writeUpgradeReport(o.env.Streams.ErrOut, r, o.env.useColor(o.env.Streams.ErrOut)); err != nil {
 		return err
 	}
 	out := step.Plans
 	if o.DryRun == dryRunServer {
-		got, err := plans.Apply(ctx, step.Plans, upgrade.ApplyOptions{DryRun: true})
+		got, err := plans.Apply(ctx, step.Plans, suc.ApplyOptions{DryRun: true})
 		if err != nil {
 			return fmt.Errorf("server dry run: %w", err)
 		}
@@ -107,7 +95,7 @@ func (o *UpgradeOptions) printPlans(ctx context.Context, r *report.UpgradeReport
 			out[i] = got[i].Plan
 		}
 	}
-	l, err := upgrade.PlanList(out)
+	l, err := suc.PlanList(out)
 	if err != nil {
 		return err
 	}
@@ -205,5 +193,3 @@ func metricsFetcher(c *Clients) func(context.Context) ([]byte, error) {
 		return dc.RESTClient().Get().AbsPath("/metrics").SetHeader("Accept", "text/plain;version=0.0.4").DoRaw(ctx)
 	}
 }
-
-func isNotFoundErr(err error) bool { return apierrors.IsNotFound(err) }

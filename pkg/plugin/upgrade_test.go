@@ -6,6 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/etcdsnapshot"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
+
 	appsv1 "k8s.io/api/apps/v1"
 	authv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -19,8 +23,6 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 	"sigs.k8s.io/yaml"
-
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
 )
 
 // sucCluster is a K3s cluster with the system-upgrade-controller installed, on fake
@@ -32,9 +34,9 @@ type sucCluster struct {
 
 func newSUCCluster(t *testing.T, nodes []nodeSpec, extra ...runtime.Object) *sucCluster {
 	t.Helper()
-	dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: upgrade.DefaultDeployment, Namespace: upgrade.DefaultNamespace}}
+	dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: suc.DefaultDeployment, Namespace: suc.DefaultNamespace}}
 	dep.Status.AvailableReplicas = 1
-	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: upgrade.DefaultServiceAccount, Namespace: upgrade.DefaultNamespace}}
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: suc.DefaultServiceAccount, Namespace: suc.DefaultNamespace}}
 	kube := fake.NewSimpleClientset(objects(nodes, append([]runtime.Object{dep, sa}, extra...)...)...)
 	kube.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		r := a.(k8stesting.CreateAction).GetObject().(*authv1.SelfSubjectAccessReview)
@@ -45,7 +47,7 @@ func newSUCCluster(t *testing.T, nodes []nodeSpec, extra ...runtime.Object) *suc
 		{GroupVersion: "upgrade.cattle.io/v1", APIResources: []metav1.APIResource{{Name: "plans"}}},
 	}
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
-		upgrade.PlanResource: "PlanList", upgrade.SnapshotResource: "ETCDSnapshotFileList",
+		suc.PlanResource: "PlanList", etcdsnapshot.Resource: "ETCDSnapshotFileList",
 	})
 	// The fake tracker has no server-side apply: stand in for it with create or
 	// replace, which is what apply does to an object that has one field manager.
@@ -61,7 +63,7 @@ func newSUCCluster(t *testing.T, nodes []nodeSpec, extra ...runtime.Object) *suc
 		if patchDryRun(a) {
 			return true, u, nil
 		}
-		gvr := upgrade.PlanResource
+		gvr := suc.PlanResource
 		if _, err := dyn.Tracker().Get(gvr, pa.GetNamespace(), pa.GetName()); err != nil {
 			return true, u, dyn.Tracker().Create(gvr, u, pa.GetNamespace())
 		}
@@ -157,11 +159,11 @@ func TestUpgradeAppliesTheServersFirst(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	got, err := c.dyn.Resource(upgrade.PlanResource).Namespace(upgrade.DefaultNamespace).Get(context.Background(), "kubectl-skew-server-v1.31.13-k3s1", metav1.GetOptions{})
+	got, err := c.dyn.Resource(suc.PlanResource).Namespace(suc.DefaultNamespace).Get(context.Background(), "kubectl-skew-server-v1.31.13-k3s1", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.GetLabels()[upgrade.LabelManagedBy] != upgrade.ManagedBy {
+	if got.GetLabels()[suc.LabelManagedBy] != suc.ManagedBy {
 		t.Errorf("labels %v", got.GetLabels())
 	}
 	// The same command again converges: the Plan is there, nothing to write, no question.

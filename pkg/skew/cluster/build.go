@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"encoding/json"
 	"sort"
 	"strings"
 
@@ -96,8 +95,8 @@ func nodeFrom(n *corev1.Node, cache versionCache) Node {
 	info := n.Status.NodeInfo
 	out := Node{
 		Name:             n.Name,
-		Role:             roleOf(n),
-		Hostname:         n.Labels[LabelHostname],
+		Role:             RoleOf(n),
+		Hostname:         Hostname(n),
 		KubeletVersion:   info.KubeletVersion,
 		ContainerRuntime: info.ContainerRuntimeVersion,
 		OS:               info.OperatingSystem,
@@ -106,14 +105,7 @@ func nodeFrom(n *corev1.Node, cache versionCache) Node {
 		Cordoned:         n.Spec.Unschedulable,
 		Distro:           version.Other,
 	}
-	if out.Hostname == "" {
-		out.Hostname = n.Name
-	}
-	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			out.Ready = c.Status == corev1.ConditionTrue
-		}
-	}
+	out.Ready = Ready(n)
 	if v, err := cache.parse(info.KubeletVersion); err != nil {
 		out.KubeletError = err.Error()
 	} else {
@@ -121,44 +113,6 @@ func nodeFrom(n *corev1.Node, cache versionCache) Node {
 		out.Distro = v.Distro
 	}
 	return out
-}
-
-// roleOf reads the role labels; K3s/RKE2 node-args annotations back them up for
-// clusters where labels were edited. The legacy "master" label is never read.
-func roleOf(n *corev1.Node) Role {
-	cp := hasRoleLabel(n.Labels, LabelControlPlane)
-	etcd := hasRoleLabel(n.Labels, LabelEtcd)
-	switch {
-	case cp:
-		return RoleServer
-	case etcd:
-		return RoleEtcd
-	}
-	for _, key := range []string{AnnotationK3sArgs, AnnotationRKEArgs} {
-		if firstArg(n.Annotations[key]) == "server" {
-			return RoleServer
-		}
-	}
-	return RoleAgent
-}
-
-// hasRoleLabel accepts kubeadm's empty value and K3s's "true"; "false" means not set.
-func hasRoleLabel(labels map[string]string, key string) bool {
-	v, ok := labels[key]
-	return ok && v != "false"
-}
-
-// firstArg reads the first element of a node-args annotation (a JSON array such as
-// ["server","--cluster-init"]).
-func firstArg(annotation string) string {
-	if annotation == "" {
-		return ""
-	}
-	var args []string
-	if err := json.Unmarshal([]byte(annotation), &args); err != nil || len(args) == 0 {
-		return ""
-	}
-	return args[0]
 }
 
 // clusterDistro is the servers' distro when they agree, else the most common one.

@@ -36,7 +36,7 @@ func TestRoles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		n := mkNode("n", "v1.30.1+k3s1", tt.labels, tt.annotations)
-		if got := roleOf(&n); got != tt.want {
+		if got := RoleOf(&n); got != tt.want {
 			t.Errorf("%s: role %s, want %s", tt.name, got, tt.want)
 		}
 	}

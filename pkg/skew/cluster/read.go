@@ -8,6 +8,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -123,4 +125,22 @@ func ListAll[T any](ctx context.Context, page func(metav1.ListOptions) ([]T, str
 		}
 		opts.Continue = next
 	}
+}
+
+// Served reports whether the apiserver serves a resource, through discovery: a
+// group version it does not know is "not served", not an error.
+func Served(d discovery.DiscoveryInterface, gvr schema.GroupVersionResource) (bool, error) {
+	rl, err := d.ServerResourcesForGroupVersion(gvr.GroupVersion().String())
+	if err != nil {
+		if apierrors.IsNotFound(err) {
+			return false, nil
+		}
+		return false, err
+	}
+	for _, r := range rl.APIResources {
+		if r.Name == gvr.Resource {
+			return true, nil
+		}
+	}
+	return false, nil
 }

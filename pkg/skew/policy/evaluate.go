@@ -116,7 +116,7 @@ func (e *evaluation) servers() {
 			versions[v.String()] = append(versions[v.String()], who)
 		}
 	}
-	embedded := e.inv.Distro == version.K3s || e.inv.Distro == version.RKE2
+	embedded := e.inv.Distro.IsRancherDistro()
 	for _, n := range e.inv.Nodes {
 		if embedded && n.Role.IsServer() {
 			record(n.Kubelet, n.Name)
@@ -192,7 +192,7 @@ func (e *evaluation) kubelet(n *cluster.Node, target *version.Target) {
 	k := KubeletWindow(kv)
 	// A K3s/RKE2 server's kubelet is its own control plane's binary: while servers
 	// move one by one, ServersMixed reports it; an agent ahead of any server is an error.
-	embeddedServer := n.Role.IsServer() && (e.inv.Distro == version.K3s || e.inv.Distro == version.RKE2)
+	embeddedServer := n.Role.IsServer() && (e.inv.Distro.IsRancherDistro())
 	if kv.MinorsAhead(e.amin) > 0 && !embeddedServer {
 		rule, msg := e.texts(KubeletNewer, kv, func() (string, string) {
 			return "A kubelet must not be newer than the oldest kube-apiserver.",

@@ -76,3 +76,14 @@ func Count(fs []Finding, min Severity) int {
 	}
 	return n
 }
+
+// AtLeast keeps the findings of severity min or worse.
+func AtLeast(fs []Finding, min Severity) []Finding {
+	var out []Finding
+	for _, f := range fs {
+		if f.Severity.Rank() >= min.Rank() {
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -8,11 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/internal/testworld"
+
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
@@ -41,7 +45,7 @@ func golden(t *testing.T, name string, got []byte) {
 
 func planYAML(t *testing.T, plans ...*upgradev1.Plan) []byte {
 	t.Helper()
-	l, err := PlanList(plans)
+	l, err := suc.PlanList(plans)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,13 +56,13 @@ func planYAML(t *testing.T, plans ...*upgradev1.Plan) []byte {
 	return b
 }
 
-func firstStep(t *testing.T, distro string, agents AgentMode, specs ...string) (*Path, *Step) {
+func firstStep(t *testing.T, distro string, agents upgradepath.AgentMode, specs ...string) (*upgradepath.Path, *Step) {
 	t.Helper()
-	p, err := PlanPath(Request{Inventory: inventory(t, specs...), Channel: "stable", Channels: channelsFixture(t, distro), Agents: agents})
+	p, err := upgradepath.Find(upgradepath.Request{Inventory: testworld.Inventory(t, specs...), Channel: "stable", Channels: testworld.Channels(t, distro), Agents: agents})
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := NextStep(inventory(t, specs...), p, nil, DefaultPlanConfig(), Record{})
+	st, err := NextStep(testworld.Inventory(t, specs...), p, nil, suc.DefaultPlanConfig(), suc.Record{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,42 +72,42 @@ func firstStep(t *testing.T, distro string, agents AgentMode, specs ...string) (
 // TestPlansGolden builds the Plans of typical hops and compares them, as YAML, with
 // the files under testdata/plans: what a user applies with -o yaml.
 func TestPlansGolden(t *testing.T) {
-	k3s := nodesOf(uniform("server", "s", 3, "v1.30.14+k3s1"), uniform("agent", "a", 2, "v1.30.14+k3s1"))
-	rke2 := nodesOf([]string{"etcd e1 v1.31.13+rke2r1"}, uniform("server", "s", 2, "v1.31.13+rke2r1"), uniform("agent", "a", 2, "v1.31.13+rke2r1"))
-	cfg := DefaultPlanConfig()
-	rec := Record{Target: version.MustParse("v1.33.5+k3s1"), Path: []string{"v1.31.13+k3s1", "v1.32.9+k3s1", "v1.33.5+k3s1"}}
+	k3s := testworld.Join(testworld.Uniform("server", "s", 3, "v1.30.14+k3s1"), testworld.Uniform("agent", "a", 2, "v1.30.14+k3s1"))
+	rke2 := testworld.Join([]string{"etcd e1 v1.31.13+rke2r1"}, testworld.Uniform("server", "s", 2, "v1.31.13+rke2r1"), testworld.Uniform("agent", "a", 2, "v1.31.13+rke2r1"))
+	cfg := suc.DefaultPlanConfig()
+	rec := suc.Record{Target: version.MustParse("v1.33.5+k3s1"), Path: []string{"v1.31.13+k3s1", "v1.32.9+k3s1", "v1.33.5+k3s1"}}
 
 	cases := []struct {
 		name  string
 		build func(t *testing.T) []*upgradev1.Plan
 	}{
 		{"k3s-minor-hop", func(t *testing.T) []*upgradev1.Plan {
-			p, st := firstStep(t, "k3s", AgentsEach, k3s...)
-			return []*upgradev1.Plan{st.Plans[0], AgentPlan(p.Distro, st.Hop, st.ServerPlan, st.Record, cfg)}
+			p, st := firstStep(t, "k3s", upgradepath.AgentsEach, k3s...)
+			return []*upgradev1.Plan{st.Plans[0], suc.AgentPlan(p.Distro, st.Hop, st.ServerPlan, st.Record, cfg)}
 		}},
 		{"rke2-etcd-only-server", func(t *testing.T) []*upgradev1.Plan {
-			p, st := firstStep(t, "rke2", AgentsEach, rke2...)
-			return []*upgradev1.Plan{st.Plans[0], AgentPlan(p.Distro, st.Hop, st.ServerPlan, st.Record, cfg)}
+			p, st := firstStep(t, "rke2", upgradepath.AgentsEach, rke2...)
+			return []*upgradev1.Plan{st.Plans[0], suc.AgentPlan(p.Distro, st.Hop, st.ServerPlan, st.Record, cfg)}
 		}},
 		{"k3s-patch-hop-cordons-agents", func(t *testing.T) []*upgradev1.Plan {
-			inv := inventory(t, nodesOf(uniform("server", "s", 1, "v1.33.1+k3s1"), uniform("agent", "a", 1, "v1.33.1+k3s1"))...)
-			p, err := PlanPath(Request{Inventory: inv, Version: target(t, "v1.33.5+k3s1")})
+			inv := testworld.Inventory(t, testworld.Join(testworld.Uniform("server", "s", 1, "v1.33.1+k3s1"), testworld.Uniform("agent", "a", 1, "v1.33.1+k3s1"))...)
+			p, err := upgradepath.Find(upgradepath.Request{Inventory: inv, Version: testworld.Target(t, "v1.33.5+k3s1")})
 			if err != nil {
 				t.Fatal(err)
 			}
 			h := p.Hops[0]
-			return []*upgradev1.Plan{AgentPlan(p.Distro, h, "", Record{Target: p.Target, Path: []string{"v1.33.5+k3s1"}}, cfg)}
+			return []*upgradev1.Plan{suc.AgentPlan(p.Distro, h, "", suc.Record{Target: p.Target, Path: []string{"v1.33.5+k3s1"}}, cfg)}
 		}},
 		{"mirror-and-concurrency", func(t *testing.T) []*upgradev1.Plan {
 			c := cfg
 			c.Namespace, c.ServiceAccount, c.ServerConcurrency, c.AgentConcurrency = "upgrades", "upgrader", 2, 3
 			c.ImageRepository, c.DrainTimeout, c.DrainForce = "registry.example/rancher/k3s-upgrade", 20*time.Minute, true
-			p, st := firstStep(t, "k3s", AgentsEach, k3s...)
-			return []*upgradev1.Plan{ServerPlan(p.Distro, st.Hop, rec, c), AgentPlan(p.Distro, st.Hop, st.ServerPlan, rec, c)}
+			p, st := firstStep(t, "k3s", upgradepath.AgentsEach, k3s...)
+			return []*upgradev1.Plan{suc.ServerPlan(p.Distro, st.Hop, rec, c), suc.AgentPlan(p.Distro, st.Hop, st.ServerPlan, rec, c)}
 		}},
 		{"snapshot", func(t *testing.T) []*upgradev1.Plan {
-			node := NodeStep{Name: "s-1", Hostname: "s-1", From: version.MustParse("v1.30.14+k3s1")}
-			return []*upgradev1.Plan{SnapshotPlan(version.K3s, node, node.From, SnapshotName(node.From), cfg)}
+			node := upgradepath.NodeStep{Name: "s-1", Hostname: "s-1", From: version.MustParse("v1.30.14+k3s1")}
+			return []*upgradev1.Plan{suc.SnapshotPlan(version.K3s, node, node.From, suc.SnapshotName(node.From), cfg)}
 		}},
 	}
 	for _, c := range cases {
@@ -117,7 +121,7 @@ func TestPlansGolden(t *testing.T) {
 	}
 }
 
-// checkPlanSafe is what no Plan of ours may ever be (design.md §7): a concurrency of
+// checkPlanSafe is what no Plan of ours may ever be (docs/design.md): a concurrency of
 // 0, a missing or empty selector, no upgrade container, a channel instead of a
 // version, an image without the version's tag, an unmarked Plan.
 func checkPlanSafe(t *testing.T, p *upgradev1.Plan) {
@@ -126,7 +130,7 @@ func checkPlanSafe(t *testing.T, p *upgradev1.Plan) {
 		t.Errorf("%s: concurrency %d", p.Name, p.Spec.Concurrency)
 	}
 	sel := p.Spec.NodeSelector
-	if sel == nil || (len(sel.MatchLabels) == 0 && len(sel.MatchExpressions) == 0) || len(SelectedHostnames(p)) == 0 {
+	if sel == nil || (len(sel.MatchLabels) == 0 && len(sel.MatchExpressions) == 0) || len(suc.SelectedHostnames(p)) == 0 {
 		t.Errorf("%s: selector %v selects no node or every node", p.Name, sel)
 	}
 	if p.Spec.Upgrade == nil || p.Spec.Upgrade.Image == "" {
@@ -139,7 +143,7 @@ func checkPlanSafe(t *testing.T, p *upgradev1.Plan) {
 	if err != nil || !strings.HasSuffix(p.Spec.Upgrade.Image, ":"+v.ImageTag()) {
 		t.Errorf("%s: image %s does not carry version %s", p.Name, p.Spec.Upgrade.Image, p.Spec.Version)
 	}
-	if !IsOurs(p.Labels) || p.Labels[LabelRole] == "" {
+	if !suc.IsOurs(p.Labels) || p.Labels[suc.LabelRole] == "" {
 		t.Errorf("%s: labels %v do not mark it ours", p.Name, p.Labels)
 	}
 	if p.Spec.ServiceAccountName == "" {
@@ -152,18 +156,18 @@ func checkPlanSafe(t *testing.T, p *upgradev1.Plan) {
 
 func TestPlanNameIsStableAndShort(t *testing.T) {
 	v := version.MustParse("v1.31.13+k3s1")
-	if got := PlanName(RoleServer, v); got != "kubectl-skew-server-v1.31.13-k3s1" {
+	if got := suc.PlanName(suc.RoleServer, v); got != "kubectl-skew-server-v1.31.13-k3s1" {
 		t.Errorf("PlanName = %q", got)
 	}
 	long := version.MustParse("v1.31.13-rc1.extra.long.suffix.for.testing.names+k3s1")
-	a, b := PlanName(RoleAgent, long), PlanName(RoleAgent, long)
+	a, b := suc.PlanName(suc.RoleAgent, long), suc.PlanName(suc.RoleAgent, long)
 	if a != b || len(a) > 63 {
 		t.Errorf("long name %q (%d) not stable or too long", a, len(a))
 	}
 }
 
 func TestPlanConfigRefusesZeroConcurrency(t *testing.T) {
-	for _, c := range []PlanConfig{
+	for _, c := range []suc.PlanConfig{
 		{Namespace: "n", ServiceAccount: "s", ServerConcurrency: 0, AgentConcurrency: 1, DrainTimeout: time.Minute},
 		{Namespace: "n", ServiceAccount: "s", ServerConcurrency: 1, AgentConcurrency: 0, DrainTimeout: time.Minute},
 		{Namespace: "n", ServiceAccount: "s", ServerConcurrency: 1, AgentConcurrency: 1, DrainTimeout: 0},
@@ -173,7 +177,7 @@ func TestPlanConfigRefusesZeroConcurrency(t *testing.T) {
 			t.Errorf("%+v validated", c)
 		}
 	}
-	if err := DefaultPlanConfig().Validate(); err != nil {
+	if err := suc.DefaultPlanConfig().Validate(); err != nil {
 		t.Error(err)
 	}
 }
@@ -181,16 +185,16 @@ func TestPlanConfigRefusesZeroConcurrency(t *testing.T) {
 // TestAgentsSelectorKeepsServersOut: a node that became a server since planning
 // never matches the agents' Plan, although its hostname is listed.
 func TestAgentsSelectorKeepsServersOut(t *testing.T) {
-	p, st := firstStep(t, "k3s", AgentsEach, nodesOf(uniform("server", "s", 1, "v1.30.14+k3s1"), uniform("agent", "a", 1, "v1.30.14+k3s1"))...)
-	agent := AgentPlan(p.Distro, st.Hop, st.ServerPlan, st.Record, DefaultPlanConfig())
+	p, st := firstStep(t, "k3s", upgradepath.AgentsEach, testworld.Join(testworld.Uniform("server", "s", 1, "v1.30.14+k3s1"), testworld.Uniform("agent", "a", 1, "v1.30.14+k3s1"))...)
+	agent := suc.AgentPlan(p.Distro, st.Hop, st.ServerPlan, st.Record, suc.DefaultPlanConfig())
 	promoted := nodeObj("a-1", "v1.30.14+k3s1", true)
 	promoted.Labels[cluster.LabelHostname] = "a-1"
 	plain := nodeObj("a-1", "v1.30.14+k3s1", false)
 	plain.Labels[cluster.LabelHostname] = "a-1"
-	if hit := selectedNodes(agent, []corev1.Node{promoted}, nil); len(hit) != 0 {
+	if hit := suc.Selects(agent, []corev1.Node{promoted}, nil); len(hit) != 0 {
 		t.Errorf("the agent Plan selects the server %v", hit)
 	}
-	if hit := selectedNodes(agent, []corev1.Node{plain}, nil); len(hit) != 1 {
+	if hit := suc.Selects(agent, []corev1.Node{plain}, nil); len(hit) != 1 {
 		t.Errorf("the agent Plan does not select its agent: %v", hit)
 	}
 }

@@ -2,149 +2,112 @@ package upgrade
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
-	k3sv1 "github.com/k3s-io/api/k3s.cattle.io/v1"
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/dynamic"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/etcdsnapshot"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
-// SnapshotResource is K3s/RKE2's record of an etcd snapshot (design.md §8).
-var SnapshotResource = schema.GroupVersionResource{Group: "k3s.cattle.io", Version: "v1", Resource: "etcdsnapshotfiles"}
-
-// DefaultSnapshotMaxAge is how old the newest snapshot may be before preflight warns.
-const DefaultSnapshotMaxAge = 24 * time.Hour
-
-// Snapshot is one ready etcd snapshot.
-type Snapshot struct {
-	Name     string
-	Node     string
-	Location string
-	Created  time.Time
+// SnapshotTarget picks the server the snapshot is taken on: the first etcd member
+// by name among the hop's servers, else among all nodes.
+func SnapshotTarget(cl *Cluster, step *Step) (upgradepath.NodeStep, version.Version, error) {
+	etcd := map[string]bool{}
+	for i := range cl.Nodes {
+		if cl.Nodes[i].Labels[cluster.LabelEtcd] == "true" {
+			etcd[cl.Nodes[i].Name] = true
+		}
+	}
+	candidates := append([]upgradepath.NodeStep(nil), step.Hop.Servers...)
+	sort.Slice(candidates, func(i, j int) bool { return candidates[i].Name < candidates[j].Name })
+	for _, s := range candidates {
+		if etcd[s.Name] {
+			return s, s.From, nil
+		}
+	}
+	for _, n := range cl.Inventory.Nodes {
+		if etcd[n.Name] && n.Kubelet != nil {
+			return upgradepath.NodeStep{Name: n.Name, Role: n.Role, Hostname: n.Hostname, From: *n.Kubelet}, *n.Kubelet, nil
+		}
+	}
+	return upgradepath.NodeStep{}, version.Version{}, errors.New("--snapshot: no node has the etcd role, so the datastore is SQLite or external; back it up by its own means and run without --snapshot")
 }
 
-// SnapshotsServed reports whether the cluster serves ETCDSnapshotFile (K3s/RKE2
-// from v1.27 on); older clusters record snapshots only on disk.
-func SnapshotsServed(d discovery.DiscoveryInterface) (bool, error) {
-	return served(d, SnapshotResource)
-}
-
-func served(d discovery.DiscoveryInterface, gvr schema.GroupVersionResource) (bool, error) {
-	rl, err := d.ServerResourcesForGroupVersion(gvr.GroupVersion().String())
+// takeSnapshot runs the snapshot Plan on one server and waits for its Job.
+func (d *driver) takeSnapshot(ctx context.Context, cl *Cluster, step *Step) (suc.Record, error) {
+	node, current, err := SnapshotTarget(cl, step)
 	if err != nil {
-		if isNotFound(err) {
-			return false, nil
-		}
-		return false, err
+		return suc.Record{}, err
 	}
-	for _, r := range rl.APIResources {
-		if r.Name == gvr.Resource {
-			return true, nil
-		}
+	name := suc.SnapshotName(current)
+	plan := suc.SnapshotPlan(cl.Inventory.Distro, node, current, name, d.cfg.Plans)
+	rec := suc.Record{Snapshot: name, SnapshotNode: node.Name}
+	d.cfg.emit(Event{Kind: EventSnapshot, Step: step, Message: fmt.Sprintf("taking etcd snapshot %q on %s (Plan %s)", name, node.Name, plan.Name)})
+	if _, err := d.cfg.plans().Apply(ctx, []*upgradev1.Plan{plan}, suc.ApplyOptions{}); err != nil {
+		return rec, err
 	}
-	return false, nil
-}
-
-// ListSnapshots returns the ready snapshots, newest first.
-func ListSnapshots(ctx context.Context, dyn dynamic.Interface) ([]Snapshot, error) {
-	l, err := dyn.Resource(SnapshotResource).List(ctx, metav1.ListOptions{})
+	w, err := d.watch(ctx)
 	if err != nil {
-		return nil, err
+		return rec, err
 	}
-	var out []Snapshot
-	for i := range l.Items {
-		var f k3sv1.ETCDSnapshotFile
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(l.Items[i].Object, &f); err != nil {
-			continue // one malformed record must not hide the others
+	spec := PhaseSpec{Plan: plan.Name, Role: suc.RoleSnapshot, To: current, Nodes: []upgradepath.NodeStep{node}, ByJob: true, StallAfter: d.cfg.StallAfter}
+	if err := w.Follow(ctx, spec, func(NodeEvent) {}); err != nil {
+		var jf *JobFailedError
+		if errors.As(err, &jf) {
+			return rec, fmt.Errorf("the etcd snapshot failed, so nothing was upgraded: Job %s on node %s: %s; fix it, or run without --snapshot after taking one by hand", jf.Job, jf.Node, jf.Message)
 		}
-		if s, ok := readySnapshot(&f); ok {
-			out = append(out, s)
+		return rec, err
+	}
+	msg := fmt.Sprintf("etcd snapshot %q taken on %s", name, node.Name)
+	if s := d.findSnapshot(ctx, name); s != nil {
+		msg = fmt.Sprintf("etcd snapshot %q taken on %s: %s", s.Name, s.Node, s.Location)
+		rec.Snapshot = s.Name
+	}
+	d.cfg.emit(Event{Kind: EventSnapshotDone, Step: step, Message: msg})
+	return rec, nil
+}
+
+// findSnapshot looks for the record K3s/RKE2 writes for a new snapshot; it may lag
+// the Job by a few seconds, and clusters before v1.27 write none.
+func (d *driver) findSnapshot(ctx context.Context, name string) *etcdsnapshot.Snapshot {
+	if ok, err := etcdsnapshot.Served(d.cfg.Discovery); err != nil || !ok {
+		return nil
+	}
+	for i := 0; i < 10; i++ {
+		snaps, err := etcdsnapshot.List(ctx, d.cfg.Dynamic)
+		if err != nil {
+			return nil
 		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
-	return out, nil
-}
-
-func readySnapshot(f *k3sv1.ETCDSnapshotFile) (Snapshot, bool) {
-	st := f.Status
-	if st.ReadyToUse == nil || !*st.ReadyToUse || st.Error != nil || st.CreationTime == nil {
-		return Snapshot{}, false
-	}
-	return Snapshot{Name: f.Spec.SnapshotName, Node: f.Spec.NodeName, Location: f.Spec.Location, Created: st.CreationTime.Time}, true
-}
-
-// SnapshotName is the name we give the snapshot taken before a hop from a version:
-// K3s and RKE2 append the node and a timestamp to form the file name.
-func SnapshotName(from version.Version) string {
-	return safeName("kubectl-skew-pre-upgrade-" + strings.ToLower(from.ImageTag()))
-}
-
-// SnapshotPlan takes one etcd snapshot on one server through a SUC Job: the Job
-// mounts the host's root at /host, so the host's own k3s or rke2 binary runs it
-// (design.md §8). Its version is the node's current one, so the Job changes nothing
-// else, and SUC runs it once per node (the version is in the Plan's hash).
-func SnapshotPlan(d version.Distro, node NodeStep, current version.Version, name string, cfg PlanConfig) *upgradev1.Plan {
-	rec := Record{Target: current, Snapshot: name, SnapshotNode: node.Name}
-	p := basePlan(d, RoleSnapshot, current, version.Version{}, rec, cfg)
-	p.Name = safeName("kubectl-skew-snapshot-" + strings.ToLower(current.ImageTag()))
-	delete(p.Annotations, AnnotationTarget)
-	p.Spec.Concurrency = 1
-	p.Spec.NodeSelector = hostnameSelector([]NodeStep{node}, nil)
-	bin := "k3s"
-	if d == version.RKE2 {
-		bin = "rke2"
-	}
-	// rke2 may live in /opt/rke2/bin (tarball installs on some systems), off PATH.
-	script := fmt.Sprintf(`set -e; for b in %[1]s /usr/local/bin/%[1]s /opt/%[1]s/bin/%[1]s; do if command -v "$b" >/dev/null 2>&1; then exec "$b" etcd-snapshot save --name %[2]s; fi; done; echo "%[1]s not found on the host" >&2; exit 1`, bin, name)
-	p.Spec.Upgrade.Command = []string{"chroot", "/host", "/bin/sh", "-c"}
-	p.Spec.Upgrade.Args = []string{script}
-	return p
-}
-
-// FreshSnapshot is the snapshot check's verdict.
-type FreshSnapshot struct {
-	Newest *Snapshot
-	Fresh  bool
-}
-
-// NewestSnapshot judges the newest ready snapshot against maxAge.
-func NewestSnapshot(snaps []Snapshot, now time.Time, maxAge time.Duration) FreshSnapshot {
-	if len(snaps) == 0 {
-		return FreshSnapshot{}
-	}
-	s := snaps[0]
-	return FreshSnapshot{Newest: &s, Fresh: now.Sub(s.Created) <= maxAge}
-}
-
-// FindSnapshot returns the ready snapshot K3s/RKE2 recorded for our name, if any.
-func FindSnapshot(snaps []Snapshot, name string) *Snapshot {
-	for i := range snaps {
-		if snaps[i].Name == name || strings.HasPrefix(snaps[i].Name, name+"-") {
-			return &snaps[i]
+		if s := etcdsnapshot.Find(snaps, name); s != nil {
+			return s
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Second):
 		}
 	}
 	return nil
 }
 
-// Age is a human duration: "3h", "2d4h", "45m".
-func Age(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
+// plannedSnapshot names the snapshot Snapshot will take, for the checks and the Plans.
+func plannedSnapshot(cl *Cluster, path *upgradepath.Path) suc.Record {
+	for _, h := range path.Hops {
+		if len(h.Servers) == 0 {
+			continue
+		}
+		node, cur, err := SnapshotTarget(cl, &Step{Hop: h})
+		if err != nil {
+			return suc.Record{}
+		}
+		return suc.Record{Snapshot: suc.SnapshotName(cur), SnapshotNode: node.Name}
 	}
-	days := int(d.Hours()) / 24
-	return fmt.Sprintf("%dd%dh", days, int(d.Hours())%24)
+	return suc.Record{}
 }

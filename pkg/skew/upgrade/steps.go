@@ -9,6 +9,8 @@ import (
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 )
 
 // Phase is the part of a hop a step runs.
@@ -24,12 +26,12 @@ const (
 // Step is what to apply next: the Plans of one phase of the first hop of a fresh
 // path, and our Plans that this step supersedes.
 type Step struct {
-	Hop   Hop
+	Hop   upgradepath.Hop
 	Phase Phase
 	// Index and Total place the hop in the recorded path ("hop 2 of 3"); Index is 0
 	// for a hop the record does not list.
 	Index, Total int
-	Record       Record
+	Record       suc.Record
 	Plans        []*upgradev1.Plan
 	// Prune are our Plans for other versions: done, or superseded by a new target.
 	Prune []string
@@ -40,7 +42,7 @@ type Step struct {
 }
 
 // Nodes are the nodes the step upgrades.
-func (s *Step) Nodes() []NodeStep {
+func (s *Step) Nodes() []upgradepath.NodeStep {
 	if s.Phase == PhaseServers {
 		return s.Hop.Servers
 	}
@@ -61,7 +63,7 @@ var ErrStillApplying = errors.New("still upgrading nodes")
 // NextStep decides what to apply for the first hop of path on the cluster inv,
 // given our Plans in the cluster. Servers come first; a hop whose servers are all
 // done releases its agents. snapshot records the snapshot taken by this run, if any.
-func NextStep(inv *cluster.Inventory, path *Path, ours []upgradev1.Plan, cfg PlanConfig, snapshot Record) (*Step, error) {
+func NextStep(inv *cluster.Inventory, path *upgradepath.Path, ours []upgradev1.Plan, cfg suc.PlanConfig, snapshot suc.Record) (*Step, error) {
 	if path == nil || len(path.Hops) == 0 {
 		return nil, nil
 	}
@@ -71,7 +73,7 @@ func NextStep(inv *cluster.Inventory, path *Path, ours []upgradev1.Plan, cfg Pla
 		hop = h
 	}
 	rec := recordFor(inv, path, ours, snapshot)
-	st := &Step{Hop: hop, Record: rec, ServerPlan: PlanName(RoleServer, hop.To)}
+	st := &Step{Hop: hop, Record: rec, ServerPlan: suc.PlanName(suc.RoleServer, hop.To)}
 	st.Index, st.Total = rec.HopIndex(hop.To), len(rec.Path)
 
 	byName := map[string]*upgradev1.Plan{}
@@ -81,7 +83,7 @@ func NextStep(inv *cluster.Inventory, path *Path, ours []upgradev1.Plan, cfg Pla
 	switch {
 	case len(hop.Servers) > 0:
 		st.Phase = PhaseServers
-		st.Plans = []*upgradev1.Plan{ServerPlan(d, hop, rec, cfg)}
+		st.Plans = []*upgradev1.Plan{suc.ServerPlan(d, hop, rec, cfg)}
 	default:
 		st.Phase = PhaseAgents
 		// The prepare step waits for the hop's server Plan; an agents-only catch-up hop
@@ -90,7 +92,7 @@ func NextStep(inv *cluster.Inventory, path *Path, ours []upgradev1.Plan, cfg Pla
 		if _, ok := byName[st.ServerPlan]; ok {
 			prepare = st.ServerPlan
 		}
-		st.Plans = []*upgradev1.Plan{AgentPlan(d, hop, prepare, rec, cfg)}
+		st.Plans = []*upgradev1.Plan{suc.AgentPlan(d, hop, prepare, rec, cfg)}
 	}
 	if prev := byName[st.Plans[0].Name]; prev != nil {
 		st.Resumed = true
@@ -99,11 +101,11 @@ func NextStep(inv *cluster.Inventory, path *Path, ours []upgradev1.Plan, cfg Pla
 		keepSelection(st.Plans[0], prev)
 	}
 
-	keep := map[string]bool{st.ServerPlan: true, PlanName(RoleAgent, hop.To): true}
+	keep := map[string]bool{st.ServerPlan: true, suc.PlanName(suc.RoleAgent, hop.To): true}
 	var busy []string
 	for i := range ours {
 		p := &ours[i]
-		if keep[p.Name] || p.Labels[LabelRole] == RoleSnapshot {
+		if keep[p.Name] || p.Labels[suc.LabelRole] == suc.RoleSnapshot {
 			continue
 		}
 		if len(p.Status.Applying) > 0 {
@@ -121,7 +123,7 @@ func NextStep(inv *cluster.Inventory, path *Path, ours []upgradev1.Plan, cfg Pla
 
 // keepSelection widens want's hostname list to the one prev already has.
 func keepSelection(want, prev *upgradev1.Plan) {
-	old := SelectedHostnames(prev)
+	old := suc.SelectedHostnames(prev)
 	if len(old) == 0 || want.Spec.NodeSelector == nil {
 		return
 	}
@@ -147,42 +149,42 @@ func keepSelection(want, prev *upgradev1.Plan) {
 // would let those agents skip that minor at the next hop; with agents at every hop
 // they must follow their servers first. The hop is rebuilt from the cluster: the
 // agents still below the version our server Plan pinned.
-func unfinishedAgents(inv *cluster.Inventory, path *Path, ours []upgradev1.Plan) (Hop, bool) {
-	if inv == nil || path.Agents != AgentsEach {
-		return Hop{}, false
+func unfinishedAgents(inv *cluster.Inventory, path *upgradepath.Path, ours []upgradev1.Plan) (upgradepath.Hop, bool) {
+	if inv == nil || path.Agents != upgradepath.AgentsEach {
+		return upgradepath.Hop{}, false
 	}
 	lo := path.LowestServer
 	ourServer := false
 	for i := range ours {
-		if ours[i].Labels[LabelRole] != RoleServer {
+		if ours[i].Labels[suc.LabelRole] != suc.RoleServer {
 			continue
 		}
-		if v, err := PlanVersion(&ours[i]); err == nil && v.Equal(lo) {
+		if v, err := suc.PlanVersion(&ours[i]); err == nil && v.Equal(lo) {
 			ourServer = true
 		}
 	}
 	if !ourServer {
-		return Hop{}, false
+		return upgradepath.Hop{}, false
 	}
-	hop := Hop{Number: 1, Kind: HopAgents, To: lo, Source: "servers"}
+	hop := upgradepath.Hop{Number: 1, Kind: upgradepath.HopAgents, To: lo, Source: "servers"}
 	for _, n := range inv.Nodes {
 		if n.Role.IsServer() || n.Kubelet == nil || n.Kubelet.Compare(lo) >= 0 {
 			continue
 		}
-		hop.Agents = append(hop.Agents, NodeStep{Name: n.Name, Role: n.Role, Hostname: n.Hostname, From: *n.Kubelet})
+		hop.Agents = append(hop.Agents, upgradepath.NodeStep{Name: n.Name, Role: n.Role, Hostname: n.Hostname, From: *n.Kubelet})
 		if len(hop.Agents) == 1 || n.Kubelet.Compare(hop.From) < 0 {
 			hop.From = *n.Kubelet
 		}
 	}
 	if len(hop.Agents) == 0 {
-		return Hop{}, false
+		return upgradepath.Hop{}, false
 	}
 	return hop, true
 }
 
 // recordFor keeps the path an earlier run recorded when this path continues it, so
 // that "hop 2 of 3" survives a resume; else it records this path.
-func recordFor(inv *cluster.Inventory, path *Path, ours []upgradev1.Plan, snapshot Record) Record {
+func recordFor(inv *cluster.Inventory, path *upgradepath.Path, ours []upgradev1.Plan, snapshot suc.Record) suc.Record {
 	cur := make([]string, 0, len(path.Hops)+1)
 	if hop, ok := unfinishedAgents(inv, path, ours); ok {
 		cur = append(cur, hop.To.String())
@@ -190,10 +192,10 @@ func recordFor(inv *cluster.Inventory, path *Path, ours []upgradev1.Plan, snapsh
 	for _, h := range path.Hops {
 		cur = appendOnce(cur, h.To.String())
 	}
-	rec := Record{Target: path.Target, Path: cur, Snapshot: snapshot.Snapshot, SnapshotNode: snapshot.SnapshotNode}
+	rec := suc.Record{Target: path.Target, Path: cur, Snapshot: snapshot.Snapshot, SnapshotNode: snapshot.SnapshotNode}
 	for i := range ours {
-		r := RecordOf(&ours[i])
-		if ours[i].Labels[LabelRole] == RoleSnapshot {
+		r := suc.RecordOf(&ours[i])
+		if ours[i].Labels[suc.LabelRole] == suc.RoleSnapshot {
 			if rec.Snapshot == "" {
 				rec.Snapshot, rec.SnapshotNode = r.Snapshot, r.SnapshotNode
 			}

@@ -17,6 +17,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
@@ -44,7 +46,7 @@ func StartWatcher(ctx context.Context, kube kubernetes.Interface, dyn dynamic.In
 	dynf := dynamicinformer.NewFilteredDynamicSharedInformerFactory(dyn, 0, namespace, nil)
 	w.nodes = all.Core().V1().Nodes().Informer()
 	w.jobs = inNS.Batch().V1().Jobs().Informer()
-	w.plans = dynf.ForResource(PlanResource).Informer()
+	w.plans = dynf.ForResource(suc.PlanResource).Informer()
 	handler := cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(any) { w.poke() },
 		UpdateFunc: func(any, any) { w.poke() },
@@ -112,7 +114,7 @@ type PhaseSpec struct {
 	Plan  string
 	Role  string
 	To    version.Version
-	Nodes []NodeStep
+	Nodes []upgradepath.NodeStep
 	// ByJob: a node is done when its Job completes (the snapshot), not when its
 	// kubelet reports To.
 	ByJob bool
@@ -247,7 +249,7 @@ func (f *follower) evaluate(now time.Time) (bool, error) {
 		}
 		pending++
 		if job != nil {
-			if msg, failed := jobFailed(job); failed {
+			if msg, failed := suc.JobFailed(job); failed {
 				ev.Kind, ev.Message, ev.Done, ev.Total = NodeFailed, msg, f.done, len(f.spec.Nodes)
 				f.emit(ev)
 				return false, &JobFailedError{Plan: f.spec.Plan, Job: job.Name, Node: st.Name, Message: msg}
@@ -290,7 +292,7 @@ func (f *follower) evaluate(now time.Time) (bool, error) {
 // orphan catches a node the controller lists as applying while it keeps no Job for
 // it: SUC deletes such Jobs as "out of turn" when the node's name and hostname
 // label differ, and then nothing ever moves.
-func (f *follower) orphan(st NodeStep, job *batchv1.Job, plan planStatus, now time.Time) error {
+func (f *follower) orphan(st upgradepath.NodeStep, job *batchv1.Job, plan planStatus, now time.Time) error {
 	if job != nil || !slices.Contains(plan.applying, hostnameOf(st)) {
 		delete(f.orphanSince, st.Name)
 		return nil
@@ -329,10 +331,10 @@ func (f *follower) reached(kubelet string) bool {
 
 func (f *follower) nodeDone(node *corev1.Node, job *batchv1.Job, plan planStatus) bool {
 	if f.spec.ByJob {
-		if job != nil && jobComplete(job) {
+		if job != nil && suc.JobComplete(job) {
 			return true
 		}
-		return plan.latestHash != "" && node.Labels[SUCNodePlanLabelPrefix+f.spec.Plan] == plan.latestHash
+		return plan.latestHash != "" && node.Labels[suc.NodePlanLabelPrefix+f.spec.Plan] == plan.latestHash
 	}
 	if !f.reached(node.Status.NodeInfo.KubeletVersion) {
 		return false
@@ -340,10 +342,10 @@ func (f *follower) nodeDone(node *corev1.Node, job *batchv1.Job, plan planStatus
 	// The kubelet reports the new version before the upgrade is over (RKE2's static
 	// control-plane pods come back after it): done is when SUC says so too, by the
 	// Job's completion or the node's plan label.
-	if job != nil && jobComplete(job) {
+	if job != nil && suc.JobComplete(job) {
 		return true
 	}
-	return plan.latestHash != "" && node.Labels[SUCNodePlanLabelPrefix+f.spec.Plan] == plan.latestHash
+	return plan.latestHash != "" && node.Labels[suc.NodePlanLabelPrefix+f.spec.Plan] == plan.latestHash
 }
 
 func (f *follower) node(name string) *corev1.Node {
@@ -360,10 +362,10 @@ func (f *follower) jobsByNode() map[string]*batchv1.Job {
 	out := map[string]*batchv1.Job{}
 	for _, obj := range f.w.jobs.GetStore().List() {
 		j, ok := obj.(*batchv1.Job)
-		if !ok || j.Labels[sucLabelPlan] != f.spec.Plan || j.Labels[sucLabelVersion] != f.munged || j.DeletionTimestamp != nil {
+		if !ok || j.Labels[suc.LabelJobPlan] != f.spec.Plan || j.Labels[suc.LabelJobVersion] != f.munged || j.DeletionTimestamp != nil {
 			continue
 		}
-		node := j.Labels[sucLabelNode]
+		node := j.Labels[suc.LabelJobNode]
 		if cur := out[node]; cur == nil || j.CreationTimestamp.After(cur.CreationTimestamp.Time) {
 			out[node] = j
 		}
@@ -385,7 +387,7 @@ func jobEnd(j *batchv1.Job, now time.Time) time.Time {
 	return now
 }
 
-func hostnameOf(s NodeStep) string {
+func hostnameOf(s upgradepath.NodeStep) string {
 	if s.Hostname != "" {
 		return s.Hostname
 	}

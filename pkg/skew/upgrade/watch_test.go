@@ -17,6 +17,8 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/utils/ptr"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
@@ -35,29 +37,29 @@ func newFollowRig(t *testing.T, stall time.Duration) *followRig {
 	t.Helper()
 	from, to := version.MustParse("v1.30.14+k3s1"), version.MustParse("v1.31.13+k3s1")
 	var objs []runtime.Object
-	var steps []NodeStep
+	var steps []upgradepath.NodeStep
 	for _, n := range []string{"s-1", "s-2"} {
 		node := nodeObj(n, from.String(), true)
 		objs = append(objs, &node)
-		steps = append(steps, NodeStep{Name: n, Hostname: n, Role: "server", From: from})
+		steps = append(steps, upgradepath.NodeStep{Name: n, Hostname: n, Role: "server", From: from})
 	}
 	kube := fake.NewSimpleClientset(objs...)
-	p := ServerPlan(version.K3s, Hop{To: to, From: from, Servers: steps}, Record{Target: to}, DefaultPlanConfig())
-	u, err := ToUnstructured(p)
+	p := suc.ServerPlan(version.K3s, upgradepath.Hop{To: to, From: from, Servers: steps}, suc.Record{Target: to}, suc.DefaultPlanConfig())
+	u, err := suc.ToUnstructured(p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_ = unstructuredSetStatus(u.Object, to.ImageTag(), "hash1")
-	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{PlanResource: "PlanList"}, u)
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{suc.PlanResource: "PlanList"}, u)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	w, err := StartWatcher(ctx, kube, dyn, DefaultNamespace)
+	w, err := StartWatcher(ctx, kube, dyn, suc.DefaultNamespace)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
 	r := &followRig{kube: kube, dyn: dyn, w: w, done: make(chan error, 1),
-		spec: PhaseSpec{Plan: p.Name, Role: RoleServer, To: to, Nodes: steps, StallAfter: stall}}
+		spec: PhaseSpec{Plan: p.Name, Role: suc.RoleServer, To: to, Nodes: steps, StallAfter: stall}}
 	go func() {
 		r.done <- w.Follow(ctx, r.spec, func(e NodeEvent) {
 			r.mu.Lock()
@@ -87,11 +89,11 @@ func (r *followRig) job(t *testing.T, node string, mutate func(*batchv1.Job)) {
 	t.Helper()
 	ctx := context.Background()
 	name := "apply-" + r.spec.Plan + "-on-" + node
-	jobs := r.kube.BatchV1().Jobs(DefaultNamespace)
+	jobs := r.kube.BatchV1().Jobs(suc.DefaultNamespace)
 	j, err := jobs.Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
-		j = &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: DefaultNamespace, CreationTimestamp: metav1.Now(),
-			Labels: map[string]string{sucLabelPlan: r.spec.Plan, sucLabelNode: node, sucLabelVersion: r.spec.To.ImageTag()}},
+		j = &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: suc.DefaultNamespace, CreationTimestamp: metav1.Now(),
+			Labels: map[string]string{suc.LabelJobPlan: r.spec.Plan, suc.LabelJobNode: node, suc.LabelJobVersion: r.spec.To.ImageTag()}},
 			Spec: batchv1.JobSpec{Parallelism: ptr.To[int32](1)}}
 		mutate(j)
 		if _, err := jobs.Create(ctx, j, metav1.CreateOptions{}); err != nil {
@@ -190,7 +192,7 @@ func TestFollowCallsAStallAStall(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := newFollowRig(t, 200*time.Millisecond)
 			ctx := context.Background()
-			c := r.dyn.Resource(PlanResource).Namespace(DefaultNamespace)
+			c := r.dyn.Resource(suc.PlanResource).Namespace(suc.DefaultNamespace)
 			u, err := c.Get(ctx, r.spec.Plan, metav1.GetOptions{})
 			if err != nil {
 				t.Fatal(err)
@@ -215,16 +217,16 @@ func TestFollowEndsWithTheContext(t *testing.T) {
 	from, to := version.MustParse("v1.30.14+k3s1"), version.MustParse("v1.31.13+k3s1")
 	node := nodeObj("s-1", from.String(), true)
 	kube := fake.NewSimpleClientset(&node)
-	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{PlanResource: "PlanList"})
+	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{suc.PlanResource: "PlanList"})
 	ctx, cancel := context.WithCancel(context.Background())
-	w, err := StartWatcher(ctx, kube, dyn, DefaultNamespace)
+	w, err := StartWatcher(ctx, kube, dyn, suc.DefaultNamespace)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Stop()
 	done := make(chan error, 1)
 	go func() {
-		done <- w.Follow(ctx, PhaseSpec{Plan: "p", To: to, Nodes: []NodeStep{{Name: "s-1", From: from}}}, func(NodeEvent) {})
+		done <- w.Follow(ctx, PhaseSpec{Plan: "p", To: to, Nodes: []upgradepath.NodeStep{{Name: "s-1", From: from}}}, func(NodeEvent) {})
 	}()
 	cancel()
 	select {

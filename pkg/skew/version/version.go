@@ -37,6 +37,14 @@ func (d Distro) Name() string {
 	return "Kubernetes"
 }
 
+// Rancher makes K3s and RKE2 alike: the same release channels, the same upgrade
+// images for the system-upgrade-controller, a kubelet that embeds or is shipped
+// with the whole control plane of its release.
+
+// IsRancherDistro reports whether d is K3s or RKE2: the distributions the
+// system-upgrade-controller upgrades and the release channels serve.
+func (d Distro) IsRancherDistro() bool { return d == K3s || d == RKE2 }
+
 // ParseDistro accepts the names users type for a distribution.
 func ParseDistro(s string) (Distro, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {

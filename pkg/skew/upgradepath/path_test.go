@@ -1,6 +1,8 @@
-package upgrade
+package upgradepath
 
 import (
+	"fmt"
+	"github.com/kubectl-skew/kubectl-skew/pkg/internal/testworld"
 	"errors"
 	"reflect"
 	"strings"
@@ -21,11 +23,11 @@ const (
 	k33 = "v1.33.5+k3s1"
 )
 
-var healthyHA = nodesOf(uniform("server", "server", 3, k30), uniform("agent", "agent", 5, k30))
+var healthyHA = testworld.Join(testworld.Uniform("server", "server", 3, k30), testworld.Uniform("agent", "agent", 5, k30))
 
 func TestPlanPathRules(t *testing.T) {
-	k3s := channelsFixture(t, "k3s")
-	rke2 := channelsFixture(t, "rke2")
+	k3s := testworld.Channels(t, "k3s")
+	rke2 := testworld.Channels(t, "rke2")
 	cases := []struct {
 		name     string
 		nodes    []string
@@ -43,7 +45,7 @@ func TestPlanPathRules(t *testing.T) {
 			want: []string{"minor " + k30 + ">" + k31 + " s=3 a=5", "minor " + k31 + ">" + k32 + " s=3 a=5", "minor " + k32 + ">" + k33 + " s=3 a=5"},
 		},
 		{
-			name: "a patch within the minor is one hop", nodes: nodesOf(uniform("server", "s", 1, "v1.33.2+k3s1"), uniform("agent", "a", 2, "v1.33.2+k3s1")), channel: "stable",
+			name: "a patch within the minor is one hop", nodes: testworld.Join(testworld.Uniform("server", "s", 1, "v1.33.2+k3s1"), testworld.Uniform("agent", "a", 2, "v1.33.2+k3s1")), channel: "stable",
 			want: []string{"patch v1.33.2+k3s1>" + k33 + " s=1 a=2"},
 		},
 		{
@@ -61,7 +63,7 @@ func TestPlanPathRules(t *testing.T) {
 		},
 		{
 			name: "half way through a minor hop: finish at the servers' version", channel: "stable",
-			nodes: nodesOf([]string{"server s1 v1.31.12+k3s1", "server s2 " + k30, "server s3 " + k30}, uniform("agent", "a", 2, k30)),
+			nodes: testworld.Join([]string{"server s1 v1.31.12+k3s1", "server s2 " + k30, "server s3 " + k30}, testworld.Uniform("agent", "a", 2, k30)),
 			want: []string{
 				"minor " + k30 + ">v1.31.12+k3s1 s=2 a=2", "minor v1.31.12+k3s1>" + k32 + " s=3 a=2", "minor " + k32 + ">" + k33 + " s=3 a=2",
 			},
@@ -69,21 +71,21 @@ func TestPlanPathRules(t *testing.T) {
 		},
 		{
 			name: "half way through the last hop", channel: "stable",
-			nodes: nodesOf([]string{"server s1 " + k33, "server s2 " + k32, "server s3 " + k32}, uniform("agent", "a", 2, k32)),
+			nodes: testworld.Join([]string{"server s1 " + k33, "server s2 " + k32, "server s3 " + k32}, testworld.Uniform("agent", "a", 2, k32)),
 			want:  []string{"minor " + k32 + ">" + k33 + " s=2 a=2"},
 		},
 		{
 			name: "servers done, agents left: an agents-only hop", channel: "stable",
-			nodes: nodesOf(uniform("server", "s", 2, k33), uniform("agent", "a", 2, k32)),
+			nodes: testworld.Join(testworld.Uniform("server", "s", 2, k33), testworld.Uniform("agent", "a", 2, k32)),
 			want:  []string{"agents " + k32 + ">" + k33 + " s=0 a=2"},
 		},
 		{
-			name: "already there: no hop", channel: "stable", nodes: nodesOf(uniform("server", "s", 1, k33), uniform("agent", "a", 1, k33)),
+			name: "already there: no hop", channel: "stable", nodes: testworld.Join(testworld.Uniform("server", "s", 1, k33), testworld.Uniform("agent", "a", 1, k33)),
 			want: []string{},
 		},
 		{
 			name: "agents too far behind catch up first, only those", channel: "stable",
-			nodes: nodesOf(uniform("server", "s", 3, k30), []string{"agent a1 " + k30, "agent a2 v1.29.15+k3s1", "agent a3 v1.28.15+k3s1", "agent a4 v1.27.16+k3s1", "agent a5 v1.26.15+k3s1"}),
+			nodes: testworld.Join(testworld.Uniform("server", "s", 3, k30), []string{"agent a1 " + k30, "agent a2 v1.29.15+k3s1", "agent a3 v1.28.15+k3s1", "agent a4 v1.27.16+k3s1", "agent a5 v1.26.15+k3s1"}),
 			want: []string{
 				"agents v1.26.15+k3s1>" + k30 + " s=0 a=2",
 				"minor " + k30 + ">" + k31 + " s=3 a=5", "minor " + k31 + ">" + k32 + " s=3 a=5", "minor " + k32 + ">" + k33 + " s=3 a=5",
@@ -96,7 +98,7 @@ func TestPlanPathRules(t *testing.T) {
 		},
 		{
 			name: "an agent ahead of the hop is left alone", channel: "stable",
-			nodes: nodesOf(uniform("server", "s", 1, k31), []string{"agent a1 v1.31.14+k3s1", "agent a2 " + k31}),
+			nodes: testworld.Join(testworld.Uniform("server", "s", 1, k31), []string{"agent a1 v1.31.14+k3s1", "agent a2 " + k31}),
 			want:  []string{"minor v1.31.13+k3s1>" + k32 + " s=1 a=2", "minor " + k32 + ">" + k33 + " s=1 a=2"},
 		},
 		{
@@ -107,7 +109,7 @@ func TestPlanPathRules(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			req := Request{Inventory: inventory(t, tc.nodes...), Channel: tc.channel, Agents: tc.agents, Channels: k3s}
+			req := Request{Inventory: testworld.Inventory(t, tc.nodes...), Channel: tc.channel, Agents: tc.agents, Channels: k3s}
 			if tc.list != nil {
 				req.Channels = tc.list
 			}
@@ -115,9 +117,9 @@ func TestPlanPathRules(t *testing.T) {
 				req.Channels = nil
 			}
 			if tc.version != "" {
-				req.Version = target(t, tc.version)
+				req.Version = testworld.Target(t, tc.version)
 			}
-			p, err := PlanPath(req)
+			p, err := Find(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,9 +144,9 @@ func TestPlanPathRules(t *testing.T) {
 }
 
 func TestPlanPathRefuses(t *testing.T) {
-	k3s := channelsFixture(t, "k3s")
-	rke2 := channelsFixture(t, "rke2")
-	skewed := nodesOf(uniform("server", "s", 3, k30), []string{"agent a1 " + k30, "agent a2 v1.29.15+k3s1", "agent a3 v1.28.15+k3s1", "agent a4 v1.27.16+k3s1", "agent a5 v1.26.15+k3s1"})
+	k3s := testworld.Channels(t, "k3s")
+	rke2 := testworld.Channels(t, "rke2")
+	skewed := testworld.Join(testworld.Uniform("server", "s", 3, k30), []string{"agent a1 " + k30, "agent a2 v1.29.15+k3s1", "agent a3 v1.28.15+k3s1", "agent a4 v1.27.16+k3s1", "agent a5 v1.26.15+k3s1"})
 	cases := []struct {
 		name    string
 		nodes   []string
@@ -157,8 +159,8 @@ func TestPlanPathRefuses(t *testing.T) {
 		mention []string
 	}{
 		{name: "downgrade a minor", nodes: healthyHA, version: "v1.29.15+k3s1", want: ErrDowngrade, mention: []string{"server-1", "snapshot"}},
-		{name: "downgrade a revision", nodes: uniform("server", "s", 1, "v1.30.14+k3s2"), version: k30, want: ErrDowngrade},
-		{name: "an agent newer than the target", nodes: nodesOf(uniform("server", "s", 1, k30), []string{"agent a1 v1.31.1+k3s1"}), version: "v1.30.14+k3s2", want: ErrDowngrade, mention: []string{"agent a1"}},
+		{name: "downgrade a revision", nodes: testworld.Uniform("server", "s", 1, "v1.30.14+k3s2"), version: k30, want: ErrDowngrade},
+		{name: "an agent newer than the target", nodes: testworld.Join(testworld.Uniform("server", "s", 1, k30), []string{"agent a1 v1.31.1+k3s1"}), version: "v1.30.14+k3s2", want: ErrDowngrade, mention: []string{"agent a1"}},
 		{name: "RKE2 release for a K3s cluster", nodes: healthyHA, version: "v1.31.13+rke2r1", want: ErrWrongDistro, mention: []string{"RKE2 release, the cluster runs K3s"}},
 		{name: "RKE2 channel server for a K3s cluster", nodes: healthyHA, channel: "stable", list: rke2, want: ErrWrongDistro, mention: []string{"channel server"}},
 		{name: "a plain upstream version on K3s", nodes: healthyHA, version: "v1.31.13", want: ErrInexactTarget, mention: []string{"+k3sN"}},
@@ -171,13 +173,13 @@ func TestPlanPathRefuses(t *testing.T) {
 		{name: "an unknown channel", nodes: healthyHA, channel: "v1.99", want: channel.ErrUnknownChannel},
 		{name: "a channel without latest", nodes: healthyHA, channel: "testing", want: channel.ErrNoLatest},
 		{name: "agents final when agents would fall out of skew", nodes: skewed, channel: "stable", agents: AgentsFinal, want: ErrAgentsFinal, mention: []string{"a2 (v1.29.15+k3s1) would trail servers on v1.33 by 4 minors, at most 3", "--agents each"}},
-		{name: "kubeadm", nodes: uniform("server", "cp", 1, "v1.30.4"), version: "v1.31.0", want: ErrUnsupportedDistro},
-		{name: "no servers", nodes: uniform("agent", "a", 2, k30), channel: "stable", want: ErrNoServers},
-		{name: "an unreadable node", nodes: nodesOf(uniform("server", "s", 1, k30), []string{"agent a1 garbage"}), channel: "stable", want: ErrUnreadableNode, mention: []string{"a1"}},
+		{name: "kubeadm", nodes: testworld.Uniform("server", "cp", 1, "v1.30.4"), version: "v1.31.0", want: ErrUnsupportedDistro},
+		{name: "no servers", nodes: testworld.Uniform("agent", "a", 2, k30), channel: "stable", want: ErrNoServers},
+		{name: "an unreadable node", nodes: testworld.Join(testworld.Uniform("server", "s", 1, k30), []string{"agent a1 garbage"}), channel: "stable", want: ErrUnreadableNode, mention: []string{"a1"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			req := Request{Inventory: inventory(t, tc.nodes...), Channel: tc.channel, Agents: tc.agents, Channels: k3s}
+			req := Request{Inventory: testworld.Inventory(t, tc.nodes...), Channel: tc.channel, Agents: tc.agents, Channels: k3s}
 			if tc.list != nil {
 				req.Channels = tc.list
 			}
@@ -185,9 +187,9 @@ func TestPlanPathRefuses(t *testing.T) {
 				req.Channels = nil
 			}
 			if tc.version != "" {
-				req.Version = target(t, tc.version)
+				req.Version = testworld.Target(t, tc.version)
 			}
-			p, err := PlanPath(req)
+			p, err := Find(req)
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("got %v (path %v), want %v", err, p, tc.want)
 			}
@@ -212,8 +214,8 @@ func mustDecode(t *testing.T, body string) *channel.List {
 // TestGatingFindings runs the real policy: the skewed cluster of the demo is not blocked
 // once its lagging agents catch up first, and each hop carries what "upgrade" re-checks.
 func TestGatingFindings(t *testing.T) {
-	nodes := nodesOf(uniform("server", "s", 3, k30), []string{"agent a1 " + k30, "agent a4 v1.27.16+k3s1", "agent a5 v1.26.15+k3s1"})
-	p, err := PlanPath(Request{Inventory: inventory(t, nodes...), Channel: "stable", Channels: channelsFixture(t, "k3s")})
+	nodes := testworld.Join(testworld.Uniform("server", "s", 3, k30), []string{"agent a1 " + k30, "agent a4 v1.27.16+k3s1", "agent a5 v1.26.15+k3s1"})
+	p, err := Find(Request{Inventory: testworld.Inventory(t, nodes...), Channel: "stable", Channels: testworld.Channels(t, "k3s")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +229,7 @@ func TestGatingFindings(t *testing.T) {
 }
 
 func TestBlockingRules(t *testing.T) {
-	inv := inventory(t, nodesOf(uniform("server", "s", 1, k30), uniform("agent", "a", 1, k30))...)
+	inv := testworld.Inventory(t, testworld.Join(testworld.Uniform("server", "s", 1, k30), testworld.Uniform("agent", "a", 1, k30))...)
 	e := func(id, subject string) policy.Finding {
 		return policy.Finding{ID: id, Severity: policy.Error, Subject: subject}
 	}
@@ -251,7 +253,7 @@ func TestBlockingRules(t *testing.T) {
 		}
 		return []policy.Finding{e(policy.TargetSkipsMinor, "target")}
 	}
-	p, err := PlanPath(Request{Inventory: inv, Channel: "v1.32", Channels: channelsFixture(t, "k3s"), Evaluate: evaluate})
+	p, err := Find(Request{Inventory: inv, Channel: "v1.32", Channels: testworld.Channels(t, "k3s"), Evaluate: evaluate})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +318,7 @@ func TestStaleKubeProxyBlocks(t *testing.T) {
 		pod("kube-proxy", "s1", r31), pod("kube-proxy", "a1", "v1.28.15+rke2r1"),
 	}
 	inv := cluster.Build(cluster.Objects{Nodes: nodes, Pods: pods})
-	p, err := PlanPath(Request{Inventory: inv, Version: target(t, r32), Channels: channelsFixture(t, "rke2")})
+	p, err := Find(Request{Inventory: inv, Version: testworld.Target(t, r32), Channels: testworld.Channels(t, "rke2")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,4 +334,22 @@ func nodeObj(name, v string, server bool) corev1.Node {
 	}
 	n.Status.NodeInfo.KubeletVersion = v
 	return n
+}
+
+// hopLine renders a hop compactly for table tests: "minor v1.30.14+k3s1>v1.31.13+k3s1 s=3 a=5".
+func hopLine(h Hop) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s>%s s=%d a=%d", h.Kind, h.From, h.To, len(h.Servers), len(h.Agents))
+	if h.Blocked() {
+		b.WriteString(" BLOCKED")
+	}
+	return b.String()
+}
+
+func hopLines(p *Path) []string {
+	out := make([]string, len(p.Hops))
+	for i, h := range p.Hops {
+		out[i] = hopLine(h)
+	}
+	return out
 }

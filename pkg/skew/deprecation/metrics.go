@@ -1,4 +1,6 @@
-package upgrade
+// Package deprecation finds the deprecated APIs a cluster still uses that a target
+// release removes.
+package deprecation
 
 import (
 	"bufio"
@@ -13,7 +15,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
-// The apiserver's gauge of deprecated APIs requested since it started (design.md §9).
+// The apiserver's gauge of deprecated APIs requested since it started (docs/design.md).
 const (
 	metricDeprecated   = "apiserver_requested_deprecated_apis"
 	metricProcessStart = "process_start_time_seconds"

@@ -1,6 +1,7 @@
-package upgrade
+package upgradepath
 
 import (
+	"github.com/kubectl-skew/kubectl-skew/pkg/internal/testworld"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -77,7 +78,7 @@ func generate(t testing.TB, r *rand.Rand) world {
 		specs = append(specs, fmt.Sprintf("agent a%d %s", i, release(d, minor, r.IntN(20), 1+r.IntN(3))))
 	}
 
-	w := world{req: Request{Inventory: inventory(t, specs...), Channels: list}, desc: specs}
+	w := world{req: Request{Inventory: testworld.Inventory(t, specs...), Channels: list}, desc: specs}
 	if r.IntN(3) == 0 {
 		w.req.Agents = AgentsFinal
 	}
@@ -99,7 +100,7 @@ func generate(t testing.TB, r *rand.Rand) world {
 		if r.IntN(20) == 0 {
 			s = fmt.Sprintf("v1.%d.%d", minor, r.IntN(9)) // no distro suffix
 		}
-		w.req.Version = target(t, s)
+		w.req.Version = testworld.Target(t, s)
 		if r.IntN(5) == 0 {
 			w.req.Channels = nil // air-gapped
 		}
@@ -122,7 +123,7 @@ func TestPathProperties(t *testing.T) {
 	for seed := range uint64(n) {
 		r := rand.New(rand.NewPCG(seed, 0x5eed))
 		w := generate(t, r)
-		p, err := PlanPath(w.req)
+		p, err := Find(w.req)
 		if err != nil {
 			known := false
 			for _, k := range knownErrors {
@@ -271,12 +272,12 @@ func serverBounds(state map[string]version.Version, role map[string]cluster.Role
 
 func BenchmarkPlanPath(b *testing.B) {
 	for _, size := range []struct{ servers, agents int }{{3, 5}, {5, 500}, {5, 5000}} {
-		nodes := nodesOf(uniform("server", "s", size.servers, k30), uniform("agent", "a", size.agents, "v1.29.15+k3s1"))
-		req := Request{Inventory: inventory(b, nodes...), Channel: "stable", Channels: channelsFixture(b, "k3s")}
+		nodes := testworld.Join(testworld.Uniform("server", "s", size.servers, k30), testworld.Uniform("agent", "a", size.agents, "v1.29.15+k3s1"))
+		req := Request{Inventory: testworld.Inventory(b, nodes...), Channel: "stable", Channels: testworld.Channels(b, "k3s")}
 		b.Run(fmt.Sprintf("%dnodes", size.servers+size.agents), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := PlanPath(req); err != nil {
+				if _, err := Find(req); err != nil {
 					b.Fatal(err)
 				}
 			}

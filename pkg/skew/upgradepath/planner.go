@@ -1,4 +1,4 @@
-package upgrade
+package upgradepath
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
-// PlanPath plans the hops from where the cluster is to the requested target
+// Find plans the hops from where the cluster is to the requested target
 // (design.md §6). It reads nothing and writes nothing: everything it needs is in req.
 //
 // The rules: the control plane moves one minor per hop; an intermediate hop goes to
@@ -18,12 +18,12 @@ import (
 // running on some servers when that hop is half done; the last hop goes to the target.
 // Each hop lists the servers and then the agents still below its version. Agents too
 // far behind for the first hop get an agents-only hop to the servers' version first.
-func PlanPath(req Request) (*Path, error) {
+func Find(req Request) (*Path, error) {
 	inv := req.Inventory
 	if inv == nil {
 		return nil, fmt.Errorf("%w: the cluster was not read", ErrNoServers)
 	}
-	if inv.Distro != version.K3s && inv.Distro != version.RKE2 {
+	if !inv.Distro.IsRancherDistro() {
 		return nil, fmt.Errorf("%w: this cluster's nodes are not K3s or RKE2 releases; kubectl skew check works on any cluster", ErrUnsupportedDistro)
 	}
 	nodes, err := readNodes(inv)

@@ -1,4 +1,4 @@
-package upgrade
+package suc
 
 import "github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 

@@ -1,4 +1,7 @@
-package upgrade
+// Package status says where an upgrade that kubectl-skew started stands: the hop,
+// the phase, each node, failed Jobs, what to run next and how to roll back. It reads
+// our Plans, their Jobs and the nodes once, then judges them in pure functions.
+package status
 
 import (
 	"context"
@@ -14,20 +17,21 @@ import (
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
-// StatusInput is what status reads: our Plans, their Jobs, and the nodes.
-type StatusInput struct {
+// Input is what status reads: our Plans, their Jobs, and the nodes.
+type Input struct {
 	Namespace string
 	Plans     []upgradev1.Plan
 	Jobs      []batchv1.Job
 	Nodes     []corev1.Node
 }
 
-// ReadStatus lists what BuildStatus needs.
-func ReadStatus(ctx context.Context, kube kubernetes.Interface, plans *Plans) (StatusInput, error) {
-	in := StatusInput{Namespace: plans.Namespace}
+// Read lists what Build needs.
+func Read(ctx context.Context, kube kubernetes.Interface, plans *suc.Client) (Input, error) {
+	in := Input{Namespace: plans.Namespace}
 	var err error
 	if in.Plans, err = plans.Ours(ctx); err != nil {
 		return in, fmt.Errorf("list plans in %s: %w", plans.Namespace, err)
@@ -57,31 +61,31 @@ type statusPlan struct {
 	plan    *upgradev1.Plan
 	version version.Version
 	role    string
-	rec     Record
+	rec     suc.Record
 	nodes   []report.StatusNode
 	sp      report.StatusPlan
 }
 
-// BuildStatus says where the upgrade our Plans describe stands: the current hop
+// Build says where the upgrade our Plans describe stands: the current hop
 // (the lowest version with a node not done), each of its nodes, failed Jobs, the
 // next step and how to roll back.
-func BuildStatus(in StatusInput) *report.StatusReport {
+func Build(in Input) *report.StatusReport {
 	r := report.NewStatusReport()
 	r.Summary.Namespace = in.Namespace
 	var plans []*statusPlan
-	var snapshot Record
+	var snapshot suc.Record
 	for i := range in.Plans {
 		p := &in.Plans[i]
-		rec := RecordOf(p)
-		if p.Labels[LabelRole] == RoleSnapshot {
+		rec := suc.RecordOf(p)
+		if p.Labels[suc.LabelRole] == suc.RoleSnapshot {
 			snapshot = rec
 			continue
 		}
-		v, err := PlanVersion(p)
+		v, err := suc.PlanVersion(p)
 		if err != nil {
 			continue
 		}
-		plans = append(plans, &statusPlan{plan: p, version: v, role: p.Labels[LabelRole], rec: rec})
+		plans = append(plans, &statusPlan{plan: p, version: v, role: p.Labels[suc.LabelRole], rec: rec})
 	}
 	if len(plans) == 0 {
 		r.Summary.State = report.StateNone
@@ -93,7 +97,7 @@ func BuildStatus(in StatusInput) *report.StatusReport {
 		if c := plans[i].version.Compare(plans[j].version); c != 0 {
 			return c < 0
 		}
-		return plans[i].role == RoleServer && plans[j].role != RoleServer
+		return plans[i].role == suc.RoleServer && plans[j].role != suc.RoleServer
 	})
 	rec := plans[len(plans)-1].rec
 	for _, p := range plans {
@@ -112,9 +116,9 @@ func BuildStatus(in StatusInput) *report.StatusReport {
 	nodes := map[string]*corev1.Node{}
 	for i := range in.Nodes {
 		n := &in.Nodes[i]
-		nodes[hostname(n)] = n
+		nodes[cluster.Hostname(n)] = n
 	}
-	jobs := latestJobs(in.Jobs)
+	jobs := suc.LatestJobs(in.Jobs)
 	distro := version.Other
 	var current *statusPlan
 	for _, p := range plans {
@@ -125,8 +129,8 @@ func BuildStatus(in StatusInput) *report.StatusReport {
 			current = p
 		}
 		for _, n := range p.nodes {
-			if j := jobs[jobKey{p.plan.Name, n.Name}]; n.State == report.NodeFailed && j != nil {
-				msg, _ := jobFailed(j)
+			if j := jobs[suc.JobKey{Plan: p.plan.Name, Node: n.Name}]; n.State == report.NodeFailed && j != nil {
+				msg, _ := suc.JobFailed(j)
 				r.Failures = append(r.Failures, report.StatusFailure{Plan: p.plan.Name, Job: j.Name, Node: n.Name, Message: msg})
 			}
 		}
@@ -144,7 +148,7 @@ func BuildStatus(in StatusInput) *report.StatusReport {
 	s := &r.Summary
 	s.HopVersion, s.Phase = shown.version.String(), phaseOf(shown.role)
 	s.Hop = rec.HopIndex(shown.version)
-	s.From = shown.plan.Annotations[AnnotationFrom]
+	s.From = shown.plan.Annotations[suc.AnnotationFrom]
 	r.Nodes = shown.nodes
 	for _, n := range shown.nodes {
 		switch n.State {
@@ -158,7 +162,7 @@ func BuildStatus(in StatusInput) *report.StatusReport {
 			s.Pending++
 		}
 	}
-	resume := resumeCommand(rec)
+	resume := ResumeCommand(rec.Target)
 	switch {
 	case len(r.Failures) > 0:
 		s.State = report.StateFailed
@@ -170,13 +174,13 @@ func BuildStatus(in StatusInput) *report.StatusReport {
 	case rec.Target != (version.Version{}) && last.version.Compare(rec.Target) < 0:
 		s.State = report.StateWaiting
 		s.Next = fmt.Sprintf("the %s of %s are done; apply the next step with: %s (add --wait to follow it to the end)", s.Phase, hopName(rec, last.version), resume)
-	case last.role == RoleServer && agentsPending(in.Nodes, last.version):
+	case last.role == suc.RoleServer && agentsPending(in.Nodes, last.version):
 		s.State = report.StateWaiting
 		s.Next = fmt.Sprintf("every server runs %s; release the agents with: %s", last.version, resume)
 	default:
 		s.State = report.StateComplete
 		s.Next = fmt.Sprintf("the upgrade to %s is complete; kubectl skew check confirms the skew rules; the Plans can go: kubectl delete plans -n %s -l %s",
-			last.version, in.Namespace, OwnedSelector)
+			last.version, in.Namespace, suc.OwnedSelector)
 	}
 	if s.State != report.StateComplete {
 		r.Rollback = Rollback(distro, s.From, r.Snapshot)
@@ -185,30 +189,34 @@ func BuildStatus(in StatusInput) *report.StatusReport {
 }
 
 func phaseOf(role string) string {
-	if role == RoleAgent {
-		return string(PhaseAgents)
+	if role == suc.RoleAgent {
+		return "agents"
 	}
-	return string(PhaseServers)
+	return "servers"
 }
 
-func hopName(rec Record, v version.Version) string {
-	if l := hopLabel(rec, v); l != "" {
+func hopName(rec suc.Record, v version.Version) string {
+	if l := suc.HopLabel(rec, v); l != "" {
 		return l + " (" + v.String() + ")"
 	}
 	return "the hop to " + v.String()
 }
 
-func resumeCommand(rec Record) string {
-	if rec.Target == (version.Version{}) {
-		return "kubectl skew upgrade"
+// ResumeCommand is the command that goes on with an upgrade to target, pinned to
+// it so that a moving channel cannot change it half way; flags are the run's
+// other non-default flags.
+func ResumeCommand(target version.Version, flags ...string) string {
+	args := []string{"kubectl skew upgrade"}
+	if target != (version.Version{}) {
+		args = append(args, "--version "+target.String())
 	}
-	return "kubectl skew upgrade --version " + rec.Target.String()
+	return strings.Join(append(args, flags...), " ")
 }
 
 func agentsPending(nodes []corev1.Node, v version.Version) bool {
 	for i := range nodes {
 		n := &nodes[i]
-		if isServerNode(n) {
+		if cluster.RoleOf(n).IsServer() {
 			continue
 		}
 		if kv, err := version.Parse(n.Status.NodeInfo.KubeletVersion); err == nil && kv.Compare(v) < 0 {
@@ -218,57 +226,35 @@ func agentsPending(nodes []corev1.Node, v version.Version) bool {
 	return false
 }
 
-func isServerNode(n *corev1.Node) bool {
-	return n.Labels[cluster.LabelControlPlane] == "true" || n.Labels[cluster.LabelEtcd] == "true"
-}
-
-type jobKey struct{ plan, node string }
-
-// latestJobs is the newest Job per Plan and node.
-func latestJobs(jobs []batchv1.Job) map[jobKey]*batchv1.Job {
-	out := map[jobKey]*batchv1.Job{}
-	for i := range jobs {
-		j := &jobs[i]
-		k := jobKey{j.Labels[sucLabelPlan], j.Labels[sucLabelNode]}
-		if k.plan == "" || k.node == "" {
-			continue
-		}
-		if cur := out[k]; cur == nil || j.CreationTimestamp.After(cur.CreationTimestamp.Time) {
-			out[k] = j
-		}
-	}
-	return out
-}
-
-func fillPlan(p *statusPlan, nodes map[string]*corev1.Node, jobs map[jobKey]*batchv1.Job) {
+func fillPlan(p *statusPlan, nodes map[string]*corev1.Node, jobs map[suc.JobKey]*batchv1.Job) {
 	applying := map[string]bool{}
 	for _, h := range p.plan.Status.Applying {
 		applying[h] = true
 	}
 	p.sp = report.StatusPlan{Name: p.plan.Name, Role: p.role, Version: p.version.String(), Hop: p.rec.HopIndex(p.version),
-		Applying: []string{}, Complete: completeCondition(p.plan)}
+		Applying: []string{}, Complete: suc.PlanComplete(p.plan)}
 	munged := p.version.ImageTag()
-	for _, h := range SelectedHostnames(p.plan) {
+	for _, h := range suc.SelectedHostnames(p.plan) {
 		n := nodes[h]
 		if n == nil {
 			continue // gone from the cluster
 		}
-		sn := report.StatusNode{Name: n.Name, Role: roleName(n), Version: n.Status.NodeInfo.KubeletVersion, Plan: p.plan.Name,
-			Cordoned: n.Spec.Unschedulable, Ready: nodeReady(n)}
-		j := jobs[jobKey{p.plan.Name, n.Name}]
-		if j != nil && j.Labels[sucLabelVersion] == munged {
+		sn := report.StatusNode{Name: n.Name, Role: string(cluster.RoleOf(n)), Version: n.Status.NodeInfo.KubeletVersion, Plan: p.plan.Name,
+			Cordoned: n.Spec.Unschedulable, Ready: cluster.Ready(n)}
+		j := jobs[suc.JobKey{Plan: p.plan.Name, Node: n.Name}]
+		if j != nil && j.Labels[suc.LabelJobVersion] == munged {
 			sn.Job = j.Name
 		} else {
 			j = nil
 		}
 		kv, err := version.Parse(sn.Version)
-		_, failed := jobFailed(j)
+		_, failed := suc.JobFailed(j)
 		switch {
 		case err == nil && kv.Compare(p.version) >= 0:
 			sn.State = report.NodeDone
 		case failed:
 			sn.State = report.NodeFailed
-		case applying[h] || (j != nil && !jobComplete(j)):
+		case applying[h] || (j != nil && !suc.JobComplete(j)):
 			sn.State = report.NodeApplying
 		default:
 			sn.State = report.NodePending
@@ -285,32 +271,6 @@ func fillPlan(p *statusPlan, nodes map[string]*corev1.Node, jobs map[jobKey]*bat
 		p.nodes = append(p.nodes, sn)
 	}
 	sort.Slice(p.nodes, func(i, j int) bool { return p.nodes[i].Name < p.nodes[j].Name })
-}
-
-func completeCondition(p *upgradev1.Plan) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == "Complete" {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
-
-func hostname(n *corev1.Node) string {
-	if h := n.Labels[cluster.LabelHostname]; h != "" {
-		return h
-	}
-	return n.Name
-}
-
-func roleName(n *corev1.Node) string {
-	switch {
-	case n.Labels[cluster.LabelControlPlane] == "true":
-		return string(cluster.RoleServer)
-	case n.Labels[cluster.LabelEtcd] == "true":
-		return string(cluster.RoleEtcd)
-	}
-	return string(cluster.RoleAgent)
 }
 
 // Rollback is how to go back to from, the hop's previous version, on the distro:
@@ -333,7 +293,7 @@ func Rollback(d version.Distro, from string, snap *report.StatusSnapshot) []stri
 	}
 	return []string{
 		fmt.Sprintf("Downgrades are not supported: roll back by restoring %s with %s.", snapName, from),
-		fmt.Sprintf("Stop the upgrade first: kubectl delete plans -n <suc-namespace> -l %s", OwnedSelector),
+		fmt.Sprintf("Stop the upgrade first: kubectl delete plans -n <suc-namespace> -l %s", suc.OwnedSelector),
 		fmt.Sprintf("On every server: systemctl stop %s", svc),
 		fmt.Sprintf("On %s: curl -sfL %s | %s=%s INSTALL_%s_SKIP_START=true sh -, then %s server --cluster-reset --cluster-reset-restore-path=<snapshot file>, then systemctl start %s",
 			first, installer, envVar, from, strings.ToUpper(bin), bin, svc),

@@ -1,7 +1,8 @@
-// Package upgrade plans and runs K3s and RKE2 upgrades: the path of hops from where a
-// cluster is to a target release (this file and its neighbours, pure), and later the
-// system-upgrade-controller Plans that walk it.
-package upgrade
+// Package upgradepath works out the way from where a K3s or RKE2 cluster is to a
+// target release: one hop per minor, servers before agents, each hop checked against
+// the skew policy on the cluster as it will be then. It is pure: it reads and writes
+// nothing, so every rule is table-tested on made-up clusters.
+package upgradepath
 
 import (
 	"errors"

@@ -1,11 +1,14 @@
-package upgrade
+// Package suc builds, applies and reads the system-upgrade-controller's Plans and
+// Jobs: the Plans of one hop, the labels that mark them as ours, the record of the
+// upgrade they carry, and what their Jobs say. It never touches a Plan without our
+// label.
+package suc
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +19,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
@@ -54,17 +58,17 @@ const (
 	RoleSnapshot = "snapshot"
 )
 
-// SUC's labels (pkg/apis/upgrade.cattle.io): on Jobs, and the per-plan node label.
+// The controller's labels: on its Jobs, and the per-plan node label.
 const (
-	sucLabelPlan    = "upgrade.cattle.io/plan"
-	sucLabelNode    = "upgrade.cattle.io/node"
-	sucLabelVersion = "upgrade.cattle.io/version"
-	// SUCNodePlanLabelPrefix + plan name is the node label SUC sets to the plan's
+	LabelJobPlan    = "upgrade.cattle.io/plan"
+	LabelJobNode    = "upgrade.cattle.io/node"
+	LabelJobVersion = "upgrade.cattle.io/version"
+	// NodePlanLabelPrefix + plan name is the node label SUC sets to the plan's
 	// latestHash when the node is done, or to "disabled" to opt the node out.
-	SUCNodePlanLabelPrefix = "plan.upgrade.cattle.io/"
+	NodePlanLabelPrefix = "plan.upgrade.cattle.io/"
 )
 
-// Defaults of a stock SUC install (design.md §7).
+// Defaults of a stock SUC install (docs/design.md).
 const (
 	DefaultNamespace      = "system-upgrade"
 	DefaultServiceAccount = "system-upgrade"
@@ -95,7 +99,7 @@ func DefaultPlanConfig() PlanConfig {
 	}
 }
 
-// Validate refuses what SUC would silently turn into nothing (design.md §7: a
+// Validate refuses what SUC would silently turn into nothing (docs/design.md: a
 // concurrency of 0 runs no Job and reports the Plan Complete).
 func (c PlanConfig) Validate() error {
 	if c.ServerConcurrency < 1 {
@@ -111,26 +115,6 @@ func (c PlanConfig) Validate() error {
 		return fmt.Errorf("the system-upgrade-controller namespace and service account must not be empty")
 	}
 	return nil
-}
-
-// Record is what every Plan of one upgrade notes about it.
-type Record struct {
-	// Target is the final version.
-	Target version.Version
-	// Path is every hop version, first to last, including hops already done.
-	Path []string
-	// Snapshot and SnapshotNode name the snapshot taken before the upgrade, if any.
-	Snapshot, SnapshotNode string
-}
-
-// HopIndex is the 1-based position of v in the recorded path, 0 when absent.
-func (r Record) HopIndex(v version.Version) int {
-	for i, p := range r.Path {
-		if p == v.String() {
-			return i + 1
-		}
-	}
-	return 0
 }
 
 // PlanName is the name of our Plan for one role and version. Names are stable so
@@ -154,7 +138,7 @@ func safeName(s string) string {
 // Plan, cordoning each node first. Nodes are selected by kubernetes.io/hostname: no
 // single role label covers both kinds of server, a label selector cannot say "or",
 // and naming the nodes keeps a Plan off nodes already past its version.
-func ServerPlan(d version.Distro, h Hop, rec Record, cfg PlanConfig) *upgradev1.Plan {
+func ServerPlan(d version.Distro, h upgradepath.Hop, rec Record, cfg PlanConfig) *upgradev1.Plan {
 	p := basePlan(d, RoleServer, h.To, h.From, rec, cfg)
 	p.Spec.Concurrency = cfg.ServerConcurrency
 	p.Spec.NodeSelector = hostnameSelector(h.Servers, nil)
@@ -163,10 +147,10 @@ func ServerPlan(d version.Distro, h Hop, rec Record, cfg PlanConfig) *upgradev1.
 }
 
 // AgentPlan upgrades the hop's agents. An agent crossing a minor is drained (an
-// in-place minor kubelet upgrade is not supported, design.md §2); a patch is only
+// in-place minor kubelet upgrade is not supported, docs/design.md); a patch is only
 // cordoned. serverPlan, when set, becomes the prepare step that makes each Job wait
 // for that Plan, a second guard behind our own sequencing.
-func AgentPlan(d version.Distro, h Hop, serverPlan string, rec Record, cfg PlanConfig) *upgradev1.Plan {
+func AgentPlan(d version.Distro, h upgradepath.Hop, serverPlan string, rec Record, cfg PlanConfig) *upgradev1.Plan {
 	p := basePlan(d, RoleAgent, h.To, h.From, rec, cfg)
 	p.Spec.Concurrency = cfg.AgentConcurrency
 	// The role requirements keep a server that gained a role label since planning
@@ -200,7 +184,7 @@ func AgentPlan(d version.Distro, h Hop, serverPlan string, rec Record, cfg PlanC
 	return p
 }
 
-func crossesMinor(h Hop) bool {
+func crossesMinor(h upgradepath.Hop) bool {
 	for _, a := range h.Agents {
 		if a.From.MinorVersion() != h.To.MinorVersion() {
 			return true
@@ -234,21 +218,6 @@ func basePlan(d version.Distro, role string, to, from version.Version, rec Recor
 	return p
 }
 
-func recordAnnotations(rec Record, from version.Version) map[string]string {
-	a := map[string]string{AnnotationTarget: rec.Target.String()}
-	if len(rec.Path) > 0 {
-		a[AnnotationPath] = strings.Join(rec.Path, ",")
-	}
-	if from != (version.Version{}) {
-		a[AnnotationFrom] = from.String()
-	}
-	if rec.Snapshot != "" {
-		a[AnnotationSnapshot] = rec.Snapshot
-		a[AnnotationSnapshotNode] = rec.SnapshotNode
-	}
-	return a
-}
-
 func upgradeImage(d version.Distro, v version.Version, cfg PlanConfig) string {
 	if cfg.ImageRepository != "" {
 		return cfg.ImageRepository + ":" + v.ImageTag()
@@ -262,8 +231,8 @@ func allTaints() []corev1.Toleration {
 
 // hostnameSelector selects exactly the given nodes by kubernetes.io/hostname, the
 // label SUC itself requires and reports in status.applying. It is never empty: a
-// missing selector selects no node and an empty one selects all (design.md §7).
-func hostnameSelector(steps []NodeStep, extra []metav1.LabelSelectorRequirement) *metav1.LabelSelector {
+// missing selector selects no node and an empty one selects all (docs/design.md).
+func hostnameSelector(steps []upgradepath.NodeStep, extra []metav1.LabelSelectorRequirement) *metav1.LabelSelector {
 	names := make([]string, 0, len(steps))
 	seen := make(map[string]bool, len(steps))
 	for _, s := range steps {
@@ -279,48 +248,4 @@ func hostnameSelector(steps []NodeStep, extra []metav1.LabelSelectorRequirement)
 	sort.Strings(names)
 	reqs := []metav1.LabelSelectorRequirement{{Key: cluster.LabelHostname, Operator: metav1.LabelSelectorOpIn, Values: names}}
 	return &metav1.LabelSelector{MatchExpressions: append(reqs, extra...)}
-}
-
-// SelectedHostnames reads back the hostnames one of our Plans selects.
-func SelectedHostnames(p *upgradev1.Plan) []string {
-	if p.Spec.NodeSelector == nil {
-		return nil
-	}
-	for _, r := range p.Spec.NodeSelector.MatchExpressions {
-		if r.Key == cluster.LabelHostname && r.Operator == metav1.LabelSelectorOpIn {
-			return r.Values
-		}
-	}
-	return nil
-}
-
-// IsOurs reports whether a Plan carries our label.
-func IsOurs(labels map[string]string) bool { return labels[LabelManagedBy] == ManagedBy }
-
-// PlanVersion is the version one of our Plans pins.
-func PlanVersion(p *upgradev1.Plan) (version.Version, error) {
-	return version.Parse(p.Spec.Version)
-}
-
-// RecordOf reads the record annotations of one of our Plans.
-func RecordOf(p *upgradev1.Plan) Record {
-	var r Record
-	a := p.Annotations
-	if t, err := version.Parse(a[AnnotationTarget]); err == nil {
-		r.Target = t
-	}
-	if s := a[AnnotationPath]; s != "" {
-		r.Path = strings.Split(s, ",")
-	}
-	r.Snapshot, r.SnapshotNode = a[AnnotationSnapshot], a[AnnotationSnapshotNode]
-	return r
-}
-
-// hopLabel is "hop 2 of 3", or "" when the record does not know the hop.
-func hopLabel(rec Record, v version.Version) string {
-	i := rec.HopIndex(v)
-	if i == 0 {
-		return ""
-	}
-	return "hop " + strconv.Itoa(i) + " of " + strconv.Itoa(len(rec.Path))
 }

@@ -1,4 +1,4 @@
-package upgrade
+package upgradepath
 
 import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
@@ -55,7 +55,7 @@ func buildHops(p *Path, specs []hopSpec, inv *cluster.Inventory, nodes []planNod
 			opts.Target = &version.Target{Version: spec.to, Exact: true}
 		}
 		before := simulate(inv, nodes, state)
-		hop.Findings = atLeast(evaluate(before, opts), policy.Warning)
+		hop.Findings = policy.AtLeast(evaluate(before, opts), policy.Warning)
 
 		for _, i := range serverIdx {
 			state[i] = spec.to
@@ -67,7 +67,7 @@ func buildHops(p *Path, specs []hopSpec, inv *cluster.Inventory, nodes []planNod
 				state[i] = spec.to
 			}
 		}
-		during := atLeast(evaluate(simulate(inv, nodes, state), policy.Options{}), policy.Error)
+		during := policy.AtLeast(evaluate(simulate(inv, nodes, state), policy.Options{}), policy.Error)
 		hop.Findings, hop.Blocking = blocking(hop.Findings, during)
 		for _, i := range agentIdx {
 			state[i] = spec.to
@@ -117,16 +117,6 @@ var targetRules = map[string]bool{
 	policy.TargetDowngrade:        true,
 	policy.TargetKubeletOutOfSkew: true,
 	policy.TargetWrongDistro:      true,
-}
-
-func atLeast(fs []policy.Finding, min policy.Severity) []policy.Finding {
-	var out []policy.Finding
-	for _, f := range fs {
-		if f.Severity.Rank() >= min.Rank() {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 func steps(nodes []planNode, state []version.Version, idx []int) []NodeStep {

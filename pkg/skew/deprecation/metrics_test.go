@@ -1,4 +1,4 @@
-package upgrade
+package deprecation
 
 import (
 	"testing"
@@ -52,3 +52,10 @@ func FuzzParseMetrics(f *testing.F) {
 		_, _ = ParseMetrics(b)
 	})
 }
+
+const deprecatedMetrics = `# HELP apiserver_requested_deprecated_apis [STABLE] Gauge of deprecated APIs that have been requested.
+# TYPE apiserver_requested_deprecated_apis gauge
+apiserver_requested_deprecated_apis{group="flowcontrol.apiserver.k8s.io",removed_release="1.32",resource="flowschemas",subresource="",version="v1beta3"} 1
+apiserver_requested_deprecated_apis{group="",removed_release="",resource="componentstatuses",subresource="",version="v1"} 1
+process_start_time_seconds 1.7956908e+09
+`

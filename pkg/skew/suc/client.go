@@ -1,11 +1,10 @@
-package upgrade
+package suc
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
@@ -24,28 +23,28 @@ var PlanResource = schema.GroupVersionResource{Group: "upgrade.cattle.io", Versi
 // ErrNotOurs refuses to change an object kubectl-skew did not create.
 var ErrNotOurs = errors.New("not created by kubectl-skew")
 
-// Plans reads and writes Plans in SUC's namespace, and never touches one without
+// Client reads and writes Plans in SUC's namespace, and never touches one without
 // our label.
-type Plans struct {
+type Client struct {
 	Dynamic   dynamic.Interface
 	Namespace string
 }
 
-func (c *Plans) client() dynamic.ResourceInterface {
+func (c *Client) client() dynamic.ResourceInterface {
 	return c.Dynamic.Resource(PlanResource).Namespace(c.Namespace)
 }
 
 // List returns every Plan in the namespace, ours and others', by name.
-func (c *Plans) List(ctx context.Context) ([]upgradev1.Plan, error) {
+func (c *Client) List(ctx context.Context) ([]upgradev1.Plan, error) {
 	return c.list(ctx, metav1.ListOptions{})
 }
 
 // Ours returns our Plans, by name.
-func (c *Plans) Ours(ctx context.Context) ([]upgradev1.Plan, error) {
+func (c *Client) Ours(ctx context.Context) ([]upgradev1.Plan, error) {
 	return c.list(ctx, metav1.ListOptions{LabelSelector: OwnedSelector})
 }
 
-func (c *Plans) list(ctx context.Context, opts metav1.ListOptions) ([]upgradev1.Plan, error) {
+func (c *Client) list(ctx context.Context, opts metav1.ListOptions) ([]upgradev1.Plan, error) {
 	l, err := c.client().List(ctx, opts)
 	if err != nil {
 		return nil, err
@@ -69,7 +68,6 @@ const (
 	Created    Action = "created"
 	Configured Action = "configured"
 	Unchanged  Action = "unchanged"
-	Deleted    Action = "deleted"
 )
 
 // Applied is the outcome for one Plan.
@@ -88,10 +86,9 @@ type ApplyOptions struct {
 
 // Preview says what Apply would do to each Plan, without writing. A Plan of the
 // same name that is not ours is refused.
-func (c *Plans) Preview(ctx context.Context, plans []*upgradev1.Plan) ([]Applied, error) {
-	out := make([]Applied, len(plans))
-	for i, want := range plans {
-		out[i] = Applied{Name: want.Name, Action: Created, Plan: want}
+func (c *Client) Preview(ctx context.Context, plans []*upgradev1.Plan) ([]Applied, error) {
+	var existing []upgradev1.Plan
+	for _, want := range plans {
 		got, err := c.client().Get(ctx, want.Name, metav1.GetOptions{})
 		switch {
 		case apierrors.IsNotFound(err):
@@ -99,26 +96,56 @@ func (c *Plans) Preview(ctx context.Context, plans []*upgradev1.Plan) ([]Applied
 		case err != nil:
 			return nil, fmt.Errorf("get plan %s/%s: %w", c.Namespace, want.Name, err)
 		}
-		if !IsOurs(got.GetLabels()) {
-			return nil, fmt.Errorf("plan %s/%s exists and is %w (it lacks the label %s): refusing to overwrite it; rename or remove it",
-				c.Namespace, want.Name, ErrNotOurs, OwnedSelector)
-		}
-		existing, err := FromUnstructured(got)
+		p, err := FromUnstructured(got)
 		if err != nil {
 			return nil, err
 		}
-		out[i].Action, out[i].Plan = Configured, existing
-		if upToDate(existing, want) {
+		existing = append(existing, *p)
+	}
+	return PreviewAgainst(plans, existing)
+}
+
+// PreviewAgainst says what applying plans would do, given the Plans that exist.
+// A Plan of the same name that is not ours is refused.
+func PreviewAgainst(plans []*upgradev1.Plan, existing []upgradev1.Plan) ([]Applied, error) {
+	byName := make(map[string]*upgradev1.Plan, len(existing))
+	for i := range existing {
+		byName[existing[i].Name] = &existing[i]
+	}
+	out := make([]Applied, len(plans))
+	for i, want := range plans {
+		out[i] = Applied{Name: want.Name, Action: Created, Plan: want}
+		got := byName[want.Name]
+		if got == nil {
+			continue
+		}
+		if !IsOurs(got.Labels) {
+			return nil, fmt.Errorf("plan %s/%s exists and is %w (it lacks the label %s): refusing to overwrite it; rename or remove it",
+				got.Namespace, want.Name, ErrNotOurs, OwnedSelector)
+		}
+		out[i].Action, out[i].Plan = Configured, got
+		if upToDate(got, want) {
 			out[i].Action = Unchanged
 		}
 	}
 	return out, nil
 }
 
+// Ours keeps the Plans that carry our label.
+func Ours(plans []upgradev1.Plan) []upgradev1.Plan {
+	var out []upgradev1.Plan
+	for _, p := range plans {
+		if IsOurs(p.Labels) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // Apply creates or updates each Plan with server-side apply (field manager
 // kubectl-skew). A Plan of the same name that is not ours is refused before anything
 // is written; one already as wanted is left alone, so a re-run changes nothing.
-func (c *Plans) Apply(ctx context.Context, plans []*upgradev1.Plan, opts ApplyOptions) ([]Applied, error) {
+func (c *Client) Apply(ctx context.Context, plans []*upgradev1.Plan, opts ApplyOptions) ([]Applied, error) {
 	preview, err := c.Preview(ctx, plans)
 	if err != nil {
 		return nil, err
@@ -169,7 +196,7 @@ func upToDate(got, want *upgradev1.Plan) bool {
 
 // Delete removes one of our Plans (SUC then deletes its Jobs). It refuses a Plan
 // that is not ours, or one still upgrading a node unless force.
-func (c *Plans) Delete(ctx context.Context, name string, dryRun bool) error {
+func (c *Client) Delete(ctx context.Context, name string, dryRun bool) error {
 	got, err := c.client().Get(ctx, name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil
@@ -192,7 +219,7 @@ func (c *Plans) Delete(ctx context.Context, name string, dryRun bool) error {
 
 // Touch re-applies only an annotation on one of our Plans, which makes SUC look at
 // it again (it re-creates the Job of a node whose failed Job was deleted).
-func (c *Plans) Touch(ctx context.Context, name, key, value string) error {
+func (c *Client) Touch(ctx context.Context, name, key, value string) error {
 	u := &unstructured.Unstructured{}
 	u.SetAPIVersion(upgradev1.SchemeGroupVersion.String())
 	u.SetKind("Plan")
@@ -252,13 +279,4 @@ func PlanList(plans []*upgradev1.Plan) (*unstructured.UnstructuredList, error) {
 func ptrUID(u *unstructured.Unstructured) *types.UID {
 	uid := u.GetUID()
 	return &uid
-}
-
-// Names joins Plan names for messages.
-func Names(plans []*upgradev1.Plan) string {
-	n := make([]string, len(plans))
-	for i, p := range plans {
-		n[i] = p.Name
-	}
-	return strings.Join(n, ", ")
 }

@@ -1,0 +1,97 @@
+// Package testworld builds the small clusters and channel lists that the domain
+// packages' tests share. It is for tests only: nothing outside _test files uses it.
+package testworld
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+)
+
+// Nodes builds nodes from specs "role name version": "server s1 v1.30.14+k3s1",
+// "etcd e1 ...", "agent a1 ...". Every node is Ready and carries its hostname label.
+func Nodes(t testing.TB, specs ...string) []corev1.Node {
+	t.Helper()
+	nodes := make([]corev1.Node, 0, len(specs))
+	for _, s := range specs {
+		f := strings.Fields(s)
+		if len(f) != 3 {
+			t.Fatalf("bad node spec %q", s)
+		}
+		n := corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: f[1], Labels: map[string]string{cluster.LabelHostname: f[1]}}}
+		switch f[0] {
+		case "server":
+			n.Labels[cluster.LabelControlPlane] = "true"
+			n.Labels[cluster.LabelEtcd] = "true"
+		case "etcd":
+			n.Labels[cluster.LabelEtcd] = "true"
+		case "agent":
+		default:
+			t.Fatalf("bad role in %q", s)
+		}
+		n.Status.NodeInfo.KubeletVersion = f[2]
+		n.Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue}}
+		nodes = append(nodes, n)
+	}
+	return nodes
+}
+
+// Inventory is the inventory of Nodes(specs...).
+func Inventory(t testing.TB, specs ...string) *cluster.Inventory {
+	t.Helper()
+	return cluster.Build(cluster.Objects{Nodes: Nodes(t, specs...)})
+}
+
+// Uniform is count nodes of one role named prefix-1..count on one version.
+func Uniform(role, prefix string, count int, v string) []string {
+	out := make([]string, count)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s %s-%d %s", role, prefix, i+1, v)
+	}
+	return out
+}
+
+// Join concatenates groups of node specs.
+func Join(groups ...[]string) []string {
+	var out []string
+	for _, g := range groups {
+		out = append(out, g...)
+	}
+	return out
+}
+
+// Channels is the channel package's fixture for distro ("k3s" or "rke2"): stable
+// v1.33.5, v1.30 at revision 2.
+func Channels(t testing.TB, distro string) *channel.List {
+	t.Helper()
+	_, here, _, _ := runtime.Caller(0)
+	body, err := os.ReadFile(filepath.Join(filepath.Dir(here), "..", "..", "skew", "channel", "testdata", distro+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := channel.Decode("https://update."+distro+".io/v1-release/channels", "application/json", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// Target parses a target version or fails the test.
+func Target(t testing.TB, s string) *version.Target {
+	t.Helper()
+	v, err := version.ParseTarget(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &v
+}

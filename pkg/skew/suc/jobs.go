@@ -1,0 +1,84 @@
+package suc
+
+import (
+	"sort"
+	"strings"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// JobFailure is a failed upgrade Job.
+type JobFailure struct {
+	Job, Node, Plan, Message string
+}
+
+// JobKey names the Jobs of one Plan on one node.
+type JobKey struct{ Plan, Node string }
+
+// KeyOf is the Plan and node a Job of the controller's belongs to.
+func KeyOf(j *batchv1.Job) JobKey {
+	return JobKey{Plan: j.Labels[LabelJobPlan], Node: j.Labels[LabelJobNode]}
+}
+
+// LatestJobs is the newest Job of each Plan and node: the controller may keep an
+// older, failed one next to its retry.
+func LatestJobs(jobs []batchv1.Job) map[JobKey]*batchv1.Job {
+	out := map[JobKey]*batchv1.Job{}
+	for i := range jobs {
+		j := &jobs[i]
+		k := KeyOf(j)
+		if k.Plan == "" || k.Node == "" {
+			continue
+		}
+		if cur := out[k]; cur == nil || j.CreationTimestamp.After(cur.CreationTimestamp.Time) {
+			out[k] = j
+		}
+	}
+	return out
+}
+
+// FailedJobs is the newest Job of each Plan and node where that Job failed, by Plan
+// and node.
+func FailedJobs(jobs []batchv1.Job) []JobFailure {
+	var out []JobFailure
+	for k, j := range LatestJobs(jobs) {
+		if msg, failed := JobFailed(j); failed {
+			out = append(out, JobFailure{Job: j.Name, Node: k.Node, Plan: k.Plan, Message: msg})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Plan != out[j].Plan {
+			return out[i].Plan < out[j].Plan
+		}
+		return out[i].Node < out[j].Node
+	})
+	return out
+}
+
+// JobFailed reports whether a Job failed, with its reason and message.
+func JobFailed(j *batchv1.Job) (string, bool) {
+	if j == nil {
+		return "", false
+	}
+	for _, c := range j.Status.Conditions {
+		if c.Type == batchv1.JobFailed && c.Status == corev1.ConditionTrue {
+			msg := strings.TrimSpace(c.Reason + ": " + c.Message)
+			return strings.Trim(msg, ": "), true
+		}
+	}
+	return "", false
+}
+
+// JobComplete reports whether a Job succeeded.
+func JobComplete(j *batchv1.Job) bool {
+	if j == nil {
+		return false
+	}
+	for _, c := range j.Status.Conditions {
+		if c.Type == batchv1.JobComplete && c.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,108 @@
+// Package upgrade runs a K3s or RKE2 upgrade through the system-upgrade-controller.
+// It is the library entry point: Prepare reads the cluster, works out the path and
+// the next step and runs the preflight checks, writing nothing; Execute applies the
+// step and, with Wait, follows the upgrade hop by hop to the target.
+//
+//	p, err := upgrade.Prepare(ctx, cfg)
+//	if err == nil && p.Refusal() == nil && p.Step != nil {
+//		outcome, err = upgrade.Execute(ctx, cfg, p)
+//	}
+package upgrade
+
+import (
+	"context"
+	"time"
+
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+)
+
+// ChannelSource gives the release channel list of a distribution.
+type ChannelSource interface {
+	List(ctx context.Context, d version.Distro) (*channel.List, error)
+}
+
+// Config is one upgrade run. The zero value of each option is the safe choice;
+// Plans should start from suc.DefaultPlanConfig.
+type Config struct {
+	Kube      kubernetes.Interface
+	Dynamic   dynamic.Interface
+	Discovery discovery.DiscoveryInterface
+	// WatchKube and WatchDynamic carry no request timeout: watches last long. Nil
+	// means Kube and Dynamic.
+	WatchKube    kubernetes.Interface
+	WatchDynamic dynamic.Interface
+	// Metrics fetches the apiserver's /metrics for the deprecated-API check; nil
+	// skips that check.
+	Metrics func(context.Context) ([]byte, error)
+
+	// Channel or Version is the target (Channel "stable" when both are empty).
+	Channel string
+	Version *version.Target
+	Agents  upgradepath.AgentMode
+	// Channels fetches the channel list; nil works only for an explicit Version on
+	// the current minor. FetchChannels asks it even when the path might not need it
+	// (the user named a channel server).
+	Channels      ChannelSource
+	FetchChannels bool
+
+	// Plans is how Plans are built: namespace, service account, concurrency, drain.
+	Plans suc.PlanConfig
+	// Deployment is the controller's Deployment, checked before anything is written.
+	Deployment string
+
+	// Wait follows the upgrade to the target; without it Execute applies one step.
+	Wait bool
+	// RetryFailed deletes the failed Jobs of our Plans so the controller runs them again.
+	RetryFailed bool
+	// Force goes on despite skew errors now, at a hop's target, or after a hop.
+	Force bool
+	// Strict fails, not warns, on APIs a hop removes that clients still request.
+	Strict bool
+	// AllowRancher goes on although Rancher seems to manage the cluster.
+	AllowRancher bool
+	// Snapshot takes an etcd snapshot before the first server Plan this run applies.
+	Snapshot       bool
+	SnapshotMaxAge time.Duration
+
+	// StallAfter is how long a Plan may look complete while a node still runs
+	// another version before the run calls it stuck; 0 means a minute.
+	StallAfter time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Emit receives what the run does and sees, for the caller to print.
+	Emit func(Event)
+}
+
+func (c *Config) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *Config) emit(e Event) {
+	if c.Emit != nil {
+		c.Emit(e)
+	}
+}
+
+func (c *Config) plans() *suc.Client {
+	return &suc.Client{Dynamic: c.Dynamic, Namespace: c.Plans.Namespace}
+}
+
+// request is the planner's request for an inventory, with the target pinned once
+// resolved: a channel may move while the upgrade runs.
+func (c *Config) request() upgradepath.Request {
+	req := upgradepath.Request{Channel: c.Channel, Version: c.Version, Agents: c.Agents}
+	if req.Channel == "" && req.Version == nil {
+		req.Channel = channel.Default
+	}
+	return req
+}

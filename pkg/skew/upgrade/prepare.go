@@ -1,0 +1,106 @@
+package upgrade
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/preflight"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
+)
+
+// Proposal is what a run would do, worked out before anything is written.
+type Proposal struct {
+	Cluster *Cluster
+	// Path is nil when the cluster is not K3s or RKE2.
+	Path *upgradepath.Path
+	// Channels is the channel list the path was planned with; nil without one.
+	Channels *channel.List
+	// Step is the next step; nil when there is nothing to do.
+	Step *Step
+	// StepErr says why Step cannot be applied now (our Plans still busy elsewhere).
+	StepErr error
+	// Preview says what applying Step would do to each of its Plans.
+	Preview   []suc.Applied
+	Preflight *preflight.Report
+}
+
+// UpToDate reports whether every node already runs the target.
+func (p *Proposal) UpToDate() bool { return p.Path != nil && len(p.Path.Hops) == 0 }
+
+// Prepare reads the cluster once, plans the path and the next step, and runs the
+// preflight checks. It writes nothing.
+func Prepare(ctx context.Context, cfg Config) (*Proposal, error) {
+	cl, err := ReadCluster(ctx, cfg.Kube)
+	if err != nil {
+		return nil, err
+	}
+	p := &Proposal{Cluster: cl}
+	facts := &preflight.Facts{Nodes: cl.Nodes, Inventory: cl.Inventory}
+	if cl.Inventory.Distro.IsRancherDistro() {
+		req := cfg.request()
+		req.Inventory = cl.Inventory
+		if p.Path, p.Channels, err = ResolvePath(ctx, req, cfg.Channels, cfg.FetchChannels); err != nil {
+			return p, err
+		}
+		if p.UpToDate() {
+			return p, nil
+		}
+		facts.Path = p.Path
+	}
+	opts := preflight.Options{
+		Namespace: cfg.Plans.Namespace, Deployment: cfg.Deployment, ServiceAccount: cfg.Plans.ServiceAccount,
+		AllowRancher: cfg.AllowRancher, Force: cfg.Force, Strict: cfg.Strict, RetryFailed: cfg.RetryFailed,
+		TakeSnapshot: cfg.Snapshot, SnapshotMaxAge: cfg.SnapshotMaxAge, Now: cfg.now(),
+	}
+	src := preflight.Source{Kube: cfg.Kube, Dynamic: cfg.Dynamic, Discovery: cfg.Discovery, Metrics: cfg.Metrics}
+	preflight.Gather(ctx, src, facts, opts)
+	if p.Path != nil {
+		// Not served or forbidden: the preflight checks say so, by name.
+		if facts.PlanAPIServed && facts.PlansErr != nil && !apierrors.IsForbidden(facts.PlansErr) {
+			return p, &cluster.ReadError{What: "list plans in " + cfg.Plans.Namespace, Err: facts.PlansErr}
+		}
+		var snap suc.Record
+		if cfg.Snapshot {
+			snap = plannedSnapshot(cl, p.Path)
+		}
+		p.Step, p.StepErr = NextStep(cl.Inventory, p.Path, suc.Ours(facts.Plans), cfg.Plans, snap)
+		if p.Step != nil {
+			opts.NeedDelete = len(p.Step.Prune) > 0
+			opts.SnapshotName, opts.SnapshotNode = p.Step.Record.Snapshot, p.Step.Record.SnapshotNode
+			p.Preview, _ = suc.PreviewAgainst(p.Step.Plans, facts.Plans)
+		}
+	}
+	p.Preflight = preflight.Evaluate(facts, opts)
+	return p, nil
+}
+
+// Refusal is the error that stops the run before anything is written, if any.
+func (p *Proposal) Refusal() error {
+	if p.Preflight != nil {
+		if failed := p.Preflight.Failed(); len(failed) > 0 {
+			return &RefusedError{Failed: failed, BySkew: p.Preflight.BlockedBySkew}
+		}
+	}
+	return p.StepErr
+}
+
+// RefusedError is a run that preflight refused; nothing was written.
+type RefusedError struct {
+	Failed []preflight.Check
+	// BySkew is true when skew findings are the only reason.
+	BySkew bool
+}
+
+func (e *RefusedError) Error() string {
+	names := make([]string, len(e.Failed))
+	for i, c := range e.Failed {
+		names[i] = c.Name
+	}
+	return fmt.Sprintf("preflight failed (%s): nothing was changed", strings.Join(names, ", "))
+}

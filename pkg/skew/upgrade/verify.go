@@ -1,0 +1,122 @@
+package upgrade
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/internal/text"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
+)
+
+// VerifyGrace is how long a finished phase may take to look right: static
+// control-plane and kube-proxy pods (RKE2, kubeadm) restart with the new images a
+// little after their node's kubelet.
+var VerifyGrace = 30 * time.Second
+
+// settledCluster reads the cluster after a phase until it verifies, for up to
+// VerifyGrace; the last verification error stands after that.
+func (d *driver) settledCluster(ctx context.Context, step *Step, baseline map[string]bool) (*Cluster, error) {
+	deadline := time.Now().Add(VerifyGrace)
+	for {
+		cl, err := ReadCluster(ctx, d.cfg.Kube)
+		if err != nil {
+			return nil, fmt.Errorf("read the cluster after %s %s: %w", step.HopLabel(), step.Phase, err)
+		}
+		verr := d.verify(cl, step, baseline)
+		if verr == nil || time.Now().After(deadline) {
+			return cl, verr
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// verify checks, from a fresh read, that every node of the phase runs its version
+// and that the phase left no skew error the cluster did not have before the run.
+func (d *driver) verify(cl *Cluster, step *Step, baseline map[string]bool) error {
+	byName := map[string]*cluster.Node{}
+	for i := range cl.Inventory.Nodes {
+		byName[cl.Inventory.Nodes[i].Name] = &cl.Inventory.Nodes[i]
+	}
+	var behind []string
+	for _, s := range step.Nodes() {
+		n := byName[s.Name]
+		if n == nil {
+			continue // a node removed during the upgrade has nothing left to verify
+		}
+		if n.Kubelet == nil || n.Kubelet.Compare(step.Hop.To) < 0 {
+			behind = append(behind, fmt.Sprintf("%s (%s)", s.Name, n.KubeletVersion))
+		}
+	}
+	if len(behind) > 0 {
+		return fmt.Errorf("after %s %s, nodes do not run %s: %s; run kubectl skew status", step.HopLabel(), step.Phase, step.Hop.To, text.Sample(behind, 5))
+	}
+	var fresh []policy.Finding
+	for _, f := range policy.Evaluate(cl.Inventory, policy.Options{}) {
+		if f.Severity == policy.Error && !baseline[f.ID+" "+f.Subject] {
+			fresh = append(fresh, f)
+		}
+	}
+	if len(fresh) == 0 || d.cfg.Force {
+		return nil
+	}
+	var lines []string
+	for _, f := range fresh {
+		lines = append(lines, fmt.Sprintf("%s %s: %s", f.ID, f.Subject, f.Message))
+	}
+	return fmt.Errorf("after %s %s the cluster breaks skew rules it did not break before: %s; stopped before the next step (kubectl skew check says how to fix; --force goes on regardless)",
+		step.HopLabel(), step.Phase, strings.Join(lines, "; "))
+}
+
+func errorKeys(inv *cluster.Inventory) map[string]bool {
+	out := map[string]bool{}
+	for _, f := range policy.Evaluate(inv, policy.Options{}) {
+		if f.Severity == policy.Error {
+			out[f.ID+" "+f.Subject] = true
+		}
+	}
+	return out
+}
+
+// retryFailed deletes the failed Jobs of our Plans, then touches those Plans so the
+// controller creates fresh Jobs instead of waiting out the failed one's TTL.
+func (d *driver) retryFailed(ctx context.Context) error {
+	ns := d.cfg.Plans.Namespace
+	jobs, err := d.cfg.Kube.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{LabelSelector: suc.OwnedSelector})
+	if err != nil {
+		return fmt.Errorf("list jobs in %s: %w", ns, err)
+	}
+	failed := suc.FailedJobs(jobs.Items)
+	touched := map[string]bool{}
+	bg := metav1.DeletePropagationBackground
+	for _, f := range failed {
+		err := d.cfg.Kube.BatchV1().Jobs(ns).Delete(ctx, f.Job, metav1.DeleteOptions{PropagationPolicy: &bg})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete failed job %s/%s: %w", ns, f.Job, err)
+		}
+		d.cfg.emit(Event{Kind: EventRetry, Message: fmt.Sprintf("deleted failed Job %s (node %s) so that the controller runs it again", f.Job, f.Node)})
+		touched[f.Plan] = true
+	}
+	names := make([]string, 0, len(touched))
+	for n := range touched {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := d.cfg.plans().Touch(ctx, n, "kubectl-skew.io/retried-at", time.Now().UTC().Format(time.RFC3339)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/kubectl-skew/kubectl-skew/hack/krew"
 )
 
 // defaultPlatforms are the os/arch pairs krew users ask for most; windows gets a zip.
@@ -97,7 +99,7 @@ func removeOldArchives(dir string) error {
 	if err != nil {
 		return fmt.Errorf("list old archives: %w", err)
 	}
-	for _, f := range append(old, filepath.Join(dir, checksumsFile)) {
+	for _, f := range append(old, filepath.Join(dir, krew.ChecksumsFile)) {
 		if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
 			return fmt.Errorf("remove old output: %w", err)
 		}

@@ -7,7 +7,6 @@ import (
 
 const (
 	archivePrefix = "kubectl-skew_"
-	checksumsFile = "checksums.txt"
 	completionDir = "hack/completion"
 )
 

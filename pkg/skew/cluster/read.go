@@ -13,9 +13,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 )
 
-// PageSize is how many objects one list request asks for: big enough for few round
+// pageSize is how many objects one list request asks for: big enough for few round
 // trips, small enough to keep apiserver memory and latency flat on 5,000-node clusters.
-const PageSize = 500
+const pageSize = 500
 
 // ReadError is a read the inventory cannot do without (listing nodes).
 type ReadError struct {
@@ -101,11 +101,11 @@ func reason(err error) string {
 	return err.Error()
 }
 
-// ListAll pages through a list, PageSize objects a request. An expired continue token
+// ListAll pages through a list, pageSize objects a request. An expired continue token
 // (the list took longer than etcd's compaction window) restarts the list once.
 func ListAll[T any](ctx context.Context, page func(metav1.ListOptions) ([]T, string, error)) ([]T, error) {
 	var out []T
-	opts := metav1.ListOptions{Limit: PageSize}
+	opts := metav1.ListOptions{Limit: pageSize}
 	restarted := false
 	for {
 		if err := ctx.Err(); err != nil {

@@ -16,8 +16,8 @@ type JobFailure struct {
 // JobKey names the Jobs of one Plan on one node.
 type JobKey struct{ Plan, Node string }
 
-// KeyOf is the Plan and node a Job of the controller's belongs to.
-func KeyOf(j *batchv1.Job) JobKey {
+// keyOf is the Plan and node a Job of the controller's belongs to.
+func keyOf(j *batchv1.Job) JobKey {
 	return JobKey{Plan: j.Labels[LabelJobPlan], Node: j.Labels[LabelJobNode]}
 }
 
@@ -27,7 +27,7 @@ func LatestJobs(jobs []batchv1.Job) map[JobKey]*batchv1.Job {
 	out := map[JobKey]*batchv1.Job{}
 	for i := range jobs {
 		j := &jobs[i]
-		k := KeyOf(j)
+		k := keyOf(j)
 		if k.Plan == "" || k.Node == "" {
 			continue
 		}

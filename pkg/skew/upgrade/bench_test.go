@@ -35,7 +35,7 @@ func BenchmarkPlans5000(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		st, err := NextStep(inv, p, nil, cfg, suc.Record{})
+		st, err := nextStep(inv, p, nil, cfg, suc.Record{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -51,7 +51,7 @@ func BenchmarkPlans5000(b *testing.B) {
 func BenchmarkFollowEvaluate5000(b *testing.B) {
 	to := version.MustParse("v1.31.13+k3s1")
 	from := version.MustParse("v1.30.14+k3s1")
-	w := &Watcher{
+	w := &watchSet{
 		namespace: suc.DefaultNamespace, wake: make(chan struct{}, 1),
 		nodes: cache.NewSharedIndexInformer(&cache.ListWatch{}, &corev1.Node{}, 0, cache.Indexers{}),
 		jobs:  cache.NewSharedIndexInformer(&cache.ListWatch{}, &batchv1.Job{}, 0, cache.Indexers{}),
@@ -80,7 +80,7 @@ func BenchmarkFollowEvaluate5000(b *testing.B) {
 	u := &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"name": plan, "namespace": suc.DefaultNamespace},
 		"status": map[string]any{"latestVersion": to.ImageTag(), "latestHash": "hash", "applying": []any{"a-2501"}}}}
 	_ = w.plans.GetStore().Add(u)
-	f := &follower{w: w, spec: PhaseSpec{Plan: plan, To: to, Nodes: steps, StallAfter: time.Minute}, emit: func(NodeEvent) {},
+	f := &follower{w: w, spec: phaseSpec{Plan: plan, To: to, Nodes: steps, StallAfter: time.Minute}, emit: func(NodeEvent) {},
 		state: map[string]*nodeProgress{}, munged: to.ImageTag()}
 	now := time.Now()
 	if _, err := f.evaluate(now); err != nil {

@@ -32,7 +32,7 @@ func Execute(ctx context.Context, cfg Config, p *Proposal) (*Outcome, error) {
 type driver struct {
 	cfg      Config
 	channels *channel.List
-	watcher  *Watcher
+	watcher  *watchSet
 	tally    tally
 }
 
@@ -42,7 +42,7 @@ func (d *driver) close() {
 	}
 }
 
-func (d *driver) watch(ctx context.Context) (*Watcher, error) {
+func (d *driver) watch(ctx context.Context) (*watchSet, error) {
 	if d.watcher != nil {
 		return d.watcher, nil
 	}
@@ -53,7 +53,7 @@ func (d *driver) watch(ctx context.Context) (*Watcher, error) {
 	if dyn == nil {
 		dyn = d.cfg.Dynamic
 	}
-	w, err := StartWatcher(ctx, kube, dyn, d.cfg.Plans.Namespace)
+	w, err := startWatcher(ctx, kube, dyn, d.cfg.Plans.Namespace)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func (d *driver) run(ctx context.Context, cl *Cluster, path *upgradepath.Path, s
 			if err != nil {
 				return out, fmt.Errorf("list our plans: %w", err)
 			}
-			if step, err = NextStep(cl.Inventory, path, ours, d.cfg.Plans, rec); err != nil {
+			if step, err = nextStep(cl.Inventory, path, ours, d.cfg.Plans, rec); err != nil {
 				return out, err
 			}
 		}
@@ -126,7 +126,7 @@ func (d *driver) run(ctx context.Context, cl *Cluster, path *upgradepath.Path, s
 			return out, fmt.Errorf("list our plans: %w", err)
 		}
 		prev := step
-		if step, err = NextStep(cl.Inventory, next, ours, d.cfg.Plans, out.Snapshot); err != nil {
+		if step, err = nextStep(cl.Inventory, next, ours, d.cfg.Plans, out.Snapshot); err != nil {
 			return out, err
 		}
 		d.cfg.emit(Event{Kind: EventPhaseDone, Step: prev, Progress: d.tally.progress(), Message: phaseDoneLine(prev, step)})
@@ -172,7 +172,7 @@ func (d *driver) follow(ctx context.Context, step *Step) error {
 		role = suc.RoleAgent
 	}
 	d.cfg.emit(Event{Kind: EventPhase, Step: step, Progress: d.tally.progress()})
-	spec := PhaseSpec{Plan: step.Plans[0].Name, Role: role, To: step.Hop.To, Nodes: step.Nodes(), StallAfter: d.cfg.StallAfter}
+	spec := phaseSpec{Plan: step.Plans[0].Name, Role: role, To: step.Hop.To, Nodes: step.Nodes(), StallAfter: d.cfg.StallAfter}
 	return w.Follow(ctx, spec, func(ev NodeEvent) {
 		d.tally.observe(ev, step.Phase)
 		d.cfg.emit(Event{Kind: EventNode, Step: step, Node: ev, Progress: d.tally.progress()})

@@ -36,7 +36,7 @@ func (p *Proposal) UpToDate() bool { return p.Path != nil && len(p.Path.Hops) ==
 // Prepare reads the cluster once, plans the path and the next step, and runs the
 // preflight checks. It writes nothing.
 func Prepare(ctx context.Context, cfg Config) (*Proposal, error) {
-	cl, err := ReadCluster(ctx, cfg.Kube)
+	cl, err := readCluster(ctx, cfg.Kube)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func Prepare(ctx context.Context, cfg Config) (*Proposal, error) {
 		if cfg.Snapshot {
 			snap = plannedSnapshot(cl, p.Path)
 		}
-		p.Step, p.StepErr = NextStep(cl.Inventory, p.Path, suc.Ours(facts.Plans), cfg.Plans, snap)
+		p.Step, p.StepErr = nextStep(cl.Inventory, p.Path, suc.Ours(facts.Plans), cfg.Plans, snap)
 		if p.Step != nil {
 			opts.NeedDelete = len(p.Step.Prune) > 0
 			opts.SnapshotName, opts.SnapshotNode = p.Step.Record.Snapshot, p.Step.Record.SnapshotNode

@@ -16,9 +16,9 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
-// SnapshotTarget picks the server the snapshot is taken on: the first etcd member
+// snapshotTarget picks the server the snapshot is taken on: the first etcd member
 // by name among the hop's servers, else among all nodes.
-func SnapshotTarget(cl *Cluster, step *Step) (upgradepath.NodeStep, version.Version, error) {
+func snapshotTarget(cl *Cluster, step *Step) (upgradepath.NodeStep, version.Version, error) {
 	etcd := map[string]bool{}
 	for i := range cl.Nodes {
 		if cl.Nodes[i].Labels[cluster.LabelEtcd] == "true" {
@@ -42,7 +42,7 @@ func SnapshotTarget(cl *Cluster, step *Step) (upgradepath.NodeStep, version.Vers
 
 // takeSnapshot runs the snapshot Plan on one server and waits for its Job.
 func (d *driver) takeSnapshot(ctx context.Context, cl *Cluster, step *Step) (suc.Record, error) {
-	node, current, err := SnapshotTarget(cl, step)
+	node, current, err := snapshotTarget(cl, step)
 	if err != nil {
 		return suc.Record{}, err
 	}
@@ -57,7 +57,7 @@ func (d *driver) takeSnapshot(ctx context.Context, cl *Cluster, step *Step) (suc
 	if err != nil {
 		return rec, err
 	}
-	spec := PhaseSpec{Plan: plan.Name, Role: suc.RoleSnapshot, To: current, Nodes: []upgradepath.NodeStep{node}, ByJob: true, StallAfter: d.cfg.StallAfter}
+	spec := phaseSpec{Plan: plan.Name, Role: suc.RoleSnapshot, To: current, Nodes: []upgradepath.NodeStep{node}, ByJob: true, StallAfter: d.cfg.StallAfter}
 	if err := w.Follow(ctx, spec, func(NodeEvent) {}); err != nil {
 		var jf *JobFailedError
 		if errors.As(err, &jf) {
@@ -103,7 +103,7 @@ func plannedSnapshot(cl *Cluster, path *upgradepath.Path) suc.Record {
 		if len(h.Servers) == 0 {
 			continue
 		}
-		node, cur, err := SnapshotTarget(cl, &Step{Hop: h})
+		node, cur, err := snapshotTarget(cl, &Step{Hop: h})
 		if err != nil {
 			return suc.Record{}
 		}

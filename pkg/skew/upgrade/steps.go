@@ -60,10 +60,10 @@ func (s *Step) HopLabel() string {
 // ErrStillApplying refuses to delete one of our Plans while it upgrades a node.
 var ErrStillApplying = errors.New("still upgrading nodes")
 
-// NextStep decides what to apply for the first hop of path on the cluster inv,
+// nextStep decides what to apply for the first hop of path on the cluster inv,
 // given our Plans in the cluster. Servers come first; a hop whose servers are all
 // done releases its agents. snapshot records the snapshot taken by this run, if any.
-func NextStep(inv *cluster.Inventory, path *upgradepath.Path, ours []upgradev1.Plan, cfg suc.PlanConfig, snapshot suc.Record) (*Step, error) {
+func nextStep(inv *cluster.Inventory, path *upgradepath.Path, ours []upgradev1.Plan, cfg suc.PlanConfig, snapshot suc.Record) (*Step, error) {
 	if path == nil || len(path.Hops) == 0 {
 		return nil, nil
 	}

@@ -23,7 +23,7 @@ func newTally(p *upgradepath.Path, first *Step, cfg suc.PlanConfig) tally {
 	return t
 }
 
-// count sets what is left: the path's hops, plus the agents of a step NextStep put
+// count sets what is left: the path's hops, plus the agents of a step nextStep put
 // in front of them (the agents of a hop whose servers are done).
 func (t *tally) count(p *upgradepath.Path, first *Step) {
 	t.serversLeft, t.agentsLeft = 0, 0

@@ -16,17 +16,17 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 )
 
-// VerifyGrace is how long a finished phase may take to look right: static
+// verifyGrace is how long a finished phase may take to look right: static
 // control-plane and kube-proxy pods (RKE2, kubeadm) restart with the new images a
 // little after their node's kubelet.
-var VerifyGrace = 30 * time.Second
+var verifyGrace = 30 * time.Second
 
 // settledCluster reads the cluster after a phase until it verifies, for up to
-// VerifyGrace; the last verification error stands after that.
+// verifyGrace; the last verification error stands after that.
 func (d *driver) settledCluster(ctx context.Context, step *Step, baseline map[string]bool) (*Cluster, error) {
-	deadline := time.Now().Add(VerifyGrace)
+	deadline := time.Now().Add(verifyGrace)
 	for {
-		cl, err := ReadCluster(ctx, d.cfg.Kube)
+		cl, err := readCluster(ctx, d.cfg.Kube)
 		if err != nil {
 			return nil, fmt.Errorf("read the cluster after %s %s: %w", step.HopLabel(), step.Phase, err)
 		}

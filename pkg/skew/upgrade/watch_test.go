@@ -22,12 +22,12 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
-// followRig is a Watcher over fake clients with one server Plan for two nodes.
+// followRig is a watchSet over fake clients with one server Plan for two nodes.
 type followRig struct {
 	kube   *fake.Clientset
 	dyn    *dynamicfake.FakeDynamicClient
-	w      *Watcher
-	spec   PhaseSpec
+	w      *watchSet
+	spec   phaseSpec
 	mu     sync.Mutex
 	events []NodeEvent
 	done   chan error
@@ -53,13 +53,13 @@ func newFollowRig(t *testing.T, stall time.Duration) *followRig {
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{suc.PlanResource: "PlanList"}, u)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	w, err := StartWatcher(ctx, kube, dyn, suc.DefaultNamespace)
+	w, err := startWatcher(ctx, kube, dyn, suc.DefaultNamespace)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
 	r := &followRig{kube: kube, dyn: dyn, w: w, done: make(chan error, 1),
-		spec: PhaseSpec{Plan: p.Name, Role: suc.RoleServer, To: to, Nodes: steps, StallAfter: stall}}
+		spec: phaseSpec{Plan: p.Name, Role: suc.RoleServer, To: to, Nodes: steps, StallAfter: stall}}
 	go func() {
 		r.done <- w.Follow(ctx, r.spec, func(e NodeEvent) {
 			r.mu.Lock()
@@ -219,14 +219,14 @@ func TestFollowEndsWithTheContext(t *testing.T) {
 	kube := fake.NewSimpleClientset(&node)
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{suc.PlanResource: "PlanList"})
 	ctx, cancel := context.WithCancel(context.Background())
-	w, err := StartWatcher(ctx, kube, dyn, suc.DefaultNamespace)
+	w, err := startWatcher(ctx, kube, dyn, suc.DefaultNamespace)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Stop()
 	done := make(chan error, 1)
 	go func() {
-		done <- w.Follow(ctx, PhaseSpec{Plan: "p", To: to, Nodes: []upgradepath.NodeStep{{Name: "s-1", From: from}}}, func(NodeEvent) {})
+		done <- w.Follow(ctx, phaseSpec{Plan: "p", To: to, Nodes: []upgradepath.NodeStep{{Name: "s-1", From: from}}}, func(NodeEvent) {})
 	}()
 	cancel()
 	select {

@@ -27,7 +27,7 @@ type ChannelsOptions struct {
 
 // NewCmdChannels builds "kubectl skew channels".
 func NewCmdChannels(env *Env) *cobra.Command {
-	o := &ChannelsOptions{env: env, out: newOutputFlags(formatJSON, formatYAML)}
+	o := &ChannelsOptions{env: env, out: newOutputFlags(false)}
 	cmd := &cobra.Command{
 		Use:   "channels",
 		Short: "List the release channels of the cluster's distribution (K3s or RKE2)",
@@ -102,7 +102,7 @@ func (o *ChannelsOptions) Run(ctx context.Context) error {
 	}
 	r := channelsReport(list, o.distro, o.servers)
 	if o.out.Structured() {
-		return printStructured(o.env.Streams.Out, o.out.Format, r)
+		return o.out.Print(o.env.Streams.Out, r)
 	}
 	return writeChannelsTable(o.env.Streams.Out, r, o.env.useColor(o.env.Streams.Out))
 }

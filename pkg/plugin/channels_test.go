@@ -157,7 +157,7 @@ func TestChannelsWithoutClusterNeedsNoClient(t *testing.T) {
 	env := &Env{Flags: nil, Getenv: func(string) string { return "" }}
 	env.Streams.Out, env.Streams.ErrOut = &out, &errOut
 	env.Clients = func() (*Clients, error) { return nil, errors.New("must not be called") }
-	opts := &ChannelsOptions{env: env, out: newOutputFlags(formatJSON), Distro: "k3s"}
+	opts := &ChannelsOptions{env: env, out: newOutputFlags(false), Distro: "k3s"}
 	if err := opts.Complete(t.Context()); err != nil {
 		t.Fatal(err)
 	}

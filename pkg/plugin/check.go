@@ -32,7 +32,7 @@ type CheckOptions struct {
 
 // NewCmdCheck builds "kubectl skew check".
 func NewCmdCheck(env *Env) *cobra.Command {
-	o := &CheckOptions{env: env, FailOn: string(policy.Error), out: newOutputFlags(formatWide, formatJSON, formatYAML)}
+	o := &CheckOptions{env: env, FailOn: string(policy.Error), out: newOutputFlags(false, formatWide)}
 	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Check every node and control-plane component against the version skew policy",

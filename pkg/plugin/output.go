@@ -5,9 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/printers"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
@@ -42,61 +45,85 @@ func runOptions(o options) func(*cobra.Command, []string) error {
 	}
 }
 
-// outputFlags is -o/--output, shared by every command that prints a report.
+// outputFlags is -o/--output, shared by every command that prints a report: the
+// command's own tables (the default, and wide where it has one), and every format
+// of cli-runtime's PrintFlags (json, yaml, jsonpath=, jsonpath-file=, go-template=,
+// go-template-file=, and name where the output is Kubernetes objects).
 type outputFlags struct {
-	Format  string
-	allowed []string
+	Format string
+	tables []string
+	print  *genericclioptions.PrintFlags
+	// printer is set by Validate for every format but the tables.
+	printer printers.ResourcePrinter
 }
 
-func newOutputFlags(allowed ...string) *outputFlags {
-	return &outputFlags{allowed: allowed}
+// newOutputFlags accepts the given table formats besides the default table; name
+// adds -o name, for commands that print Kubernetes objects.
+func newOutputFlags(withName bool, tables ...string) *outputFlags {
+	pf := genericclioptions.NewPrintFlags("")
+	if !withName {
+		pf.NamePrintFlags = nil
+	}
+	return &outputFlags{tables: tables, print: pf}
+}
+
+// formats lists what -o accepts, tables first.
+func (o *outputFlags) formats() []string {
+	return append(append([]string{}, o.tables...), o.print.AllowedFormats()...)
 }
 
 func (o *outputFlags) AddFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVarP(&o.Format, "output", "o", "", "Output format: "+strings.Join(o.allowed, "|")+" (default: a table)")
+	cmd.Flags().StringVarP(&o.Format, "output", "o", "", "Output format: "+strings.Join(o.formats(), "|")+" (default: a table)")
+	o.print.TemplatePrinterFlags.AddFlags(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return o.allowed, cobra.ShellCompDirectiveNoFileComp
+		return o.formats(), cobra.ShellCompDirectiveNoFileComp
 	})
 }
 
 func (o *outputFlags) Validate() error {
-	o.Format = strings.ToLower(strings.TrimSpace(o.Format))
-	if o.Format == formatTable {
+	o.Format = strings.TrimSpace(o.Format)
+	if lower := strings.ToLower(o.Format); lower == formatTable || slices.Contains(o.tables, lower) || lower == formatJSON || lower == formatYAML {
+		o.Format = lower
+	}
+	if o.Format == formatTable || slices.Contains(o.tables, o.Format) {
+		if t := o.print.TemplatePrinterFlags.TemplateArgument; t != nil && *t != "" {
+			return fmt.Errorf("--template goes with -o jsonpath or -o go-template, not with the table")
+		}
 		return nil
 	}
-	for _, a := range o.allowed {
-		if o.Format == a {
-			return nil
+	o.print.OutputFormat = &o.Format
+	o.print.OutputFlagSpecified = func() bool { return true }
+	p, err := o.print.ToPrinter()
+	if err != nil {
+		if genericclioptions.IsNoCompatiblePrinterError(err) {
+			return fmt.Errorf("unknown output format %q: use one of %s", o.Format, strings.Join(o.formats(), ", "))
 		}
+		return fmt.Errorf("-o %s: %w", o.Format, err)
 	}
-	return fmt.Errorf("unknown output format %q: use one of %s", o.Format, strings.Join(o.allowed, ", "))
+	o.printer = p
+	return nil
 }
 
-// Structured reports json and yaml, which print the report object and nothing else on stdout.
-func (o *outputFlags) Structured() bool { return o.Format == formatJSON || o.Format == formatYAML }
+// Structured reports whether the output is the report object (json, yaml, a
+// template) rather than a table: nothing else goes to stdout then.
+func (o *outputFlags) Structured() bool { return o.printer != nil }
 
-// printStructured prints obj as JSON or YAML with cli-runtime's printers.
-func printStructured(w io.Writer, format string, obj report.Object) error {
-	var p printers.ResourcePrinter
-	switch format {
-	case formatJSON:
-		p = &printers.JSONPrinter{}
-	case formatYAML:
-		p = &printers.YAMLPrinter{}
-	default:
-		return fmt.Errorf("output format %q is not structured", format)
+// Print prints obj with the printer -o chose.
+func (o *outputFlags) Print(w io.Writer, obj runtime.Object) error {
+	if o.printer == nil {
+		return fmt.Errorf("output format %q is a table", o.Format)
 	}
-	if err := p.PrintObj(obj, w); err != nil {
-		return fmt.Errorf("print %s: %w", format, err)
+	if err := o.printer.PrintObj(obj, w); err != nil {
+		return fmt.Errorf("print -o %s: %w", o.Format, err)
 	}
 	return nil
 }
 
-// printReport prints a report on stdout: the object itself for json and yaml, else the
-// table that writeTable draws, coloured when stdout is a terminal.
+// printReport prints a report on stdout: the object itself for json, yaml and the
+// templates, else the table that writeTable draws, coloured when stdout is a terminal.
 func (e *Env) printReport(out *outputFlags, obj report.Object, writeTable func(w io.Writer, wide bool)) error {
 	if out.Structured() {
-		return printStructured(e.Streams.Out, out.Format, obj)
+		return out.Print(e.Streams.Out, obj)
 	}
 	var buf bytes.Buffer
 	writeTable(&buf, out.Format == formatWide)

@@ -22,7 +22,7 @@ type PlanOptions struct {
 
 // NewCmdPlan builds "kubectl skew plan".
 func NewCmdPlan(env *Env) *cobra.Command {
-	o := &PlanOptions{env: env, out: newOutputFlags(formatWide, formatJSON, formatYAML)}
+	o := &PlanOptions{env: env, out: newOutputFlags(false, formatWide)}
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Show the upgrade path to a channel or version: one minor per hop, servers before agents",
@@ -75,7 +75,7 @@ func (o *PlanOptions) Run(ctx context.Context) error {
 	}
 	w := o.env.Streams.Out
 	if o.out.Structured() {
-		err = printStructured(w, o.out.Format, r)
+		err = o.out.Print(w, r)
 	} else {
 		err = writePlanTable(w, r, o.out.Format == formatWide, o.env.useColor(w))
 	}

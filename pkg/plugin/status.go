@@ -24,7 +24,7 @@ type StatusOptions struct {
 
 // NewCmdStatus builds "kubectl skew status".
 func NewCmdStatus(env *Env) *cobra.Command {
-	o := &StatusOptions{env: env, out: newOutputFlags(formatWide, formatJSON, formatYAML), Namespace: suc.DefaultNamespace}
+	o := &StatusOptions{env: env, out: newOutputFlags(false, formatWide), Namespace: suc.DefaultNamespace}
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show where an upgrade by kubectl skew stands: Plans, current hop, each node, failures, next step",
@@ -74,7 +74,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	r := status.Build(in)
 	w := o.env.Streams.Out
 	if o.out.Structured() {
-		err = printStructured(w, o.out.Format, r)
+		err = o.out.Print(w, r)
 	} else {
 		err = writeStatusTable(w, r, o.out.Format == formatWide, o.env.useColor(w))
 	}

@@ -63,7 +63,7 @@ type UpgradeOptions struct {
 func NewCmdUpgrade(env *Env) *cobra.Command {
 	def := suc.DefaultPlanConfig()
 	o := &UpgradeOptions{
-		env: env, out: newOutputFlags(formatJSON, formatYAML),
+		env: env, out: newOutputFlags(true),
 		Namespace: def.Namespace, ServiceAccount: def.ServiceAccount, Deployment: suc.DefaultDeployment,
 		ServerConcurrency: def.ServerConcurrency, AgentConcurrency: def.AgentConcurrency, DrainTimeout: def.DrainTimeout,
 		DryRun: dryRunNone, SnapshotMaxAge: etcdsnapshot.DefaultMaxAge, now: time.Now,
@@ -149,6 +149,9 @@ func (o *UpgradeOptions) Validate() error {
 	if err := o.targetFlags.Validate(); err != nil {
 		return err
 	}
+	if err := o.out.Validate(); err != nil {
+		return err
+	}
 	switch o.DryRun {
 	case dryRunNone, dryRunClient, dryRunServer:
 	default:
@@ -169,7 +172,7 @@ func (o *UpgradeOptions) Validate() error {
 	if o.Snapshot && o.printsPlans() {
 		return fmt.Errorf("--snapshot takes a snapshot through a Job, which --dry-run and -o never create; drop one of them")
 	}
-	return o.out.Validate()
+	return nil
 }
 
 // printsPlans is true when the command only prints the Plans.
@@ -276,7 +279,7 @@ func (o *UpgradeOptions) upToDate(path *upgradepath.Path) error {
 		if err != nil {
 			return err
 		}
-		return printList(o.env.Streams.Out, o.out.Format, l)
+		return o.printPlanList(l)
 	}
 	w := o.env.Streams.Out
 	if o.printsPlans() {

@@ -99,11 +99,7 @@ func (o *UpgradeOptions) printPlans(ctx context.Context, r *report.UpgradeReport
 	if err != nil {
 		return err
 	}
-	format := o.out.Format
-	if format == formatTable {
-		format = formatYAML
-	}
-	if err := printList(o.env.Streams.Out, format, l); err != nil {
+	if err := o.printPlanList(l); err != nil {
 		return err
 	}
 	note := "nothing was applied"
@@ -114,12 +110,12 @@ func (o *UpgradeOptions) printPlans(ctx context.Context, r *report.UpgradeReport
 	return nil
 }
 
-func printList(w io.Writer, format string, l *unstructured.UnstructuredList) error {
-	var p printers.ResourcePrinter = &printers.YAMLPrinter{}
-	if format == formatJSON {
-		p = &printers.JSONPrinter{}
+// printPlanList prints Plans with the -o printer; a dry run without -o prints YAML.
+func (o *UpgradeOptions) printPlanList(l *unstructured.UnstructuredList) error {
+	if o.out.Structured() {
+		return o.out.Print(o.env.Streams.Out, l)
 	}
-	if err := p.PrintObj(l, w); err != nil {
+	if err := (&printers.YAMLPrinter{}).PrintObj(l, o.env.Streams.Out); err != nil {
 		return fmt.Errorf("print plans: %w", err)
 	}
 	return nil

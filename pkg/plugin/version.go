@@ -19,7 +19,7 @@ type VersionOptions struct {
 
 // NewCmdVersion builds "kubectl skew version".
 func NewCmdVersion(env *Env) *cobra.Command {
-	o := &VersionOptions{env: env, Client: true, out: newOutputFlags(formatJSON, formatYAML)}
+	o := &VersionOptions{env: env, Client: true, out: newOutputFlags(false)}
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the plugin's version (and the apiserver's with --client=false)",
@@ -59,7 +59,7 @@ func (o *VersionOptions) Run(ctx context.Context) error {
 	}
 	w := o.env.Streams.Out
 	if o.out.Structured() {
-		return printStructured(w, o.out.Format, info)
+		return o.out.Print(w, info)
 	}
 	fmt.Fprintf(w, "kubectl-skew %s (commit %s, built %s, %s, %s)\n",
 		info.Client.Version, info.Client.Commit, info.Client.BuildDate, info.Client.GoVersion, info.Client.Platform)

@@ -1,6 +1,6 @@
 # kubectl-skew: every entry point a developer or CI needs.
 #   make demo   the whole story against a local real control plane (first run builds tools: minutes)
-#   make test   every test: unit, golden, fuzz seeds, and end-to-end against a real apiserver
+#   make test   every test: lint, unit, golden, fuzz seeds, and end-to-end against a real apiserver
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
@@ -14,79 +14,73 @@ PKG     := github.com/kubectl-skew/kubectl-skew/pkg/plugin
 LDFLAGS := -s -w -X $(PKG).buildVersion=$(VERSION) -X $(PKG).buildCommit=$(COMMIT) -X $(PKG).buildDate=$(DATE)
 CACHE   := $(CURDIR)/.cache
 BIN     := $(CURDIR)/bin
+DIST    := $(CURDIR)/dist
+PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+KREW_TOOLS := $(CACHE)/bin/krew $(CACHE)/bin/validate-krew-manifest
+LINT_TOOLS := $(CACHE)/bin/staticcheck $(CACHE)/bin/goimports
+SCENARIO ?= k3s-skewed
 
-.PHONY: build
+.PHONY: build lint unit test docs help dist krew-manifest krew-manifest-refresh tools tools-krew tools-lint tools-sandbox sandbox demo bench
+
 build: ## build bin/kubectl-skew
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-skew ./cmd/kubectl-skew
 
-.PHONY: lint
-lint: ## gofmt and go vet
+lint: tools-lint ## gofmt, goimports, go vet and staticcheck (pinned in tools/lint)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
+	@out=$$($(CACHE)/bin/goimports -local github.com/kubectl-skew/kubectl-skew -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "goimports needed: $$out"; exit 1; fi
 	go vet ./...
+	$(CACHE)/bin/staticcheck ./...
 
-.PHONY: unit
-unit: ## unit and golden tests only (no cluster)
+unit: ## the fast tests: no cluster, no tools (go test -short)
 	go test -short ./...
 
-.PHONY: test
-test: lint build ## every test, end-to-end included
+# The end-to-end tests run the sandbox (tools), the krew tests open the archives (dist).
+test: lint build dist tools ## every test, end-to-end included: what CI runs
 	go test -count=1 -timeout 45m ./...
 
-.PHONY: help
+docs: ## regenerate the flag reference in docs/reference from the commands
+	go run ./hack/docs -out docs/reference
+
 help:
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
 
-# ---- release: archives, krew manifests, pinned krew (issue 6) ----
-DIST      := $(CURDIR)/dist
-PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
-KREW_TOOLS   := $(CACHE)/bin/krew $(CACHE)/bin/validate-krew-manifest
-
-.PHONY: dist
+# ---- release: archives, krew manifests, pinned krew ----
 dist: ## release archives and checksums.txt in dist/ (the same commit gives the same bytes)
 	go run ./hack/archives -version '$(VERSION)' -ldflags '$(LDFLAGS)' -date '$(DATE)' -out '$(DIST)' -platforms '$(PLATFORMS)'
 
-.PHONY: krew-manifest
 krew-manifest: ## render .krew.yaml for the archives in dist/ into plugins/skew.yaml
 	go run ./hack/krew/manifest -template .krew.yaml -dist '$(DIST)' -o plugins/skew.yaml
 
-.PHONY: krew-manifest-refresh
 krew-manifest-refresh: ## after editing .krew.yaml between releases: re-render plugins/skew.yaml, same version and sha256s
 	go run ./hack/krew/manifest -template .krew.yaml -published plugins/skew.yaml -o plugins/skew.yaml
 
-.PHONY: tools-krew
-tools-krew: $(KREW_TOOLS) ## pinned krew and validate-krew-manifest in .cache/bin
+# ---- pinned tools in .cache/bin, each rebuilt only when its pins change ----
+tools: tools-krew tools-lint tools-sandbox ## every pinned tool
 
-# Rebuilt only when the pin changes. Left a development build on purpose: krew then never
-# phones GitHub for its own upgrade check, which keeps the install tests offline.
+tools-krew: $(KREW_TOOLS) ## pinned krew and validate-krew-manifest
+
+# Left a development build on purpose: krew then never phones GitHub for its own upgrade
+# check, which keeps the install tests offline.
 $(KREW_TOOLS): tools/krew/go.mod tools/krew/go.sum
 	cd tools/krew && CGO_ENABLED=0 go build -trimpath -o $@ sigs.k8s.io/krew/cmd/$(notdir $@)
 
-.PHONY: tools
-tools: tools-krew
+tools-lint: $(LINT_TOOLS) ## pinned staticcheck and goimports
 
-# The krew tests open the archives and run the pinned krew.
-test: dist tools-krew
+$(CACHE)/bin/staticcheck: tools/lint/go.mod tools/lint/go.sum
+	cd tools/lint && CGO_ENABLED=0 go build -trimpath -o $@ honnef.co/go/tools/cmd/staticcheck
 
-# ---- sandbox: a real control plane on this machine (issue 3) ----
-SCENARIO ?= k3s-skewed
+$(CACHE)/bin/goimports: tools/lint/go.mod tools/lint/go.sum
+	cd tools/lint && CGO_ENABLED=0 go build -trimpath -o $@ golang.org/x/tools/cmd/goimports
 
-.PHONY: tools-sandbox
-tools-sandbox: ## pinned kube-apiserver, kubectl, system-upgrade-controller in .cache/bin; etcd from Debian
+tools-sandbox: ## pinned kube-apiserver, kubectl, system-upgrade-controller; etcd from Debian
 	bash hack/tools.sh
 
-tools: tools-sandbox
-
-.PHONY: sandbox
+# ---- the sandbox: a real control plane on this machine ----
 sandbox: tools-sandbox build ## run the sandbox until Ctrl-C: make sandbox SCENARIO=rke2-etcd
 	go run ./test/cmd/sandbox up --scenario '$(SCENARIO)' --suc --channels
 
-.PHONY: demo
 demo: ## the story against a local real control plane (the first run builds the tools: minutes)
 	bash hack/demo.sh
 
-.PHONY: bench
-bench: ## time check against kubectl get nodes on 5,000 nodes (ROUNDS=7)
+bench: ## time check against kubectl get nodes and the raw list on 5,000 nodes (ROUNDS=7)
 	bash hack/bench.sh
-
-# The end-to-end tests run the sandbox: a fresh clone builds the tools first.
-test: tools

@@ -191,6 +191,7 @@ func (s *Simulator) upgradeNode(ctx context.Context, name, version string) (stri
 		}
 		from = n.Status.NodeInfo.KubeletVersion
 		n.Status.NodeInfo.KubeletVersion = version
+		//lint:ignore SA1019 the simulated kubelet fills the deprecated field as real ones before v1.31 do; the plugin never reads it
 		n.Status.NodeInfo.KubeProxyVersion = kubeProxyReport(version)
 		_, err = s.kube.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{})
 		return err

@@ -154,9 +154,10 @@ func (g *NodeGroup) node(i, index int, ts metav1.Time) corev1.Node {
 				OSImage:                 or(g.OSImage, "Ubuntu 24.04.2 LTS"),
 				ContainerRuntimeVersion: or(g.Runtime, defaultRuntime(g.Distro)),
 				KubeletVersion:          kubelet,
-				KubeProxyVersion:        kubeProxy(g.KubeProxy, kubelet),
-				OperatingSystem:         osName,
-				Architecture:            arch,
+				//lint:ignore SA1019 the simulated kubelet fills the deprecated field as real ones before v1.31 do; the plugin never reads it
+				KubeProxyVersion: kubeProxy(g.KubeProxy, kubelet),
+				OperatingSystem:  osName,
+				Architecture:     arch,
 			},
 		},
 	}

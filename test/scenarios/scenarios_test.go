@@ -64,9 +64,12 @@ func TestRolesAndVersionsAreWrittenAsTheDistroDoes(t *testing.T) {
 	if !strings.HasPrefix(etcd.Annotations["rke2.io/node-args"], `["server",`) {
 		t.Errorf("etcd-only node-args: %q", etcd.Annotations["rke2.io/node-args"])
 	}
+	//lint:ignore SA1019 the scenarios fill the deprecated field as real kubelets before v1.31 do
 	if got := nodes["rke2-agent-3.lab.example"].Status.NodeInfo; got.KubeletVersion != "v1.30.14+rke2r2" || got.KubeProxyVersion != "v1.30.14+rke2r2" {
+		//lint:ignore SA1019 as above
 		t.Errorf("agent-3: kubelet %q kube-proxy %q (a v1.30 kubelet reports its own version)", got.KubeletVersion, got.KubeProxyVersion)
 	}
+	//lint:ignore SA1019 the scenarios fill the deprecated field as real kubelets before v1.31 do
 	if got := nodes["rke2-agent-1.lab.example"].Status.NodeInfo.KubeProxyVersion; got != "" {
 		t.Errorf("agent-1: a v1.31 kubelet reports no kube-proxy version, got %q", got)
 	}

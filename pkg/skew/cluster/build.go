@@ -9,7 +9,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
-// Well-known labels and annotations (design.md §4).
+// Well-known labels and annotations (docs/design.md).
 const (
 	LabelControlPlane = "node-role.kubernetes.io/control-plane"
 	LabelEtcd         = "node-role.kubernetes.io/etcd"

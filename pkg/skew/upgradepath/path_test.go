@@ -1,12 +1,13 @@
 package upgradepath
 
 import (
-	"fmt"
-	"github.com/kubectl-skew/kubectl-skew/pkg/internal/testworld"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/internal/testworld"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"

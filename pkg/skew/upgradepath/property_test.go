@@ -1,12 +1,13 @@
 package upgradepath
 
 import (
-	"github.com/kubectl-skew/kubectl-skew/pkg/internal/testworld"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/internal/testworld"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"

@@ -40,6 +40,8 @@ type UpgradeOptions struct {
 	AgentConcurrency  int64
 	DrainTimeout      time.Duration
 	DrainForce        bool
+	NodeTimeout       time.Duration
+	PostCompleteDelay time.Duration
 	ImageRepository   string
 
 	Yes            bool
@@ -110,6 +112,8 @@ Exit codes: 0 done (or nothing to do), 1 error or refused, 3 refused because of 
 	f.Int64Var(&o.AgentConcurrency, "agent-concurrency", o.AgentConcurrency, "Agents upgraded at once")
 	f.DurationVar(&o.DrainTimeout, "drain-timeout", o.DrainTimeout, "Give up draining an agent after this long (the Job fails and the upgrade stops)")
 	f.BoolVar(&o.DrainForce, "drain-force", false, "Also delete pods that no controller manages when draining (they are lost)")
+	f.DurationVar(&o.NodeTimeout, "node-timeout", upgrade.DefaultNodeTimeout, "With --wait, stop when a server is not back this long after its upgrade Job ended (Ready, new kubelet, static pods), or the control plane not on the hop's version")
+	f.DurationVar(&o.PostCompleteDelay, "post-complete-delay", 0, "The controller's own pause after each node's upgrade, before the next (SUC's postCompleteDelay)")
 	f.StringVar(&o.ImageRepository, "upgrade-image", "", "Upgrade image repository, for mirrors (default rancher/k3s-upgrade or rancher/rke2-upgrade); the tag is always the hop's version")
 	f.BoolVarP(&o.Yes, "yes", "y", false, "Apply without asking for confirmation (required when stdin is not a terminal)")
 	f.StringVar(&o.DryRun, "dry-run", o.DryRun, "Print the Plans without applying them: client (built here) or server (validated and defaulted by the apiserver)")
@@ -137,6 +141,7 @@ func (o *UpgradeOptions) Complete() error {
 		Namespace: o.Namespace, ServiceAccount: o.ServiceAccount,
 		ServerConcurrency: o.ServerConcurrency, AgentConcurrency: o.AgentConcurrency,
 		DrainTimeout: o.DrainTimeout, DrainForce: o.DrainForce, ImageRepository: strings.TrimSpace(o.ImageRepository),
+		PostCompleteDelay: o.PostCompleteDelay,
 	}
 	if o.now == nil {
 		o.now = time.Now
@@ -162,6 +167,9 @@ func (o *UpgradeOptions) Validate() error {
 	}
 	if strings.Contains(o.cfg.ImageRepository, ":") && !strings.Contains(o.cfg.ImageRepository[strings.LastIndex(o.cfg.ImageRepository, ":"):], "/") {
 		return fmt.Errorf("--upgrade-image %q: give the repository without a tag; the tag is always the hop's version", o.cfg.ImageRepository)
+	}
+	if o.NodeTimeout <= 0 {
+		return fmt.Errorf("--node-timeout %s: must be positive", o.NodeTimeout)
 	}
 	if o.Timeout < 0 {
 		return fmt.Errorf("--timeout %s: must not be negative", o.Timeout)
@@ -189,7 +197,7 @@ func (o *UpgradeOptions) config(c *Clients) (upgrade.Config, error) {
 		Channel: o.Channel, Version: o.target, Agents: o.agents, Channels: &o.source, FetchChannels: o.source.Explicit(),
 		Plans: o.cfg, Deployment: o.Deployment,
 		Wait: o.Wait, RetryFailed: o.RetryFailed, Force: o.Force, Strict: o.Strict, AllowRancher: o.AllowRancher,
-		Snapshot: o.Snapshot, SnapshotMaxAge: o.SnapshotMaxAge, StallAfter: o.stallAfter, Now: o.now,
+		Snapshot: o.Snapshot, SnapshotMaxAge: o.SnapshotMaxAge, StallAfter: o.stallAfter, Now: o.now, NodeTimeout: o.NodeTimeout,
 	}, nil
 }
 
@@ -301,6 +309,10 @@ func (o *UpgradeOptions) describeStep(r *report.UpgradeReport, path *upgradepath
 		})
 	}
 	s.Next = o.nextAfterApply(path, step)
+	if len(step.Waiting) > 0 {
+		s.Waiting = upgrade.WaitingLine(step.Waiting)
+		s.Next = fmt.Sprintf("nothing more is released until then; run %s --wait to follow it, or run it again later", o.resumeCommand(path.Target))
+	}
 }
 
 // needsConfirmation is false when the step writes nothing (a resumed, unchanged step).
@@ -349,6 +361,12 @@ func (o *UpgradeOptions) resumeCommand(target version.Version) string {
 	}
 	if o.ImageRepository != "" {
 		args = append(args, "--upgrade-image "+o.ImageRepository)
+	}
+	if o.NodeTimeout != upgrade.DefaultNodeTimeout {
+		args = append(args, "--node-timeout "+o.NodeTimeout.String())
+	}
+	if o.PostCompleteDelay > 0 {
+		args = append(args, "--post-complete-delay "+o.PostCompleteDelay.String())
 	}
 	if o.AllowRancher {
 		args = append(args, "--allow-rancher")

@@ -90,6 +90,9 @@ func writeUpgradeReport(w io.Writer, r *report.UpgradeReport, color bool) error 
 		if len(r.Pruned) > 0 {
 			fmt.Fprintf(&buf, "Also deletes our superseded Plans: %s\n", strings.Join(r.Pruned, ", "))
 		}
+		if s.Waiting != "" {
+			fmt.Fprintf(&buf, "\nWAITING for %s\n", s.Waiting)
+		}
 	}
 	_, err := io.Copy(w, paintChecks(&buf, color))
 	return err
@@ -177,8 +180,10 @@ func (p *progressPrinter) event(e upgrade.Event) {
 		}
 	case upgrade.EventNode:
 		p.node(e.Node)
-	case upgrade.EventPhaseDone:
+	case upgrade.EventPhaseDone, upgrade.EventRecordon:
 		p.line("%s", e.Message)
+	case upgrade.EventWaiting:
+		p.line("  waiting for %s", e.Message)
 	}
 }
 

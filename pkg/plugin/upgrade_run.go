@@ -46,7 +46,12 @@ func (o *UpgradeOptions) drive(parent context.Context, cfg upgrade.Config, p *up
 		return o.runError(parent, ctx, err, res, resume)
 	}
 	if !o.Wait {
-		fmt.Fprintf(w, "\nNEXT: %s\n", o.nextAfterApply(p.Path, res.Last))
+		next := o.nextAfterApply(p.Path, res.Last)
+		if len(res.Last.Waiting) > 0 {
+			next = fmt.Sprintf("nothing was applied: the next node goes once %s is settled; follow it with %s --wait, or run it again later",
+				upgrade.WaitingLine(res.Last.Waiting), o.resumeCommand(p.Path.Target))
+		}
+		fmt.Fprintf(w, "\nNEXT: %s\n", next)
 		return nil
 	}
 	writeUpgradeSummary(w, res, p.Path.Target, time.Since(began), o.Namespace)
@@ -64,7 +69,10 @@ func (o *UpgradeOptions) runError(parent, ctx context.Context, err error, res *u
 	}
 	where := fmt.Sprintf("%s (%s) %s", res.Last.HopLabel(), res.Last.Hop.To, res.Last.Phase)
 	var jf *upgrade.JobFailedError
+	var nb *upgrade.NotBackError
 	switch {
+	case errors.As(err, &nb):
+		return fmt.Errorf("stopped at %s: %w; the Plans stay as they are; find out why on the node (journalctl -u k3s or rke2-server), then resume with %s --wait", where, err, resume)
 	case parent.Err() != nil:
 		return fmt.Errorf("interrupted while following %s: stopped waiting, nothing was undone; the Plans stay and the system-upgrade-controller goes on with them; see where it stands with kubectl skew status, follow it again with %s --wait", where, resume)
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):

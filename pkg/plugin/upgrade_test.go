@@ -282,7 +282,7 @@ func TestStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := rep.Summary
-	if rep.Kind != "StatusReport" || s.State != "in-progress" || s.Target != "v1.33.5+k3s1" || s.Hop != 1 || s.Hops != 3 || s.Phase != "servers" || s.Pending != 3 || len(rep.Nodes) != 3 {
+	if rep.Kind != "StatusReport" || s.State != "in-progress" || s.Target != "v1.33.5+k3s1" || s.Hop != 1 || s.Hops != 3 || s.Phase != "servers" || s.Pending != 1 || len(rep.Nodes) != 1 { // one server at a time
 		t.Errorf("%+v", rep)
 	}
 }

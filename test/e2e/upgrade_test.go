@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -505,7 +506,9 @@ func TestUpgradeInterruptThenResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(time.Minute)
-	for !strings.Contains(stdout.String(), "started") {
+	// A node's own line, not a preflight message that happens to say "started".
+	nodeStarted := regexp.MustCompile(`(?m)^\s+server\s+\S+\s+\S+ -> \S+.*started`)
+	for !nodeStarted.MatchString(stdout.String()) {
 		if time.Now().After(deadline) {
 			_ = cmd.Process.Kill()
 			t.Fatalf("no node started within a minute:\n%s\n%s", stdout.String(), stderr.String())

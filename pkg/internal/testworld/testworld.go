@@ -18,15 +18,20 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
-// Nodes builds nodes from specs "role name version": "server s1 v1.30.14+k3s1",
-// "etcd e1 ...", "agent a1 ...". Every node is Ready and carries its hostname label.
+// Nodes builds nodes from specs "role name version [os/arch]": "server s1 v1.30.14+k3s1",
+// "etcd e1 ...", "agent w1 v1.30.4 windows/amd64". Every node is Ready and carries its
+// hostname label; the platform is linux/amd64 unless given.
 func Nodes(t testing.TB, specs ...string) []corev1.Node {
 	t.Helper()
 	nodes := make([]corev1.Node, 0, len(specs))
 	for _, s := range specs {
 		f := strings.Fields(s)
-		if len(f) != 3 {
+		if len(f) != 3 && len(f) != 4 {
 			t.Fatalf("bad node spec %q", s)
+		}
+		osName, arch := "linux", "amd64"
+		if len(f) == 4 {
+			osName, arch, _ = strings.Cut(f[3], "/")
 		}
 		n := corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: f[1], Labels: map[string]string{cluster.LabelHostname: f[1]}}}
 		switch f[0] {
@@ -40,6 +45,8 @@ func Nodes(t testing.TB, specs ...string) []corev1.Node {
 			t.Fatalf("bad role in %q", s)
 		}
 		n.Status.NodeInfo.KubeletVersion = f[2]
+		n.Status.NodeInfo.OperatingSystem, n.Status.NodeInfo.Architecture = osName, arch
+		n.Labels["kubernetes.io/os"], n.Labels["kubernetes.io/arch"] = osName, arch
 		n.Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue}}
 		nodes = append(nodes, n)
 	}

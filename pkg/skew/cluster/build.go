@@ -106,6 +106,11 @@ func nodeFrom(n *corev1.Node, cache versionCache) Node {
 		Distro:           version.Other,
 	}
 	out.Ready = Ready(n)
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			out.Heartbeat = c.LastHeartbeatTime.Time
+		}
+	}
 	if v, err := cache.parse(info.KubeletVersion); err != nil {
 		out.KubeletError = err.Error()
 	} else {
@@ -205,6 +210,11 @@ func podVersion(p *corev1.Pod, c Component) ComponentVersion {
 		image = p.Spec.Containers[0].Image
 	}
 	cv.Version = image
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			cv.PodReady = string(c.Status)
+		}
+	}
 	v, err := version.FromImage(image)
 	if err != nil {
 		cv.Error = err.Error()

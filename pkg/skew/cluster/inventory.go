@@ -3,6 +3,8 @@
 package cluster
 
 import (
+	"time"
+
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
@@ -46,6 +48,9 @@ type Node struct {
 	OSImage          string `json:"osImage,omitempty"`
 	Ready            bool   `json:"ready"`
 	Cordoned         bool   `json:"cordoned"`
+	// Heartbeat is the Ready condition's last heartbeat: a restarted kubelet writes a
+	// fresh one as soon as it is back.
+	Heartbeat time.Time `json:"-"`
 }
 
 // Component names a control-plane component.
@@ -68,6 +73,9 @@ type ComponentVersion struct {
 	Error   string           `json:"error,omitempty"`
 	// Source says how the version was learnt: "kubelet" (embedded, K3s) or "pod/<name>" (static pod image).
 	Source string `json:"source"`
+	// PodReady is the static pod's Ready condition, "True" or "False"; empty when the
+	// pod reports none (or the version did not come from a pod).
+	PodReady string `json:"-"`
 }
 
 // Instance is the control plane on one server node.

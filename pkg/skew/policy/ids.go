@@ -28,4 +28,6 @@ const (
 	TargetDowngrade        = "SKEW602" // --target is older than the control plane
 	TargetKubeletOutOfSkew = "SKEW603" // a kubelet would fall out of skew at --target
 	TargetWrongDistro      = "SKEW604" // --target is a release of another distribution
+
+	ManualUpgrade = "SKEW701" // a node no upgrade image can upgrade (Windows, another architecture): upgrade it by hand
 )

@@ -33,6 +33,7 @@ const (
 	CheckForeignPlans   = "other-plans"
 	CheckFailedJobs     = "failed-jobs"
 	CheckNodes          = "nodes"
+	CheckPlatforms      = "platforms"
 	CheckSkew           = "skew"
 	CheckSnapshot       = "etcd-snapshot"
 	CheckDeprecated     = "deprecated-apis"
@@ -40,7 +41,7 @@ const (
 
 // CheckOrder is the order of the report.
 var CheckOrder = []string{CheckDistro, CheckPlanCRD, CheckController, CheckServiceAccount, CheckPermissions, CheckRancher,
-	CheckForeignPlans, CheckFailedJobs, CheckNodes, CheckSkew, CheckSnapshot, CheckDeprecated}
+	CheckForeignPlans, CheckFailedJobs, CheckNodes, CheckPlatforms, CheckSkew, CheckSnapshot, CheckDeprecated}
 
 // Check is one named preflight check.
 type Check struct {
@@ -92,6 +93,8 @@ type Options struct {
 	RetryFailed bool
 	// NeedDelete is set when the run deletes our superseded Plans.
 	NeedDelete bool
+	// CustomImage is set when the upgrade image is a mirror the user named.
+	CustomImage bool
 
 	TakeSnapshot   bool
 	SnapshotName   string
@@ -132,6 +135,7 @@ func Evaluate(f *Facts, o Options) *Report {
 	checkRancher(v, f, o)
 	checkPlans(v, f, o)
 	checkNodes(v, f)
+	checkPlatforms(v, f, o)
 	checkSkew(v, f, o)
 	checkSnapshot(v, f, o)
 	checkDeprecated(v, f, o)

@@ -205,6 +205,9 @@ func TestPreflight(t *testing.T) {
 			w.nodes[4].Spec.Unschedulable = true
 			return w
 		}, nil, map[string][2]string{CheckNodes: {"warn", "NotReady: a-1 (an upgrade Job cannot run there; the Plan would hang); cordoned: a-2"}}},
+		{"Windows agent", func(t *testing.T) *world {
+			return newWorld(t, "server s-1 v1.30.14+k3s1", "agent w-1 v1.30.4 windows/amd64")
+		}, nil, map[string][2]string{CheckPlatforms: {"warn", "w-1 (windows/amd64, v1.30.4)"}, CheckSkew: {"pass", ""}}},
 		{"node name differs from hostname", func(t *testing.T) *world {
 			w := healthyK3s(t)
 			w.nodes[3].Labels[cluster.LabelHostname] = "short"

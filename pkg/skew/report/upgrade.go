@@ -32,7 +32,10 @@ type UpgradeSummary struct {
 	// UpToDate is true when every node already runs the target.
 	UpToDate bool `json:"upToDate"`
 	// Refused is true when a preflight check failed: nothing was written.
-	Refused bool   `json:"refused"`
+	Refused bool `json:"refused"`
+	// Waiting says what holds the next node back (a server not back yet, a control
+	// plane not on the hop's version); nothing is applied while it is set.
+	Waiting string `json:"waiting,omitempty"`
 	Next    string `json:"next,omitempty"`
 }
 

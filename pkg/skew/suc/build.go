@@ -49,6 +49,11 @@ const (
 	AnnotationSnapshot = "kubectl-skew.io/snapshot"
 	// AnnotationSnapshotNode is the node the snapshot was taken on.
 	AnnotationSnapshotNode = "kubectl-skew.io/snapshot-node"
+	// AnnotationCordoned lists the Plan's nodes that were cordoned before it ran, so
+	// that they are cordoned again after their upgrade.
+	AnnotationCordoned = "kubectl-skew.io/cordoned-before"
+	// LabelOS is the well-known label of a node's operating system.
+	LabelOS = "kubernetes.io/os"
 )
 
 // Roles of our Plans.
@@ -89,6 +94,9 @@ type PlanConfig struct {
 	DrainForce bool
 	// ImageRepository replaces rancher/k3s-upgrade or rancher/rke2-upgrade (a mirror).
 	ImageRepository string
+	// PostCompleteDelay is the controller's own pause after each node's Job, before
+	// the next node's; 0 leaves it out.
+	PostCompleteDelay time.Duration
 }
 
 // DefaultPlanConfig is a stock SUC install, one node at a time.
@@ -107,6 +115,9 @@ func (c PlanConfig) Validate() error {
 	}
 	if c.AgentConcurrency < 1 {
 		return fmt.Errorf("--agent-concurrency %d: must be at least 1 (0 would make the controller upgrade nothing and report the Plan complete)", c.AgentConcurrency)
+	}
+	if c.PostCompleteDelay < 0 {
+		return fmt.Errorf("--post-complete-delay %s: must not be negative", c.PostCompleteDelay)
 	}
 	if c.DrainTimeout <= 0 {
 		return fmt.Errorf("--drain-timeout %s: must be positive", c.DrainTimeout)
@@ -215,6 +226,9 @@ func basePlan(d version.Distro, role string, to, from version.Version, rec Recor
 			Upgrade:     &upgradev1.ContainerSpec{Image: upgradeImage(d, to, cfg)},
 		},
 	}
+	if cfg.PostCompleteDelay > 0 {
+		p.Spec.PostCompleteDelay = &metav1.Duration{Duration: cfg.PostCompleteDelay}
+	}
 	return p
 }
 
@@ -246,6 +260,11 @@ func hostnameSelector(steps []upgradepath.NodeStep, extra []metav1.LabelSelector
 		}
 	}
 	sort.Strings(names)
-	reqs := []metav1.LabelSelectorRequirement{{Key: cluster.LabelHostname, Operator: metav1.LabelSelectorOpIn, Values: names}}
+	reqs := []metav1.LabelSelectorRequirement{
+		{Key: cluster.LabelHostname, Operator: metav1.LabelSelectorOpIn, Values: names},
+		// No upgrade image exists for Windows, and the controller refuses a Plan that
+		// selects a Windows node: whatever else changes, none is ever selected.
+		{Key: LabelOS, Operator: metav1.LabelSelectorOpNotIn, Values: []string{"windows"}},
+	}
 	return &metav1.LabelSelector{MatchExpressions: append(reqs, extra...)}
 }

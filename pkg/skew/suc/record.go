@@ -20,6 +20,9 @@ type Record struct {
 	Path []string
 	// Snapshot and SnapshotNode name the snapshot taken before the upgrade, if any.
 	Snapshot, SnapshotNode string
+	// Cordoned are the nodes of the Plan that were cordoned before it ran: the
+	// controller uncordons every node it upgrades, and these are cordoned again.
+	Cordoned []string
 }
 
 // HopIndex is the 1-based position of v in the recorded path, 0 when absent.
@@ -43,6 +46,9 @@ func recordAnnotations(rec Record, from version.Version) map[string]string {
 	if rec.Snapshot != "" {
 		a[AnnotationSnapshot] = rec.Snapshot
 		a[AnnotationSnapshotNode] = rec.SnapshotNode
+	}
+	if len(rec.Cordoned) > 0 {
+		a[AnnotationCordoned] = strings.Join(rec.Cordoned, ",")
 	}
 	return a
 }
@@ -79,6 +85,9 @@ func RecordOf(p *upgradev1.Plan) Record {
 		r.Path = strings.Split(s, ",")
 	}
 	r.Snapshot, r.SnapshotNode = a[AnnotationSnapshot], a[AnnotationSnapshotNode]
+	if s := a[AnnotationCordoned]; s != "" {
+		r.Cordoned = strings.Split(s, ",")
+	}
 	return r
 }
 

@@ -35,7 +35,7 @@ func BenchmarkPlans5000(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		st, err := nextStep(inv, p, nil, cfg, suc.Record{})
+		st, err := nextStep(inv, p, nil, cfg, suc.Record{}, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

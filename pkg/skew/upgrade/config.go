@@ -71,6 +71,9 @@ type Config struct {
 	Snapshot       bool
 	SnapshotMaxAge time.Duration
 
+	// NodeTimeout bounds how long a server may take to come back after its upgrade
+	// Job ends, and the control plane to reach a hop's version; 0 means 10 minutes.
+	NodeTimeout time.Duration
 	// StallAfter is how long a Plan may look complete while a node still runs
 	// another version before the run calls it stuck; 0 means a minute.
 	StallAfter time.Duration
@@ -87,6 +90,16 @@ func (c *Config) now() time.Time {
 	return time.Now()
 }
 
+// DefaultNodeTimeout is NodeTimeout's default.
+const DefaultNodeTimeout = 10 * time.Minute
+
+func (c *Config) nodeTimeout() time.Duration {
+	if c.NodeTimeout > 0 {
+		return c.NodeTimeout
+	}
+	return DefaultNodeTimeout
+}
+
 func (c *Config) emit(e Event) {
 	if c.Emit != nil {
 		c.Emit(e)
@@ -100,7 +113,7 @@ func (c *Config) plans() *suc.Client {
 // request is the planner's request for an inventory, with the target pinned once
 // resolved: a channel may move while the upgrade runs.
 func (c *Config) request() upgradepath.Request {
-	req := upgradepath.Request{Channel: c.Channel, Version: c.Version, Agents: c.Agents}
+	req := upgradepath.Request{Channel: c.Channel, Version: c.Version, Agents: c.Agents, CustomImage: c.Plans.ImageRepository != ""}
 	if req.Channel == "" && req.Version == nil {
 		req.Channel = channel.Default
 	}

@@ -3,7 +3,11 @@ package upgrade
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/internal/text"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
@@ -70,8 +74,24 @@ func (d *driver) run(ctx context.Context, cl *Cluster, path *upgradepath.Path, s
 			return out, err
 		}
 	}
+	if err := d.recordon(ctx, cl.Inventory); err != nil {
+		return out, err
+	}
 	snapshotDone := false
 	for {
+		var err error
+		if len(step.Waiting) > 0 {
+			if !d.cfg.Wait {
+				out.Last = step
+				return out, nil
+			}
+			if cl, path, step, err = d.waitSettled(ctx, step, path, out.Snapshot); err != nil || step == nil {
+				out.Complete = err == nil
+				return out, err
+			}
+			d.tally.count(path, step)
+			continue
+		}
 		if d.cfg.Snapshot && !snapshotDone && step.Phase == PhaseServers && !step.Resumed {
 			rec, err := d.takeSnapshot(ctx, cl, step)
 			if err != nil {
@@ -79,11 +99,7 @@ func (d *driver) run(ctx context.Context, cl *Cluster, path *upgradepath.Path, s
 			}
 			snapshotDone = true
 			out.Snapshot = rec
-			ours, err := d.cfg.plans().Ours(ctx)
-			if err != nil {
-				return out, fmt.Errorf("list our plans: %w", err)
-			}
-			if step, err = nextStep(cl.Inventory, path, ours, d.cfg.Plans, rec); err != nil {
+			if step, err = d.stepFor(ctx, cl, path, rec); err != nil {
 				return out, err
 			}
 		}
@@ -115,18 +131,11 @@ func (d *driver) run(ctx context.Context, cl *Cluster, path *upgradepath.Path, s
 		if err := d.watcher.Settle(ctx, step.Plans[0].Name, time.Minute); err != nil {
 			return out, err
 		}
-		// The target stays what this run resolved: a channel may move while it runs.
-		req := upgradepath.Request{Inventory: cl.Inventory, Version: &version.Target{Version: path.Target, Exact: true}, Channels: d.channels, Agents: d.cfg.Agents}
-		next, err := upgradepath.Find(req)
-		if err != nil {
-			return out, fmt.Errorf("plan the rest after %s: %w", step.HopLabel(), err)
-		}
-		ours, err := d.cfg.plans().Ours(ctx)
-		if err != nil {
-			return out, fmt.Errorf("list our plans: %w", err)
+		if err := d.recordon(ctx, cl.Inventory); err != nil {
+			return out, err
 		}
 		prev := step
-		if step, err = nextStep(cl.Inventory, next, ours, d.cfg.Plans, out.Snapshot); err != nil {
+		if path, step, err = d.replan(ctx, cl, path, out.Snapshot); err != nil {
 			return out, err
 		}
 		d.cfg.emit(Event{Kind: EventPhaseDone, Step: prev, Progress: d.tally.progress(), Message: phaseDoneLine(prev, step)})
@@ -134,13 +143,115 @@ func (d *driver) run(ctx context.Context, cl *Cluster, path *upgradepath.Path, s
 			out.Complete = true
 			return out, nil
 		}
-		if step.Phase == prev.Phase && step.Plans[0].Name == prev.Plans[0].Name {
+		if len(step.Waiting) == 0 && step.Phase == prev.Phase && step.Plans[0].Name == prev.Plans[0].Name && sameNodes(step.Nodes(), prev.Nodes()) {
 			return out, fmt.Errorf("%s %s reported done, yet the cluster still needs it (nodes %s); run kubectl skew status and kubectl skew plan to see why",
 				prev.HopLabel(), prev.Phase, stepNames(step.Nodes()))
 		}
-		path = next
-		d.tally.count(next, step)
+		d.tally.count(path, step)
 	}
+}
+
+func sameNodes(a, b []upgradepath.NodeStep) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name {
+			return false
+		}
+	}
+	return true
+}
+
+// replan works out the path and the next step from the cluster as it is now. The
+// target stays what this run resolved: a channel may move while it runs.
+func (d *driver) replan(ctx context.Context, cl *Cluster, path *upgradepath.Path, snapshot suc.Record) (*upgradepath.Path, *Step, error) {
+	req := upgradepath.Request{Inventory: cl.Inventory, Version: &version.Target{Version: path.Target, Exact: true}, Channels: d.channels,
+		Agents: d.cfg.Agents, CustomImage: d.cfg.Plans.ImageRepository != ""}
+	next, err := upgradepath.Find(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("plan the rest of the upgrade: %w", err)
+	}
+	step, err := d.stepFor(ctx, cl, next, snapshot)
+	return next, step, err
+}
+
+// stepFor is the next step of path, from our Plans and their Jobs as they are now.
+func (d *driver) stepFor(ctx context.Context, cl *Cluster, path *upgradepath.Path, snapshot suc.Record) (*Step, error) {
+	ours, err := d.cfg.plans().Ours(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list our plans: %w", err)
+	}
+	jobs, err := d.cfg.Kube.BatchV1().Jobs(d.cfg.Plans.Namespace).List(ctx, metav1.ListOptions{LabelSelector: suc.OwnedSelector})
+	if err != nil {
+		return nil, fmt.Errorf("list jobs in %s: %w", d.cfg.Plans.Namespace, err)
+	}
+	return nextStep(cl.Inventory, path, ours, d.cfg.Plans, snapshot, unsettledServers(cl.Inventory, ours, jobs.Items))
+}
+
+// waitSettled waits, reading the cluster every few seconds, until nothing holds the
+// next step back: each released server is back, the control plane runs the hop's
+// version. It gives up after NodeTimeout, naming what is missing; nothing further is
+// applied then.
+func (d *driver) waitSettled(ctx context.Context, step *Step, path *upgradepath.Path, snapshot suc.Record) (*Cluster, *upgradepath.Path, *Step, error) {
+	limit := d.cfg.nodeTimeout()
+	deadline := time.Now().Add(limit)
+	said := ""
+	for {
+		if line := WaitingLine(step.Waiting); line != said {
+			d.cfg.emit(Event{Kind: EventWaiting, Step: step, Message: line})
+			said = line
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil, nil, ctx.Err()
+		case <-time.After(gatePoll):
+		}
+		cl, err := readCluster(ctx, d.cfg.Kube)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("read the cluster: %w", err)
+		}
+		next, st, err := d.replan(ctx, cl, path, snapshot)
+		if err != nil || st == nil || len(st.Waiting) == 0 {
+			return cl, next, st, err
+		}
+		step = st
+		if time.Now().After(deadline) {
+			return nil, nil, nil, &NotBackError{Waiting: st.Waiting, After: limit}
+		}
+	}
+}
+
+// gatePoll is how often waitSettled reads the cluster.
+var gatePoll = 2 * time.Second
+
+// NotBackError stops a run whose servers did not come back, or whose control plane
+// did not reach the hop's version, within the node timeout.
+type NotBackError struct {
+	Waiting map[string]string
+	After   time.Duration
+}
+
+func (e *NotBackError) Error() string {
+	return fmt.Sprintf("not back within %s: %s; nothing further was applied", e.After, WaitingLine(e.Waiting))
+}
+
+// WaitingLine says what a step waits for, in one line.
+func WaitingLine(w map[string]string) string {
+	names := make([]string, 0, len(w))
+	for n := range w {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		if n == WaitingControlPlane {
+			parts[i] = "the control plane: " + w[n]
+		} else {
+			parts[i] = "server " + n + ": " + w[n]
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 func phaseDoneLine(step, next *Step) string {
@@ -149,6 +260,8 @@ func phaseDoneLine(step, next *Step) string {
 		return fmt.Sprintf("every node runs %s", step.Hop.To)
 	case step.Phase == PhaseServers && next.Phase == PhaseAgents && next.Hop.To.Equal(step.Hop.To):
 		return fmt.Sprintf("every server runs %s: releasing the agents", step.Hop.To)
+	case step.Phase == PhaseServers && next.Phase == PhaseServers && next.Hop.To.Equal(step.Hop.To):
+		return fmt.Sprintf("%s upgraded to %s; the next server goes once it is back", stepNames(step.Nodes()), step.Hop.To)
 	}
 	return fmt.Sprintf("%s done: every node of it runs %s and the skew rules hold", step.HopLabel(), step.Hop.To)
 }

@@ -18,6 +18,8 @@ const (
 	EventPhase        EventKind = "phase"
 	EventNode         EventKind = "node"
 	EventPhaseDone    EventKind = "phase-done"
+	EventWaiting      EventKind = "waiting"
+	EventRecordon     EventKind = "recordon"
 )
 
 // Event is one thing the driver did or saw, for the command to print.

@@ -62,7 +62,7 @@ func firstStep(t *testing.T, distro string, agents upgradepath.AgentMode, specs 
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := nextStep(testworld.Inventory(t, specs...), p, nil, suc.DefaultPlanConfig(), suc.Record{})
+	st, err := nextStep(testworld.Inventory(t, specs...), p, nil, suc.DefaultPlanConfig(), suc.Record{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func Prepare(ctx context.Context, cfg Config) (*Proposal, error) {
 	opts := preflight.Options{
 		Namespace: cfg.Plans.Namespace, Deployment: cfg.Deployment, ServiceAccount: cfg.Plans.ServiceAccount,
 		AllowRancher: cfg.AllowRancher, Force: cfg.Force, Strict: cfg.Strict, RetryFailed: cfg.RetryFailed,
-		TakeSnapshot: cfg.Snapshot, SnapshotMaxAge: cfg.SnapshotMaxAge, Now: cfg.now(),
+		TakeSnapshot: cfg.Snapshot, SnapshotMaxAge: cfg.SnapshotMaxAge, Now: cfg.now(), CustomImage: cfg.Plans.ImageRepository != "",
 	}
 	src := preflight.Source{Kube: cfg.Kube, Dynamic: cfg.Dynamic, Discovery: cfg.Discovery, Metrics: cfg.Metrics}
 	preflight.Gather(ctx, src, facts, opts)
@@ -69,7 +69,8 @@ func Prepare(ctx context.Context, cfg Config) (*Proposal, error) {
 		if cfg.Snapshot {
 			snap = plannedSnapshot(cl, p.Path)
 		}
-		p.Step, p.StepErr = nextStep(cl.Inventory, p.Path, suc.Ours(facts.Plans), cfg.Plans, snap)
+		ours := suc.Ours(facts.Plans)
+		p.Step, p.StepErr = nextStep(cl.Inventory, p.Path, ours, cfg.Plans, snap, unsettledServers(cl.Inventory, ours, facts.Jobs))
 		if p.Step != nil {
 			opts.NeedDelete = len(p.Step.Prune) > 0
 			opts.SnapshotName, opts.SnapshotNode = p.Step.Record.Snapshot, p.Step.Record.SnapshotNode

@@ -39,12 +39,19 @@ type Step struct {
 	ServerPlan string
 	// Resumed is true when the step's Plans already exist (an earlier run applied them).
 	Resumed bool
+	// Release are the servers this step lets the controller upgrade: one at a time
+	// (ServerConcurrency), each only once the ones before it are back.
+	Release []upgradepath.NodeStep
+	// Waiting says, by server, what is missing before it counts as back; while any
+	// server waits, or the control plane does not run the hop's version yet, no
+	// further node is released.
+	Waiting map[string]string
 }
 
 // Nodes are the nodes the step upgrades.
 func (s *Step) Nodes() []upgradepath.NodeStep {
 	if s.Phase == PhaseServers {
-		return s.Hop.Servers
+		return s.Release
 	}
 	return s.Hop.Agents
 }
@@ -57,13 +64,21 @@ func (s *Step) HopLabel() string {
 	return "hop to " + s.Hop.To.String()
 }
 
+// WaitingControlPlane is the Waiting key for a control plane that does not run the
+// hop's version yet.
+const WaitingControlPlane = "control plane"
+
 // ErrStillApplying refuses to delete one of our Plans while it upgrades a node.
 var ErrStillApplying = errors.New("still upgrading nodes")
 
 // nextStep decides what to apply for the first hop of path on the cluster inv,
 // given our Plans in the cluster. Servers come first; a hop whose servers are all
 // done releases its agents. snapshot records the snapshot taken by this run, if any.
-func nextStep(inv *cluster.Inventory, path *upgradepath.Path, ours []upgradev1.Plan, cfg suc.PlanConfig, snapshot suc.Record) (*Step, error) {
+//
+// Servers go one at a time (cfg.ServerConcurrency): a server is released only once
+// every server before it is back (unsettled names those that are not), and the agents
+// only once the whole control plane runs the hop's version.
+func nextStep(inv *cluster.Inventory, path *upgradepath.Path, ours []upgradev1.Plan, cfg suc.PlanConfig, snapshot suc.Record, unsettled map[string]string) (*Step, error) {
 	if path == nil || len(path.Hops) == 0 {
 		return nil, nil
 	}
@@ -80,10 +95,27 @@ func nextStep(inv *cluster.Inventory, path *upgradepath.Path, ours []upgradev1.P
 	for i := range ours {
 		byName[ours[i].Name] = &ours[i]
 	}
+	waiting := map[string]string{}
+	for n, m := range unsettled {
+		waiting[n] = m
+	}
+	if len(hop.Servers) == 0 {
+		// No server moves (any more): the agents wait for the whole control plane to
+		// run the version they go to, as check sees it.
+		if m := controlPlaneAt(inv, hop.To); m != "" {
+			waiting[WaitingControlPlane] = m
+		}
+	}
+	if len(waiting) > 0 {
+		st.Waiting = waiting
+	}
 	switch {
 	case len(hop.Servers) > 0:
 		st.Phase = PhaseServers
-		st.Plans = []*upgradev1.Plan{suc.ServerPlan(d, hop, rec, cfg)}
+		st.Release = releaseServers(hop, byName[st.ServerPlan], int(cfg.ServerConcurrency), len(waiting) > 0)
+		sh := hop
+		sh.Servers = st.Release
+		st.Plans = []*upgradev1.Plan{suc.ServerPlan(d, sh, rec, cfg)}
 	default:
 		st.Phase = PhaseAgents
 		// The prepare step waits for the hop's server Plan; an agents-only catch-up hop
@@ -93,6 +125,10 @@ func nextStep(inv *cluster.Inventory, path *upgradepath.Path, ours []upgradev1.P
 			prepare = st.ServerPlan
 		}
 		st.Plans = []*upgradev1.Plan{suc.AgentPlan(d, hop, prepare, rec, cfg)}
+	}
+	st.Plans[0].Annotations[suc.AnnotationCordoned] = strings.Join(cordonedBefore(inv, hop, st.Phase, byName[st.Plans[0].Name]), ",")
+	if st.Plans[0].Annotations[suc.AnnotationCordoned] == "" {
+		delete(st.Plans[0].Annotations, suc.AnnotationCordoned)
 	}
 	if prev := byName[st.Plans[0].Name]; prev != nil {
 		st.Resumed = true
@@ -119,6 +155,32 @@ func nextStep(inv *cluster.Inventory, path *upgradepath.Path, ours []upgradev1.P
 			ErrStillApplying, strings.Join(busy, "; "), cfg.Namespace)
 	}
 	return st, nil
+}
+
+// releaseServers picks the servers the step lets the controller upgrade: those our
+// Plan already released and that are not done, else, when every released server is
+// back, the next ones up to the concurrency.
+func releaseServers(hop upgradepath.Hop, prev *upgradev1.Plan, concurrency int, waiting bool) []upgradepath.NodeStep {
+	var selected map[string]bool
+	if prev != nil {
+		selected = map[string]bool{}
+		for _, h := range suc.SelectedHostnames(prev) {
+			selected[h] = true
+		}
+	}
+	var inFlight []upgradepath.NodeStep
+	for _, s := range hop.Servers {
+		if selected[s.Hostname] || selected[s.Name] {
+			inFlight = append(inFlight, s)
+		}
+	}
+	if len(inFlight) > 0 || waiting {
+		return inFlight
+	}
+	if concurrency < 1 {
+		concurrency = 1
+	}
+	return hop.Servers[:min(concurrency, len(hop.Servers))]
 }
 
 // keepSelection widens want's hostname list to the one prev already has.
@@ -229,4 +291,24 @@ func appendOnce(list []string, s string) []string {
 		return list
 	}
 	return append(list, s)
+}
+
+// cordonedBefore are the nodes of the phase that the operator had cordoned before
+// our Plan ran: recorded when the Plan is first written (the controller cordons the
+// nodes it upgrades, so later it cannot be told apart), kept from then on.
+func cordonedBefore(inv *cluster.Inventory, hop upgradepath.Hop, phase Phase, prev *upgradev1.Plan) []string {
+	if prev != nil {
+		return suc.RecordOf(prev).Cordoned
+	}
+	nodes := hop.Agents
+	if phase == PhaseServers {
+		nodes = hop.Servers
+	}
+	var out []string
+	for _, s := range nodes {
+		if n := inventoryNode(inv, s.Name); n != nil && n.Cordoned {
+			out = append(out, n.Name)
+		}
+	}
+	return out
 }

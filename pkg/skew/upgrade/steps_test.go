@@ -26,7 +26,7 @@ func stepFor(t *testing.T, agents upgradepath.AgentMode, ours []upgradev1.Plan, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return nextStep(inv, p, ours, suc.DefaultPlanConfig(), suc.Record{})
+	return nextStep(inv, p, ours, suc.DefaultPlanConfig(), suc.Record{}, nil)
 }
 
 // ourPlan is one of our Plans as an earlier run left it.
@@ -162,7 +162,7 @@ func TestProgressCountsEveryNodeUpgrade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := nextStep(inv, p, []upgradev1.Plan{ourPlan(suc.RoleServer, "v1.31.13+k3s1")}, suc.DefaultPlanConfig(), suc.Record{})
+	st, err := nextStep(inv, p, []upgradev1.Plan{ourPlan(suc.RoleServer, "v1.31.13+k3s1")}, suc.DefaultPlanConfig(), suc.Record{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

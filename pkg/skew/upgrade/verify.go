@@ -9,6 +9,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/internal/text"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
@@ -116,6 +117,35 @@ func (d *driver) retryFailed(ctx context.Context) error {
 	for _, n := range names {
 		if err := d.cfg.plans().Touch(ctx, n, "kubectl-skew.io/retried-at", time.Now().UTC().Format(time.RFC3339)); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// recordon cordons again the nodes our Plans found cordoned before they ran, once
+// the controller (which uncordons every node it upgrades) is done with them.
+func (d *driver) recordon(ctx context.Context, inv *cluster.Inventory) error {
+	ours, err := d.cfg.plans().Ours(ctx)
+	if err != nil {
+		return fmt.Errorf("list our plans: %w", err)
+	}
+	for i := range ours {
+		p := &ours[i]
+		v, err := suc.PlanVersion(p)
+		if err != nil || len(p.Status.Applying) > 0 {
+			continue
+		}
+		for _, name := range suc.RecordOf(p).Cordoned {
+			n := inventoryNode(inv, name)
+			if n == nil || n.Cordoned || n.Kubelet == nil || n.Kubelet.Compare(v) < 0 {
+				continue
+			}
+			patch := []byte(`{"spec":{"unschedulable":true}}`)
+			if _, err := d.cfg.Kube.CoreV1().Nodes().Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: suc.FieldManager}); err != nil {
+				return fmt.Errorf("cordon %s again: %w", name, err)
+			}
+			n.Cordoned = true
+			d.cfg.emit(Event{Kind: EventRecordon, Message: fmt.Sprintf("cordoned %s again: it was cordoned before the upgrade, and the controller uncordons the nodes it upgrades", name)})
 		}
 	}
 	return nil

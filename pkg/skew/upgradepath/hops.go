@@ -1,6 +1,7 @@
 package upgradepath
 
 import (
+	"fmt"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -18,7 +19,7 @@ func buildHops(p *Path, specs []hopSpec, inv *cluster.Inventory, nodes []planNod
 		hop := Hop{Kind: spec.kind, To: spec.to, Source: spec.source}
 		var serverIdx, agentIdx []int
 		for i, n := range nodes {
-			if state[i].Compare(spec.to) >= 0 {
+			if n.manual || state[i].Compare(spec.to) >= 0 {
 				continue
 			}
 			switch {
@@ -39,6 +40,10 @@ func buildHops(p *Path, specs []hopSpec, inv *cluster.Inventory, nodes []planNod
 		}
 		if len(serverIdx) == 0 {
 			hop.Kind = HopAgents
+		}
+		if len(serverIdx) > 0 {
+			hop.Manual = manualSteps(nodes, spec.to)
+			hop.Findings = append(hop.Findings, manualFindings(p, hop.Manual)...)
 		}
 		hop.Servers = steps(nodes, state, serverIdx)
 		hop.Agents = steps(nodes, state, agentIdx)
@@ -177,4 +182,42 @@ func simulate(inv *cluster.Inventory, nodes []planNode, state []version.Version)
 		out.ControlPlane[i] = cluster.Instance{Node: in.Node, Components: comps}
 	}
 	return &out
+}
+
+// manualSteps says what a hop whose servers move to `to` needs of each node upgraded
+// by hand: a kubelet within its window of the new control plane before the hop, and
+// ideally the hop's own minor after it.
+func manualSteps(nodes []planNode, to version.Version) []ManualStep {
+	var out []ManualStep
+	for _, n := range nodes {
+		if !n.manual {
+			continue
+		}
+		needs := to.MinorVersion().Add(-policy.KubeletWindow(n.version))
+		out = append(out, ManualStep{Name: n.Name, From: n.version, Needs: needs, To: to,
+			Behind: n.version.MinorVersion().Compare(needs) < 0})
+	}
+	return out
+}
+
+// manualFindings are the hop's SKEW701 findings: what each node upgraded by hand needs.
+func manualFindings(p *Path, steps []ManualStep) []policy.Finding {
+	reasons := map[string]string{}
+	for _, m := range p.Manual {
+		reasons[m.Name] = m.Reason
+	}
+	out := make([]policy.Finding, 0, len(steps))
+	for _, m := range steps {
+		sev := policy.Warning
+		if m.Behind {
+			sev = policy.Error
+		}
+		out = append(out, policy.Finding{ID: policy.ManualUpgrade, Severity: sev, Subject: "node/" + m.Name,
+			Rule:    "A node the upgrade images cannot upgrade is upgraded by hand, within the skew policy of every hop.",
+			Message: fmt.Sprintf("%s is %s; it runs %s", m.Name, reasons[m.Name], m.From),
+			Fix: fmt.Sprintf("upgrade %s by hand: to at least %s before the servers move to %s, and to %s after them",
+				m.Name, m.Needs, m.To, m.To.MinorVersion()),
+		})
+	}
+	return out
 }

@@ -60,6 +60,9 @@ type Request struct {
 	Agents   AgentMode
 	// Evaluate is the skew policy; nil means policy.Evaluate. Tests replace it.
 	Evaluate func(*cluster.Inventory, policy.Options) []policy.Finding
+	// CustomImage is set when the upgrade image is a mirror the user named: its
+	// platforms are unknown, so only Windows nodes are left to be upgraded by hand.
+	CustomImage bool
 }
 
 // Path is the planned way from the cluster's versions to the target.
@@ -75,6 +78,9 @@ type Path struct {
 	// LowestServer and HighestServer are where the servers are now.
 	LowestServer, HighestServer version.Version
 	Hops                        []Hop
+	// Manual are the nodes no upgrade image can upgrade (Windows, other
+	// architectures): they stay where they are, and each hop says what it needs of them.
+	Manual []ManualNode
 	// Notes explain choices a user may not expect (a hop resumed, a catch-up hop).
 	Notes []string
 }
@@ -112,6 +118,9 @@ type Hop struct {
 	// appears only then. An error the cluster has today is in Findings; it blocks
 	// only when the hop would carry it past a target rule.
 	Blocking []policy.Finding
+	// Manual is what the hop needs of each node upgraded by hand; only hops that move
+	// the control plane need anything.
+	Manual []ManualStep
 }
 
 // Blocked reports whether a finding stops this hop.
@@ -138,4 +147,5 @@ var (
 	ErrNeedChannels      = errors.New("the path needs the channel list")
 	ErrDowngrade         = errors.New("downgrades are not supported")
 	ErrAgentsFinal       = errors.New("--agents final is not possible")
+	ErrManualServer      = errors.New("a server cannot be upgraded by the system-upgrade-controller")
 )

@@ -354,3 +354,69 @@ func hopLines(p *Path) []string {
 	}
 	return out
 }
+
+// TestManualNodes: Windows agents and nodes on an architecture without an upgrade
+// image stay where they are; each hop says what it needs of them, and a hop that would
+// leave one out of skew is blocked.
+func TestManualNodes(t *testing.T) {
+	list := testworld.Channels(t, "rke2")
+	cases := []struct {
+		name    string
+		nodes   []string
+		custom  bool
+		target  string
+		manual  []string
+		blocked []int // hop numbers
+		err     error
+	}{
+		{"windows agent without suffix, within skew", []string{"server s1 v1.30.14+rke2r2", "agent l1 v1.30.14+rke2r2", "agent w1 v1.30.4 windows/amd64"},
+			false, "v1.31.13+rke2r1", []string{"w1"}, nil, nil},
+		{"windows agent left out of skew two hops later", []string{"server s1 v1.30.14+rke2r2", "agent w1 v1.29.4 windows/amd64"},
+			false, "v1.33.5+rke2r1", []string{"w1"}, []int{3}, nil},
+		{"s390x agent", []string{"server s1 v1.30.14+rke2r2", "agent z1 v1.30.14+rke2r2 linux/s390x"}, false, "v1.31.13+rke2r1", []string{"z1"}, nil, nil},
+		{"s390x agent, mirror image", []string{"server s1 v1.30.14+rke2r2", "agent z1 v1.30.14+rke2r2 linux/s390x"}, true, "v1.31.13+rke2r1", nil, nil, nil},
+		{"arm agent of RKE2 has no image", []string{"server s1 v1.30.14+rke2r2", "agent p1 v1.30.14+rke2r2 linux/arm"}, false, "v1.31.13+rke2r1", []string{"p1"}, nil, nil},
+		{"s390x server", []string{"server s1 v1.30.14+rke2r2 linux/s390x"}, false, "v1.31.13+rke2r1", nil, nil, ErrManualServer},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			inv := testworld.Inventory(t, tc.nodes...)
+			p, err := Find(Request{Inventory: inv, Version: testworld.Target(t, tc.target), Channels: list, CustomImage: tc.custom})
+			if tc.err != nil {
+				if !errors.Is(err, tc.err) {
+					t.Fatalf("err = %v, want %v", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var manual []string
+			for _, m := range p.Manual {
+				manual = append(manual, m.Name)
+			}
+			if fmt.Sprint(manual) != fmt.Sprint(tc.manual) {
+				t.Errorf("manual = %v, want %v", manual, tc.manual)
+			}
+			var blocked []int
+			for _, h := range p.Hops {
+				for _, n := range append(append([]NodeStep{}, h.Servers...), h.Agents...) {
+					for _, m := range tc.manual {
+						if n.Name == m {
+							t.Errorf("hop %d upgrades %s, which no image can", h.Number, m)
+						}
+					}
+				}
+				if h.Blocked() {
+					blocked = append(blocked, h.Number)
+				}
+				if len(h.Servers) > 0 && len(h.Manual) != len(tc.manual) {
+					t.Errorf("hop %d lists %d manual nodes, want %d", h.Number, len(h.Manual), len(tc.manual))
+				}
+			}
+			if fmt.Sprint(blocked) != fmt.Sprint(tc.blocked) {
+				t.Errorf("blocked hops = %v, want %v", blocked, tc.blocked)
+			}
+		})
+	}
+}

@@ -26,11 +26,11 @@ func Find(req Request) (*Path, error) {
 	if !inv.Distro.IsRancherDistro() {
 		return nil, fmt.Errorf("%w: this cluster's nodes are not K3s or RKE2 releases; kubectl skew check works on any cluster", ErrUnsupportedDistro)
 	}
-	nodes, err := readNodes(inv)
+	nodes, manual, err := readNodes(inv, req.CustomImage)
 	if err != nil {
 		return nil, err
 	}
-	p := &Path{Distro: inv.Distro, Agents: req.Agents}
+	p := &Path{Distro: inv.Distro, Agents: req.Agents, Manual: manual}
 	if p.Agents == "" {
 		p.Agents = AgentsEach
 	}
@@ -42,7 +42,7 @@ func Find(req Request) (*Path, error) {
 	}
 	p.LowestServer, p.HighestServer = serverRange(nodes)
 	for _, n := range nodes {
-		if n.version.Compare(p.Target) > 0 {
+		if !n.manual && n.version.Compare(p.Target) > 0 {
 			return nil, fmt.Errorf("%w: %s %s runs %s, newer than the target %s; the way back is the etcd snapshot taken before the upgrade, not a plan",
 				ErrDowngrade, n.Role, n.Name, n.version, p.Target)
 		}
@@ -61,6 +61,9 @@ func Find(req Request) (*Path, error) {
 		evaluate = policy.Evaluate
 	}
 	buildHops(p, specs, inv, nodes, evaluate)
+	for _, m := range p.Manual {
+		p.Notes = append(p.Notes, fmt.Sprintf("%s is %s: the upgrade leaves it on %s; each hop says what it needs (SKEW701)", m.Name, m.Reason, m.From))
+	}
 	return p, nil
 }
 
@@ -68,18 +71,32 @@ func Find(req Request) (*Path, error) {
 type planNode struct {
 	cluster.Node
 	version version.Version
+	// manual nodes never move: no upgrade image can upgrade them.
+	manual bool
 }
 
-func readNodes(inv *cluster.Inventory) ([]planNode, error) {
+func readNodes(inv *cluster.Inventory, customImage bool) ([]planNode, []ManualNode, error) {
 	out := make([]planNode, 0, len(inv.Nodes))
+	var manual []ManualNode
 	servers := 0
 	for _, n := range inv.Nodes {
+		if reason := ManualReason(inv.Distro, n, customImage); reason != "" && n.Kubelet != nil {
+			if n.Role.IsServer() {
+				return nil, nil, fmt.Errorf("%w: %s %s is %s; upgrade it by hand, or name a mirror that has an image for it with --upgrade-image",
+					ErrManualServer, n.Role, n.Name, reason)
+			}
+			// Its kubelet may lack the distribution suffix (Windows agents of RKE2 do):
+			// only its minor matters, for the skew rules.
+			manual = append(manual, ManualNode{Name: n.Name, Role: n.Role, OS: n.OS, Arch: n.Arch, From: *n.Kubelet, Reason: reason})
+			out = append(out, planNode{Node: n, version: *n.Kubelet, manual: true})
+			continue
+		}
 		if n.Kubelet == nil {
-			return nil, fmt.Errorf("%w: node %s reports kubelet %q (%s); fix or remove the node before planning",
+			return nil, nil, fmt.Errorf("%w: node %s reports kubelet %q (%s); fix or remove the node before planning",
 				ErrUnreadableNode, n.Name, n.KubeletVersion, n.KubeletError)
 		}
 		if n.Kubelet.Distro != inv.Distro {
-			return nil, fmt.Errorf("%w: node %s runs %s, not a %s release; the system-upgrade-controller cannot upgrade it with the others",
+			return nil, nil, fmt.Errorf("%w: node %s runs %s, not a %s release; the system-upgrade-controller cannot upgrade it with the others",
 				ErrUnreadableNode, n.Name, n.Kubelet, inv.Distro.Name())
 		}
 		if n.Role.IsServer() {
@@ -88,9 +105,9 @@ func readNodes(inv *cluster.Inventory) ([]planNode, error) {
 		out = append(out, planNode{Node: n, version: *n.Kubelet})
 	}
 	if servers == 0 {
-		return nil, fmt.Errorf("%w: no node has the control-plane or etcd role label, so there is no control plane to move first", ErrNoServers)
+		return nil, nil, fmt.Errorf("%w: no node has the control-plane or etcd role label, so there is no control plane to move first", ErrNoServers)
 	}
-	return out, nil
+	return out, manual, nil
 }
 
 func serverRange(nodes []planNode) (lo, hi version.Version) {
@@ -275,7 +292,7 @@ func withCatchUp(specs []hopSpec, p *Path, nodes []planNode) []hopSpec {
 	lagging := map[string]bool{}
 	var names []string
 	for _, n := range nodes {
-		if n.Role.IsServer() || n.version.Compare(p.LowestServer) >= 0 {
+		if n.Role.IsServer() || n.manual || n.version.Compare(p.LowestServer) >= 0 {
 			continue
 		}
 		if next.Sub(n.version.MinorVersion()) > policy.KubeletWindow(n.version) {
@@ -299,7 +316,7 @@ func checkAgentsFinal(p *Path, nodes []planNode) error {
 	target := p.Target.MinorVersion()
 	var why []string
 	for _, n := range nodes {
-		if n.Role.IsServer() || n.version.Compare(p.Target) >= 0 {
+		if n.Role.IsServer() || n.manual || n.version.Compare(p.Target) >= 0 {
 			continue
 		}
 		k := policy.KubeletWindow(n.version)

@@ -81,6 +81,17 @@ func writeStatusTable(w io.Writer, r *report.StatusReport, wide, color bool) err
 			return err
 		}
 	}
+	if len(r.Manual) > 0 {
+		fmt.Fprintln(&buf, "\nMANUAL UPGRADE (SKEW701: no upgrade image; no Plan selects them)")
+		tw = printers.GetNewTabWriter(&buf)
+		fmt.Fprintln(tw, "NODE\tKUBELET\tHOP VERSION\tWHY")
+		for _, m := range r.Manual {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Name, m.Version, m.Target, m.Reason)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
 	if r.Snapshot != nil {
 		fmt.Fprintf(&buf, "\nSNAPSHOT: %s, taken on %s before the upgrade\n", r.Snapshot.Name, r.Snapshot.Node)
 	}

@@ -27,6 +27,7 @@ var checkCases = []struct {
 	{"kubeadm", "kubeadm", nil, 0},
 	{"kubeadm-fail-on-warning", "kubeadm", []string{"--fail-on", "warning"}, 3},
 	{"rancher-k3s", "rancher-k3s", nil, 0},
+	{"rke2-mixed", "rke2-mixed", nil, 0},
 }
 
 // TestCheckGolden runs `kubectl skew check` on every scenario, as a table and as

@@ -142,7 +142,9 @@ func upgradeEvents(since time.Time) []nodesim.Event {
 
 // checkOrder asserts what the simulator's log must show for any upgrade we ran:
 // within each hop every server finished before any agent started, never more Jobs
-// at once than the concurrency (1), no minor skipped on any node, no simulator error.
+// at once than the concurrency (1), never two servers down at once (from the restart
+// after its Job until its kubelet is back and Ready), no minor skipped on any node, no
+// simulator error.
 func checkOrder(t *testing.T, events []nodesim.Event) {
 	t.Helper()
 	lastServer := map[string]time.Time{}
@@ -151,7 +153,22 @@ func checkOrder(t *testing.T, events []nodesim.Event) {
 	// hold two Jobs for one node (and deletes one), which is still one node at a time.
 	jobs := map[string]int{}
 	maxRunning := 0
+	down := map[string]bool{}
 	for _, e := range events {
+		server := strings.HasPrefix(e.Plan, "kubectl-skew-server-")
+		switch e.Event {
+		case nodesim.EventNodeDown:
+			if server {
+				for other := range down {
+					t.Errorf("server %s went down at %s while server %s was still down\n%s", e.Node, e.Time.Format("15:04:05.000"), other, dump(events))
+				}
+				down[e.Node] = true
+			}
+		case nodesim.EventNodeUpgraded:
+			if e.Message == "True" {
+				delete(down, e.Node)
+			}
+		}
 		switch e.Event {
 		case nodesim.EventJobStarted:
 			jobs[e.Node]++
@@ -212,7 +229,7 @@ func upgradesPerNode(events []nodesim.Event) map[string]int {
 func TestUpgradeK3sHAToStable(t *testing.T) {
 	fresh(t, "k3s-healthy-ha", nil)
 	since := time.Now()
-	r := upgradeCmd(t, k3sChannels(), "--channel", "stable", "--yes", "--wait", "--timeout", "90s")
+	r := upgradeCmd(t, k3sChannels(), "--channel", "stable", "--yes", "--wait", "--timeout", "3m")
 	t.Logf("upgrade --wait took %v", r.took.Round(time.Millisecond))
 	if r.code != 0 {
 		t.Fatalf("%s", r)
@@ -270,7 +287,7 @@ func TestUpgradeRKE2WithEtcdOnlyServer(t *testing.T) {
 		}
 	})
 	since := time.Now()
-	r := upgradeCmd(t, rke2Channels(), "--channel", "stable", "--yes", "--wait", "--timeout", "90s")
+	r := upgradeCmd(t, rke2Channels(), "--channel", "stable", "--yes", "--wait", "--timeout", "3m")
 	t.Logf("upgrade --wait took %v", r.took.Round(time.Millisecond))
 	if r.code != 0 {
 		t.Fatalf("%s", r)
@@ -314,7 +331,7 @@ func TestUpgradeRefusesRenamedNodes(t *testing.T) {
 func TestUpgradeAgentsFinalWithSnapshot(t *testing.T) {
 	fresh(t, "k3s-healthy-ha", nil)
 	since := time.Now()
-	r := upgradeCmd(t, k3sChannels(), "--agents", "final", "--snapshot", "--yes", "--wait", "--timeout", "90s")
+	r := upgradeCmd(t, k3sChannels(), "--agents", "final", "--snapshot", "--yes", "--wait", "--timeout", "3m")
 	if r.code != 0 {
 		t.Fatalf("%s", r)
 	}
@@ -396,7 +413,7 @@ func TestUpgradeJobFailsThenResumes(t *testing.T) {
 	if refused.code != 1 || !strings.Contains(refused.stdout, "failed-jobs") || !strings.Contains(refused.stdout, "--retry-failed") {
 		t.Fatalf("a re-run without --retry-failed must refuse: %s", refused)
 	}
-	resumed := upgradeCmd(t, k3sChannels(), "--yes", "--wait", "--retry-failed", "--timeout", "90s")
+	resumed := upgradeCmd(t, k3sChannels(), "--yes", "--wait", "--retry-failed", "--timeout", "3m")
 	if resumed.code != 0 {
 		t.Fatalf("resume: %s", resumed)
 	}
@@ -533,7 +550,7 @@ func TestUpgradeInterruptThenResume(t *testing.T) {
 		t.Fatalf("the Plans did not stay")
 	}
 	env.sb.Nodesim.SetDelay(upgradeDelay)
-	r := upgradeCmd(t, k3sChannels(), "--version", k3sStable, "--yes", "--wait", "--timeout", "90s")
+	r := upgradeCmd(t, k3sChannels(), "--version", k3sStable, "--yes", "--wait", "--timeout", "3m")
 	if r.code != 0 {
 		t.Fatalf("resume: %s", r)
 	}

@@ -16,8 +16,10 @@ const (
 	EventPrepareWaiting = "prepare-waiting" // agent Job waits for the server Plan
 	EventPrepareDone    = "prepare-done"    // servers done: the agent may go on
 	EventCordoned       = "node-cordoned"   // the Job's cordon or drain step ran
-	EventNodeUpgraded   = "node-upgraded"   // kubelet now reports the Plan's version
-	EventJobComplete    = "job-complete"    // Job marked Complete
+	EventJobComplete    = "job-complete"    // Job marked Complete: the binary is replaced
+	EventNodeDown       = "node-down"       // the service restarts: NotReady
+	EventNodeUpgraded   = "node-upgraded"   // kubelet back, reporting the Plan's version (Ready unless told otherwise)
+	EventPodsMoved      = "pods-moved"      // static and kube-proxy pods show the new image
 	EventJobFailed      = "job-failed"      // Job marked Failed (told to fail)
 	EventJobGone        = "job-gone"        // SUC deleted the Job before it finished
 	EventError          = "simulator-error" // an API call failed; Message says which

@@ -68,19 +68,14 @@ func (s *Simulator) run(ctx context.Context, job *batchv1.Job) {
 		s.emit(ev, EventJobFailed, msg)
 		return
 	}
-	from, err := s.upgradeNode(ctx, ev.Node, ev.Version)
-	if err != nil {
-		s.errorf(ev, "upgrade node: %v", err)
-		return
-	}
-	ev.From = from
-	s.emit(ev, EventNodeUpgraded, "")
-	ev.From = ""
+	// The images end their Job once the new binary is in place and the service was
+	// told to restart: the node restarts after its Job has completed.
 	if err := s.updateJobStatus(ctx, job, markComplete); err != nil {
 		s.stopOn(ev, err, "mark job complete")
 		return
 	}
 	s.emit(ev, EventJobComplete, "")
+	s.restart(ctx, ev)
 }
 
 // waitPrepare blocks until the prepare condition holds; false when the Job went away
@@ -177,52 +172,6 @@ func (s *Simulator) failure(ctx context.Context, node string) string {
 func (s *Simulator) cordon(ctx context.Context, node string) error {
 	_, err := s.kube.CoreV1().Nodes().Patch(ctx, node, types.MergePatchType, []byte(`{"spec":{"unschedulable":true}}`), metav1.PatchOptions{})
 	return err
-}
-
-// upgradeNode sets the kubelet version (and what a kubelet of that version reports as
-// kube-proxy version) and moves the node's static and kube-proxy pods to the new
-// version's images, as the upgraded node's kubelet would. It returns the old version.
-func (s *Simulator) upgradeNode(ctx context.Context, name, version string) (string, error) {
-	var from string
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		n, err := s.kube.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		from = n.Status.NodeInfo.KubeletVersion
-		n.Status.NodeInfo.KubeletVersion = version
-		//lint:ignore SA1019 the simulated kubelet fills the deprecated field as real ones before v1.31 do; the plugin never reads it
-		n.Status.NodeInfo.KubeProxyVersion = kubeProxyReport(version)
-		_, err = s.kube.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{})
-		return err
-	})
-	if err != nil {
-		return "", err
-	}
-	return from, s.upgradePods(ctx, name, from, version)
-}
-
-func (s *Simulator) upgradePods(ctx context.Context, node, from, to string) error {
-	pods, err := s.kube.CoreV1().Pods(metav1.NamespaceSystem).List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + node})
-	if err != nil {
-		return err
-	}
-	for i := range pods.Items {
-		p := &pods.Items[i]
-		changed := false
-		for c := range p.Spec.Containers {
-			if img, ok := retag(p.Spec.Containers[c].Image, from, to); ok {
-				p.Spec.Containers[c].Image, changed = img, true
-			}
-		}
-		if !changed {
-			continue
-		}
-		if _, err := s.kube.CoreV1().Pods(p.Namespace).Update(ctx, p, metav1.UpdateOptions{}); err != nil {
-			return fmt.Errorf("update pod %s: %w", p.Name, err)
-		}
-	}
-	return nil
 }
 
 // updateJobStatus applies mutate to a fresh copy of the Job's status and writes it

@@ -1,8 +1,11 @@
 // Package nodesim plays the nodes' part in a system-upgrade-controller upgrade on a
-// cluster that has no kubelets: it watches SUC's Jobs and completes each one as the
-// node it targets would, after a delay, setting the node's kubelet version to the
-// Plan's. An agent Job (one with SUC's prepare step) waits exactly as the k3s-upgrade
-// and rke2-upgrade images do, and a node can be told to fail its Job. Every step is
+// cluster that has no kubelets. It watches SUC's Jobs and plays each one in the order
+// the real k3s-upgrade and rke2-upgrade images produce (docs/design.md): the Job
+// replaces the binary and ends; then the node restarts (NotReady for RestartDelay),
+// its kubelet comes back reporting the Plan's version, and its static control-plane
+// and kube-proxy pods move to the new image PodLag later. An agent Job (one with
+// SUC's prepare step) waits exactly as the images' prepare does. A node can be told
+// to fail its Job, to come back NotReady, or never to come back. Every step is
 // logged as one JSON line, so tests can assert the order of events.
 package nodesim
 
@@ -29,6 +32,9 @@ const (
 	// AnnotationFail on a Node makes its next Job fail with the annotation's value as
 	// the message: `kubectl annotate node agent-3 nodesim.kubectl-skew.io/fail="disk full"`.
 	AnnotationFail = "nodesim.kubectl-skew.io/fail"
+	// AnnotationComeBack on a Node changes how it comes back from its restart:
+	// "notready" (on the new version, but NotReady) or "never" (it stays down).
+	AnnotationComeBack = "nodesim.kubectl-skew.io/come-back"
 )
 
 // Options configure the simulator.
@@ -39,6 +45,11 @@ type Options struct {
 	Delay time.Duration
 	// Poll is how often a waiting prepare step re-checks the server Plan (default 250ms).
 	Poll time.Duration
+	// RestartDelay is how long a node is down after its Job ended (default 1s).
+	RestartDelay time.Duration
+	// PodLag is how long after its kubelet a node's static and kube-proxy pods show
+	// the new image (default 1s).
+	PodLag time.Duration
 	// LogPath receives one JSON Event per line; "" keeps events in memory only.
 	LogPath string
 }
@@ -68,6 +79,12 @@ func New(cfg *rest.Config, opts Options) (*Simulator, error) {
 	}
 	if opts.Poll <= 0 {
 		opts.Poll = 250 * time.Millisecond
+	}
+	if opts.RestartDelay <= 0 {
+		opts.RestartDelay = time.Second
+	}
+	if opts.PodLag <= 0 {
+		opts.PodLag = time.Second
 	}
 	cfg = rest.CopyConfig(cfg)
 	cfg.UserAgent = "kubectl-skew-nodesim"

@@ -12,6 +12,18 @@ type StatusReport struct {
 	Snapshot        *StatusSnapshot `json:"snapshot,omitempty"`
 	// Rollback is how to go back to the hop's previous version, step by step.
 	Rollback []string `json:"rollback,omitempty"`
+	// Manual are the nodes no Plan upgrades (no upgrade image for their platform):
+	// each needs an upgrade by hand (finding SKEW701).
+	Manual []StatusManual `json:"manual,omitempty"`
+}
+
+// StatusManual is a node to upgrade by hand.
+type StatusManual struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Reason  string `json:"reason"`
+	// Target is the version the current hop moves the cluster to.
+	Target string `json:"target"`
 }
 
 // Upgrade states.

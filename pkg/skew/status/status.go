@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
+
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -185,6 +187,7 @@ func Build(in Input) *report.StatusReport {
 	if s.State != report.StateComplete {
 		r.Rollback = Rollback(distro, s.From, r.Snapshot)
 	}
+	r.Manual = manualNodes(in.Nodes, distro, s.HopVersion)
 	return r
 }
 
@@ -300,4 +303,16 @@ func Rollback(d version.Distro, from string, snap *report.StatusSnapshot) []stri
 		fmt.Sprintf("On the other servers: rm -rf %s, reinstall %s the same way, then systemctl start %s", dir, from, svc),
 		fmt.Sprintf("On agents already upgraded: reinstall %s (curl -sfL %s | %s=%s sh -) and systemctl restart %s", from, installer, envVar, from, agentSvc),
 	}
+}
+
+// manualNodes are the nodes no upgrade image can upgrade, with the version the hop
+// moves the cluster to: the upgrade leaves them to be upgraded by hand.
+func manualNodes(nodes []corev1.Node, d version.Distro, hop string) []report.StatusManual {
+	var out []report.StatusManual
+	for _, n := range cluster.Build(cluster.Objects{Nodes: nodes, Pods: []corev1.Pod{}}).Nodes {
+		if reason := upgradepath.ManualReason(d, n, false); reason != "" {
+			out = append(out, report.StatusManual{Name: n.Name, Version: n.KubeletVersion, Reason: reason, Target: hop})
+		}
+	}
+	return out
 }

@@ -223,7 +223,7 @@ func (d *driver) waitSettled(ctx context.Context, step *Step, path *upgradepath.
 }
 
 // gatePoll is how often waitSettled reads the cluster.
-var gatePoll = 2 * time.Second
+var gatePoll = time.Second
 
 // NotBackError stops a run whose servers did not come back, or whose control plane
 // did not reach the hop's version, within the node timeout.

@@ -1,0 +1,146 @@
+package nodesim
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
+)
+
+// restart plays the node after its Job: down for RestartDelay, then its kubelet on
+// the new version, then its pods PodLag later; or what its come-back annotation says.
+func (s *Simulator) restart(ctx context.Context, ev Event) {
+	mode := s.comeBack(ctx, ev.Node)
+	if err := s.setReady(ctx, ev.Node, corev1.ConditionFalse); err != nil {
+		s.errorf(ev, "restart: %v", err)
+		return
+	}
+	s.emit(ev, EventNodeDown, "restarting "+mode)
+	if mode == "never" {
+		return
+	}
+	if !sleep(ctx, s.opts.RestartDelay) {
+		return
+	}
+	ready := corev1.ConditionTrue
+	if mode == "notready" {
+		ready = corev1.ConditionFalse
+	}
+	from, err := s.kubeletBack(ctx, ev.Node, ev.Version, ready)
+	if err != nil {
+		s.errorf(ev, "upgrade node: %v", err)
+		return
+	}
+	ev.From = from
+	s.emit(ev, EventNodeUpgraded, string(ready))
+	if !sleep(ctx, s.opts.PodLag) {
+		return
+	}
+	if err := s.upgradePods(ctx, ev.Node, from, ev.Version); err != nil {
+		s.errorf(ev, "move pods: %v", err)
+		return
+	}
+	s.emit(ev, EventPodsMoved, "")
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
+}
+
+func (s *Simulator) comeBack(ctx context.Context, node string) string {
+	n, err := s.kube.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
+	if err != nil {
+		return ""
+	}
+	return n.Annotations[AnnotationComeBack]
+}
+
+// kubeletBack is the restarted kubelet: it reports the new version (and, as kubelets
+// before v1.31 do, the same as its kube-proxy version), its Ready condition with a
+// fresh heartbeat. It returns the old version.
+func (s *Simulator) kubeletBack(ctx context.Context, name, version string, ready corev1.ConditionStatus) (string, error) {
+	var from string
+	err := s.updateNode(ctx, name, func(n *corev1.Node) {
+		from = n.Status.NodeInfo.KubeletVersion
+		n.Status.NodeInfo.KubeletVersion = version
+		//lint:ignore SA1019 the simulated kubelet fills the deprecated field as real ones before v1.31 do; the plugin never reads it
+		n.Status.NodeInfo.KubeProxyVersion = kubeProxyReport(version)
+		readyCondition(n, ready)
+	})
+	return from, err
+}
+
+// setReady writes the node's Ready condition with a fresh heartbeat.
+func (s *Simulator) setReady(ctx context.Context, name string, status corev1.ConditionStatus) error {
+	return s.updateNode(ctx, name, func(n *corev1.Node) { readyCondition(n, status) })
+}
+
+func (s *Simulator) updateNode(ctx context.Context, name string, mutate func(*corev1.Node)) error {
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		n, err := s.kube.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		mutate(n)
+		_, err = s.kube.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{})
+		return err
+	})
+}
+
+func readyCondition(n *corev1.Node, status corev1.ConditionStatus) {
+	now := metav1.Now()
+	reason := "KubeletReady"
+	if status != corev1.ConditionTrue {
+		reason = "KubeletNotReady"
+	}
+	for i := range n.Status.Conditions {
+		c := &n.Status.Conditions[i]
+		if c.Type == corev1.NodeReady {
+			if c.Status != status {
+				c.LastTransitionTime = now
+			}
+			c.Status, c.Reason, c.LastHeartbeatTime = status, reason, now
+			return
+		}
+	}
+	n.Status.Conditions = append(n.Status.Conditions, corev1.NodeCondition{Type: corev1.NodeReady, Status: status, Reason: reason, LastHeartbeatTime: now, LastTransitionTime: now})
+}
+
+func (s *Simulator) upgradePods(ctx context.Context, node, from, to string) error {
+	pods, err := s.kube.CoreV1().Pods(metav1.NamespaceSystem).List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + node})
+	if err != nil {
+		return err
+	}
+	for i := range pods.Items {
+		p := &pods.Items[i]
+		changed := false
+		for c := range p.Spec.Containers {
+			if img, ok := retag(p.Spec.Containers[c].Image, from, to); ok {
+				p.Spec.Containers[c].Image, changed = img, true
+			}
+		}
+		if !changed {
+			continue
+		}
+		updated, err := s.kube.CoreV1().Pods(p.Namespace).Update(ctx, p, metav1.UpdateOptions{})
+		if err != nil {
+			return fmt.Errorf("update pod %s: %w", p.Name, err)
+		}
+		// The kubelet recreated the mirror pod and its container is up.
+		now := metav1.Now()
+		updated.Status.Phase = corev1.PodRunning
+		updated.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: now}}
+		if _, err := s.kube.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, updated, metav1.UpdateOptions{}); err != nil {
+			return fmt.Errorf("update pod status %s: %w", p.Name, err)
+		}
+	}
+	return nil
+}

@@ -189,6 +189,9 @@ func (p *progressPrinter) event(e upgrade.Event) {
 
 func phaseLine(s *upgrade.Step) string {
 	n := len(s.Nodes())
+	if s.Phase == upgrade.PhaseServers && s.Plans[0].Spec.Concurrency == 1 && n == 1 {
+		return fmt.Sprintf("upgrading server %s (%s), the next one only once it is back", s.Nodes()[0].Name, strategy(s.Plans[0]))
+	}
 	what := plural(n, "server")
 	conc := s.Plans[0].Spec.Concurrency
 	if s.Phase == upgrade.PhaseAgents {

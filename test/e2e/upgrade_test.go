@@ -235,7 +235,7 @@ func TestUpgradeK3sHAToStable(t *testing.T) {
 		t.Fatalf("%s", r)
 	}
 	for _, want := range []string{
-		"hop 1 of 3 -> v1.31.13+k3s1: upgrading 3 servers, one at a time (cordon)",
+		"hop 1 of 3 -> v1.31.13+k3s1: upgrading server k3s-server-1 (cordon), the next one only once it is back",
 		"every server runs v1.31.13+k3s1: releasing the agents",
 		"hop 3 of 3 -> v1.33.5+k3s1: upgrading 5 agents, one at a time (prepare+drain)",
 		"k3s-agent-1  v1.32.9+k3s1 -> v1.33.5+k3s1  done in",

@@ -229,8 +229,12 @@ func unfinishedAgents(inv *cluster.Inventory, path *upgradepath.Path, ours []upg
 		return upgradepath.Hop{}, false
 	}
 	hop := upgradepath.Hop{Number: 1, Kind: upgradepath.HopAgents, To: lo, Source: "servers"}
+	manual := map[string]bool{}
+	for _, m := range path.Manual {
+		manual[m.Name] = true
+	}
 	for _, n := range inv.Nodes {
-		if n.Role.IsServer() || n.Kubelet == nil || n.Kubelet.Compare(lo) >= 0 {
+		if n.Role.IsServer() || manual[n.Name] || n.Kubelet == nil || n.Kubelet.Compare(lo) >= 0 {
 			continue
 		}
 		hop.Agents = append(hop.Agents, upgradepath.NodeStep{Name: n.Name, Role: n.Role, Hostname: n.Hostname, From: *n.Kubelet})

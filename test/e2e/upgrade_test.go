@@ -206,6 +206,20 @@ func checkOrder(t *testing.T, events []nodesim.Event) {
 	}
 }
 
+// settle waits until the node simulator has logged nothing for two seconds (at most 15).
+func settle(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for n := len(env.sb.Nodesim.Events()); time.Now().Before(deadline); {
+		time.Sleep(2 * time.Second)
+		m := len(env.sb.Nodesim.Events())
+		if m == n {
+			return
+		}
+		n = m
+	}
+}
+
 func minor(v string) int {
 	var major, m int
 	_, _ = fmt.Sscanf(strings.TrimPrefix(v, "v"), "%d.%d", &major, &m)
@@ -257,7 +271,9 @@ func TestUpgradeK3sHAToStable(t *testing.T) {
 		t.Errorf("check after the upgrade: %s", c)
 	}
 
-	// Done is done: a second run writes nothing and starts nothing.
+	// Done is done: a second run writes nothing and starts nothing. The simulated
+	// nodes' pods move a moment after the run ends: wait for the simulator to settle.
+	settle(t)
 	before, count := clusterVersions(t), len(eventsSince(since))
 	again := upgradeCmd(t, k3sChannels(), "--channel", "stable", "--yes", "--wait")
 	if again.code != 0 || !strings.Contains(again.stdout, "Nothing to do: every node runs v1.33.5+k3s1") {

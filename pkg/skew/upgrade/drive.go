@@ -245,11 +245,7 @@ func WaitingLine(w map[string]string) string {
 	sort.Strings(names)
 	parts := make([]string, len(names))
 	for i, n := range names {
-		if n == WaitingControlPlane {
-			parts[i] = "the control plane: " + w[n]
-		} else {
-			parts[i] = "server " + n + ": " + w[n]
-		}
+		parts[i] = n + ": " + w[n]
 	}
 	return strings.Join(parts, "; ")
 }
@@ -285,7 +281,7 @@ func (d *driver) follow(ctx context.Context, step *Step) error {
 		role = suc.RoleAgent
 	}
 	d.cfg.emit(Event{Kind: EventPhase, Step: step, Progress: d.tally.progress()})
-	spec := phaseSpec{Plan: step.Plans[0].Name, Role: role, To: step.Hop.To, Nodes: step.Nodes(), StallAfter: d.cfg.StallAfter}
+	spec := phaseSpec{Plan: step.Plans[0].Name, Role: role, To: step.Hop.To, Nodes: step.Nodes(), StallAfter: d.cfg.StallAfter, NodeTimeout: d.cfg.nodeTimeout()}
 	return w.Follow(ctx, spec, func(ev NodeEvent) {
 		d.tally.observe(ev, step.Phase)
 		d.cfg.emit(Event{Kind: EventNode, Step: step, Node: ev, Progress: d.tally.progress()})

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -78,6 +79,9 @@ func (f *follower) evaluate(now time.Time) (bool, error) {
 			continue
 		}
 		pending++
+		if err := f.notBack(st, node, job, now); err != nil {
+			return false, err
+		}
 		if job != nil {
 			if msg, failed := suc.JobFailed(job); failed {
 				ev.Kind, ev.Message, ev.Done, ev.Total = NodeFailed, msg, f.done, len(f.spec.Nodes)
@@ -255,4 +259,24 @@ func planStatusOf(inf cache.SharedIndexInformer, key string) planStatus {
 		}
 	}
 	return ps
+}
+
+// notBack stops a phase whose node finished its Job but has not come back on the
+// phase's version within the node timeout: it restarted and never returned.
+func (f *follower) notBack(st upgradepath.NodeStep, node *corev1.Node, job *batchv1.Job, now time.Time) error {
+	if f.spec.NodeTimeout <= 0 || f.spec.ByJob || !suc.JobComplete(job) || job.Status.CompletionTime == nil {
+		return nil
+	}
+	if now.Sub(job.Status.CompletionTime.Time) <= f.spec.NodeTimeout {
+		return nil
+	}
+	what := fmt.Sprintf("its kubelet reports %s, not yet %s", node.Status.NodeInfo.KubeletVersion, f.spec.To)
+	if !cluster.Ready(node) {
+		what += ", and it is not Ready"
+	}
+	key := "server " + st.Name
+	if f.spec.Role != suc.RoleServer {
+		key = "agent " + st.Name
+	}
+	return &NotBackError{Waiting: map[string]string{key: what}, After: f.spec.NodeTimeout}
 }

@@ -117,7 +117,8 @@ func jobEndOf(jobs map[suc.JobKey]*batchv1.Job, plan, node string) time.Time {
 }
 
 // unsettledServers are the servers of our server Plans that run their Plan's version
-// but are not back yet, with what is missing: no further server may start before them.
+// but are not back yet ("server <name>"), with what is missing: no further server may
+// start before them.
 func unsettledServers(inv *cluster.Inventory, ours []upgradev1.Plan, jobs []batchv1.Job) map[string]string {
 	latest := suc.LatestJobs(jobs)
 	byHostname := map[string]*cluster.Node{}
@@ -140,7 +141,7 @@ func unsettledServers(inv *cluster.Inventory, ours []upgradev1.Plan, jobs []batc
 				continue // not upgraded yet: in flight, or not started
 			}
 			if missing := serverBack(inv, n.Name, v, jobEndOf(latest, p.Name, n.Name)); missing != "" {
-				out[n.Name] = missing
+				out["server "+n.Name] = missing
 			}
 		}
 	}

@@ -66,7 +66,7 @@ func (s *Step) HopLabel() string {
 
 // WaitingControlPlane is the Waiting key for a control plane that does not run the
 // hop's version yet.
-const WaitingControlPlane = "control plane"
+const WaitingControlPlane = "the control plane"
 
 // ErrStillApplying refuses to delete one of our Plans while it upgrades a node.
 var ErrStillApplying = errors.New("still upgrading nodes")

@@ -114,6 +114,9 @@ type phaseSpec struct {
 	// ByJob: a node is done when its Job completes (the snapshot), not when its
 	// kubelet reports To.
 	ByJob bool
+	// NodeTimeout bounds how long a node whose Job completed may take to report the
+	// phase's version (it restarts after its Job): past it the run stops, naming it.
+	NodeTimeout time.Duration
 	// StallAfter is how long the controller may call the Plan complete while a node
 	// still runs another version before we call it stuck (default 60s: a kubelet
 	// reports its new version a little after the Job ends).

@@ -45,9 +45,11 @@ inside() {
 	local -A rss=()
 	if [[ -x /usr/bin/time ]]; then
 		for n in "${names[@]}"; do
-			rss[$n]=$({ /usr/bin/time -f '%M' ${cmd[$n]} >/dev/null 2>/dev/null; } 2>&1 | tail -n 1)
+			/usr/bin/time -f '%M' -o /tmp/bench.rss.$$ ${cmd[$n]} >/dev/null 2>&1 || true
+			rss[$n]=$(tail -n 1 /tmp/bench.rss.$$)
 		done
 	fi
+	rm -f /tmp/bench.rss.$$
 	echo
 	echo "bench: 5,000 nodes, $ROUNDS rounds, median wall time"
 	for n in "${names[@]}"; do

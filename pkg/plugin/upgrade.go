@@ -7,16 +7,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/etcdsnapshot"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/status"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
-
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/etcdsnapshot"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/status"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
@@ -40,6 +39,11 @@ type UpgradeOptions struct {
 	AgentConcurrency  int64
 	DrainTimeout      time.Duration
 	DrainForce        bool
+	DrainGracePeriod  int32
+	DrainPodSelector  string
+	DrainNoEviction   bool
+	DrainSkipWait     int
+	PullSecrets       []string
 	NodeTimeout       time.Duration
 	PostCompleteDelay time.Duration
 	ImageRepository   string
@@ -67,7 +71,7 @@ func NewCmdUpgrade(env *Env) *cobra.Command {
 	o := &UpgradeOptions{
 		env: env, out: newOutputFlags(true),
 		Namespace: def.Namespace, ServiceAccount: def.ServiceAccount, Deployment: suc.DefaultDeployment,
-		ServerConcurrency: def.ServerConcurrency, AgentConcurrency: def.AgentConcurrency, DrainTimeout: def.DrainTimeout,
+		ServerConcurrency: def.ServerConcurrency, AgentConcurrency: def.AgentConcurrency, DrainTimeout: def.Drain.Timeout, DrainGracePeriod: def.Drain.GracePeriod,
 		DryRun: dryRunNone, SnapshotMaxAge: etcdsnapshot.DefaultMaxAge, now: time.Now,
 	}
 	cmd := &cobra.Command{
@@ -110,8 +114,13 @@ Exit codes: 0 done (or nothing to do), 1 error or refused, 3 refused because of 
 	f.StringVar(&o.Deployment, "suc-deployment", o.Deployment, "Name of the system-upgrade-controller Deployment (preflight checks it is available)")
 	f.Int64Var(&o.ServerConcurrency, "server-concurrency", o.ServerConcurrency, "Servers upgraded at once (etcd quorum: keep 1 unless you know better)")
 	f.Int64Var(&o.AgentConcurrency, "agent-concurrency", o.AgentConcurrency, "Agents upgraded at once")
-	f.DurationVar(&o.DrainTimeout, "drain-timeout", o.DrainTimeout, "Give up draining an agent after this long (the Job fails and the upgrade stops)")
-	f.BoolVar(&o.DrainForce, "drain-force", false, "Also delete pods that no controller manages when draining (they are lost)")
+	f.DurationVar(&o.DrainTimeout, "drain-timeout", o.DrainTimeout, "Give up draining an agent after this long: the Job fails, the node stays cordoned, the upgrade stops (an eviction a PodDisruptionBudget forbids is retried until then)")
+	f.Int32Var(&o.DrainGracePeriod, "drain-grace-period", o.DrainGracePeriod, "Seconds each pod gets to stop when drained, instead of its own terminationGracePeriodSeconds (-1 keeps theirs)")
+	f.BoolVar(&o.DrainForce, "drain-force", false, "Also delete pods that no controller manages when draining (they are lost for good)")
+	f.StringVar(&o.DrainPodSelector, "drain-pod-selector", "", "Drain only the pods this label selector selects (kubectl drain --pod-selector)")
+	f.BoolVar(&o.DrainNoEviction, "drain-disable-eviction", false, "Delete pods instead of evicting them: bypasses PodDisruptionBudgets")
+	f.IntVar(&o.DrainSkipWait, "drain-skip-wait-for-delete-timeout", 0, "Stop waiting for pods whose deletion began more than this many seconds ago (0 waits for all); it does not concern PodDisruptionBudgets")
+	f.StringArrayVar(&o.PullSecrets, "image-pull-secret", nil, "Secret in the controller's namespace to pull the upgrade image with (repeatable; type kubernetes.io/dockerconfigjson)")
 	f.DurationVar(&o.NodeTimeout, "node-timeout", upgrade.DefaultNodeTimeout, "With --wait, stop when a server is not back this long after its upgrade Job ended (Ready, new kubelet, static pods), or the control plane not on the hop's version")
 	f.DurationVar(&o.PostCompleteDelay, "post-complete-delay", 0, "The controller's own pause after each node's upgrade, before the next (SUC's postCompleteDelay)")
 	f.StringVar(&o.ImageRepository, "upgrade-image", "", "Upgrade image repository, for mirrors (default rancher/k3s-upgrade or rancher/rke2-upgrade); the tag is always the hop's version")
@@ -140,7 +149,9 @@ func (o *UpgradeOptions) Complete() error {
 	o.cfg = suc.PlanConfig{
 		Namespace: o.Namespace, ServiceAccount: o.ServiceAccount,
 		ServerConcurrency: o.ServerConcurrency, AgentConcurrency: o.AgentConcurrency,
-		DrainTimeout: o.DrainTimeout, DrainForce: o.DrainForce, ImageRepository: strings.TrimSpace(o.ImageRepository),
+		Drain: suc.Drain{Timeout: o.DrainTimeout, GracePeriod: o.DrainGracePeriod, Force: o.DrainForce, PodSelector: strings.TrimSpace(o.DrainPodSelector),
+			DisableEviction: o.DrainNoEviction, SkipWaitForDeleteTimeout: o.DrainSkipWait},
+		ImagePullSecrets: o.PullSecrets, ImageRepository: strings.TrimSpace(o.ImageRepository),
 		PostCompleteDelay: o.PostCompleteDelay,
 	}
 	if o.now == nil {
@@ -353,8 +364,23 @@ func (o *UpgradeOptions) resumeCommand(target version.Version) string {
 	if o.AgentConcurrency != def.AgentConcurrency {
 		args = append(args, fmt.Sprintf("--agent-concurrency %d", o.AgentConcurrency))
 	}
-	if o.DrainTimeout != def.DrainTimeout {
+	if o.DrainTimeout != def.Drain.Timeout {
 		args = append(args, "--drain-timeout "+o.DrainTimeout.String())
+	}
+	if o.DrainGracePeriod != def.Drain.GracePeriod {
+		args = append(args, fmt.Sprintf("--drain-grace-period %d", o.DrainGracePeriod))
+	}
+	if o.DrainPodSelector != "" {
+		args = append(args, "--drain-pod-selector '"+o.DrainPodSelector+"'")
+	}
+	if o.DrainNoEviction {
+		args = append(args, "--drain-disable-eviction")
+	}
+	if o.DrainSkipWait > 0 {
+		args = append(args, fmt.Sprintf("--drain-skip-wait-for-delete-timeout %d", o.DrainSkipWait))
+	}
+	for _, s := range o.PullSecrets {
+		args = append(args, "--image-pull-secret "+s)
 	}
 	if o.DrainForce {
 		args = append(args, "--drain-force")

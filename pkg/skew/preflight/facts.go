@@ -59,6 +59,12 @@ type Facts struct {
 
 	Metrics    []byte
 	MetricsErr error
+
+	// Drain is what the drains would meet; empty when nothing is drained.
+	Drain DrainFacts
+	// PullSecrets holds each --image-pull-secret as read, or its error.
+	PullSecrets    map[string]*corev1.Secret
+	PullSecretErrs map[string]error
 }
 
 // ErrNoMetricsClient is the metrics error when the client cannot ask for /metrics.
@@ -140,8 +146,23 @@ func Gather(ctx context.Context, src Source, f *Facts, o Options) *Facts {
 		}
 		f.Metrics, f.MetricsErr = src.Metrics(ctx)
 	})
+	run(func() { f.Drain = gatherDrain(ctx, src.Kube, DrainedNodes(f.Path)) })
+	run(func() { f.PullSecrets, f.PullSecretErrs = readSecrets(ctx, src.Kube, o.Namespace, o.ImagePullSecrets) })
 	wg.Wait()
 	return f
+}
+
+func readSecrets(ctx context.Context, kube kubernetes.Interface, ns string, names []string) (map[string]*corev1.Secret, map[string]error) {
+	got, errs := map[string]*corev1.Secret{}, map[string]error{}
+	for _, n := range names {
+		s, err := kube.CoreV1().Secrets(ns).Get(ctx, n, metav1.GetOptions{})
+		if err != nil {
+			errs[n] = err
+			continue
+		}
+		got[n] = s
+	}
+	return got, errs
 }
 
 // reviewAccess asks the apiserver about each permission, concurrently.

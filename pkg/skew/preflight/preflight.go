@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
@@ -34,6 +35,8 @@ const (
 	CheckFailedJobs     = "failed-jobs"
 	CheckNodes          = "nodes"
 	CheckPlatforms      = "platforms"
+	CheckDrain          = "drain"
+	CheckPullSecrets    = "image-pull-secrets"
 	CheckSkew           = "skew"
 	CheckSnapshot       = "etcd-snapshot"
 	CheckDeprecated     = "deprecated-apis"
@@ -41,7 +44,7 @@ const (
 
 // CheckOrder is the order of the report.
 var CheckOrder = []string{CheckDistro, CheckPlanCRD, CheckController, CheckServiceAccount, CheckPermissions, CheckRancher,
-	CheckForeignPlans, CheckFailedJobs, CheckNodes, CheckPlatforms, CheckSkew, CheckSnapshot, CheckDeprecated}
+	CheckForeignPlans, CheckFailedJobs, CheckNodes, CheckPlatforms, CheckDrain, CheckPullSecrets, CheckSkew, CheckSnapshot, CheckDeprecated}
 
 // Check is one named preflight check.
 type Check struct {
@@ -95,6 +98,11 @@ type Options struct {
 	NeedDelete bool
 	// CustomImage is set when the upgrade image is a mirror the user named.
 	CustomImage bool
+	// Drain and AgentConcurrency are how agents are drained, and how many at once.
+	Drain            suc.Drain
+	AgentConcurrency int64
+	// ImagePullSecrets must exist in Namespace, of type kubernetes.io/dockerconfigjson.
+	ImagePullSecrets []string
 
 	TakeSnapshot   bool
 	SnapshotName   string
@@ -136,6 +144,8 @@ func Evaluate(f *Facts, o Options) *Report {
 	checkPlans(v, f, o)
 	checkNodes(v, f)
 	checkPlatforms(v, f, o)
+	checkDrain(v, f, o)
+	checkPullSecrets(v, f, o)
 	checkSkew(v, f, o)
 	checkSnapshot(v, f, o)
 	checkDeprecated(v, f, o)

@@ -10,6 +10,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -37,6 +38,8 @@ type world struct {
 	metricsErr   error
 	noSUC        bool
 	unavailable  bool
+	drain        DrainFacts
+	secrets      map[string]corev1.SecretType
 }
 
 func newWorld(t *testing.T, specs ...string) *world {
@@ -49,7 +52,7 @@ func healthyK3s(t *testing.T) *world {
 
 func defaultOptions() Options {
 	return Options{Namespace: suc.DefaultNamespace, Deployment: suc.DefaultDeployment, ServiceAccount: suc.DefaultServiceAccount,
-		SnapshotMaxAge: etcdsnapshot.DefaultMaxAge, Now: testNow}
+		SnapshotMaxAge: etcdsnapshot.DefaultMaxAge, Now: testNow, Drain: suc.DefaultPlanConfig().Drain, AgentConcurrency: 1}
 }
 
 // facts is what Gather would have read from this world for a run with options o.
@@ -66,7 +69,6 @@ func (w *world) facts(t *testing.T, o Options) *Facts {
 		}
 		f.Path = path
 	}
-	notFound := func(res string) error { return apierrors.NewNotFound(schema.GroupResource{Resource: res}, "x") }
 	if w.noSUC {
 		f.DeploymentErr, f.ServiceAccountErr = notFound("deployments"), notFound("serviceaccounts")
 	} else {
@@ -81,7 +83,20 @@ func (w *world) facts(t *testing.T, o Options) *Facts {
 	for _, p := range Required(o) {
 		f.Access[p] = !w.deny[p.Verb+" "+p.Resource]
 	}
+	f.Drain = w.drain
+	f.PullSecrets, f.PullSecretErrs = map[string]*corev1.Secret{}, map[string]error{}
+	for _, n := range o.ImagePullSecrets {
+		if t, ok := w.secrets[n]; ok {
+			f.PullSecrets[n] = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: n}, Type: t}
+		} else {
+			f.PullSecretErrs[n] = notFound("secrets")
+		}
+	}
 	return f
+}
+
+func notFound(res string) error {
+	return apierrors.NewNotFound(schema.GroupResource{Resource: res}, "x")
 }
 
 func (w *world) run(t *testing.T, tune func(*Options)) *Report {
@@ -208,6 +223,35 @@ func TestPreflight(t *testing.T) {
 		{"Windows agent", func(t *testing.T) *world {
 			return newWorld(t, "server s-1 v1.30.14+k3s1", "agent w-1 v1.30.4 windows/amd64")
 		}, nil, map[string][2]string{CheckPlatforms: {"warn", "w-1 (windows/amd64, v1.30.4)"}, CheckSkew: {"pass", ""}}},
+		{"PDB allowing no disruption and a controllerless pod on agents", func(t *testing.T) *world {
+			w := healthyK3s(t)
+			web := map[string]string{"app": "web"}
+			w.drain.Pods = []corev1.Pod{pod("default", "web-1", "a-1", "ReplicaSet/web", web), pod("default", "web-2", "a-2", "ReplicaSet/web", web),
+				pod("default", "lonely", "a-2", "", nil)}
+			w.drain.PDBs = []policyv1.PodDisruptionBudget{pdb("default", "web", web, 0)}
+			return w
+		}, nil, map[string][2]string{CheckDrain: {"fail", "PodDisruptionBudget default/web allows no disruption of pod default/web-1 on a-1"}}},
+		{"pods unreadable: drain skipped", func(t *testing.T) *world {
+			w := healthyK3s(t)
+			w.drain.PodsErr = apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "", errors.New("no"))
+			return w
+		}, nil, map[string][2]string{CheckDrain: {"skipped", "cannot list pods: forbidden"}}},
+		{"a warning, --strict", func(t *testing.T) *world {
+			w := healthyK3s(t)
+			w.drain.Pods = []corev1.Pod{pod("default", "api-1", "a-1", "ReplicaSet/api", nil)}
+			return w
+		}, func(o *Options) { o.Strict = true }, map[string][2]string{CheckDrain: {"fail", "an outage"}}},
+		{"pull secret missing or of the wrong type", func(t *testing.T) *world {
+			w := healthyK3s(t)
+			w.secrets = map[string]corev1.SecretType{"opaque": corev1.SecretTypeOpaque, "good": corev1.SecretTypeDockerConfigJson}
+			return w
+		}, func(o *Options) { o.ImagePullSecrets = []string{"good", "opaque", "gone"} }, map[string][2]string{
+			CheckPullSecrets: {"fail", "opaque has type Opaque, not kubernetes.io/dockerconfigjson; gone does not exist in system-upgrade"}}},
+		{"pull secret fine", func(t *testing.T) *world {
+			w := healthyK3s(t)
+			w.secrets = map[string]corev1.SecretType{"good": corev1.SecretTypeDockerConfigJson}
+			return w
+		}, func(o *Options) { o.ImagePullSecrets = []string{"good"} }, map[string][2]string{CheckPullSecrets: {"pass", "good in system-upgrade"}}},
 		{"node name differs from hostname", func(t *testing.T) *world {
 			w := healthyK3s(t)
 			w.nodes[3].Labels[cluster.LabelHostname] = "short"

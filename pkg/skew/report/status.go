@@ -98,6 +98,9 @@ type StatusFailure struct {
 	Job     string `json:"job"`
 	Node    string `json:"node"`
 	Message string `json:"message"`
+	// Blocker names what stopped a failed drain (a pod and its PodDisruptionBudget,
+	// or a pod with no controller), when the Job's message or events tell it.
+	Blocker string `json:"blocker,omitempty"`
 }
 
 // StatusSnapshot is the etcd snapshot taken before the upgrade.

@@ -4,22 +4,19 @@
 package status
 
 import (
-	"context"
 	"fmt"
 	"sort"
 	"strings"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
-
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
+	policyv1 "k8s.io/api/policy/v1"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
@@ -29,34 +26,12 @@ type Input struct {
 	Plans     []upgradev1.Plan
 	Jobs      []batchv1.Job
 	Nodes     []corev1.Node
-}
-
-// Read lists what Build needs.
-func Read(ctx context.Context, kube kubernetes.Interface, plans *suc.Client) (Input, error) {
-	in := Input{Namespace: plans.Namespace}
-	var err error
-	if in.Plans, err = plans.Ours(ctx); err != nil {
-		return in, fmt.Errorf("list plans in %s: %w", plans.Namespace, err)
-	}
-	if len(in.Plans) == 0 {
-		return in, nil
-	}
-	jobs, err := kube.BatchV1().Jobs(plans.Namespace).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return in, fmt.Errorf("list jobs in %s: %w", plans.Namespace, err)
-	}
-	in.Jobs = jobs.Items
-	in.Nodes, err = cluster.ListAll(ctx, func(o metav1.ListOptions) ([]corev1.Node, string, error) {
-		l, err := kube.CoreV1().Nodes().List(ctx, o)
-		if err != nil {
-			return nil, "", err
-		}
-		return l.Items, l.Continue, nil
-	})
-	if err != nil {
-		return in, fmt.Errorf("list nodes: %w", err)
-	}
-	return in, nil
+	// Events are the warnings about failed Jobs (kubectl drain's error may be there).
+	Events []corev1.Event
+	// Pods and PDBs are the pods a failed drain names and the budgets of their
+	// namespaces, to name the budget that refused the eviction.
+	Pods []corev1.Pod
+	PDBs []policyv1.PodDisruptionBudget
 }
 
 type statusPlan struct {
@@ -133,7 +108,7 @@ func Build(in Input) *report.StatusReport {
 		for _, n := range p.nodes {
 			if j := jobs[suc.JobKey{Plan: p.plan.Name, Node: n.Name}]; n.State == report.NodeFailed && j != nil {
 				msg, _ := suc.JobFailed(j)
-				r.Failures = append(r.Failures, report.StatusFailure{Plan: p.plan.Name, Job: j.Name, Node: n.Name, Message: msg})
+				r.Failures = append(r.Failures, report.StatusFailure{Plan: p.plan.Name, Job: j.Name, Node: n.Name, Message: msg, Blocker: blocker(in, j.Name, msg)})
 			}
 		}
 	}
@@ -169,7 +144,11 @@ func Build(in Input) *report.StatusReport {
 	case len(r.Failures) > 0:
 		s.State = report.StateFailed
 		f := r.Failures[0]
-		s.Next = fmt.Sprintf("fix node %s (Job %s: %s), then resume: %s --retry-failed --wait", f.Node, f.Job, f.Message, resume)
+		cause := f.Message
+		if f.Blocker != "" {
+			cause = f.Blocker
+		}
+		s.Next = fmt.Sprintf("fix node %s (Job %s: %s), then resume: %s --retry-failed --wait", f.Node, f.Job, cause, resume)
 	case current != nil:
 		s.State = report.StateInProgress
 		s.Next = fmt.Sprintf("the controller is upgrading the %s of %s; follow it with: %s --wait", s.Phase, hopName(rec, shown.version), resume)
@@ -274,35 +253,6 @@ func fillPlan(p *statusPlan, nodes map[string]*corev1.Node, jobs map[suc.JobKey]
 		p.nodes = append(p.nodes, sn)
 	}
 	sort.Slice(p.nodes, func(i, j int) bool { return p.nodes[i].Name < p.nodes[j].Name })
-}
-
-// Rollback is how to go back to from, the hop's previous version, on the distro:
-// downgrades are not supported, so the way back is the etcd snapshot taken before
-// the upgrade, restored with the previous release installed.
-func Rollback(d version.Distro, from string, snap *report.StatusSnapshot) []string {
-	if from == "" {
-		from = "<the previous version>"
-	}
-	bin, svc, agentSvc, installer, envVar := "k3s", "k3s", "k3s-agent", "https://get.k3s.io", "INSTALL_K3S_VERSION"
-	if d == version.RKE2 {
-		bin, svc, agentSvc, installer, envVar = "rke2", "rke2-server", "rke2-agent", "https://get.rke2.io", "INSTALL_RKE2_VERSION"
-	}
-	dir := "/var/lib/rancher/" + bin + "/server/db"
-	snapName := "the newest snapshot taken before the upgrade (" + bin + " etcd-snapshot ls)"
-	first := "the server that took it"
-	if snap != nil {
-		snapName = fmt.Sprintf("snapshot %s (its file is %s/snapshots/%s-%s-<timestamp>)", snap.Name, dir, snap.Name, strings.SplitN(snap.Node, ".", 2)[0])
-		first = snap.Node
-	}
-	return []string{
-		fmt.Sprintf("Downgrades are not supported: roll back by restoring %s with %s.", snapName, from),
-		fmt.Sprintf("Stop the upgrade first: kubectl delete plans -n <suc-namespace> -l %s", suc.OwnedSelector),
-		fmt.Sprintf("On every server: systemctl stop %s", svc),
-		fmt.Sprintf("On %s: curl -sfL %s | %s=%s INSTALL_%s_SKIP_START=true sh -, then %s server --cluster-reset --cluster-reset-restore-path=<snapshot file>, then systemctl start %s",
-			first, installer, envVar, from, strings.ToUpper(bin), bin, svc),
-		fmt.Sprintf("On the other servers: rm -rf %s, reinstall %s the same way, then systemctl start %s", dir, from, svc),
-		fmt.Sprintf("On agents already upgraded: reinstall %s (curl -sfL %s | %s=%s sh -) and systemctl restart %s", from, installer, envVar, from, agentSvc),
-	}
 }
 
 // manualNodes are the nodes no upgrade image can upgrade, with the version the hop

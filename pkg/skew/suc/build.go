@@ -15,7 +15,6 @@ import (
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
@@ -88,10 +87,12 @@ type PlanConfig struct {
 	ServiceAccount    string
 	ServerConcurrency int64
 	AgentConcurrency  int64
-	// DrainTimeout bounds kubectl drain on an agent crossing a minor.
-	DrainTimeout time.Duration
-	// DrainForce also deletes pods no controller manages (lost for good).
-	DrainForce bool
+	// Drain is how agents crossing a minor are drained: SUC's drain spec, one field
+	// for each of kubectl drain's options.
+	Drain Drain
+	// ImagePullSecrets name Secrets in the controller's namespace that every Job
+	// pulls its images with (a private registry mirror).
+	ImagePullSecrets []string
 	// ImageRepository replaces rancher/k3s-upgrade or rancher/rke2-upgrade (a mirror).
 	ImageRepository string
 	// PostCompleteDelay is the controller's own pause after each node's Job, before
@@ -103,7 +104,7 @@ type PlanConfig struct {
 func DefaultPlanConfig() PlanConfig {
 	return PlanConfig{
 		Namespace: DefaultNamespace, ServiceAccount: DefaultServiceAccount,
-		ServerConcurrency: 1, AgentConcurrency: 1, DrainTimeout: DefaultDrainTimeout,
+		ServerConcurrency: 1, AgentConcurrency: 1, Drain: Drain{Timeout: DefaultDrainTimeout, GracePeriod: -1},
 	}
 }
 
@@ -119,8 +120,8 @@ func (c PlanConfig) Validate() error {
 	if c.PostCompleteDelay < 0 {
 		return fmt.Errorf("--post-complete-delay %s: must not be negative", c.PostCompleteDelay)
 	}
-	if c.DrainTimeout <= 0 {
-		return fmt.Errorf("--drain-timeout %s: must be positive", c.DrainTimeout)
+	if err := c.Drain.Validate(); err != nil {
+		return err
 	}
 	if c.Namespace == "" || c.ServiceAccount == "" {
 		return fmt.Errorf("the system-upgrade-controller namespace and service account must not be empty")
@@ -170,19 +171,11 @@ func AgentPlan(d version.Distro, h upgradepath.Hop, serverPlan string, rec Recor
 		{Key: cluster.LabelControlPlane, Operator: metav1.LabelSelectorOpNotIn, Values: []string{"true"}},
 		{Key: cluster.LabelEtcd, Operator: metav1.LabelSelectorOpNotIn, Values: []string{"true"}},
 	})
-	if crossesMinor(h) {
-		timeout := intstr.FromString(cfg.DrainTimeout.String())
-		p.Spec.Drain = &upgradev1.DrainSpec{
-			Timeout:            &timeout,
-			DeleteEmptydirData: ptr.To(true),
-			IgnoreDaemonSets:   ptr.To(true),
-			Force:              cfg.DrainForce,
-			// Respect PodDisruptionBudgets for up to a minute per pod, then move on.
-			SkipWaitForDeleteTimeout: 60,
-		}
+	if Drains(h) {
+		p.Spec.Drain = cfg.Drain.spec()
 		// SUC's default Job deadline is 600s; a drain may use all of its timeout
 		// before the upgrade itself starts.
-		p.Spec.JobActiveDeadlineSecs = ptr.To(int64((cfg.DrainTimeout + 10*time.Minute) / time.Second))
+		p.Spec.JobActiveDeadlineSecs = ptr.To(int64((cfg.Drain.Timeout + 10*time.Minute) / time.Second))
 	} else {
 		p.Spec.Cordon = true
 	}
@@ -195,7 +188,9 @@ func AgentPlan(d version.Distro, h upgradepath.Hop, serverPlan string, rec Recor
 	return p
 }
 
-func crossesMinor(h upgradepath.Hop) bool {
+// Drains reports whether the hop's agent Plan drains its nodes: when an agent crosses
+// a minor (an in-place minor kubelet upgrade is not supported); a patch only cordons.
+func Drains(h upgradepath.Hop) bool {
 	for _, a := range h.Agents {
 		if a.From.MinorVersion() != h.To.MinorVersion() {
 			return true
@@ -225,6 +220,9 @@ func basePlan(d version.Distro, role string, to, from version.Version, rec Recor
 			Tolerations: allTaints(),
 			Upgrade:     &upgradev1.ContainerSpec{Image: upgradeImage(d, to, cfg)},
 		},
+	}
+	for _, name := range cfg.ImagePullSecrets {
+		p.Spec.ImagePullSecrets = append(p.Spec.ImagePullSecrets, corev1.LocalObjectReference{Name: name})
 	}
 	if cfg.PostCompleteDelay > 0 {
 		p.Spec.PostCompleteDelay = &metav1.Duration{Duration: cfg.PostCompleteDelay}

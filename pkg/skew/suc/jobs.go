@@ -1,6 +1,7 @@
 package suc
 
 import (
+	"regexp"
 	"sort"
 	"strings"
 
@@ -81,4 +82,31 @@ func JobComplete(j *batchv1.Job) bool {
 		}
 	}
 	return false
+}
+
+// DrainBlock is what kubectl drain's own error says stopped it.
+type DrainBlock struct {
+	// Pod is the "namespace/name" of the pod the drain could not move.
+	Pod string
+	// Budget is set when a PodDisruptionBudget refused the pod's eviction.
+	Budget bool
+	// Unmanaged is set when the pod has no controller and the drain was not forced.
+	Unmanaged bool
+}
+
+var (
+	evictionError  = regexp.MustCompile(`error when evicting pods/"([^"]+)" -n "([^"]+)"`)
+	unmanagedError = regexp.MustCompile(`declare no controller \(use --force to override\): ([^\s,\]]+)`)
+)
+
+// ParseDrainBlock reads kubectl drain's error text (a Job's failure message or an
+// event) for the pod that stopped it.
+func ParseDrainBlock(text string) (DrainBlock, bool) {
+	if m := unmanagedError.FindStringSubmatch(text); m != nil {
+		return DrainBlock{Pod: m[1], Unmanaged: true}, true
+	}
+	if m := evictionError.FindStringSubmatch(text); m != nil {
+		return DrainBlock{Pod: m[2] + "/" + m[1], Budget: strings.Contains(text, "disruption budget")}, true
+	}
+	return DrainBlock{}, false
 }

@@ -8,12 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/internal/testworld"
-
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/internal/testworld"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
@@ -101,7 +100,9 @@ func TestPlansGolden(t *testing.T) {
 		{"mirror-and-concurrency", func(t *testing.T) []*upgradev1.Plan {
 			c := cfg
 			c.Namespace, c.ServiceAccount, c.ServerConcurrency, c.AgentConcurrency = "upgrades", "upgrader", 2, 3
-			c.ImageRepository, c.DrainTimeout, c.DrainForce = "registry.example/rancher/k3s-upgrade", 20*time.Minute, true
+			c.ImageRepository, c.Drain.Timeout, c.Drain.Force = "registry.example/rancher/k3s-upgrade", 20*time.Minute, true
+			c.Drain.GracePeriod, c.Drain.PodSelector, c.Drain.DisableEviction, c.Drain.SkipWaitForDeleteTimeout = 30, "app!=keep", true, 90
+			c.ImagePullSecrets, c.PostCompleteDelay = []string{"mirror-creds"}, time.Minute
 			p, st := firstStep(t, "k3s", upgradepath.AgentsEach, k3s...)
 			return []*upgradev1.Plan{suc.ServerPlan(p.Distro, st.Hop, rec, c), suc.AgentPlan(p.Distro, st.Hop, st.ServerPlan, rec, c)}
 		}},
@@ -168,10 +169,10 @@ func TestPlanNameIsStableAndShort(t *testing.T) {
 
 func TestPlanConfigRefusesZeroConcurrency(t *testing.T) {
 	for _, c := range []suc.PlanConfig{
-		{Namespace: "n", ServiceAccount: "s", ServerConcurrency: 0, AgentConcurrency: 1, DrainTimeout: time.Minute},
-		{Namespace: "n", ServiceAccount: "s", ServerConcurrency: 1, AgentConcurrency: 0, DrainTimeout: time.Minute},
-		{Namespace: "n", ServiceAccount: "s", ServerConcurrency: 1, AgentConcurrency: 1, DrainTimeout: 0},
-		{Namespace: "", ServiceAccount: "s", ServerConcurrency: 1, AgentConcurrency: 1, DrainTimeout: time.Minute},
+		{Namespace: "n", ServiceAccount: "s", ServerConcurrency: 0, AgentConcurrency: 1, Drain: suc.Drain{Timeout: time.Minute, GracePeriod: -1}},
+		{Namespace: "n", ServiceAccount: "s", ServerConcurrency: 1, AgentConcurrency: 0, Drain: suc.Drain{Timeout: time.Minute, GracePeriod: -1}},
+		{Namespace: "n", ServiceAccount: "s", ServerConcurrency: 1, AgentConcurrency: 1, Drain: suc.Drain{GracePeriod: -1}},
+		{Namespace: "", ServiceAccount: "s", ServerConcurrency: 1, AgentConcurrency: 1, Drain: suc.Drain{Timeout: time.Minute, GracePeriod: -1}},
 	} {
 		if c.Validate() == nil {
 			t.Errorf("%+v validated", c)

@@ -57,6 +57,7 @@ func Prepare(ctx context.Context, cfg Config) (*Proposal, error) {
 		Namespace: cfg.Plans.Namespace, Deployment: cfg.Deployment, ServiceAccount: cfg.Plans.ServiceAccount,
 		AllowRancher: cfg.AllowRancher, Force: cfg.Force, Strict: cfg.Strict, RetryFailed: cfg.RetryFailed,
 		TakeSnapshot: cfg.Snapshot, SnapshotMaxAge: cfg.SnapshotMaxAge, Now: cfg.now(), CustomImage: cfg.Plans.ImageRepository != "",
+		Drain: cfg.Plans.Drain, AgentConcurrency: cfg.Plans.AgentConcurrency, ImagePullSecrets: cfg.Plans.ImagePullSecrets,
 	}
 	src := preflight.Source{Kube: cfg.Kube, Dynamic: cfg.Dynamic, Discovery: cfg.Discovery, Metrics: cfg.Metrics}
 	preflight.Gather(ctx, src, facts, opts)

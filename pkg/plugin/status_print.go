@@ -75,7 +75,11 @@ func writeStatusTable(w io.Writer, r *report.StatusReport, wide, color bool) err
 		tw = printers.GetNewTabWriter(&buf)
 		fmt.Fprintln(tw, "NODE\tJOB\tMESSAGE")
 		for _, f := range r.Failures {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Node, f.Job, f.Message)
+			msg := f.Message
+			if f.Blocker != "" {
+				msg = "drain blocked: " + f.Blocker
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Node, f.Job, msg)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

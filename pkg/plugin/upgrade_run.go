@@ -77,6 +77,9 @@ func (o *UpgradeOptions) runError(parent, ctx context.Context, err error, res *u
 		return fmt.Errorf("interrupted while following %s: stopped waiting, nothing was undone; the Plans stay and the system-upgrade-controller goes on with them; see where it stands with kubectl skew status, follow it again with %s --wait", where, resume)
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return fmt.Errorf("timed out after %s while following %s: the Plans stay and the system-upgrade-controller goes on with them; see where it stands with kubectl skew status, follow it again with %s --wait", o.Timeout, where, resume)
+	case errors.As(err, &jf) && jf.Blocker != "":
+		return fmt.Errorf("stopped at %s: the upgrade Job %s failed on node %s: its drain was blocked: %s; the node stays cordoned and no further node was started by us; fix it, then resume with %s --retry-failed --wait",
+			where, jf.Job, jf.Node, jf.Blocker, resume)
 	case errors.As(err, &jf):
 		return fmt.Errorf("stopped at %s: the upgrade Job %s failed on node %s: %s; the node stays cordoned and no further node was started by us; fix the cause on %s, then resume with %s --retry-failed --wait; if the hop cannot be finished, kubectl skew status shows how to roll back",
 			where, jf.Job, jf.Node, jf.Message, jf.Node, resume)

@@ -47,6 +47,20 @@ func (s *Simulator) run(ctx context.Context, job *batchv1.Job) {
 		}
 	}
 
+	if d := drainOf(job); d.present {
+		if msg, wait := s.drainError(ctx, ev.Node, d); msg != "" {
+			if !sleep(ctx, wait) || s.gone(ctx, job) {
+				return
+			}
+			if err := s.updateJobStatus(ctx, job, markFailed(msg)); err != nil {
+				s.stopOn(ev, err, "mark job failed")
+				return
+			}
+			s.emit(ev, EventJobFailed, msg)
+			return
+		}
+	}
+
 	s.mu.Lock()
 	delay := s.delay
 	s.mu.Unlock()

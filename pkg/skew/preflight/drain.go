@@ -107,14 +107,15 @@ func controllerOf(p *corev1.Pod) *metav1.OwnerReference {
 	return metav1.GetControllerOf(p)
 }
 
-// blockingPDBs are the budgets in the pod's namespace that select it and allow no
-// disruption, as the disruption controller computed it. A budget without a computed
-// status (no controller has looked at it) says nothing yet.
+// blockingPDBs are the budgets in the pod's namespace that select it and that the
+// eviction API would hold against it: no disruption allowed, or a status the
+// disruption controller has not computed for the budget's current generation.
 func blockingPDBs(df DrainFacts, p *corev1.Pod) []string {
 	var out []string
 	for i := range df.PDBs {
 		b := &df.PDBs[i]
-		if b.Namespace != p.Namespace || b.Spec.Selector == nil || b.Status.ObservedGeneration == 0 || b.Status.DisruptionsAllowed > 0 {
+		computed := b.Status.ObservedGeneration >= b.Generation && b.Status.ObservedGeneration > 0
+		if b.Namespace != p.Namespace || b.Spec.Selector == nil || (computed && b.Status.DisruptionsAllowed > 0) {
 			continue
 		}
 		sel, err := metav1.LabelSelectorAsSelector(b.Spec.Selector)

@@ -43,60 +43,48 @@ func Read(ctx context.Context, kube kubernetes.Interface, plans *suc.Client) (In
 	return in, nil
 }
 
-// readDrainBlockers reads, for failed Jobs only, their events and the pods and
-// budgets their drain errors name. What cannot be read is left out: the failure is
-// still reported, without its blocker.
+// readDrainBlockers names, for each failed Job, what stopped its drain, when the Job's
+// message or its events carry kubectl drain's error. What cannot be read is left out:
+// the failure is still reported, without its blocker.
 func readDrainBlockers(ctx context.Context, kube kubernetes.Interface, in *Input) {
 	for _, f := range suc.FailedJobs(in.Jobs) {
+		text := f.Message
 		if ev, err := kube.CoreV1().Events(in.Namespace).List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=" + f.Job}); err == nil {
-			in.Events = append(in.Events, ev.Items...)
+			for _, e := range ev.Items {
+				text += "\n" + e.Message
+			}
 		}
-		b, ok := suc.ParseDrainBlock(drainText(f.Message, f.Job, in.Events))
-		if !ok {
-			continue
-		}
-		ns, name, _ := strings.Cut(b.Pod, "/")
-		if p, err := kube.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{}); err == nil {
-			in.Pods = append(in.Pods, *p)
-		}
-		if l, err := kube.PolicyV1().PodDisruptionBudgets(ns).List(ctx, metav1.ListOptions{}); err == nil {
-			in.PDBs = append(in.PDBs, l.Items...)
+		if b := DrainBlocker(ctx, kube, text); b != "" {
+			if in.Blockers == nil {
+				in.Blockers = map[string]string{}
+			}
+			in.Blockers[f.Job] = b
 		}
 	}
 }
 
-// drainText is a failed Job's message and its events' messages, where kubectl
-// drain's error may stand.
-func drainText(msg, job string, events []corev1.Event) string {
-	parts := []string{msg}
-	for _, e := range events {
-		if e.InvolvedObject.Name == job {
-			parts = append(parts, e.Message)
-		}
-	}
-	return strings.Join(parts, "\n")
-}
-
-// blocker names what stopped a failed drain, from kubectl drain's error text.
-func blocker(in Input, job, msg string) string {
-	b, ok := suc.ParseDrainBlock(drainText(msg, job, in.Events))
+// DrainBlocker names what stopped a drain whose kubectl error is in text: the
+// PodDisruptionBudget that refused a pod's eviction (read from the cluster), or the
+// pod without a controller; "" when text says neither.
+func DrainBlocker(ctx context.Context, kube kubernetes.Interface, text string) string {
+	b, ok := suc.ParseDrainBlock(text)
 	if !ok {
 		return ""
 	}
-	if b.Unmanaged {
+	ns, name, _ := strings.Cut(b.Pod, "/")
+	switch {
+	case b.Unmanaged:
 		return fmt.Sprintf("pod %s has no controller: delete it or give it one, or resume with --drain-force", b.Pod)
+	case !b.Budget:
+		return fmt.Sprintf("pod %s could not be evicted within the drain timeout", b.Pod)
 	}
-	if !b.Budget {
-		return fmt.Sprintf("pod %s could not be evicted in time", b.Pod)
-	}
-	for _, p := range in.Pods {
-		if p.Namespace+"/"+p.Name != b.Pod {
-			continue
-		}
-		for _, pdb := range in.PDBs {
-			sel, err := metav1.LabelSelectorAsSelector(pdb.Spec.Selector)
-			if pdb.Namespace == p.Namespace && pdb.Spec.Selector != nil && err == nil && sel.Matches(labels.Set(p.Labels)) {
-				return fmt.Sprintf("PodDisruptionBudget %s/%s (%d disruptions allowed) refused to evict pod %s", pdb.Namespace, pdb.Name, pdb.Status.DisruptionsAllowed, b.Pod)
+	if p, err := kube.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{}); err == nil {
+		if l, err := kube.PolicyV1().PodDisruptionBudgets(ns).List(ctx, metav1.ListOptions{}); err == nil {
+			for _, pdb := range l.Items {
+				sel, err := metav1.LabelSelectorAsSelector(pdb.Spec.Selector)
+				if pdb.Spec.Selector != nil && err == nil && sel.Matches(labels.Set(p.Labels)) {
+					return fmt.Sprintf("PodDisruptionBudget %s/%s (%d disruptions allowed) refused to evict pod %s", pdb.Namespace, pdb.Name, pdb.Status.DisruptionsAllowed, b.Pod)
+				}
 			}
 		}
 	}

@@ -11,7 +11,6 @@ import (
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	policyv1 "k8s.io/api/policy/v1"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
@@ -26,12 +25,8 @@ type Input struct {
 	Plans     []upgradev1.Plan
 	Jobs      []batchv1.Job
 	Nodes     []corev1.Node
-	// Events are the warnings about failed Jobs (kubectl drain's error may be there).
-	Events []corev1.Event
-	// Pods and PDBs are the pods a failed drain names and the budgets of their
-	// namespaces, to name the budget that refused the eviction.
-	Pods []corev1.Pod
-	PDBs []policyv1.PodDisruptionBudget
+	// Blockers names, by Job, what stopped a failed drain (see DrainBlocker).
+	Blockers map[string]string
 }
 
 type statusPlan struct {
@@ -108,7 +103,7 @@ func Build(in Input) *report.StatusReport {
 		for _, n := range p.nodes {
 			if j := jobs[suc.JobKey{Plan: p.plan.Name, Node: n.Name}]; n.State == report.NodeFailed && j != nil {
 				msg, _ := suc.JobFailed(j)
-				r.Failures = append(r.Failures, report.StatusFailure{Plan: p.plan.Name, Job: j.Name, Node: n.Name, Message: msg, Blocker: blocker(in, j.Name, msg)})
+				r.Failures = append(r.Failures, report.StatusFailure{Plan: p.plan.Name, Job: j.Name, Node: n.Name, Message: msg, Blocker: in.Blockers[j.Name]})
 			}
 		}
 	}

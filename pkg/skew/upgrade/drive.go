@@ -2,10 +2,13 @@ package upgrade
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/status"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -282,8 +285,13 @@ func (d *driver) follow(ctx context.Context, step *Step) error {
 	}
 	d.cfg.emit(Event{Kind: EventPhase, Step: step, Progress: d.tally.progress()})
 	spec := phaseSpec{Plan: step.Plans[0].Name, Role: role, To: step.Hop.To, Nodes: step.Nodes(), StallAfter: d.cfg.StallAfter, NodeTimeout: d.cfg.nodeTimeout()}
-	return w.Follow(ctx, spec, func(ev NodeEvent) {
+	err = w.Follow(ctx, spec, func(ev NodeEvent) {
 		d.tally.observe(ev, step.Phase)
 		d.cfg.emit(Event{Kind: EventNode, Step: step, Node: ev, Progress: d.tally.progress()})
 	})
+	var jf *JobFailedError
+	if errors.As(err, &jf) {
+		jf.Blocker = status.DrainBlocker(ctx, d.cfg.Kube, jf.Message)
+	}
+	return err
 }

@@ -126,9 +126,14 @@ type phaseSpec struct {
 // JobFailedError is an upgrade Job that failed: the hop stops there.
 type JobFailedError struct {
 	Plan, Job, Node, Message string
+	// Blocker names what stopped the Job's drain, when its message tells it.
+	Blocker string
 }
 
 func (e *JobFailedError) Error() string {
+	if e.Blocker != "" {
+		return fmt.Sprintf("the upgrade Job %s of Plan %s failed on node %s: its drain was blocked: %s", e.Job, e.Plan, e.Node, e.Blocker)
+	}
 	return fmt.Sprintf("the upgrade Job %s of Plan %s failed on node %s: %s", e.Job, e.Plan, e.Node, e.Message)
 }
 

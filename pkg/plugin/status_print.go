@@ -70,31 +70,22 @@ func writeStatusTable(w io.Writer, r *report.StatusReport, wide, color bool) err
 		return err
 	}
 
-	if len(r.Failures) > 0 {
-		fmt.Fprintln(&buf, "\nFAILED JOBS")
-		tw = printers.GetNewTabWriter(&buf)
-		fmt.Fprintln(tw, "NODE\tJOB\tMESSAGE")
-		for _, f := range r.Failures {
-			msg := f.Message
-			if f.Blocker != "" {
-				msg = "drain blocked: " + f.Blocker
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Node, f.Job, msg)
+	var failed, manual [][]string
+	for _, f := range r.Failures {
+		msg := f.Message
+		if f.Blocker != "" {
+			msg = "drain blocked: " + f.Blocker
 		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
+		failed = append(failed, []string{f.Node, f.Job, msg})
 	}
-	if len(r.Manual) > 0 {
-		fmt.Fprintln(&buf, "\nMANUAL UPGRADE (SKEW701: no upgrade image; no Plan selects them)")
-		tw = printers.GetNewTabWriter(&buf)
-		fmt.Fprintln(tw, "NODE\tKUBELET\tHOP VERSION\tWHY")
-		for _, m := range r.Manual {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Name, m.Version, m.Target, m.Reason)
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
+	for _, m := range r.Manual {
+		manual = append(manual, []string{m.Name, m.Version, m.Target, m.Reason})
+	}
+	if err := section(&buf, "FAILED JOBS", []string{"NODE", "JOB", "MESSAGE"}, failed); err != nil {
+		return err
+	}
+	if err := section(&buf, "MANUAL UPGRADE (SKEW701: no upgrade image; no Plan selects them)", []string{"NODE", "KUBELET", "HOP VERSION", "WHY"}, manual); err != nil {
+		return err
 	}
 	if r.Snapshot != nil {
 		fmt.Fprintf(&buf, "\nSNAPSHOT: %s, taken on %s before the upgrade\n", r.Snapshot.Name, r.Snapshot.Node)
@@ -131,4 +122,18 @@ func unwrapAPI(err error) error {
 		}
 	}
 	return err
+}
+
+// section writes a titled table, or nothing when it has no rows.
+func section(buf *bytes.Buffer, title string, header []string, rows [][]string) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	fmt.Fprintf(buf, "\n%s\n", title)
+	tw := printers.GetNewTabWriter(buf)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
 }

@@ -328,8 +328,8 @@ func (o *UpgradeOptions) describeStep(r *report.UpgradeReport, path *upgradepath
 
 // needsConfirmation is false when the step writes nothing (a resumed, unchanged step).
 func (o *UpgradeOptions) needsConfirmation(r *report.UpgradeReport, step *upgrade.Step) bool {
-	if o.Yes {
-		return false
+	if o.Yes || (len(step.Waiting) > 0 && !o.Wait) {
+		return false // a waiting step without --wait applies nothing
 	}
 	if len(step.Prune) > 0 || o.RetryFailed || o.Snapshot {
 		return true

@@ -1,12 +1,16 @@
 package upgrade
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
 
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
 	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
@@ -25,8 +29,9 @@ var staticPodComponents = []cluster.Component{cluster.APIServer, cluster.Control
 // upgrade to `to`, or "" when it is back: its kubelet reports `to`, it is Ready with a
 // heartbeat newer than the end of its Job, and, where the control plane runs as static
 // pods, its kube-apiserver, kube-controller-manager and kube-scheduler run `to` and
-// are Ready.
-func serverBack(inv *cluster.Inventory, node string, to version.Version, jobEnd time.Time) string {
+// are Ready. The heartbeat is the Ready condition's, or the node Lease's renewal
+// (lease; zero when unknown).
+func serverBack(inv *cluster.Inventory, node string, to version.Version, jobEnd, lease time.Time) string {
 	n := inventoryNode(inv, node)
 	switch {
 	case n == nil:
@@ -35,7 +40,7 @@ func serverBack(inv *cluster.Inventory, node string, to version.Version, jobEnd 
 		return fmt.Sprintf("its kubelet reports %s, not yet %s", n.KubeletVersion, to)
 	case !n.Ready:
 		return "it is not Ready"
-	case !jobEnd.IsZero() && !n.Heartbeat.After(jobEnd):
+	case !jobEnd.IsZero() && !n.Heartbeat.After(jobEnd) && !lease.After(jobEnd):
 		return fmt.Sprintf("no heartbeat since its upgrade Job ended at %s", jobEnd.UTC().Format(time.TimeOnly))
 	}
 	if n.Role != cluster.RoleServer || inv.Distro == version.K3s {
@@ -119,7 +124,7 @@ func jobEndOf(jobs map[suc.JobKey]*batchv1.Job, plan, node string) time.Time {
 // unsettledServers are the servers of our server Plans that run their Plan's version
 // but are not back yet ("server <name>"), with what is missing: no further server may
 // start before them.
-func unsettledServers(inv *cluster.Inventory, ours []upgradev1.Plan, jobs []batchv1.Job) map[string]string {
+func unsettledServers(inv *cluster.Inventory, ours []upgradev1.Plan, jobs []batchv1.Job, leases map[string]time.Time) map[string]string {
 	latest := suc.LatestJobs(jobs)
 	byHostname := map[string]*cluster.Node{}
 	for i := range inv.Nodes {
@@ -140,9 +145,23 @@ func unsettledServers(inv *cluster.Inventory, ours []upgradev1.Plan, jobs []batc
 			if n == nil || n.Kubelet == nil || n.Kubelet.Compare(v) < 0 {
 				continue // not upgraded yet: in flight, or not started
 			}
-			if missing := serverBack(inv, n.Name, v, jobEndOf(latest, p.Name, n.Name)); missing != "" {
+			if missing := serverBack(inv, n.Name, v, jobEndOf(latest, p.Name, n.Name), leases[n.Name]); missing != "" {
 				out["server "+n.Name] = missing
 			}
+		}
+	}
+	return out
+}
+
+// serverLeases are the renewal times of the servers' node Leases (kube-node-lease),
+// a kubelet's other heartbeat. A Lease that cannot be read is left out: the Ready
+// condition's heartbeat stands alone then.
+func serverLeases(ctx context.Context, kube kubernetes.Interface, inv *cluster.Inventory) map[string]time.Time {
+	out := map[string]time.Time{}
+	for _, n := range inv.Servers() {
+		l, err := kube.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, n.Name, metav1.GetOptions{})
+		if err == nil && l.Spec.RenewTime != nil {
+			out[n.Name] = l.Spec.RenewTime.Time
 		}
 	}
 	return out

@@ -46,15 +46,17 @@ func TestServerBack(t *testing.T) {
 		pods      []corev1.Pod
 		role      string
 		want      string // a piece of the answer; "" means back
+		lease     time.Time
 	}{
-		{"back", "v1.31.13+rke2r1", true, jobEnd.Add(5 * time.Second), allPods("s-1", "v1.31.13-rke2r1", "True"), "server", ""},
-		{"kubelet not yet", "v1.30.14+rke2r2", true, jobEnd.Add(5 * time.Second), allPods("s-1", "v1.30.14-rke2r2", "True"), "server", "kubelet reports v1.30.14+rke2r2"},
-		{"restarting: NotReady", "v1.31.13+rke2r1", false, jobEnd.Add(5 * time.Second), allPods("s-1", "v1.31.13-rke2r1", "True"), "server", "not Ready"},
-		{"old heartbeat", "v1.31.13+rke2r1", true, jobEnd.Add(-time.Second), allPods("s-1", "v1.31.13-rke2r1", "True"), "server", "no heartbeat since"},
-		{"static pods lag their kubelet", "v1.31.13+rke2r1", true, jobEnd.Add(5 * time.Second), allPods("s-1", "v1.30.14-rke2r2", "True"), "server", "kube-apiserver runs v1.30.14+rke2r2"},
-		{"static pod not Ready", "v1.31.13+rke2r1", true, jobEnd.Add(5 * time.Second), allPods("s-1", "v1.31.13-rke2r1", "False"), "server", "is not Ready"},
-		{"no scheduler pod", "v1.31.13+rke2r1", true, jobEnd.Add(5 * time.Second), allPods("s-1", "v1.31.13-rke2r1", "True")[:2], "server", "no kube-scheduler pod"},
-		{"etcd-only server needs no pods", "v1.31.13+rke2r1", true, jobEnd.Add(5 * time.Second), nil, "etcd", ""},
+		{"back", "v1.31.13+rke2r1", true, jobEnd.Add(5 * time.Second), allPods("s-1", "v1.31.13-rke2r1", "True"), "server", "", time.Time{}},
+		{"kubelet not yet", "v1.30.14+rke2r2", true, jobEnd.Add(5 * time.Second), allPods("s-1", "v1.30.14-rke2r2", "True"), "server", "kubelet reports v1.30.14+rke2r2", time.Time{}},
+		{"restarting: NotReady", "v1.31.13+rke2r1", false, jobEnd.Add(5 * time.Second), allPods("s-1", "v1.31.13-rke2r1", "True"), "server", "not Ready", time.Time{}},
+		{"old heartbeat", "v1.31.13+rke2r1", true, jobEnd.Add(-time.Second), allPods("s-1", "v1.31.13-rke2r1", "True"), "server", "no heartbeat since", time.Time{}},
+		{"static pods lag their kubelet", "v1.31.13+rke2r1", true, jobEnd.Add(5 * time.Second), allPods("s-1", "v1.30.14-rke2r2", "True"), "server", "kube-apiserver runs v1.30.14+rke2r2", time.Time{}},
+		{"static pod not Ready", "v1.31.13+rke2r1", true, jobEnd.Add(5 * time.Second), allPods("s-1", "v1.31.13-rke2r1", "False"), "server", "is not Ready", time.Time{}},
+		{"no scheduler pod", "v1.31.13+rke2r1", true, jobEnd.Add(5 * time.Second), allPods("s-1", "v1.31.13-rke2r1", "True")[:2], "server", "no kube-scheduler pod", time.Time{}},
+		{"etcd-only server needs no pods", "v1.31.13+rke2r1", true, jobEnd.Add(5 * time.Second), nil, "etcd", "", time.Time{}},
+		{"old Ready heartbeat, renewed Lease", "v1.31.13+rke2r1", true, jobEnd.Add(-time.Second), allPods("s-1", "v1.31.13-rke2r1", "True"), "server", "", jobEnd.Add(3 * time.Second)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,7 +64,7 @@ func TestServerBack(t *testing.T) {
 			nodes[0].Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, Status: map[bool]corev1.ConditionStatus{true: "True", false: "False"}[tc.ready],
 				LastHeartbeatTime: metav1.NewTime(tc.heartbeat)}}
 			inv := cluster.Build(cluster.Objects{Nodes: nodes, Pods: append([]corev1.Pod{}, tc.pods...)})
-			got := serverBack(inv, "s-1", to, jobEnd)
+			got := serverBack(inv, "s-1", to, jobEnd, tc.lease)
 			if (tc.want == "") != (got == "") || !contains(got, tc.want) {
 				t.Errorf("serverBack = %q, want %q", got, tc.want)
 			}

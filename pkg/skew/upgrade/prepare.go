@@ -71,7 +71,7 @@ func Prepare(ctx context.Context, cfg Config) (*Proposal, error) {
 			snap = plannedSnapshot(cl, p.Path)
 		}
 		ours := suc.Ours(facts.Plans)
-		p.Step, p.StepErr = nextStep(cl.Inventory, p.Path, ours, cfg.Plans, snap, unsettledServers(cl.Inventory, ours, facts.Jobs))
+		p.Step, p.StepErr = nextStep(cl.Inventory, p.Path, ours, cfg.Plans, snap, unsettledServers(cl.Inventory, ours, facts.Jobs, serverLeases(ctx, cfg.Kube, cl.Inventory)))
 		if p.Step != nil {
 			opts.NeedDelete = len(p.Step.Prune) > 0
 			opts.SnapshotName, opts.SnapshotNode = p.Step.Record.Snapshot, p.Step.Record.SnapshotNode

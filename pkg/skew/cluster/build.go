@@ -108,7 +108,11 @@ func nodeFrom(n *corev1.Node, cache versionCache) Node {
 	out.Ready = Ready(n)
 	for _, c := range n.Status.Conditions {
 		if c.Type == corev1.NodeReady {
+			// The kubelet's last word: its heartbeat, or its turn to Ready if later.
 			out.Heartbeat = c.LastHeartbeatTime.Time
+			if c.Status == corev1.ConditionTrue && c.LastTransitionTime.After(out.Heartbeat) {
+				out.Heartbeat = c.LastTransitionTime.Time
+			}
 		}
 	}
 	if v, err := cache.parse(info.KubeletVersion); err != nil {

@@ -48,8 +48,8 @@ type Node struct {
 	OSImage          string `json:"osImage,omitempty"`
 	Ready            bool   `json:"ready"`
 	Cordoned         bool   `json:"cordoned"`
-	// Heartbeat is the Ready condition's last heartbeat: a restarted kubelet writes a
-	// fresh one as soon as it is back.
+	// Heartbeat is the Ready condition's last heartbeat, or its last turn to Ready if
+	// later: a restarted kubelet writes both as soon as it is back.
 	Heartbeat time.Time `json:"-"`
 }
 

@@ -14,6 +14,8 @@ const (
 	LabelControlPlane = "node-role.kubernetes.io/control-plane"
 	LabelEtcd         = "node-role.kubernetes.io/etcd"
 	LabelHostname     = "kubernetes.io/hostname"
+	// LabelExclude=true keeps a node out of every upgrade kubectl-skew runs.
+	LabelExclude = "kubectl-skew.io/exclude"
 	AnnotationK3sArgs = "k3s.io/node-args"
 	AnnotationRKEArgs = "rke2.io/node-args"
 )
@@ -103,6 +105,7 @@ func nodeFrom(n *corev1.Node, cache versionCache) Node {
 		Arch:             info.Architecture,
 		OSImage:          info.OSImage,
 		Cordoned:         n.Spec.Unschedulable,
+		Labels:           n.Labels,
 		Distro:           version.Other,
 	}
 	out.Ready = Ready(n)

@@ -48,6 +48,8 @@ type Node struct {
 	OSImage          string `json:"osImage,omitempty"`
 	Ready            bool   `json:"ready"`
 	Cordoned         bool   `json:"cordoned"`
+	// Labels are the node's labels, for selectors.
+	Labels map[string]string `json:"-"`
 	// Heartbeat is the Ready condition's last heartbeat, or its last turn to Ready if
 	// later: a restarted kubelet writes both as soon as it is back.
 	Heartbeat time.Time `json:"-"`

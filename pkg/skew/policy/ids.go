@@ -30,4 +30,5 @@ const (
 	TargetWrongDistro      = "SKEW604" // --target is a release of another distribution
 
 	ManualUpgrade = "SKEW701" // a node no upgrade image can upgrade (Windows, another architecture): upgrade it by hand
+	LeftOut       = "SKEW702" // a node the operator left out of the upgrade (--node-selector, kubectl-skew.io/exclude=true)
 )

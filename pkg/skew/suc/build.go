@@ -95,6 +95,9 @@ type PlanConfig struct {
 	ImagePullSecrets []string
 	// ImageRepository replaces rancher/k3s-upgrade or rancher/rke2-upgrade (a mirror).
 	ImageRepository string
+	// Window limits when the controller starts a node's Job (SUC's spec.window); nil
+	// means at any time.
+	Window *upgradev1.TimeWindowSpec
 	// PostCompleteDelay is the controller's own pause after each node's Job, before
 	// the next node's; 0 leaves it out.
 	PostCompleteDelay time.Duration
@@ -221,6 +224,9 @@ func basePlan(d version.Distro, role string, to, from version.Version, rec Recor
 			Upgrade:     &upgradev1.ContainerSpec{Image: upgradeImage(d, to, cfg)},
 		},
 	}
+	if cfg.Window != nil {
+		p.Spec.Window = cfg.Window.DeepCopy()
+	}
 	for _, name := range cfg.ImagePullSecrets {
 		p.Spec.ImagePullSecrets = append(p.Spec.ImagePullSecrets, corev1.LocalObjectReference{Name: name})
 	}
@@ -263,6 +269,8 @@ func hostnameSelector(steps []upgradepath.NodeStep, extra []metav1.LabelSelector
 		// No upgrade image exists for Windows, and the controller refuses a Plan that
 		// selects a Windows node: whatever else changes, none is ever selected.
 		{Key: LabelOS, Operator: metav1.LabelSelectorOpNotIn, Values: []string{"windows"}},
+		// Nor a node the operator excluded, even one that gained the label since.
+		{Key: cluster.LabelExclude, Operator: metav1.LabelSelectorOpNotIn, Values: []string{"true"}},
 	}
 	return &metav1.LabelSelector{MatchExpressions: append(reqs, extra...)}
 }

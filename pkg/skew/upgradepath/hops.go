@@ -203,9 +203,9 @@ func manualSteps(nodes []planNode, to version.Version) []ManualStep {
 
 // manualFindings are the hop's SKEW701 findings: what each node upgraded by hand needs.
 func manualFindings(p *Path, steps []ManualStep) []policy.Finding {
-	reasons := map[string]string{}
+	byName := map[string]ManualNode{}
 	for _, m := range p.Manual {
-		reasons[m.Name] = m.Reason
+		byName[m.Name] = m
 	}
 	out := make([]policy.Finding, 0, len(steps))
 	for _, m := range steps {
@@ -213,9 +213,12 @@ func manualFindings(p *Path, steps []ManualStep) []policy.Finding {
 		if m.Behind {
 			sev = policy.Error
 		}
-		out = append(out, policy.Finding{ID: policy.ManualUpgrade, Severity: sev, Subject: "node/" + m.Name,
-			Rule:    "A node the upgrade images cannot upgrade is upgraded by hand, within the skew policy of every hop.",
-			Message: fmt.Sprintf("%s is %s; it runs %s", m.Name, reasons[m.Name], m.From),
+		id, rule := policy.ManualUpgrade, "A node the upgrade images cannot upgrade is upgraded by hand, within the skew policy of every hop."
+		if byName[m.Name].Excluded {
+			id, rule = policy.LeftOut, "A node left out of the upgrade must stay within the skew policy of every hop."
+		}
+		out = append(out, policy.Finding{ID: id, Severity: sev, Subject: "node/" + m.Name, Rule: rule,
+			Message: fmt.Sprintf("%s is %s; it runs %s", m.Name, byName[m.Name].Reason, m.From),
 			Fix: fmt.Sprintf("upgrade %s by hand: to at least %s before the servers move to %s, and to %s after them",
 				m.Name, m.Needs, m.To, m.To.MinorVersion()),
 		})

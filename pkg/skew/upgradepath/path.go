@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/labels"
+
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
@@ -63,6 +65,9 @@ type Request struct {
 	// CustomImage is set when the upgrade image is a mirror the user named: its
 	// platforms are unknown, so only Windows nodes are left to be upgraded by hand.
 	CustomImage bool
+	// NodeSelector, when set, limits the agents the path upgrades; the others stay,
+	// like nodes labelled kubectl-skew.io/exclude=true, within the skew policy.
+	NodeSelector labels.Selector
 }
 
 // Path is the planned way from the cluster's versions to the target.

@@ -26,7 +26,7 @@ func Find(req Request) (*Path, error) {
 	if !inv.Distro.IsRancherDistro() {
 		return nil, fmt.Errorf("%w: this cluster's nodes are not K3s or RKE2 releases; kubectl skew check works on any cluster", ErrUnsupportedDistro)
 	}
-	nodes, manual, err := readNodes(inv, req.CustomImage)
+	nodes, manual, err := readNodes(inv, req)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +62,11 @@ func Find(req Request) (*Path, error) {
 	}
 	buildHops(p, specs, inv, nodes, evaluate)
 	for _, m := range p.Manual {
-		p.Notes = append(p.Notes, fmt.Sprintf("%s is %s: the upgrade leaves it on %s; each hop says what it needs (SKEW701)", m.Name, m.Reason, m.From))
+		id := policy.ManualUpgrade
+		if m.Excluded {
+			id = policy.LeftOut
+		}
+		p.Notes = append(p.Notes, fmt.Sprintf("%s is %s: the upgrade leaves it on %s; each hop says what it needs (%s)", m.Name, m.Reason, m.From, id))
 	}
 	return p, nil
 }
@@ -75,19 +79,27 @@ type planNode struct {
 	manual bool
 }
 
-func readNodes(inv *cluster.Inventory, customImage bool) ([]planNode, []ManualNode, error) {
+func readNodes(inv *cluster.Inventory, req Request) ([]planNode, []ManualNode, error) {
 	out := make([]planNode, 0, len(inv.Nodes))
 	var manual []ManualNode
 	servers := 0
 	for _, n := range inv.Nodes {
-		if reason := ManualReason(inv.Distro, n, customImage); reason != "" && n.Kubelet != nil {
+		reason, excluded := ManualReason(inv.Distro, n, req.CustomImage), false
+		if why := leftOut(req, n); why != "" {
+			reason, excluded = why, true
+		}
+		if reason != "" && n.Kubelet != nil {
+			if n.Role.IsServer() && excluded {
+				return nil, nil, fmt.Errorf("%w: %s %s is %s, but every hop moves all the servers; remove the label, or upgrade the cluster another way",
+					ErrManualServer, n.Role, n.Name, reason)
+			}
 			if n.Role.IsServer() {
 				return nil, nil, fmt.Errorf("%w: %s %s is %s; upgrade it by hand, or name a mirror that has an image for it with --upgrade-image",
 					ErrManualServer, n.Role, n.Name, reason)
 			}
 			// Its kubelet may lack the distribution suffix (Windows agents of RKE2 do):
 			// only its minor matters, for the skew rules.
-			manual = append(manual, ManualNode{Name: n.Name, Role: n.Role, OS: n.OS, Arch: n.Arch, From: *n.Kubelet, Reason: reason})
+			manual = append(manual, ManualNode{Name: n.Name, Role: n.Role, OS: n.OS, Arch: n.Arch, From: *n.Kubelet, Reason: reason, Excluded: excluded})
 			out = append(out, planNode{Node: n, version: *n.Kubelet, manual: true})
 			continue
 		}

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/labels"
+
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
@@ -39,15 +41,29 @@ func upgradeImageName(d version.Distro) string {
 	return "rancher/k3s-upgrade"
 }
 
-// ManualNode is a node the path cannot upgrade: it stays where it is, and each hop
-// says the version it needs to stay within the skew policy.
+// ManualNode is a node the path does not upgrade: no image can (Windows, another
+// architecture), or the operator left it out (Excluded). It stays where it is, and
+// each hop says the version it needs to stay within the skew policy.
 type ManualNode struct {
-	Name   string
-	Role   cluster.Role
-	OS     string
-	Arch   string
-	From   version.Version
-	Reason string
+	Name     string
+	Role     cluster.Role
+	OS       string
+	Arch     string
+	From     version.Version
+	Reason   string
+	Excluded bool
+}
+
+// leftOut says why the operator left node n out of the upgrade, or "": the exclude
+// label, on any node, or an agent outside the request's node selector.
+func leftOut(req Request, n cluster.Node) string {
+	if n.Labels[cluster.LabelExclude] == "true" {
+		return "labelled " + cluster.LabelExclude + "=true"
+	}
+	if !n.Role.IsServer() && req.NodeSelector != nil && !req.NodeSelector.Matches(labels.Set(n.Labels)) {
+		return "left out by --node-selector " + req.NodeSelector.String()
+	}
+	return ""
 }
 
 // ManualStep is what a hop needs of a node upgraded by hand: at least Needs before

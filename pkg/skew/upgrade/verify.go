@@ -58,6 +58,15 @@ func (d *driver) verify(cl *Cluster, step *Step, baseline map[string]bool) error
 		}
 		if n.Kubelet == nil || n.Kubelet.Compare(step.Hop.To) < 0 {
 			behind = append(behind, fmt.Sprintf("%s (%s)", s.Name, n.KubeletVersion))
+			continue
+		}
+		// On RKE2 kube-proxy is a static pod of its own, restarted a little after the
+		// kubelet: the phase is done when it runs the version too.
+		if strings.HasPrefix(n.KubeProxySource, "pod/") && (n.KubeProxy == nil || n.KubeProxy.Compare(step.Hop.To) < 0) {
+			behind = append(behind, fmt.Sprintf("%s (kube-proxy %s)", s.Name, n.KubeProxyVersion))
+		}
+		if step.Phase == PhaseAgents && !n.Ready {
+			behind = append(behind, s.Name+" (NotReady)")
 		}
 	}
 	if len(behind) > 0 {

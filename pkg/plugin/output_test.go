@@ -21,7 +21,7 @@ func TestKubectlOutputFormats(t *testing.T) {
 		{[]string{"version", "-o", "jsonpath={.kind}"}, "VersionInfo"},
 		{[]string{"check", "-o", "go-template={{.kind}}"}, "CheckReport"},
 		{[]string{"check", "-o", "jsonpath", "--template", "{.apiVersion}"}, "kubectl-skew.io/v1alpha1"},
-		{[]string{"upgrade", "--dry-run", "-o", "name"}, "plan.upgrade.cattle.io/kubectl-skew-server-v1.31.13-k3s1"},
+		{[]string{"upgrade", "--dry-run", "-o", "name"}, "plan.upgrade.cattle.io/kubectl-skew-server-v1.31.13-k3s1\nplan.upgrade.cattle.io/kubectl-skew-agent-v1.31.13-k3s1"},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/etcdsnapshot"
@@ -44,6 +45,14 @@ type UpgradeOptions struct {
 	DrainNoEviction   bool
 	DrainSkipWait     int
 	PullSecrets       []string
+	WindowDays        []string
+	WindowStart       string
+	WindowEnd         string
+	WindowZone        string
+	NodeSelector      string
+	Canary            int
+
+	nodeSelector      labels.Selector
 	NodeTimeout       time.Duration
 	PostCompleteDelay time.Duration
 	ImageRepository   string
@@ -121,6 +130,12 @@ Exit codes: 0 done (or nothing to do), 1 error or refused, 3 refused because of 
 	f.BoolVar(&o.DrainNoEviction, "drain-disable-eviction", false, "Delete pods instead of evicting them: bypasses PodDisruptionBudgets")
 	f.IntVar(&o.DrainSkipWait, "drain-skip-wait-for-delete-timeout", 0, "Stop waiting for pods whose deletion began more than this many seconds ago (0 waits for all); it does not concern PodDisruptionBudgets")
 	f.StringArrayVar(&o.PullSecrets, "image-pull-secret", nil, "Secret in the controller's namespace to pull the upgrade image with (repeatable; type kubernetes.io/dockerconfigjson)")
+	f.StringSliceVar(&o.WindowDays, "window-days", nil, "Maintenance window: the days the controller may start upgrades (mon,tue,... or monday,...); with --window-start and --window-end")
+	f.StringVar(&o.WindowStart, "window-start", "", "Maintenance window: when it opens each day, HH:MM")
+	f.StringVar(&o.WindowEnd, "window-end", "", "Maintenance window: when it closes each day, HH:MM (a node in progress finishes)")
+	f.StringVar(&o.WindowZone, "window-timezone", "", "Maintenance window: the IANA time zone of its times (default UTC)")
+	f.StringVar(&o.NodeSelector, "node-selector", "", "Upgrade only the agents this label selector selects; the others must stay within skew at every hop (nodes labelled kubectl-skew.io/exclude=true never move)")
+	f.IntVar(&o.Canary, "canary", 0, "In each hop's agent phase, upgrade this many agents first, verify them and stop, printing the command that goes on")
 	f.DurationVar(&o.NodeTimeout, "node-timeout", upgrade.DefaultNodeTimeout, "With --wait, stop when a server is not back this long after its upgrade Job ended (Ready, new kubelet, static pods), or the control plane not on the hop's version")
 	f.DurationVar(&o.PostCompleteDelay, "post-complete-delay", 0, "The controller's own pause after each node's upgrade, before the next (SUC's postCompleteDelay)")
 	f.StringVar(&o.ImageRepository, "upgrade-image", "", "Upgrade image repository, for mirrors (default rancher/k3s-upgrade or rancher/rke2-upgrade); the tag is always the hop's version")
@@ -152,10 +167,22 @@ func (o *UpgradeOptions) Complete() error {
 		Drain: suc.Drain{Timeout: o.DrainTimeout, GracePeriod: o.DrainGracePeriod, Force: o.DrainForce, PodSelector: strings.TrimSpace(o.DrainPodSelector),
 			DisableEviction: o.DrainNoEviction, SkipWaitForDeleteTimeout: o.DrainSkipWait},
 		ImagePullSecrets: o.PullSecrets, ImageRepository: strings.TrimSpace(o.ImageRepository),
-		PostCompleteDelay: o.PostCompleteDelay,
+		PostCompleteDelay: o.PostCompleteDelay, Canary: o.Canary,
 	}
 	if o.now == nil {
 		o.now = time.Now
+	}
+	window, err := suc.ParseWindow(o.WindowDays, strings.TrimSpace(o.WindowStart), strings.TrimSpace(o.WindowEnd), strings.TrimSpace(o.WindowZone))
+	if err != nil {
+		return err
+	}
+	o.cfg.Window = window
+	if o.NodeSelector != "" {
+		sel, err := labels.Parse(o.NodeSelector)
+		if err != nil {
+			return fmt.Errorf("--node-selector %q: %w; use a label selector such as pool=blue,zone!=b", o.NodeSelector, err)
+		}
+		o.nodeSelector = sel
 	}
 	return nil
 }
@@ -205,7 +232,7 @@ func (o *UpgradeOptions) config(c *Clients) (upgrade.Config, error) {
 	}
 	return upgrade.Config{
 		Kube: c.Kube, Dynamic: c.Dynamic, Discovery: c.Discovery, WatchKube: watchKube, WatchDynamic: watchDyn, Metrics: metricsFetcher(c),
-		Channel: o.Channel, Version: o.target, Agents: o.agents, Channels: &o.source, FetchChannels: o.source.Explicit(),
+		Channel: o.Channel, Version: o.target, Agents: o.agents, Channels: &o.source, FetchChannels: o.source.Explicit(), NodeSelector: o.nodeSelector,
 		Plans: o.cfg, Deployment: o.Deployment,
 		Wait: o.Wait, RetryFailed: o.RetryFailed, Force: o.Force, Strict: o.Strict, AllowRancher: o.AllowRancher,
 		Snapshot: o.Snapshot, SnapshotMaxAge: o.SnapshotMaxAge, StallAfter: o.stallAfter, Now: o.now, NodeTimeout: o.NodeTimeout,
@@ -279,7 +306,7 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 		return err
 	}
 	if o.printsPlans() {
-		return o.printPlans(ctx, r, &suc.Client{Dynamic: c.Dynamic, Namespace: o.Namespace}, p.Step)
+		return o.printPlans(ctx, r, &suc.Client{Dynamic: c.Dynamic, Namespace: o.Namespace}, p, cfg)
 	}
 	if err := writeUpgradeReport(human, r, o.env.useColor(human)); err != nil {
 		return err
@@ -381,6 +408,18 @@ func (o *UpgradeOptions) resumeCommand(target version.Version) string {
 	}
 	for _, s := range o.PullSecrets {
 		args = append(args, "--image-pull-secret "+s)
+	}
+	if len(o.WindowDays) > 0 {
+		args = append(args, "--window-days "+strings.Join(o.WindowDays, ","), "--window-start "+o.WindowStart, "--window-end "+o.WindowEnd)
+		if o.WindowZone != "" {
+			args = append(args, "--window-timezone "+o.WindowZone)
+		}
+	}
+	if o.NodeSelector != "" {
+		args = append(args, "--node-selector '"+o.NodeSelector+"'")
+	}
+	if o.Canary > 0 {
+		args = append(args, fmt.Sprintf("--canary %d", o.Canary))
 	}
 	if o.DrainForce {
 		args = append(args, "--drain-force")

@@ -91,13 +91,15 @@ func (o *UpgradeOptions) runError(parent, ctx context.Context, err error, res *u
 
 // printPlans prints the step's Plans (built here, or as the apiserver would store
 // them with --dry-run=server) and applies nothing.
-func (o *UpgradeOptions) printPlans(ctx context.Context, r *report.UpgradeReport, plans *suc.Client, step *upgrade.Step) error {
+func (o *UpgradeOptions) printPlans(ctx context.Context, r *report.UpgradeReport, plans *suc.Client, p *upgrade.Proposal, cfg upgrade.Config) error {
 	if err := writeUpgradeReport(o.env.Streams.ErrOut, r, o.env.useColor(o.env.Streams.ErrOut)); err != nil {
 		return err
 	}
-	out := step.Plans
+	step := p.Step
+	// Every Plan of the hop, so that a commit of them lets the controller finish it.
+	out := p.Export(cfg)
 	if o.DryRun == dryRunServer {
-		got, err := plans.Apply(ctx, step.Plans, suc.ApplyOptions{DryRun: true})
+		got, err := plans.Apply(ctx, out, suc.ApplyOptions{DryRun: true})
 		if err != nil {
 			return fmt.Errorf("server dry run: %w", err)
 		}
@@ -117,7 +119,8 @@ func (o *UpgradeOptions) printPlans(ctx context.Context, r *report.UpgradeReport
 	if o.DryRun == dryRunServer {
 		note = "the apiserver validated them (dry run); nothing was applied"
 	}
-	fmt.Fprintf(o.env.Streams.ErrOut, "%s of %s (%s) printed: %s.\n", plural(len(out), "Plan"), step.HopLabel(), step.Phase, note)
+	fmt.Fprintf(o.env.Streams.ErrOut, "%s of %s (%s) printed, annotated %s: %s.\n", plural(len(out), "Plan"), step.HopLabel(), step.Hop.To, suc.AnnotationHop, note)
+	fmt.Fprintf(o.env.Streams.ErrOut, "Committed together they let the controller finish this hop without kubectl skew; it then starts each server as soon as the one before finished its Job, without waiting for it to come back (--post-complete-delay adds a pause). Export the next hop once this one is complete: run the same command again.\n")
 	return nil
 }
 

@@ -128,9 +128,28 @@ func TestUpgradeDryRunPrintsPlansAndWritesNothing(t *testing.T) {
 	if w := c.writes(); len(w) != 0 {
 		t.Errorf("a dry run wrote: %v", w)
 	}
-	var list struct{ Items []map[string]any }
-	if err := yaml.Unmarshal([]byte(r.stdout), &list); err != nil || len(list.Items) != 1 {
-		t.Errorf("stdout is not a List of one Plan: %v\n%s", err, r.stdout)
+	// The whole hop, for GitOps: the server Plan and the agent Plan whose prepare
+	// step names it, both annotated with the hop.
+	var list struct {
+		Items []struct {
+			Metadata struct {
+				Name        string
+				Annotations map[string]string
+			}
+			Spec struct{ Prepare *struct{ Args []string } }
+		}
+	}
+	if err := yaml.Unmarshal([]byte(r.stdout), &list); err != nil || len(list.Items) != 2 {
+		t.Fatalf("stdout is not a List of the hop's two Plans: %v\n%s", err, r.stdout)
+	}
+	server, agent := list.Items[0], list.Items[1]
+	if agent.Spec.Prepare == nil || strings.Join(agent.Spec.Prepare.Args, " ") != "prepare "+server.Metadata.Name {
+		t.Errorf("the agent Plan's prepare step does not name the server Plan %s: %+v", server.Metadata.Name, agent.Spec.Prepare)
+	}
+	for _, it := range list.Items {
+		if it.Metadata.Annotations[suc.AnnotationHop] != "hop 1 of 3" {
+			t.Errorf("%s is not annotated with its hop: %v", it.Metadata.Name, it.Metadata.Annotations)
+		}
 	}
 }
 

@@ -48,6 +48,10 @@ const (
 	AnnotationSnapshot = "kubectl-skew.io/snapshot"
 	// AnnotationSnapshotNode is the node the snapshot was taken on.
 	AnnotationSnapshotNode = "kubectl-skew.io/snapshot-node"
+	// AnnotationCanary is the number of canary agents of an agent Plan.
+	AnnotationCanary = "kubectl-skew.io/canary"
+	// AnnotationHop places an exported Plan in the upgrade ("1 of 3").
+	AnnotationHop = "kubectl-skew.io/hop"
 	// AnnotationCordoned lists the Plan's nodes that were cordoned before it ran, so
 	// that they are cordoned again after their upgrade.
 	AnnotationCordoned = "kubectl-skew.io/cordoned-before"
@@ -95,6 +99,9 @@ type PlanConfig struct {
 	ImagePullSecrets []string
 	// ImageRepository replaces rancher/k3s-upgrade or rancher/rke2-upgrade (a mirror).
 	ImageRepository string
+	// Canary, when above 0, upgrades that many agents of each hop first; the rest
+	// wait for a run after the canary is verified.
+	Canary int
 	// Window limits when the controller starts a node's Job (SUC's spec.window); nil
 	// means at any time.
 	Window *upgradev1.TimeWindowSpec
@@ -119,6 +126,9 @@ func (c PlanConfig) Validate() error {
 	}
 	if c.AgentConcurrency < 1 {
 		return fmt.Errorf("--agent-concurrency %d: must be at least 1 (0 would make the controller upgrade nothing and report the Plan complete)", c.AgentConcurrency)
+	}
+	if c.Canary < 0 {
+		return fmt.Errorf("--canary %d: must not be negative", c.Canary)
 	}
 	if c.PostCompleteDelay < 0 {
 		return fmt.Errorf("--post-complete-delay %s: must not be negative", c.PostCompleteDelay)

@@ -13,6 +13,7 @@ import (
 	"context"
 	"time"
 
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -46,6 +47,9 @@ type Config struct {
 	Channel string
 	Version *version.Target
 	Agents  upgradepath.AgentMode
+	// NodeSelector, when set, limits the agents upgraded; the others must stay within
+	// the skew policy at every hop.
+	NodeSelector labels.Selector
 	// Channels fetches the channel list; nil works only for an explicit Version on
 	// the current minor. FetchChannels asks it even when the path might not need it
 	// (the user named a channel server).
@@ -113,7 +117,7 @@ func (c *Config) plans() *suc.Client {
 // request is the planner's request for an inventory, with the target pinned once
 // resolved: a channel may move while the upgrade runs.
 func (c *Config) request() upgradepath.Request {
-	req := upgradepath.Request{Channel: c.Channel, Version: c.Version, Agents: c.Agents, CustomImage: c.Plans.ImageRepository != ""}
+	req := upgradepath.Request{Channel: c.Channel, Version: c.Version, Agents: c.Agents, CustomImage: c.Plans.ImageRepository != "", NodeSelector: c.NodeSelector}
 	if req.Channel == "" && req.Version == nil {
 		req.Channel = channel.Default
 	}

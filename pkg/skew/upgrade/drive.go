@@ -137,6 +137,11 @@ func (d *driver) run(ctx context.Context, cl *Cluster, path *upgradepath.Path, s
 		if err := d.recordon(ctx, cl.Inventory); err != nil {
 			return out, err
 		}
+		if step.Canary {
+			// Verified: the canary agents run the version, are Ready, and broke no rule.
+			out.Canary = step
+			return out, nil
+		}
 		prev := step
 		if path, step, err = d.replan(ctx, cl, path, out.Snapshot); err != nil {
 			return out, err
@@ -170,7 +175,7 @@ func sameNodes(a, b []upgradepath.NodeStep) bool {
 // target stays what this run resolved: a channel may move while it runs.
 func (d *driver) replan(ctx context.Context, cl *Cluster, path *upgradepath.Path, snapshot suc.Record) (*upgradepath.Path, *Step, error) {
 	req := upgradepath.Request{Inventory: cl.Inventory, Version: &version.Target{Version: path.Target, Exact: true}, Channels: d.channels,
-		Agents: d.cfg.Agents, CustomImage: d.cfg.Plans.ImageRepository != ""}
+		Agents: d.cfg.Agents, CustomImage: d.cfg.Plans.ImageRepository != "", NodeSelector: d.cfg.NodeSelector}
 	next, err := upgradepath.Find(req)
 	if err != nil {
 		return nil, nil, fmt.Errorf("plan the rest of the upgrade: %w", err)

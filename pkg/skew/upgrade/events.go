@@ -45,6 +45,8 @@ type Outcome struct {
 	Last *Step
 	// Complete is true when every node runs the target (Wait only).
 	Complete bool
+	// Canary is the canary step the run stopped after, verified (Wait only).
+	Canary *Step
 	// Snapshot names the snapshot taken or found, if any.
 	Snapshot suc.Record
 	// Elapsed per completed phase, for the summary.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
@@ -28,6 +29,11 @@ type Proposal struct {
 	// Preview says what applying Step would do to each of its Plans.
 	Preview   []suc.Applied
 	Preflight *preflight.Report
+
+	// ours are our Plans as read; allAgents the hop's agents before a canary picked
+	// some: what Export needs.
+	ours      []upgradev1.Plan
+	allAgents []upgradepath.NodeStep
 }
 
 // UpToDate reports whether every node already runs the target.
@@ -71,8 +77,12 @@ func Prepare(ctx context.Context, cfg Config) (*Proposal, error) {
 			snap = plannedSnapshot(cl, p.Path)
 		}
 		ours := suc.Ours(facts.Plans)
+		p.ours = ours
 		p.Step, p.StepErr = nextStep(cl.Inventory, p.Path, ours, cfg.Plans, snap, unsettledServers(cl.Inventory, ours, facts.Jobs, serverLeases(ctx, cfg.Kube, cl.Inventory)))
 		if p.Step != nil {
+			if len(p.Path.Hops) > 0 {
+				p.allAgents = p.Path.Hops[0].Agents
+			}
 			opts.NeedDelete = len(p.Step.Prune) > 0
 			opts.SnapshotName, opts.SnapshotNode = p.Step.Record.Snapshot, p.Step.Record.SnapshotNode
 			p.Preview, _ = suc.PreviewAgainst(p.Step.Plans, facts.Plans)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
@@ -42,6 +43,9 @@ type Step struct {
 	// Release are the servers this step lets the controller upgrade: one at a time
 	// (ServerConcurrency), each only once the ones before it are back.
 	Release []upgradepath.NodeStep
+	// Canary is set when the step upgrades only the hop's canary agents: the run
+	// stops once they are verified.
+	Canary bool
 	// Waiting says, by server, what is missing before it counts as back; while any
 	// server waits, or the control plane does not run the hop's version yet, no
 	// further node is released.
@@ -124,7 +128,14 @@ func nextStep(inv *cluster.Inventory, path *upgradepath.Path, ours []upgradev1.P
 		if _, ok := byName[st.ServerPlan]; ok {
 			prepare = st.ServerPlan
 		}
-		st.Plans = []*upgradev1.Plan{suc.AgentPlan(d, hop, prepare, rec, cfg)}
+		agentPlan := suc.PlanName(suc.RoleAgent, hop.To)
+		if canary, ok := canaryAgents(hop, byName[agentPlan], cfg.Canary); ok {
+			st.Hop.Agents, st.Canary = canary, true
+		}
+		st.Plans = []*upgradev1.Plan{suc.AgentPlan(d, st.Hop, prepare, rec, cfg)}
+		if cfg.Canary > 0 {
+			st.Plans[0].Annotations[suc.AnnotationCanary] = strconv.Itoa(cfg.Canary)
+		}
 	}
 	st.Plans[0].Annotations[suc.AnnotationCordoned] = strings.Join(cordonedBefore(inv, hop, st.Phase, byName[st.Plans[0].Name]), ",")
 	if st.Plans[0].Annotations[suc.AnnotationCordoned] == "" {
@@ -315,4 +326,30 @@ func cordonedBefore(inv *cluster.Inventory, hop upgradepath.Hop, phase Phase, pr
 		}
 	}
 	return out
+}
+
+// canaryAgents picks the agents a canary step upgrades: the first n of the hop when
+// its agent Plan does not exist yet, the ones that Plan already selects while they
+// are not all done. ok is false once the canary is done, or without one.
+func canaryAgents(hop upgradepath.Hop, prev *upgradev1.Plan, n int) ([]upgradepath.NodeStep, bool) {
+	if n <= 0 {
+		return nil, false
+	}
+	if prev == nil {
+		return hop.Agents[:min(n, len(hop.Agents))], true
+	}
+	if prev.Annotations[suc.AnnotationCanary] == "" {
+		return nil, false
+	}
+	selected := map[string]bool{}
+	for _, h := range suc.SelectedHostnames(prev) {
+		selected[h] = true
+	}
+	var inFlight []upgradepath.NodeStep
+	for _, a := range hop.Agents {
+		if selected[a.Hostname] || selected[a.Name] {
+			inFlight = append(inFlight, a)
+		}
+	}
+	return inFlight, len(inFlight) > 0
 }

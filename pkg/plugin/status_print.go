@@ -96,6 +96,12 @@ func writeStatusTable(w io.Writer, r *report.StatusReport, wide, color bool) err
 			fmt.Fprintf(&buf, "%d. %s\n", i+1, step)
 		}
 	}
+	if s.Canary != "" {
+		fmt.Fprintf(&buf, "\nCANARY: %s\n", s.Canary)
+	}
+	if s.Window != "" {
+		fmt.Fprintf(&buf, "\nMAINTENANCE WINDOW: %s\n", s.Window)
+	}
 	fmt.Fprintf(&buf, "\nNEXT: %s\n", s.Next)
 	b := buf.Bytes()
 	if color {

@@ -54,6 +54,15 @@ func (o *UpgradeOptions) drive(parent context.Context, cfg upgrade.Config, p *up
 		fmt.Fprintf(w, "\nNEXT: %s\n", next)
 		return nil
 	}
+	if c := res.Canary; c != nil {
+		names := make([]string, 0, len(c.Hop.Agents))
+		for _, a := range c.Hop.Agents {
+			names = append(names, a.Name)
+		}
+		fmt.Fprintf(w, "\nCANARY: %s of %s (%s) run %s, are Ready and broke no skew rule: %s.\nNEXT: the other agents go with: %s --wait\n",
+			plural(len(names), "agent"), c.HopLabel(), c.Hop.To, c.Hop.To, strings.Join(names, ", "), o.resumeCommand(p.Path.Target))
+		return nil
+	}
 	writeUpgradeSummary(w, res, p.Path.Target, time.Since(began), o.Namespace)
 	return nil
 }

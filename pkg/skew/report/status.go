@@ -56,7 +56,11 @@ type StatusSummary struct {
 	Applying int    `json:"applying"`
 	Pending  int    `json:"pending"`
 	Failed   int    `json:"failed"`
-	Next     string `json:"next"`
+	// Canary names the agents the current hop upgrades first (--canary).
+	Canary string `json:"canary,omitempty"`
+	// Window says when the Plans' maintenance window next opens, while it is closed.
+	Window string `json:"window,omitempty"`
+	Next   string `json:"next"`
 }
 
 // StatusPlan is one of our Plans.

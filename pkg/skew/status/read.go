@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,7 +17,7 @@ import (
 
 // Read lists what Build needs.
 func Read(ctx context.Context, kube kubernetes.Interface, plans *suc.Client) (Input, error) {
-	in := Input{Namespace: plans.Namespace}
+	in := Input{Namespace: plans.Namespace, Now: time.Now()}
 	var err error
 	if in.Plans, err = plans.Ours(ctx); err != nil {
 		return in, fmt.Errorf("list plans in %s: %w", plans.Namespace, err)

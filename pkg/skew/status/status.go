@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -27,6 +28,8 @@ type Input struct {
 	Nodes     []corev1.Node
 	// Blockers names, by Job, what stopped a failed drain (see DrainBlocker).
 	Blockers map[string]string
+	// Now is the clock, for the maintenance window.
+	Now time.Time
 }
 
 type statusPlan struct {
@@ -150,6 +153,9 @@ func Build(in Input) *report.StatusReport {
 	case rec.Target != (version.Version{}) && last.version.Compare(rec.Target) < 0:
 		s.State = report.StateWaiting
 		s.Next = fmt.Sprintf("the %s of %s are done; apply the next step with: %s (add --wait to follow it to the end)", s.Phase, hopName(rec, last.version), resume)
+	case last.role == suc.RoleAgent && last.plan.Annotations[suc.AnnotationCanary] != "" && agentsPending(in.Nodes, last.version):
+		s.State = report.StateWaiting
+		s.Next = fmt.Sprintf("the canary agents of %s run %s; the other agents go with: %s", hopName(rec, last.version), last.version, resume)
 	case last.role == suc.RoleServer && agentsPending(in.Nodes, last.version):
 		s.State = report.StateWaiting
 		s.Next = fmt.Sprintf("every server runs %s; release the agents with: %s", last.version, resume)
@@ -162,6 +168,17 @@ func Build(in Input) *report.StatusReport {
 		r.Rollback = Rollback(distro, s.From, r.Snapshot)
 	}
 	r.Manual = manualNodes(in.Nodes, distro, s.HopVersion)
+	if shown.role == suc.RoleAgent && shown.plan.Annotations[suc.AnnotationCanary] != "" {
+		names := make([]string, 0, len(shown.nodes))
+		for _, n := range shown.nodes {
+			names = append(names, n.Name+" ("+string(n.State)+")")
+		}
+		s.Canary = strings.Join(names, ", ")
+	}
+	if at, ok := suc.NextOpen(shown.plan.Spec.Window, in.Now); ok && at.After(in.Now) && s.State != report.StateComplete {
+		w := shown.plan.Spec.Window
+		s.Window = fmt.Sprintf("opens %s (%s %s-%s %s); until then no node starts", at.Format("Mon 2006-01-02 15:04 MST"), strings.Join(daysOf(w), ","), w.StartTime, w.EndTime, w.TimeZone)
+	}
 	return r
 }
 
@@ -258,6 +275,14 @@ func manualNodes(nodes []corev1.Node, d version.Distro, hop string) []report.Sta
 		if reason := upgradepath.ManualReason(d, n, false); reason != "" {
 			out = append(out, report.StatusManual{Name: n.Name, Version: n.KubeletVersion, Reason: reason, Target: hop})
 		}
+	}
+	return out
+}
+
+func daysOf(w *upgradev1.TimeWindowSpec) []string {
+	out := make([]string, len(w.Days))
+	for i, d := range w.Days {
+		out[i] = string(d)
 	}
 	return out
 }

@@ -289,6 +289,11 @@ func (d *driver) follow(ctx context.Context, step *Step) error {
 		role = suc.RoleAgent
 	}
 	d.cfg.emit(Event{Kind: EventPhase, Step: step, Progress: d.tally.progress()})
+	if now := d.cfg.now(); len(step.Plans) > 0 {
+		if at, ok := suc.NextOpen(step.Plans[0].Spec.Window, now); ok && at.After(now) {
+			d.cfg.emit(Event{Kind: EventWaiting, Step: step, Message: fmt.Sprintf("the maintenance window, which opens %s: no node starts before", at.Format("Mon 2006-01-02 15:04 MST"))})
+		}
+	}
 	spec := phaseSpec{Plan: step.Plans[0].Name, Role: role, To: step.Hop.To, Nodes: step.Nodes(), StallAfter: d.cfg.StallAfter, NodeTimeout: d.cfg.nodeTimeout()}
 	err = w.Follow(ctx, spec, func(ev NodeEvent) {
 		d.tally.observe(ev, step.Phase)

@@ -71,6 +71,7 @@ system-upgrade-controller: servers first, one minor at a time.`,
 		NewCmdPlan(env),
 		NewCmdUpgrade(env),
 		NewCmdStatus(env),
+		NewCmdAbort(env),
 		NewCmdVersion(env),
 		NewCmdCompletion(env),
 	)

@@ -146,22 +146,28 @@ func (o *UpgradeOptions) printPlanList(l *unstructured.UnstructuredList) error {
 
 // confirm asks on a terminal; without one it refuses rather than hang.
 func (o *UpgradeOptions) confirm(ctx context.Context, step *upgrade.Step) error {
-	if !isTerminalReader(o.env.Streams.In) {
-		return fmt.Errorf("refusing to change the cluster without confirmation: stdin is not a terminal; pass --yes to apply, or --dry-run to see the Plans only")
-	}
 	what := plural(len(step.Plans), "Plan")
 	if n := len(step.Prune); n > 0 {
 		what += fmt.Sprintf(" and delete %s of ours", plural(n, "superseded Plan"))
 	}
-	fmt.Fprintf(o.env.Streams.Out, "\nApply %s to namespace %s? [y/N]: ", what, o.Namespace)
+	return o.env.confirm(ctx, fmt.Sprintf("Apply %s to namespace %s?", what, o.Namespace), "pass --yes to apply, or --dry-run to see the Plans only")
+}
+
+// confirm asks question on a terminal and refuses without one rather than hang;
+// unattended says what to pass instead.
+func (e *Env) confirm(ctx context.Context, question, unattended string) error {
+	if !isTerminalReader(e.Streams.In) {
+		return fmt.Errorf("refusing to change the cluster without confirmation: stdin is not a terminal; %s", unattended)
+	}
+	fmt.Fprintf(e.Streams.Out, "\n%s [y/N]: ", question)
 	answer := make(chan string, 1)
 	go func() {
-		line, _ := bufio.NewReader(o.env.Streams.In).ReadString('\n')
+		line, _ := bufio.NewReader(e.Streams.In).ReadString('\n')
 		answer <- strings.ToLower(strings.TrimSpace(line))
 	}()
 	select {
 	case <-ctx.Done():
-		fmt.Fprintln(o.env.Streams.Out)
+		fmt.Fprintln(e.Streams.Out)
 		return fmt.Errorf("interrupted at the confirmation: nothing was changed")
 	case a := <-answer:
 		if a == "y" || a == "yes" {

@@ -44,7 +44,6 @@ func buildHops(p *Path, specs []hopSpec, inv *cluster.Inventory, nodes []planNod
 		}
 		if len(serverIdx) > 0 {
 			hop.Manual = manualSteps(nodes, spec.to)
-			hop.Findings = append(hop.Findings, manualFindings(p, hop.Manual)...)
 		}
 		hop.Servers = steps(nodes, state, serverIdx)
 		hop.Agents = steps(nodes, state, agentIdx)
@@ -75,6 +74,7 @@ func buildHops(p *Path, specs []hopSpec, inv *cluster.Inventory, nodes []planNod
 		}
 		during := policy.AtLeast(evaluate(simulate(inv, nodes, state), policy.Options{}), policy.Error)
 		hop.Findings, hop.Blocking = blocking(hop.Findings, during)
+		hop.Findings = append(hop.Findings, manualFindings(p, hop.Manual)...)
 		for _, i := range agentIdx {
 			state[i] = spec.to
 		}

@@ -413,6 +413,11 @@ func TestManualNodes(t *testing.T) {
 				if len(h.Servers) > 0 && len(h.Manual) != len(tc.manual) {
 					t.Errorf("hop %d lists %d manual nodes, want %d", h.Number, len(h.Manual), len(tc.manual))
 				}
+				for _, m := range tc.manual {
+					if len(h.Servers) > 0 && !hasFinding(h.Findings, policy.ManualUpgrade, "node/"+m) {
+						t.Errorf("hop %d has no SKEW701 finding for %s", h.Number, m)
+					}
+				}
 			}
 			if fmt.Sprint(blocked) != fmt.Sprint(tc.blocked) {
 				t.Errorf("blocked hops = %v, want %v", blocked, tc.blocked)

@@ -11,8 +11,6 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-
-	// Every auth provider kubectl supports (exec, oidc, ...), so any kubeconfig works.
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
 )
 

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
-
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
 	"golang.org/x/term"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -23,6 +21,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
 )
 
@@ -80,6 +79,8 @@ func (o *UpgradeOptions) runError(parent, ctx context.Context, err error, res *u
 	var jf *upgrade.JobFailedError
 	var nb *upgrade.NotBackError
 	switch {
+	case errors.Is(err, upgrade.ErrAborted):
+		return fmt.Errorf("stopped at %s: %w; nothing further was applied by this run", where, err)
 	case errors.As(err, &nb):
 		return fmt.Errorf("stopped at %s: %w; the Plans stay as they are; find out why on the node (journalctl -u k3s or rke2-server), then resume with %s --wait", where, err, resume)
 	case parent.Err() != nil:

@@ -6,10 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/etcdsnapshot"
-
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
-
 	appsv1 "k8s.io/api/apps/v1"
 	authv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -23,6 +19,9 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/etcdsnapshot"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 )
 
 // sucCluster is a K3s cluster with the system-upgrade-controller installed, on fake

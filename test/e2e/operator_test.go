@@ -172,14 +172,13 @@ func TestAbort(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	before := clusterVersions(t)
-	if r := skew(t, "abort", "--dry-run"); r.code != 0 || !strings.Contains(r.stdout, "would delete") {
+	// The dry run reports; that it writes nothing shows in the Plans still being there.
+	if r := skew(t, "abort", "--dry-run"); r.code != 0 || !strings.Contains(r.stdout, "would delete") || len(planVersions(t)) == 0 {
 		t.Errorf("abort --dry-run: %s", r)
 	}
 	if r := skew(t, "abort"); r.code != 1 || !strings.Contains(r.stderr, "pass --yes") {
 		t.Errorf("abort without a terminal or --yes: %s", r)
 	}
-	_ = before
 	r := skew(t, "abort", "--yes")
 	done := time.Now()
 	if r.code != 0 || !strings.Contains(r.stdout, "Aborted: nothing of ours is in progress") || !strings.Contains(r.stdout, "k3s-server-2") {
@@ -187,6 +186,11 @@ func TestAbort(t *testing.T) {
 	}
 	if p := planVersions(t); len(p) != 0 {
 		t.Errorf("Plans remain after abort: %v", p)
+	}
+	// The run that was following the upgrade sees its Plan go, and stops.
+	_ = cmd.Wait()
+	if !strings.Contains(stdout.String(), "aborted") {
+		t.Errorf("the running upgrade --wait did not stop on the abort:\n%s", stdout.String())
 	}
 	time.Sleep(4 * time.Second)
 	nodes, err := env.sb.Client.CoreV1().Nodes().List(context.Background(), metav1.ListOptions{})

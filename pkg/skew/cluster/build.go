@@ -15,7 +15,7 @@ const (
 	LabelEtcd         = "node-role.kubernetes.io/etcd"
 	LabelHostname     = "kubernetes.io/hostname"
 	// LabelExclude=true keeps a node out of every upgrade kubectl-skew runs.
-	LabelExclude = "kubectl-skew.io/exclude"
+	LabelExclude      = "kubectl-skew.io/exclude"
 	AnnotationK3sArgs = "k3s.io/node-args"
 	AnnotationRKEArgs = "rke2.io/node-args"
 )

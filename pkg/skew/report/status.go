@@ -52,10 +52,10 @@ type StatusSummary struct {
 	// From is the version the current hop started from.
 	From string `json:"from,omitempty"`
 	// Counts of the current hop's nodes.
-	Done     int    `json:"done"`
-	Applying int    `json:"applying"`
-	Pending  int    `json:"pending"`
-	Failed   int    `json:"failed"`
+	Done     int `json:"done"`
+	Applying int `json:"applying"`
+	Pending  int `json:"pending"`
+	Failed   int `json:"failed"`
 	// Canary names the agents the current hop upgrades first (--canary).
 	Canary string `json:"canary,omitempty"`
 	// Window says when the Plans' maintenance window next opens, while it is closed.

@@ -8,12 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/status"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/internal/text"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/status"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -28,7 +27,7 @@ func Execute(ctx context.Context, cfg Config, p *Proposal) (*Outcome, error) {
 	if p.Step == nil {
 		return &Outcome{Complete: true}, nil
 	}
-	d := &driver{cfg: cfg, channels: p.Channels}
+	d := &driver{cfg: cfg, channels: p.Channels, applied: map[string]bool{}}
 	defer d.close()
 	return d.run(ctx, p.Cluster, p.Path, p.Step)
 }
@@ -39,8 +38,10 @@ func Execute(ctx context.Context, cfg Config, p *Proposal) (*Outcome, error) {
 type driver struct {
 	cfg      Config
 	channels *channel.List
-	watcher  *watchSet
-	tally    tally
+	// applied are the Plans this run applied: one that is gone was aborted.
+	applied map[string]bool
+	watcher *watchSet
+	tally   tally
 }
 
 func (d *driver) close() {
@@ -110,11 +111,18 @@ func (d *driver) run(ctx context.Context, cl *Cluster, path *upgradepath.Path, s
 			if err := d.cfg.plans().Delete(ctx, name, false); err != nil {
 				return out, err
 			}
+			delete(d.applied, name)
 			d.cfg.emit(Event{Kind: EventPruned, Step: step, Message: name})
+		}
+		if err := d.notAborted(ctx); err != nil {
+			return out, err
 		}
 		applied, err := d.cfg.plans().Apply(ctx, step.Plans, suc.ApplyOptions{})
 		if err != nil {
 			return out, err
+		}
+		for _, a := range applied {
+			d.applied[a.Name] = true
 		}
 		out.Last = step
 		d.cfg.emit(Event{Kind: EventApplied, Step: step, Applied: applied})
@@ -304,4 +312,26 @@ func (d *driver) follow(ctx context.Context, step *Step) error {
 		jf.Blocker = status.DrainBlocker(ctx, d.cfg.Kube, jf.Message)
 	}
 	return err
+}
+
+// notAborted refuses to go on when a Plan this run applied was deleted by someone
+// else (kubectl skew abort), and not because it was done: nothing further is applied.
+func (d *driver) notAborted(ctx context.Context) error {
+	if len(d.applied) == 0 {
+		return nil
+	}
+	ours, err := d.cfg.plans().Ours(ctx)
+	if err != nil {
+		return fmt.Errorf("list our plans: %w", err)
+	}
+	have := map[string]bool{}
+	for _, p := range ours {
+		have[p.Name] = true
+	}
+	for name := range d.applied {
+		if !have[name] {
+			return fmt.Errorf("%w: Plan %s, which this run applied, was deleted", ErrAborted, name)
+		}
+	}
+	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
-
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/cache"
@@ -28,12 +27,19 @@ type follower struct {
 	// orphanSince is when a node in status.applying was first seen without a Job.
 	orphanSince map[string]time.Time
 	parsed      map[string]bool
+	// seenPlan is set once the Plan was in the cache: its going away is an abort.
+	seenPlan bool
 }
 
 // evaluate reads the caches once and reports progress; cost is linear in the
 // phase's nodes plus the namespace's Jobs.
 func (f *follower) evaluate(now time.Time) (bool, error) {
 	plan := planStatusOf(f.w.plans, f.w.namespace+"/"+f.spec.Plan)
+	if plan.found {
+		f.seenPlan = true
+	} else if f.seenPlan {
+		return false, fmt.Errorf("%w: Plan %s was deleted while this run followed it", ErrAborted, f.spec.Plan)
+	}
 	jobs := f.jobsByNode()
 	pending := 0
 	waitingWithoutJob := 0

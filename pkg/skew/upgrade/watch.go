@@ -137,6 +137,10 @@ func (e *JobFailedError) Error() string {
 	return fmt.Sprintf("the upgrade Job %s of Plan %s failed on node %s: %s", e.Job, e.Plan, e.Node, e.Message)
 }
 
+// ErrAborted stops a run whose Plan someone deleted (kubectl skew abort): it
+// applies nothing further.
+var ErrAborted = errors.New("the upgrade was aborted")
+
 // ErrStalled is an upgrade the controller will not finish: nothing moves any more.
 var ErrStalled = errors.New("the upgrade is stuck")
 

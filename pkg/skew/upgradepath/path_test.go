@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/internal/testworld"
-
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/internal/testworld"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
@@ -423,5 +423,37 @@ func TestManualNodes(t *testing.T) {
 				t.Errorf("blocked hops = %v, want %v", blocked, tc.blocked)
 			}
 		})
+	}
+}
+
+// TestNodeScope: nodes the operator leaves out stay where they are and are named; a
+// hop that would leave one out of skew is blocked; a server cannot be left out.
+func TestNodeScope(t *testing.T) {
+	list := testworld.Channels(t, "k3s")
+	sel, _ := labels.Parse("pool!=old")
+	inv := testworld.Inventory(t, "server s-1 v1.30.14+k3s1", "agent a-1 v1.30.14+k3s1", "agent a-2 v1.30.14+k3s1", "agent a-3 v1.30.14+k3s1")
+	inv.Nodes[2].Labels = map[string]string{"pool": "old"}
+	inv.Nodes[3].Labels = map[string]string{"kubectl-skew.io/exclude": "true"}
+	p, err := Find(Request{Inventory: inv, Version: testworld.Target(t, "v1.34.1+k3s1"), Channels: list, NodeSelector: sel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, m := range p.Manual {
+		if !m.Excluded {
+			t.Errorf("%s is not marked as left out", m.Name)
+		}
+		left = append(left, m.Name)
+	}
+	if fmt.Sprint(left) != "[a-2 a-3]" {
+		t.Errorf("left out = %v, want [a-2 a-3]", left)
+	}
+	last := p.Hops[len(p.Hops)-1]
+	if !last.Blocked() || !hasFinding(last.Findings, policy.LeftOut, "node/a-2") {
+		t.Errorf("the hop to v1.34 leaves a-2 four minors behind and must be blocked: %+v", last)
+	}
+	inv.Nodes[0].Labels = map[string]string{"kubectl-skew.io/exclude": "true"}
+	if _, err := Find(Request{Inventory: inv, Version: testworld.Target(t, "v1.31.13+k3s1"), Channels: list}); !errors.Is(err, ErrManualServer) {
+		t.Errorf("an excluded server: err = %v, want ErrManualServer", err)
 	}
 }

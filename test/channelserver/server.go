@@ -1,5 +1,5 @@
 // Package channelserver is a local stand-in for the release-channel servers behind
-// update.k3s.io and update.rke2.io (docs/design.md), served from fixture files so that
+// update.k3s.io and update.rke2.io (docs/domain.md), served from fixture files so that
 // tests and the demo never need the network, with faults that tests can switch on.
 package channelserver
 

@@ -1,6 +1,6 @@
 // Package nodesim plays the nodes' part in a system-upgrade-controller upgrade on a
 // cluster that has no kubelets. It watches SUC's Jobs and plays each one in the order
-// the real k3s-upgrade and rke2-upgrade images produce (docs/design.md): the Job
+// the real k3s-upgrade and rke2-upgrade images produce (docs/domain.md): the Job
 // replaces the binary and ends; then the node restarts (NotReady for RestartDelay),
 // its kubelet comes back reporting the Plan's version, and its static control-plane
 // and kube-proxy pods move to the new image PodLag later. An agent Job (one with

@@ -9,7 +9,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
-// Well-known labels and annotations (docs/design.md).
+// Well-known labels and annotations (docs/domain.md).
 const (
 	LabelControlPlane = "node-role.kubernetes.io/control-plane"
 	LabelEtcd         = "node-role.kubernetes.io/etcd"

@@ -15,7 +15,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
-// The apiserver's gauge of deprecated APIs requested since it started (docs/design.md).
+// The apiserver's gauge of deprecated APIs requested since it started (docs/domain.md).
 const (
 	metricDeprecated   = "apiserver_requested_deprecated_apis"
 	metricProcessStart = "process_start_time_seconds"

@@ -19,7 +19,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 )
 
-// Resource is K3s/RKE2's record of an etcd snapshot (docs/design.md).
+// Resource is K3s/RKE2's record of an etcd snapshot (docs/domain.md).
 var Resource = schema.GroupVersionResource{Group: "k3s.cattle.io", Version: "v1", Resource: "etcdsnapshotfiles"}
 
 // DefaultMaxAge is how old the newest snapshot may be before preflight warns.

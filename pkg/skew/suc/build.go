@@ -76,7 +76,7 @@ const (
 	NodePlanLabelPrefix = "plan.upgrade.cattle.io/"
 )
 
-// Defaults of a stock SUC install (docs/design.md).
+// Defaults of a stock SUC install (docs/domain.md).
 const (
 	DefaultNamespace      = "system-upgrade"
 	DefaultServiceAccount = "system-upgrade"
@@ -118,7 +118,7 @@ func DefaultPlanConfig() PlanConfig {
 	}
 }
 
-// Validate refuses what SUC would silently turn into nothing (docs/design.md: a
+// Validate refuses what SUC would silently turn into nothing (docs/domain.md: a
 // concurrency of 0 runs no Job and reports the Plan Complete).
 func (c PlanConfig) Validate() error {
 	if c.ServerConcurrency < 1 {
@@ -172,7 +172,7 @@ func ServerPlan(d version.Distro, h upgradepath.Hop, rec Record, cfg PlanConfig)
 }
 
 // AgentPlan upgrades the hop's agents. An agent crossing a minor is drained (an
-// in-place minor kubelet upgrade is not supported, docs/design.md); a patch is only
+// in-place minor kubelet upgrade is not supported, docs/domain.md); a patch is only
 // cordoned. serverPlan, when set, becomes the prepare step that makes each Job wait
 // for that Plan, a second guard behind our own sequencing.
 func AgentPlan(d version.Distro, h upgradepath.Hop, serverPlan string, rec Record, cfg PlanConfig) *upgradev1.Plan {
@@ -259,7 +259,7 @@ func allTaints() []corev1.Toleration {
 
 // hostnameSelector selects exactly the given nodes by kubernetes.io/hostname, the
 // label SUC itself requires and reports in status.applying. It is never empty: a
-// missing selector selects no node and an empty one selects all (docs/design.md).
+// missing selector selects no node and an empty one selects all (docs/domain.md).
 func hostnameSelector(steps []upgradepath.NodeStep, extra []metav1.LabelSelectorRequirement) *metav1.LabelSelector {
 	names := make([]string, 0, len(steps))
 	seen := make(map[string]bool, len(steps))

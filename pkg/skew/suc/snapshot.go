@@ -18,7 +18,7 @@ func SnapshotName(from version.Version) string {
 
 // SnapshotPlan takes one etcd snapshot on one server through a SUC Job: the Job
 // mounts the host's root at /host, so the host's own k3s or rke2 binary runs it
-// (docs/design.md). Its version is the node's current one, so the Job changes nothing
+// (docs/domain.md). Its version is the node's current one, so the Job changes nothing
 // else, and SUC runs it once per node (the version is in the Plan's hash).
 func SnapshotPlan(d version.Distro, node upgradepath.NodeStep, current version.Version, name string, cfg PlanConfig) *upgradev1.Plan {
 	rec := Record{Target: current, Snapshot: name, SnapshotNode: node.Name}

@@ -18,7 +18,7 @@ import (
 )
 
 // The upgrade images end their Job as soon as the new binary is in place and the
-// service was told to restart: the node restarts after its Job (docs/design.md). So a
+// service was told to restart: the node restarts after its Job (docs/domain.md). So a
 // server counts as back only once what the restart changes is visible again.
 
 // staticPodComponents are the control-plane components that run as static pods on

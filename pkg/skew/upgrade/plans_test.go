@@ -122,7 +122,7 @@ func TestPlansGolden(t *testing.T) {
 	}
 }
 
-// checkPlanSafe is what no Plan of ours may ever be (docs/design.md): a concurrency of
+// checkPlanSafe is what no Plan of ours may ever be (docs/domain.md): a concurrency of
 // 0, a missing or empty selector, no upgrade container, a channel instead of a
 // version, an image without the version's tag, an unmarked Plan.
 func checkPlanSafe(t *testing.T, p *upgradev1.Plan) {

@@ -172,19 +172,7 @@ func nextStep(inv *cluster.Inventory, path *upgradepath.Path, ours []upgradev1.P
 // Plan already released and that are not done, else, when every released server is
 // back, the next ones up to the concurrency.
 func releaseServers(hop upgradepath.Hop, prev *upgradev1.Plan, concurrency int, waiting bool) []upgradepath.NodeStep {
-	var selected map[string]bool
-	if prev != nil {
-		selected = map[string]bool{}
-		for _, h := range suc.SelectedHostnames(prev) {
-			selected[h] = true
-		}
-	}
-	var inFlight []upgradepath.NodeStep
-	for _, s := range hop.Servers {
-		if selected[s.Hostname] || selected[s.Name] {
-			inFlight = append(inFlight, s)
-		}
-	}
+	inFlight := selectedBy(prev, hop.Servers)
 	if len(inFlight) > 0 || waiting {
 		return inFlight
 	}
@@ -341,15 +329,24 @@ func canaryAgents(hop upgradepath.Hop, prev *upgradev1.Plan, n int) ([]upgradepa
 	if prev.Annotations[suc.AnnotationCanary] == "" {
 		return nil, false
 	}
+	inFlight := selectedBy(prev, hop.Agents)
+	return inFlight, len(inFlight) > 0
+}
+
+// selectedBy are the nodes of steps that the Plan p (nil: none) already selects.
+func selectedBy(p *upgradev1.Plan, steps []upgradepath.NodeStep) []upgradepath.NodeStep {
+	if p == nil {
+		return nil
+	}
 	selected := map[string]bool{}
-	for _, h := range suc.SelectedHostnames(prev) {
+	for _, h := range suc.SelectedHostnames(p) {
 		selected[h] = true
 	}
-	var inFlight []upgradepath.NodeStep
-	for _, a := range hop.Agents {
-		if selected[a.Hostname] || selected[a.Name] {
-			inFlight = append(inFlight, a)
+	var out []upgradepath.NodeStep
+	for _, s := range steps {
+		if selected[s.Hostname] || selected[s.Name] {
+			out = append(out, s)
 		}
 	}
-	return inFlight, len(inFlight) > 0
+	return out
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // Find plans the hops from where the cluster is to the requested target
-// (docs/design.md). It reads nothing and writes nothing: everything it needs is in req.
+// (docs/domain.md). It reads nothing and writes nothing: everything it needs is in req.
 //
 // The rules: the control plane moves one minor per hop; an intermediate hop goes to
 // the newest release of its minor (channel "v1.<minor>"), or to the release already

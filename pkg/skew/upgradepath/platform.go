@@ -13,7 +13,7 @@ import (
 
 // imageArchs are the Linux architectures the upgrade images are built for:
 // rancher/k3s-upgrade for amd64, arm64 and arm, rancher/rke2-upgrade for amd64 and
-// arm64 (docs/design.md). Neither has a Windows image.
+// arm64 (docs/domain.md). Neither has a Windows image.
 var imageArchs = map[version.Distro][]string{
 	version.K3s:  {"amd64", "arm64", "arm"},
 	version.RKE2: {"amd64", "arm64"},

@@ -474,7 +474,8 @@ func TestUpgradeRefusesWithoutSUC(t *testing.T) {
 }
 
 // TestUpgradeDryRunAndYAMLWriteNothing: --dry-run=client, --dry-run=server and -o yaml
-// print the Plans of the first step and leave every resourceVersion as it was.
+// print the Plans of the first hop (servers, then agents) and leave every
+// resourceVersion as it was.
 func TestUpgradeDryRunAndYAMLWriteNothing(t *testing.T) {
 	fresh(t, "k3s-healthy-ha", nil)
 	before := clusterVersions(t)
@@ -497,7 +498,8 @@ func TestUpgradeDryRunAndYAMLWriteNothing(t *testing.T) {
 		if err := yaml.Unmarshal([]byte(r.stdout), &list); err != nil {
 			t.Fatalf("%v: stdout is not a List: %v\n%s", args, err, r)
 		}
-		if list.Kind != "List" || len(list.Items) != 1 || list.Items[0].Metadata.Name != "kubectl-skew-server-v1.31.13-k3s1" ||
+		if list.Kind != "List" || len(list.Items) != 2 || list.Items[0].Metadata.Name != "kubectl-skew-server-v1.31.13-k3s1" ||
+			list.Items[1].Metadata.Name != "kubectl-skew-agent-v1.31.13-k3s1" ||
 			list.Items[0].Spec.Version != "v1.31.13+k3s1" || list.Items[0].Spec.Concurrency != 1 {
 			t.Errorf("%v: unexpected Plans:\n%s", args, r.stdout)
 		}

@@ -10,6 +10,8 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
+
 	"github.com/kubectl-skew/kubectl-skew/pkg/internal/text"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/status"
@@ -114,9 +116,6 @@ func (d *driver) run(ctx context.Context, cl *Cluster, path *upgradepath.Path, s
 			delete(d.applied, name)
 			d.cfg.emit(Event{Kind: EventPruned, Step: step, Message: name})
 		}
-		if err := d.notAborted(ctx); err != nil {
-			return out, err
-		}
 		applied, err := d.cfg.plans().Apply(ctx, step.Plans, suc.ApplyOptions{})
 		if err != nil {
 			return out, err
@@ -197,6 +196,9 @@ func (d *driver) stepFor(ctx context.Context, cl *Cluster, path *upgradepath.Pat
 	ours, err := d.cfg.plans().Ours(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list our plans: %w", err)
+	}
+	if err := d.notAborted(ours); err != nil {
+		return nil, err
 	}
 	jobs, err := d.cfg.Kube.BatchV1().Jobs(d.cfg.Plans.Namespace).List(ctx, metav1.ListOptions{LabelSelector: suc.OwnedSelector})
 	if err != nil {
@@ -314,16 +316,10 @@ func (d *driver) follow(ctx context.Context, step *Step) error {
 	return err
 }
 
-// notAborted refuses to go on when a Plan this run applied was deleted by someone
-// else (kubectl skew abort), and not because it was done: nothing further is applied.
-func (d *driver) notAborted(ctx context.Context) error {
-	if len(d.applied) == 0 {
-		return nil
-	}
-	ours, err := d.cfg.plans().Ours(ctx)
-	if err != nil {
-		return fmt.Errorf("list our plans: %w", err)
-	}
+// notAborted refuses to go on when a Plan this run applied is gone from ours (every
+// step after the first is worked out from that list) without this run pruning it:
+// someone ran kubectl skew abort, and nothing further is applied.
+func (d *driver) notAborted(ours []upgradev1.Plan) error {
 	have := map[string]bool{}
 	for _, p := range ours {
 		have[p.Name] = true

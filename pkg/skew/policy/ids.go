@@ -31,4 +31,17 @@ const (
 
 	ManualUpgrade = "SKEW701" // a node no upgrade image can upgrade (Windows, another architecture): upgrade it by hand
 	LeftOut       = "SKEW702" // a node the operator left out of the upgrade (--node-selector, kubectl-skew.io/exclude=true)
+
+	// Deprecated and removed APIs (--target, plan, the upgrade's deprecated-apis check).
+	HelmRemovedAPI         = "SKEW801" // a Helm release's manifest uses an API that the target, or a minor on the way, removes
+	HelmDeprecatedAPI      = "SKEW802" // a Helm release's manifest uses an API the target deprecates
+	HelmKubeVersion        = "SKEW803" // a chart's kubeVersion excludes a hop's version
+	HelmUnreadable         = "SKEW804" // a Helm release too large or corrupt to read
+	ObjectRemovedAPI       = "SKEW811" // a live object was last applied with an API that is removed on the way
+	ObjectDeprecatedAPI    = "SKEW812" // a live object was last applied with an API the target deprecates
+	FileRemovedAPI         = "SKEW821" // a -f manifest uses an API that is removed on the way
+	FileDeprecatedAPI      = "SKEW822" // a -f manifest uses an API the target deprecates
+	FileUnreadable         = "SKEW823" // a -f document that is not YAML or JSON
+	RequestedRemovedAPI    = "SKEW831" // /metrics: a client requested an API that is removed on the way
+	RequestedDeprecatedAPI = "SKEW832" // /metrics: a client requested an API the target deprecates
 )

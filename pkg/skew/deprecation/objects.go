@@ -1,0 +1,132 @@
+package deprecation
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"strings"
+	"sync"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/metadata"
+)
+
+// LastApplied is the annotation kubectl apply keeps the applied manifest in.
+const LastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// objectPageSize is larger than the other lists': metadata is small, round trips are not.
+const objectPageSize = 2000
+
+// readObjects lists the metadata of every served resource whose kind the table
+// knows (an object's kind never changes, only the group version it is served at),
+// and reads the apiVersion it was last applied with.
+func readObjects(ctx context.Context, disc discovery.DiscoveryInterface, meta metadata.Interface) *Scan {
+	what := "live objects' " + LastApplied
+	if meta == nil || disc == nil {
+		return &Scan{Skipped: []Skipped{{What: what, Reason: "this client cannot list object metadata"}}}
+	}
+	resources, err := ScannedResources(disc)
+	if err != nil && len(resources) == 0 {
+		return &Scan{Skipped: []Skipped{{What: what, Reason: "discovery failed: " + err.Error()}}}
+	}
+	scans := make([]*Scan, len(resources))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i, r := range resources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			scans[i] = listApplied(ctx, meta, r)
+		}()
+	}
+	wg.Wait()
+	s := &Scan{}
+	for _, sc := range scans {
+		s.Add(sc)
+	}
+	return s
+}
+
+// Resource is one served resource of a kind the table knows.
+type Resource struct {
+	GVR  schema.GroupVersionResource
+	Kind string
+}
+
+// ScannedResources are the listable resources, at their preferred version, whose kind
+// the table knows. A group that fails discovery is left out; the error says which.
+func ScannedResources(disc discovery.DiscoveryInterface) ([]Resource, error) {
+	lists, err := disc.ServerPreferredResources()
+	kinds := Kinds()
+	var out []Resource
+	for _, l := range lists {
+		gv, perr := schema.ParseGroupVersion(l.GroupVersion)
+		if perr != nil {
+			continue
+		}
+		for _, r := range l.APIResources {
+			if !kinds[r.Kind] || strings.Contains(r.Name, "/") || !hasVerb(r.Verbs, "list") {
+				continue
+			}
+			out = append(out, Resource{GVR: gv.WithResource(r.Name), Kind: r.Kind})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].GVR.String() < out[j].GVR.String() })
+	return out, err
+}
+
+func hasVerb(verbs metav1.Verbs, v string) bool {
+	for _, x := range verbs {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func listApplied(ctx context.Context, meta metadata.Interface, r Resource) *Scan {
+	s := &Scan{}
+	opts := metav1.ListOptions{Limit: objectPageSize}
+	for {
+		l, err := meta.Resource(r.GVR).List(ctx, opts)
+		if err != nil {
+			s.Skipped = append(s.Skipped, Skipped{What: r.GVR.Resource + "." + r.GVR.Group + " " + LastApplied, Reason: listReason(err, r.GVR.Resource)})
+			return s
+		}
+		for i := range l.Items {
+			m := &l.Items[i].ObjectMeta
+			ann, ok := m.Annotations[LastApplied]
+			if !ok {
+				continue
+			}
+			s.Objects++
+			apiVersion, kind, ok := ParseLastApplied(ann)
+			if !ok {
+				continue
+			}
+			if _, known := Lookup(apiVersion, kind); known {
+				s.Uses = append(s.Uses, Use{Source: SourceObject, APIVersion: apiVersion, Kind: kind, Namespace: m.Namespace, Name: m.Name})
+			}
+		}
+		if l.Continue == "" {
+			return s
+		}
+		opts.Continue = l.Continue
+	}
+}
+
+// ParseLastApplied reads the apiVersion and kind of an applied manifest.
+func ParseLastApplied(s string) (apiVersion, kind string, ok bool) {
+	var h struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+	}
+	if err := json.Unmarshal([]byte(s), &h); err != nil || h.APIVersion == "" || h.Kind == "" {
+		return "", "", false
+	}
+	return h.APIVersion, h.Kind, true
+}

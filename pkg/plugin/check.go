@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/deprecation"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -24,6 +25,7 @@ type CheckOptions struct {
 	FailOn string
 
 	fleet fleetFlags
+	apis  apiFlags
 
 	target  *version.Target
 	failOn  policy.Severity
@@ -40,6 +42,11 @@ func NewCmdCheck(env *Env) *cobra.Command {
 component versions, and reports each broken rule of the Kubernetes version skew
 policy with a stable ID, a severity and the fix.
 
+With --target (or -f), check also scans for APIs that the target, or a minor on the
+way, removes: the manifests of deployed Helm releases (and their charts'
+kubeVersion), the last-applied configuration of live objects, the apiserver's
+/metrics, and -f manifests.
+
 Exit codes: 0 clean, 1 error (cluster unreachable, bad flags), 3 findings at or
 above --fail-on.`,
 		Example: `  # Check the current context
@@ -50,6 +57,9 @@ above --fail-on.`,
 
   # What stands between the cluster and a v1.33 control plane?
   kubectl skew check --target v1.33
+
+  # Also check manifests for APIs the target removes
+  kubectl skew check --target v1.33 -f deploy/
 
   # The fleet: every context of the kubeconfig, with each cluster's next step on stable
   kubectl skew check --all-contexts --channel stable
@@ -62,6 +72,7 @@ above --fail-on.`,
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", fixedCompletion("error", "warning", "info", "none"))
 	o.out.AddFlags(cmd)
 	o.fleet.AddFlags(cmd)
+	o.apis.AddFlags(cmd)
 	o.changed = cmd.Flags().Changed
 	return cmd
 }
@@ -76,7 +87,7 @@ func (o *CheckOptions) Complete() error {
 		o.target = &t
 	}
 	o.failOn = policy.Severity(strings.ToLower(o.FailOn))
-	return nil
+	return o.apis.Complete(o.env.Streams.In)
 }
 
 // Validate checks the flags before anything touches the cluster.
@@ -155,7 +166,34 @@ func (o *CheckOptions) checkWith(ctx context.Context, c *Clients, kubectl func()
 		inv.Skipped = append(inv.Skipped, cluster.Skipped{What: "kubectl version", Reason: k.skipped})
 	}
 	findings := policy.Evaluate(inv, policy.Options{Target: o.target})
-	return report.Check(inv, findings, o.failOn, o.Target), nil
+	var apis *report.APIScan
+	if o.target != nil || o.apis.files != nil {
+		j, err := o.apis.judgeAPIs(ctx, c, inv, o.apiHops(inv))
+		if err != nil {
+			return nil, err
+		}
+		inv.Skipped = append(inv.Skipped, j.skipped...)
+		apis = j.summary
+		findings = append(findings, deprecation.Findings(j.verdicts)...)
+		policy.Sort(findings)
+	}
+	r := report.Check(inv, findings, o.failOn, o.Target)
+	r.APIs = apis
+	return r, nil
+}
+
+// apiHops are the minors from the control plane to --target; none without a target,
+// so -f alone judges the manifests against the cluster as it is.
+func (o *CheckOptions) apiHops(inv *cluster.Inventory) []deprecation.Hop {
+	from, ok := controlPlaneMinor(inv)
+	if o.target == nil || !ok {
+		return nil
+	}
+	hops := deprecation.Hops(from, o.target.Version.MinorVersion())
+	if n := len(hops); n > 0 && o.target.Exact {
+		hops[n-1].Version = &o.target.Version
+	}
+	return hops
 }
 
 func fixedCompletion(values ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {

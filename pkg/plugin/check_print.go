@@ -63,6 +63,9 @@ func writeCheckTable(w io.Writer, r *report.CheckReport, wide bool) {
 		tw.Flush()
 	}
 	writeControlPlane(w, inv, wide)
+	if a := r.APIs; a != nil {
+		fmt.Fprintf(w, "\nREMOVED APIS: scanned %s, for the hops from %s%s\n", a.Scanned, a.From, hopList(a.Hops))
+	}
 	writeFindings(w, r.Findings, wide)
 }
 
@@ -202,3 +205,10 @@ var (
 
 // distroName names the distribution of a report's distro field.
 func distroName(d string) string { return version.Distro(d).Name() }
+
+func hopList(hops []string) string {
+	if len(hops) == 0 {
+		return " (none: the cluster as it is)"
+	}
+	return " to " + strings.Join(hops, ", ")
+}

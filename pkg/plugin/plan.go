@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 
@@ -18,6 +19,7 @@ type PlanOptions struct {
 	env *Env
 	out *outputFlags
 	targetFlags
+	apis apiFlags
 }
 
 // NewCmdPlan builds "kubectl skew plan".
@@ -39,6 +41,10 @@ last hop, when the skew policy allows it.
 --version needs no channel server when the path stays within one minor; a longer
 path needs the channel list (--channel-server for a mirror).
 
+Each hop also lists what uses an API it removes (Helm releases, applied objects,
+/metrics, -f manifests) and the charts whose kubeVersion excludes it: errors to fix
+before that hop, which "upgrade --strict" refuses.
+
 Exit codes: 0 a clear path (or nothing to do), 1 error, 3 a finding blocks a hop.`,
 		Example: `  # The path to the stable channel
   kubectl skew plan
@@ -52,12 +58,18 @@ Exit codes: 0 a clear path (or nothing to do), 1 error, 3 a finding blocks a hop
 		RunE: runOptions(o),
 	}
 	o.targetFlags.AddFlags(cmd)
+	o.apis.AddFlags(cmd)
 	o.out.AddFlags(cmd)
 	return cmd
 }
 
 // Complete parses the flags; with neither --channel nor --version the target is stable.
-func (o *PlanOptions) Complete() error { return o.targetFlags.Complete() }
+func (o *PlanOptions) Complete() error {
+	if err := o.targetFlags.Complete(); err != nil {
+		return err
+	}
+	return o.apis.Complete(o.env.Streams.In)
+}
 
 // Validate checks the flags before anything touches the cluster.
 func (o *PlanOptions) Validate() error {
@@ -105,7 +117,29 @@ func (o *PlanOptions) plan(ctx context.Context) (*report.PlanReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	return planReport(path, o.upgradeCommand()), nil
+	r := planReport(path, o.upgradeCommand())
+	if len(path.Hops) > 0 && o.apis.enabled() {
+		c, err := o.env.Clients()
+		if err != nil {
+			return nil, err
+		}
+		j, err := o.apis.judgeAPIs(ctx, c, inv, path.APIHops())
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range j.skipped {
+			fmt.Fprintf(o.env.Streams.ErrOut, "warning: skipped %s: %s\n", s.What, s.Reason)
+		}
+		r.APIs = j.summary
+		for _, v := range j.verdicts {
+			h := &r.Hops[path.HopFor(v)]
+			h.APIs = append(h.APIs, v.Finding)
+		}
+		for i := range r.Hops {
+			policy.Sort(r.Hops[i].APIs)
+		}
+	}
+	return r, nil
 }
 
 // upgradeCommand is the "kubectl skew upgrade" line with this plan's target flags.

@@ -8,6 +8,7 @@ import (
 
 	"k8s.io/cli-runtime/pkg/printers"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 )
 
@@ -42,6 +43,23 @@ func writePlanTable(w io.Writer, r *report.PlanReport, wide, color bool) error {
 			fmt.Fprintf(&buf, "- %s\n", n)
 		}
 	}
+	if a := r.APIs; a != nil {
+		verdict := "nothing a hop removes is in use"
+		for _, h := range r.Hops {
+			if len(h.APIs) > 0 {
+				verdict = "findings below, by hop"
+			}
+		}
+		fmt.Fprintf(&buf, "\nREMOVED APIS: scanned %s: %s\n", a.Scanned, verdict)
+	}
+	for _, h := range r.Hops {
+		if len(h.APIs) > 0 {
+			fmt.Fprintf(&buf, "\nREMOVED APIS AT HOP %d (%s)\n", h.Hop, h.To)
+			if err := writeFindingRows(&buf, h.APIs); err != nil {
+				return err
+			}
+		}
+	}
 	for _, h := range r.Hops {
 		shown := h.Blocking
 		title := "BLOCKING HOP %d (%s)"
@@ -52,13 +70,7 @@ func writePlanTable(w io.Writer, r *report.PlanReport, wide, color bool) error {
 			continue
 		}
 		fmt.Fprintf(&buf, "\n"+title+"\n", h.Hop, h.To)
-		tw := printers.GetNewTabWriter(&buf)
-		fmt.Fprintln(tw, "SEVERITY\tID\tSUBJECT\tMESSAGE")
-		for _, f := range shown {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Severity, f.ID, f.Subject, f.Message)
-			fmt.Fprintf(tw, "\t\t\tfix: %s\n", f.Fix)
-		}
-		if err := tw.Flush(); err != nil {
+		if err := writeFindingRows(&buf, shown); err != nil {
 			return err
 		}
 	}
@@ -119,4 +131,15 @@ func blockingCell(h report.PlanHop) string {
 		ids = appendUnique(ids, f.ID)
 	}
 	return strings.Join(ids, ",")
+}
+
+// writeFindingRows prints findings as a table with each fix under its finding.
+func writeFindingRows(w io.Writer, fs []policy.Finding) error {
+	tw := printers.GetNewTabWriter(w)
+	fmt.Fprintln(tw, "SEVERITY\tID\tSUBJECT\tMESSAGE")
+	for _, f := range fs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Severity, f.ID, f.Subject, f.Message)
+		fmt.Fprintf(tw, "\t\t\tfix: %s\n", f.Fix)
+	}
+	return tw.Flush()
 }

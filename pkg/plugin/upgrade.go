@@ -30,6 +30,7 @@ type UpgradeOptions struct {
 	env *Env
 	out *outputFlags
 	targetFlags
+	apis apiFlags
 
 	Namespace         string
 	ServiceAccount    string
@@ -116,6 +117,7 @@ Exit codes: 0 done (or nothing to do), 1 error or refused, 3 refused because of 
 	}
 	f := cmd.Flags()
 	o.targetFlags.AddFlags(cmd)
+	o.apis.AddFlags(cmd)
 	f.StringVar(&o.Namespace, "suc-namespace", o.Namespace, "Namespace of the system-upgrade-controller; Plans are created there")
 	f.StringVar(&o.ServiceAccount, "service-account", o.ServiceAccount, "Service account the upgrade Jobs run as")
 	f.StringVar(&o.Deployment, "suc-deployment", o.Deployment, "Name of the system-upgrade-controller Deployment (preflight checks it is available)")
@@ -146,7 +148,7 @@ Exit codes: 0 done (or nothing to do), 1 error or refused, 3 refused because of 
 	f.DurationVar(&o.SnapshotMaxAge, "snapshot-max-age", o.SnapshotMaxAge, "Warn when the newest etcd snapshot is older than this")
 	f.BoolVar(&o.AllowRancher, "allow-rancher", false, "Go on although Rancher seems to manage the cluster (its upgrades would fight ours)")
 	f.BoolVar(&o.Force, "force", false, "Go on despite skew errors now, at a hop's target, or after a hop")
-	f.BoolVar(&o.Strict, "strict", false, "Fail, not warn, when a hop removes an API that clients still request")
+	f.BoolVar(&o.Strict, "strict", false, "Fail, not warn, when a Helm release, an applied object, a client (/metrics) or a -f manifest uses an API a hop removes")
 	f.BoolVar(&o.RetryFailed, "retry-failed", false, "Delete the failed Jobs of our Plans so the controller runs them again (after you fixed the cause)")
 	_ = cmd.RegisterFlagCompletionFunc("dry-run", fixedCompletion(dryRunNone, dryRunClient, dryRunServer))
 	o.out.AddFlags(cmd)
@@ -156,6 +158,9 @@ Exit codes: 0 done (or nothing to do), 1 error or refused, 3 refused because of 
 // Complete parses the flags; with neither --channel nor --version the target is stable.
 func (o *UpgradeOptions) Complete() error {
 	if err := o.targetFlags.Complete(); err != nil {
+		return err
+	}
+	if err := o.apis.Complete(o.env.Streams.In); err != nil {
 		return err
 	}
 	o.DryRun = strings.ToLower(strings.TrimSpace(o.DryRun))
@@ -229,8 +234,9 @@ func (o *UpgradeOptions) config(c *Clients) (upgrade.Config, error) {
 		return upgrade.Config{}, err
 	}
 	return upgrade.Config{
-		Kube: c.Kube, Dynamic: c.Dynamic, Discovery: c.Discovery, WatchKube: watchKube, WatchDynamic: watchDyn, Metrics: metricsFetcher(c),
-		Channel: o.Channel, Version: o.target, Agents: o.agents, Channels: &o.source, FetchChannels: o.source.Explicit(), NodeSelector: o.nodeSelector,
+		Kube: c.Kube, Dynamic: c.Dynamic, Discovery: c.Discovery, WatchKube: watchKube, WatchDynamic: watchDyn,
+		ScanAPIs: o.apis.scanner(c),
+		Channel:  o.Channel, Version: o.target, Agents: o.agents, Channels: &o.source, FetchChannels: o.source.Explicit(), NodeSelector: o.nodeSelector,
 		Plans: o.cfg, Deployment: o.Deployment,
 		Wait: o.Wait, RetryFailed: o.RetryFailed, Force: o.Force, Strict: o.Strict, AllowRancher: o.AllowRancher,
 		Snapshot: o.Snapshot, SnapshotMaxAge: o.SnapshotMaxAge, StallAfter: o.stallAfter, Now: o.now, NodeTimeout: o.NodeTimeout,

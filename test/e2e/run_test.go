@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -27,6 +28,17 @@ func (r result) String() string {
 // given), the plugin under test on PATH, a throwaway HOME and no colour.
 func kubectl(t *testing.T, kubeconfig string, args ...string) result {
 	t.Helper()
+	return runKubectl(t, kubeconfig, nil, args...)
+}
+
+// kubectlWithStdin runs kubectl as the admin with stdin.
+func kubectlWithStdin(t *testing.T, stdin io.Reader, args ...string) result {
+	t.Helper()
+	return runKubectl(t, "", stdin, args...)
+}
+
+func runKubectl(t *testing.T, kubeconfig string, stdin io.Reader, args ...string) result {
+	t.Helper()
 	if kubeconfig == "" {
 		kubeconfig = env.sb.Kubeconfig
 	}
@@ -43,7 +55,7 @@ func kubectl(t *testing.T, kubeconfig string, args ...string) result {
 		"LANG=C.UTF-8",
 	}
 	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, &out, &errb
 	start := time.Now()
 	err := cmd.Run()
 	r := result{stdout: out.String(), stderr: errb.String(), took: time.Since(start)}

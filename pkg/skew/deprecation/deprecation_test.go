@@ -85,8 +85,8 @@ metadata:
 func release(manifest, kubeVersion string) map[string]any {
 	return map[string]any{
 		"name": "prom", "namespace": "monitoring", "version": 3,
-		"info":  map[string]any{"status": "deployed"},
-		"chart": map[string]any{"metadata": map[string]any{"name": "prom", "version": "1.2.3", "kubeVersion": kubeVersion}, "templates": []any{}},
+		"info":     map[string]any{"status": "deployed"},
+		"chart":    map[string]any{"metadata": map[string]any{"name": "prom", "version": "1.2.3", "kubeVersion": kubeVersion}, "templates": []any{}},
 		"manifest": manifest,
 	}
 }

@@ -63,7 +63,7 @@ func Judge(s *Scan, from version.MinorVersion, hops []Hop) []Verdict {
 	}
 	if s.Metrics != nil {
 		for _, d := range s.Metrics.Deprecated {
-			j.requested(d)
+			j.requested(d, s.Metrics.Started)
 		}
 	}
 	sort.SliceStable(j.out, func(a, b int) bool { return j.out[a].Hop.Compare(j.out[b].Hop) < 0 })
@@ -182,7 +182,7 @@ func (j *judgement) use(g *useGroup) {
 			fix += fmt.Sprintf(" before the control plane reaches %s: kubectl apply with the old manifest fails from then on", a.Removed)
 		}
 	default:
-		id, subject = pick(removed, policy.FileRemovedAPI, policy.FileDeprecatedAPI), "file/"+u.File
+		id, subject = pick(removed, policy.FileRemovedAPI, policy.FileDeprecatedAPI), "file:"+u.File
 		msg = fmt.Sprintf("%s (document %s) uses %s as %s, %s", u.File, strings.Join(g.docs, ", "), what, u.APIVersion, status)
 		fix = fmt.Sprintf("change the manifest to %s", a.ReplacementText())
 	}

@@ -3,6 +3,7 @@ package deprecation
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/Masterminds/semver/v3"
 
@@ -73,7 +74,7 @@ func (j *judgement) problem(p Problem) {
 		f.Message = fmt.Sprintf("Helm release %s/%s (revision %d, %s%s) could not be read: %s; the APIs it uses are unknown", r.Namespace, r.Name, r.Revision, r.Storage, where, p.Reason)
 		f.Fix = fmt.Sprintf("inspect it with helm get manifest %s -n %s; raise --max-release-size if it is only large", r.Name, r.Namespace)
 	default:
-		f.ID, f.Subject = policy.FileUnreadable, "file/"+p.File
+		f.ID, f.Subject = policy.FileUnreadable, "file:"+p.File
 		f.Rule = "Every document of a -f manifest is read to find the APIs it uses."
 		f.Message = fmt.Sprintf("%s document %d could not be read: %s; the APIs it uses are unknown", p.File, p.Document, p.Reason)
 		f.Fix = "correct the document, or leave the file out"
@@ -82,14 +83,18 @@ func (j *judgement) problem(p Problem) {
 }
 
 // requested judges an API the apiserver's gauge says a client asked for.
-func (j *judgement) requested(d DeprecatedAPI) {
+func (j *judgement) requested(d DeprecatedAPI, started time.Time) {
+	since := "since the apiserver that answered started"
+	if !started.IsZero() {
+		since += " (" + started.UTC().Format("2006-01-02 15:04 MST") + ")"
+	}
 	f := policy.Finding{Subject: "api/" + d.GVR(),
 		Rule: "Clients must stop requesting an API before the release that removes it; the apiserver counts every request of a deprecated API since it started."}
 	hop := j.last
 	switch {
 	case d.removed != nil && d.removed.Compare(j.from) > 0 && d.removed.Compare(j.last) <= 0:
 		f.ID, f.Severity, hop = policy.RequestedRemovedAPI, policy.Error, *d.removed
-		f.Message = fmt.Sprintf("a client requested %s since the apiserver that answered started, which %s removes", d.GVR(), d.removed)
+		f.Message = fmt.Sprintf("a client requested %s %s, which %s removes", d.GVR(), since, d.removed)
 		f.Fix = fmt.Sprintf("find the client (the audit log, or kubectl get --raw /metrics | grep apiserver_requested_deprecated_apis) and move it to the replacement before %s", d.removed)
 	case d.removed == nil || d.removed.Compare(j.last) > 0:
 		f.ID, f.Severity = policy.RequestedDeprecatedAPI, policy.Warning
@@ -97,7 +102,7 @@ func (j *judgement) requested(d DeprecatedAPI) {
 		if d.removed != nil {
 			when = "removed in " + d.removed.String()
 		}
-		f.Message = fmt.Sprintf("a client requested %s since the apiserver that answered started; it is deprecated (%s)", d.GVR(), when)
+		f.Message = fmt.Sprintf("a client requested %s %s; it is deprecated (%s)", d.GVR(), since, when)
 		f.Fix = "move the client to the API's replacement"
 	default:
 		return
@@ -108,11 +113,8 @@ func (j *judgement) requested(d DeprecatedAPI) {
 // Summary is one line on what was scanned, for the human report.
 func (s *Scan) Summary() string {
 	var parts []string
-	if s.Releases > 0 {
-		parts = append(parts, text.Plural(s.Releases, "Helm release"))
-	}
-	if s.Objects > 0 {
-		parts = append(parts, text.Plural(s.Objects, "applied object"))
+	if s.Cluster {
+		parts = append(parts, text.Plural(s.Releases, "Helm release"), text.Plural(s.Objects, "applied object"))
 	}
 	if s.Files > 0 {
 		parts = append(parts, text.Plural(s.Files, "manifest file"))

@@ -58,7 +58,9 @@ type Resource struct {
 }
 
 // ScannedResources are the listable resources, at their preferred version, whose kind
-// the table knows. A group that fails discovery is left out; the error says which.
+// the table knows. A resource served only at a deprecated version (v1 Endpoints from
+// v1.33) is left out: listing it would itself be a deprecated request, warned about
+// and counted in /metrics. A group that fails discovery is left out; the error says which.
 func ScannedResources(disc discovery.DiscoveryInterface) ([]Resource, error) {
 	lists, err := disc.ServerPreferredResources()
 	kinds := Kinds()
@@ -70,6 +72,9 @@ func ScannedResources(disc discovery.DiscoveryInterface) ([]Resource, error) {
 		}
 		for _, r := range l.APIResources {
 			if !kinds[r.Kind] || strings.Contains(r.Name, "/") || !hasVerb(r.Verbs, "list") {
+				continue
+			}
+			if _, deprecated := Lookup(gv.String(), r.Kind); deprecated {
 				continue
 			}
 			out = append(out, Resource{GVR: gv.WithResource(r.Name), Kind: r.Kind})

@@ -58,7 +58,7 @@ func Read(ctx context.Context, src ClusterSource, o ReadOptions) (*Scan, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s := &Scan{}
+	s := &Scan{Cluster: true}
 	for _, p := range parts {
 		s.Add(p)
 	}

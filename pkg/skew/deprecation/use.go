@@ -71,6 +71,8 @@ type Scan struct {
 	Skipped  []Skipped `json:"skipped,omitempty"`
 	// Metrics is the apiserver's deprecated-API gauge; nil when it was not read.
 	Metrics *Metrics `json:"-"`
+	// Cluster says whether the cluster's sources were read (Read), not only files.
+	Cluster bool `json:"cluster"`
 	// Releases, Objects and Files count what was scanned, for the summary.
 	Releases int `json:"releases"`
 	Objects  int `json:"objects"`
@@ -86,6 +88,7 @@ func (s *Scan) Add(o *Scan) {
 	if o.Metrics != nil {
 		s.Metrics = o.Metrics
 	}
+	s.Cluster = s.Cluster || o.Cluster
 	s.Releases += o.Releases
 	s.Objects += o.Objects
 	s.Files += o.Files

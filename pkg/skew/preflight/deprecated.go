@@ -1,50 +1,53 @@
 package preflight
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/internal/text"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/deprecation"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 )
 
+// checkDeprecated judges every source of the removed-API scan against the path's hops.
 func checkDeprecated(v verdicts, f *Facts, o Options) {
 	if f.Path == nil || len(f.Path.Hops) == 0 {
 		v.add(CheckDeprecated, Skipped, "no hop to check", "")
 		return
 	}
-	if errors.Is(f.MetricsErr, ErrNoMetricsClient) {
-		v.add(CheckDeprecated, Skipped, f.MetricsErr.Error(), "")
+	if f.APIsErr != nil || f.APIs == nil {
+		why := "no scan was run"
+		if f.APIsErr != nil {
+			why = reason(f.APIsErr)
+		}
+		v.add(CheckDeprecated, Skipped, "cannot scan for removed APIs: "+why+"; whether one is still in use is unknown", "")
 		return
 	}
-	if f.MetricsErr != nil {
-		v.add(CheckDeprecated, Skipped, "cannot read /metrics: "+reason(f.MetricsErr)+"; whether a removed API is still in use is unknown",
-			"ask for get on the nonResourceURL /metrics to have this checked")
-		return
+	from, to := f.Path.LowestServer.MinorVersion(), f.Path.Target.MinorVersion()
+	fs := deprecation.Findings(deprecation.Judge(f.APIs, from, f.Path.APIHops()))
+	removed := policy.AtLeast(fs, policy.Error)
+	var skipped []string
+	for _, s := range f.APIs.Skipped {
+		skipped = append(skipped, s.What+" ("+s.Reason+")")
 	}
-	m, err := deprecation.ParseMetrics(f.Metrics)
-	if err != nil {
-		v.add(CheckDeprecated, Skipped, err.Error(), "")
-		return
-	}
-	from := f.Path.LowestServer.MinorVersion()
-	to := f.Path.Target.MinorVersion()
-	since := "since the apiserver that answered started"
-	if !m.Started.IsZero() {
-		since = fmt.Sprintf("in the %s since the apiserver that answered started", text.Age(o.Now.Sub(m.Started)))
-	}
-	removed := m.RemovedBetween(from, to)
 	if len(removed) == 0 {
-		v.add(CheckDeprecated, Pass, fmt.Sprintf("no API that %s to %s removes was requested %s", from.Add(1), to, since), "")
+		msg := fmt.Sprintf("nothing in %s uses an API that %s to %s removes", f.APIs.Summary(), from.Add(1), to)
+		if len(skipped) > 0 {
+			v.add(CheckDeprecated, Skipped, msg+"; not read: "+strings.Join(skipped, ", "), "ask for list on secrets and configmaps, and get on the nonResourceURL /metrics, to have every source checked")
+			return
+		}
+		v.add(CheckDeprecated, Pass, msg, "")
 		return
 	}
 	list := make([]string, 0, len(removed))
-	for _, d := range removed {
-		list = append(list, fmt.Sprintf("%s (removed in v%s)", d.GVR(), d.RemovedRelease))
+	for _, r := range removed {
+		list = append(list, r.Message)
 	}
-	msg := fmt.Sprintf("requested %s and removed on the way to %s: %s", since, to, strings.Join(list, ", "))
-	fix := "move the clients of these APIs to their replacements before the hop that removes them (kubectl get --raw /metrics | grep apiserver_requested_deprecated_apis)"
+	if n := len(list); n > 5 {
+		list = append(list[:5], fmt.Sprintf("and %d more", n-5))
+	}
+	msg := fmt.Sprintf("%s on the way to %s: %s", text.Plural(len(removed), "use"), to, strings.Join(list, "; "))
+	fix := "move each to its replacement before the hop that removes it (kubectl skew check --target " + to.String() + " lists every finding with its fix)"
 	if o.Strict {
 		v.add(CheckDeprecated, Fail, msg, fix)
 		return

@@ -2,7 +2,6 @@ package preflight
 
 import (
 	"context"
-	"errors"
 	"sync"
 
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
@@ -16,6 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/deprecation"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/etcdsnapshot"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
@@ -57,8 +57,9 @@ type Facts struct {
 	Snapshots       []etcdsnapshot.Snapshot
 	SnapshotsErr    error
 
-	Metrics    []byte
-	MetricsErr error
+	// APIs is the removed-API scan: Helm releases, applied objects, /metrics, files.
+	APIs    *deprecation.Scan
+	APIsErr error
 
 	// Drain is what the drains would meet; empty when nothing is drained.
 	Drain DrainFacts
@@ -67,16 +68,13 @@ type Facts struct {
 	PullSecretErrs map[string]error
 }
 
-// ErrNoMetricsClient is the metrics error when the client cannot ask for /metrics.
-var ErrNoMetricsClient = errors.New("the apiserver's /metrics cannot be read with this client")
-
 // Source is where Gather reads from. Everything is read-only.
 type Source struct {
 	Kube      kubernetes.Interface
 	Dynamic   dynamic.Interface
 	Discovery discovery.DiscoveryInterface
-	// Metrics fetches the apiserver's /metrics; nil when it cannot be asked.
-	Metrics func(context.Context) ([]byte, error)
+	// ScanAPIs reads the sources of the removed-API scan; nil skips the check.
+	ScanAPIs func(context.Context) (*deprecation.Scan, error)
 }
 
 // Rancher's marks: the namespace its agent and its own controller's Plans live in.
@@ -139,13 +137,9 @@ func Gather(ctx context.Context, src Source, f *Facts, o Options) *Facts {
 			f.Snapshots, f.SnapshotsErr = etcdsnapshot.List(ctx, src.Dynamic)
 		}
 	})
-	run(func() {
-		if src.Metrics == nil {
-			f.MetricsErr = ErrNoMetricsClient
-			return
-		}
-		f.Metrics, f.MetricsErr = src.Metrics(ctx)
-	})
+	if src.ScanAPIs != nil {
+		run(func() { f.APIs, f.APIsErr = src.ScanAPIs(ctx) })
+	}
 	run(func() { f.Drain = gatherDrain(ctx, src.Kube, DrainedNodes(f.Path)) })
 	run(func() { f.PullSecrets, f.PullSecretErrs = readSecrets(ctx, src.Kube, o.Namespace, o.ImagePullSecrets) })
 	wg.Wait()

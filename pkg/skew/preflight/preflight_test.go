@@ -17,6 +17,7 @@ import (
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/internal/testworld"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/deprecation"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/etcdsnapshot"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
@@ -36,6 +37,7 @@ type world struct {
 	snapshots    []etcdsnapshot.Snapshot
 	metrics      string
 	metricsErr   error
+	uses         []deprecation.Use
 	noSUC        bool
 	unavailable  bool
 	drain        DrainFacts
@@ -61,7 +63,7 @@ func (w *world) facts(t *testing.T, o Options) *Facts {
 	inv := cluster.Build(cluster.Objects{Nodes: w.nodes})
 	f := &Facts{Nodes: w.nodes, Inventory: inv, PlanAPIServed: !w.noSUC, Plans: w.plans, Jobs: w.jobs,
 		RancherAgent: w.rancherAgent, RancherPlans: w.rancherPlans, SnapshotsServed: w.snapshotAPI, Snapshots: w.snapshots,
-		Metrics: []byte(w.metrics), MetricsErr: w.metricsErr, Access: map[Permission]bool{}}
+		APIs: w.apiScan(t), Access: map[Permission]bool{}}
 	if inv.Distro.IsRancherDistro() {
 		path, err := upgradepath.Find(upgradepath.Request{Inventory: inv, Channel: "stable", Channels: testworld.Channels(t, string(inv.Distro))})
 		if err != nil {
@@ -144,7 +146,7 @@ func TestPreflight(t *testing.T) {
 			CheckDistro: {"pass", "K3s, servers on v1.30.14+k3s1"}, CheckPlanCRD: {"pass", "served"}, CheckController: {"pass", "v0.20.1"},
 			CheckServiceAccount: {"pass", ""}, CheckPermissions: {"pass", ""}, CheckRancher: {"pass", ""}, CheckForeignPlans: {"pass", ""},
 			CheckFailedJobs: {"pass", ""}, CheckNodes: {"pass", ""}, CheckSkew: {"pass", ""},
-			CheckSnapshot: {"warn", "does not serve"}, CheckDeprecated: {"pass", "no API that v1.31 to v1.33 removes"},
+			CheckSnapshot: {"warn", "does not serve"}, CheckDeprecated: {"pass", "uses an API that v1.31 to v1.33 removes"},
 		}},
 		{"not K3s", func(t *testing.T) *world { return newWorld(t, "server cp v1.31.4", "agent w v1.31.4") }, nil, map[string][2]string{
 			CheckDistro: {"fail", "v1.31.4: not a K3s or RKE2 release"}, CheckPlanCRD: {"skipped", ""}, CheckDeprecated: {"skipped", ""},
@@ -292,17 +294,21 @@ func TestPreflight(t *testing.T) {
 			return w
 		}, nil, map[string][2]string{CheckSnapshot: {"skipped", "no node has the etcd role"}}},
 		{"deprecated API removed on the way", func(t *testing.T) *world { w := healthyK3s(t); w.metrics = deprecatedMetrics; return w }, nil, map[string][2]string{
-			CheckDeprecated: {"warn", "flowschemas.v1beta3.flowcontrol.apiserver.k8s.io (removed in v1.32)"},
+			CheckDeprecated: {"warn", "a client requested flowschemas.v1beta3.flowcontrol.apiserver.k8s.io since the apiserver that answered started"},
 		}},
 		{"deprecated API, --strict", func(t *testing.T) *world { w := healthyK3s(t); w.metrics = deprecatedMetrics; return w },
-			func(o *Options) { o.Strict = true }, map[string][2]string{CheckDeprecated: {"fail", "removed in v1.32"}}},
+			func(o *Options) { o.Strict = true }, map[string][2]string{CheckDeprecated: {"fail", "which v1.32 removes"}}},
 		{"metrics forbidden", func(t *testing.T) *world {
 			w := healthyK3s(t)
-			w.metricsErr = apierrors.NewForbidden(schema.GroupResource{}, "/metrics", errors.New("no"))
+			w.metricsErr = errors.New("forbidden: ask for get on the nonResourceURL /metrics")
 			return w
-		}, nil, map[string][2]string{CheckDeprecated: {"skipped", "cannot read /metrics: forbidden"}}},
-		{"metrics unreadable with this client", func(t *testing.T) *world { w := healthyK3s(t); w.metricsErr = ErrNoMetricsClient; return w }, nil,
-			map[string][2]string{CheckDeprecated: {"skipped", "cannot be read with this client"}}},
+		}, nil, map[string][2]string{CheckDeprecated: {"skipped", "not read: the apiserver's /metrics (forbidden"}}},
+		{"a Helm release uses an API a hop removes", func(t *testing.T) *world {
+			w := healthyK3s(t)
+			w.uses = []deprecation.Use{{Source: deprecation.SourceHelm, APIVersion: "flowcontrol.apiserver.k8s.io/v1beta3", Kind: "FlowSchema", Name: "fs",
+				Release: &deprecation.ReleaseRef{Namespace: "monitoring", Name: "prom", Revision: 3}}}
+			return w
+		}, nil, map[string][2]string{CheckDeprecated: {"warn", "Helm release monitoring/prom (revision 3) renders FlowSchema fs as flowcontrol.apiserver.k8s.io/v1beta3, which v1.32 removes"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -337,7 +343,7 @@ func TestUnreadFactsAreNeverAPass(t *testing.T) {
 	f.Deployment = nil
 	f.PlansErr = apierrors.NewForbidden(schema.GroupResource{Resource: "plans"}, "", errors.New("no"))
 	f.SnapshotsServed, f.SnapshotsErr = true, errors.New("timeout")
-	f.MetricsErr = errors.New("timeout")
+	f.APIs, f.APIsErr = nil, errors.New("timeout")
 	r := Evaluate(f, o)
 	for _, name := range []string{CheckPermissions, CheckController, CheckForeignPlans, CheckFailedJobs, CheckSnapshot, CheckDeprecated} {
 		if c, _ := r.Get(name); c.Result == Pass {
@@ -357,4 +363,19 @@ func TestPreflightSkewOnlyExitsAsFindings(t *testing.T) {
 	if p := w.run(t, nil); p.BlockedBySkew {
 		t.Errorf("a refusal with SUC missing flagged as skew-only")
 	}
+}
+
+// apiScan is what the removed-API scan would have read from this world.
+func (w *world) apiScan(t *testing.T) *deprecation.Scan {
+	s := &deprecation.Scan{Uses: w.uses}
+	if w.metricsErr != nil {
+		s.Skipped = append(s.Skipped, deprecation.Skipped{What: "the apiserver's /metrics", Reason: w.metricsErr.Error()})
+		return s
+	}
+	m, err := deprecation.ParseMetrics([]byte(w.metrics))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Metrics = &m
+	return s
 }

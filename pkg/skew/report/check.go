@@ -21,6 +21,8 @@ type CheckReport struct {
 	Summary  CheckSummary       `json:"summary"`
 	Cluster  *cluster.Inventory `json:"cluster"`
 	Findings []policy.Finding   `json:"findings"`
+	// APIs is what the removed-API scan read; nil when none ran (check without --target or -f).
+	APIs *APIScan `json:"apis,omitempty"`
 }
 
 // CheckSummary is the one-line summary, as data.
@@ -50,3 +52,19 @@ func NewCheckReport() *CheckReport { return &CheckReport{TypeMeta: typeMeta("Che
 
 // DeepCopyObject implements runtime.Object.
 func (r *CheckReport) DeepCopyObject() Object { return deepCopyJSON(r) }
+
+// APIScan says what the removed-API scan read and which hops it judged.
+type APIScan struct {
+	// From is the control plane's minor today; Hops are the minors judged after it.
+	From string   `json:"from"`
+	Hops []string `json:"hops"`
+	// Releases, Objects and Files count the deployed Helm releases, the objects with a
+	// last-applied configuration, and the -f files read; Metrics says whether the
+	// apiserver's deprecated-API gauge was read.
+	Releases int  `json:"releases"`
+	Objects  int  `json:"objects"`
+	Files    int  `json:"files"`
+	Metrics  bool `json:"metrics"`
+	// Scanned is the same in words.
+	Scanned string `json:"scanned"`
+}

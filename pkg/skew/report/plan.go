@@ -13,6 +13,8 @@ type PlanReport struct {
 	Hops            []PlanHop   `json:"hops"`
 	// Notes explain choices a reader may not expect.
 	Notes []string `json:"notes,omitempty"`
+	// APIs is what the removed-API scan read; its findings are in the hops they concern.
+	APIs *APIScan `json:"apis,omitempty"`
 }
 
 // PlanSummary is the path in one line, as data.
@@ -53,6 +55,11 @@ type PlanHop struct {
 	Findings []policy.Finding `json:"findings"`
 	// Blocking are the findings that stop the hop.
 	Blocking []policy.Finding `json:"blocking"`
+	// APIs are the removed-API findings of the hop: what uses an API it removes (or
+	// already removed, on the first hop), charts whose kubeVersion excludes it, and on
+	// the last hop what it only deprecates. Upgrade warns about them, or with
+	// --strict refuses.
+	APIs []policy.Finding `json:"apis,omitempty"`
 }
 
 // PlanNode is one node a hop upgrades.

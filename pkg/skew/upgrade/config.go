@@ -13,6 +13,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/deprecation"
+
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
@@ -39,9 +41,9 @@ type Config struct {
 	// means Kube and Dynamic.
 	WatchKube    kubernetes.Interface
 	WatchDynamic dynamic.Interface
-	// Metrics fetches the apiserver's /metrics for the deprecated-API check; nil
-	// skips that check.
-	Metrics func(context.Context) ([]byte, error)
+	// ScanAPIs reads the sources of the removed-API check (Helm releases, applied
+	// objects, /metrics, files); nil skips that check.
+	ScanAPIs func(context.Context) (*deprecation.Scan, error)
 
 	// Channel or Version is the target (Channel "stable" when both are empty).
 	Channel string

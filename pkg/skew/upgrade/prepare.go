@@ -65,7 +65,7 @@ func Prepare(ctx context.Context, cfg Config) (*Proposal, error) {
 		TakeSnapshot: cfg.Snapshot, SnapshotMaxAge: cfg.SnapshotMaxAge, Now: cfg.now(), CustomImage: cfg.Plans.ImageRepository != "",
 		Drain: cfg.Plans.Drain, AgentConcurrency: cfg.Plans.AgentConcurrency, ImagePullSecrets: cfg.Plans.ImagePullSecrets,
 	}
-	src := preflight.Source{Kube: cfg.Kube, Dynamic: cfg.Dynamic, Discovery: cfg.Discovery, Metrics: cfg.Metrics}
+	src := preflight.Source{Kube: cfg.Kube, Dynamic: cfg.Dynamic, Discovery: cfg.Discovery, ScanAPIs: cfg.ScanAPIs}
 	preflight.Gather(ctx, src, facts, opts)
 	if p.Path != nil {
 		// Not served or forbidden: the preflight checks say so, by name.

@@ -1,0 +1,76 @@
+package plugin
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/deprecation"
+)
+
+func helmSecret(t *testing.T, name string, data []byte) *corev1.Secret {
+	t.Helper()
+	return &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "sh.helm.release.v1." + name + ".v1", Namespace: "apps",
+			Labels: map[string]string{"owner": "helm", "name": name, "status": "deployed", "version": "1"}},
+		Type: "helm.sh/release.v1", Data: map[string][]byte{"release": data},
+	}
+}
+
+// TestCheckTargetScansHelmReleases: the command layer reads release Secrets and turns
+// what they hold into findings: a removed API, and a hostile release that would
+// expand past --max-release-size, which is reported instead of read.
+func TestCheckTargetScansHelmReleases(t *testing.T) {
+	stored, err := deprecation.EncodeRelease(map[string]any{"name": "flows", "namespace": "apps", "version": 1,
+		"manifest": "apiVersion: flowcontrol.apiserver.k8s.io/v1beta3\nkind: FlowSchema\nmetadata:\n  name: f\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bomb bytes.Buffer
+	zw := gzip.NewWriter(&bomb)
+	zw.Write(bytes.Repeat([]byte("{"), 4<<20))
+	zw.Close()
+	sc := checkScenarios[0].cluster // K3s v1.32
+	sc.objects = append([]runtime.Object{
+		helmSecret(t, "flows", stored),
+		helmSecret(t, "bomb", []byte(base64.StdEncoding.EncodeToString(bomb.Bytes()))),
+	}, sc.objects...)
+	r := run(t, sc, "check", "--target", "v1.33", "--max-release-size", "1Mi")
+	if r.code != ExitFindings {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{
+		"SKEW801", "Helm release apps/flows (revision 1) renders FlowSchema f as flowcontrol.apiserver.k8s.io/v1beta3, removed in v1.32 already",
+		"SKEW804", "Helm release apps/bomb (revision 1, secret sh.helm.release.v1.bomb.v1) could not be read: release too large",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q\n%s", want, r.stdout)
+		}
+	}
+	if !strings.Contains(r.stderr, "warning: skipped live objects'") {
+		t.Errorf("the fake client has no metadata client: that source is skipped, on stderr\n%s", r.stderr)
+	}
+}
+
+func TestCheckAPIFlagsBadInput(t *testing.T) {
+	sc := checkScenarios[0].cluster
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"check", "--target", "v1.33", "--max-release-size", "lots"}, `--max-release-size "lots": use a size such as 32Mi`},
+		{[]string{"check", "-f", "/nonexistent/deploy.yaml"}, "-f /nonexistent/deploy.yaml: no such file or directory"},
+		{[]string{"plan", "-f", t.TempDir()}, "holds no .yaml, .yml or .json file"},
+	} {
+		r := run(t, sc, tc.args...)
+		if r.code != ExitError || !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and one line with %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
+}

@@ -24,8 +24,9 @@ type CheckOptions struct {
 	Target string
 	FailOn string
 
-	fleet fleetFlags
-	apis  apiFlags
+	fleet   fleetFlags
+	apis    apiFlags
+	rancher rancherFlags
 
 	target  *version.Target
 	failOn  policy.Severity
@@ -61,6 +62,9 @@ above --fail-on.`,
   # Also check manifests for APIs the target removes
   kubectl skew check --target v1.33 -f deploy/
 
+  # A cluster Rancher provisioned, from the Rancher management cluster's context
+  kubectl skew check --rancher-cluster fleet-default/prod-east --target v1.33
+
   # The fleet: every context of the kubeconfig, with each cluster's next step on stable
   kubectl skew check --all-contexts --channel stable
   kubectl skew check --contexts 'prod-*,staging'`,
@@ -73,6 +77,7 @@ above --fail-on.`,
 	o.out.AddFlags(cmd)
 	o.fleet.AddFlags(cmd)
 	o.apis.AddFlags(cmd)
+	o.rancher.AddFlags(cmd)
 	o.changed = cmd.Flags().Changed
 	return cmd
 }
@@ -87,6 +92,9 @@ func (o *CheckOptions) Complete() error {
 		o.target = &t
 	}
 	o.failOn = policy.Severity(strings.ToLower(o.FailOn))
+	if err := o.rancher.Complete(); err != nil {
+		return err
+	}
 	return o.apis.Complete(o.env.Streams.In)
 }
 
@@ -98,6 +106,9 @@ func (o *CheckOptions) Validate() error {
 	if err := o.fleet.Validate(o.changed); err != nil {
 		return err
 	}
+	if o.rancher.enabled() && (o.fleet.enabled() || len(o.apis.Files) > 0) {
+		return fmt.Errorf("--rancher-cluster checks one cluster from Rancher's objects: it cannot be combined with --all-contexts, --contexts or -f (those need the downstream cluster's own kubeconfig)")
+	}
 	return o.out.Validate()
 }
 
@@ -105,6 +116,9 @@ func (o *CheckOptions) Validate() error {
 func (o *CheckOptions) Run(ctx context.Context) error {
 	if o.fleet.enabled() {
 		return o.runFleet(ctx)
+	}
+	if o.rancher.enabled() {
+		return o.runRancher(ctx)
 	}
 	r, err := o.check(ctx)
 	if err != nil {

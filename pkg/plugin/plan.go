@@ -8,6 +8,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 
 	"github.com/spf13/cobra"
 
@@ -19,7 +20,8 @@ type PlanOptions struct {
 	env *Env
 	out *outputFlags
 	targetFlags
-	apis apiFlags
+	apis    apiFlags
+	rancher rancherFlags
 }
 
 // NewCmdPlan builds "kubectl skew plan".
@@ -59,6 +61,7 @@ Exit codes: 0 a clear path (or nothing to do), 1 error, 3 a finding blocks a hop
 	}
 	o.targetFlags.AddFlags(cmd)
 	o.apis.AddFlags(cmd)
+	o.rancher.AddFlags(cmd)
 	o.out.AddFlags(cmd)
 	return cmd
 }
@@ -66,6 +69,9 @@ Exit codes: 0 a clear path (or nothing to do), 1 error, 3 a finding blocks a hop
 // Complete parses the flags; with neither --channel nor --version the target is stable.
 func (o *PlanOptions) Complete() error {
 	if err := o.targetFlags.Complete(); err != nil {
+		return err
+	}
+	if err := o.rancher.Complete(); err != nil {
 		return err
 	}
 	return o.apis.Complete(o.env.Streams.In)
@@ -106,6 +112,9 @@ func (o *PlanOptions) Run(ctx context.Context) error {
 
 // plan builds the report; upgrade and the fleet view can reuse it.
 func (o *PlanOptions) plan(ctx context.Context) (*report.PlanReport, error) {
+	if o.rancher.enabled() {
+		return o.planRancher(ctx)
+	}
 	inv, err := readInventory(ctx, o.env)
 	if err != nil {
 		return nil, err
@@ -145,6 +154,9 @@ func (o *PlanOptions) plan(ctx context.Context) (*report.PlanReport, error) {
 // upgradeCommand is the "kubectl skew upgrade" line with this plan's target flags.
 func (o *PlanOptions) upgradeCommand() string {
 	args := []string{"kubectl skew upgrade"}
+	if o.rancher.enabled() {
+		args = append(args, "--rancher-cluster "+o.rancher.ref())
+	}
 	if o.target != nil {
 		args = append(args, "--version "+o.Version)
 	} else {
@@ -209,4 +221,25 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// planRancher plans a provisioned cluster from its Machines; a hop this Rancher does
+// not support is blocked.
+func (o *PlanOptions) planRancher(ctx context.Context) (*report.PlanReport, error) {
+	s, _, err := o.rancher.read(ctx, o.env)
+	if err != nil {
+		return nil, err
+	}
+	inv := s.Inventory()
+	path, _, err := o.resolvePath(ctx, inv)
+	if err != nil {
+		return nil, err
+	}
+	for i := range path.Hops {
+		h := &path.Hops[i]
+		h.Blocking = append(h.Blocking, unsupportedFindings(s, []version.Version{h.To})...)
+	}
+	r := planReport(path, o.upgradeCommand())
+	r.Notes = append(r.Notes, fmt.Sprintf("Rancher moves every node of %s to each hop's version itself (etcd, then control plane, then workers); kubectl skew upgrade --rancher-cluster takes an etcd snapshot before each hop and sets the version one hop at a time", o.rancher.ref()))
+	return r, nil
 }

@@ -70,6 +70,7 @@ system-upgrade-controller: servers first, one minor at a time.`,
 		NewCmdUpgrade(env),
 		NewCmdStatus(env),
 		NewCmdAbort(env),
+		NewCmdRollback(env),
 		NewCmdVersion(env),
 		NewCmdCompletion(env),
 	)

@@ -20,6 +20,7 @@ type StatusOptions struct {
 	env       *Env
 	out       *outputFlags
 	Namespace string
+	rancher   rancherFlags
 }
 
 // NewCmdStatus builds "kubectl skew status".
@@ -39,23 +40,30 @@ Exit codes: 0, 1 error, 3 when an upgrade Job failed.`,
   kubectl skew status
 
   # Every Plan and node, machine-readable
-  kubectl skew status -o json`,
+  kubectl skew status -o json
+
+  # A cluster Rancher provisioned: its versions, machines and the snapshot a rollback restores
+  kubectl skew status --rancher-cluster fleet-default/prod-east`,
 		Args: cobra.NoArgs,
 		RunE: runOptions(o),
 	}
 	cmd.Flags().StringVar(&o.Namespace, "suc-namespace", o.Namespace, "Namespace of the system-upgrade-controller and our Plans")
+	o.rancher.AddFlags(cmd)
 	o.out.AddFlags(cmd)
 	return cmd
 }
 
-// Complete has nothing to fill in: status reads only the namespace's Plans and nodes.
-func (o *StatusOptions) Complete() error { return nil }
+// Complete parses --rancher-cluster.
+func (o *StatusOptions) Complete() error { return o.rancher.Complete() }
 
 // Validate checks the flags before anything touches the cluster.
 func (o *StatusOptions) Validate() error { return o.out.Validate() }
 
 // Run reads and prints the status.
 func (o *StatusOptions) Run(ctx context.Context) error {
+	if o.rancher.enabled() {
+		return o.runRancher(ctx)
+	}
 	c, err := o.env.Clients()
 	if err != nil {
 		return err

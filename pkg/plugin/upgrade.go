@@ -30,7 +30,8 @@ type UpgradeOptions struct {
 	env *Env
 	out *outputFlags
 	targetFlags
-	apis apiFlags
+	apis    apiFlags
+	rancher rancherFlags
 
 	Namespace         string
 	ServiceAccount    string
@@ -67,7 +68,8 @@ type UpgradeOptions struct {
 	Strict         bool
 	RetryFailed    bool
 
-	cfg suc.PlanConfig
+	cfg     suc.PlanConfig
+	changed func(flag string) bool
 	// now and stallAfter are replaced by tests.
 	now        func() time.Time
 	stallAfter time.Duration
@@ -118,6 +120,8 @@ Exit codes: 0 done (or nothing to do), 1 error or refused, 3 refused because of 
 	f := cmd.Flags()
 	o.targetFlags.AddFlags(cmd)
 	o.apis.AddFlags(cmd)
+	o.rancher.AddFlags(cmd)
+	o.changed = cmd.Flags().Changed
 	f.StringVar(&o.Namespace, "suc-namespace", o.Namespace, "Namespace of the system-upgrade-controller; Plans are created there")
 	f.StringVar(&o.ServiceAccount, "service-account", o.ServiceAccount, "Service account the upgrade Jobs run as")
 	f.StringVar(&o.Deployment, "suc-deployment", o.Deployment, "Name of the system-upgrade-controller Deployment (preflight checks it is available)")
@@ -143,8 +147,8 @@ Exit codes: 0 done (or nothing to do), 1 error or refused, 3 refused because of 
 	f.StringVar(&o.DryRun, "dry-run", o.DryRun, "Print the Plans without applying them: client (built here) or server (validated and defaulted by the apiserver)")
 	f.Lookup("dry-run").NoOptDefVal = dryRunClient
 	f.BoolVar(&o.Wait, "wait", false, "Follow the upgrade to the target: node by node, hop after hop")
-	f.DurationVar(&o.Timeout, "timeout", 0, "With --wait (or --snapshot), stop waiting after this long (the Plans stay; 0 waits as long as it takes)")
-	f.BoolVar(&o.Snapshot, "snapshot", false, "Take an etcd snapshot on the first server before its upgrade, through a system-upgrade-controller Job")
+	f.DurationVar(&o.Timeout, "timeout", 0, "With --wait (or --snapshot), stop waiting after this long (the Plans stay; 0 waits as long as it takes); with --rancher-cluster, stop when Rancher makes no progress for this long (0 means 30m)")
+	f.BoolVar(&o.Snapshot, "snapshot", false, "Take an etcd snapshot on the first server before its upgrade, through a system-upgrade-controller Job (with --rancher-cluster: on by default, through Rancher, before each hop)")
 	f.DurationVar(&o.SnapshotMaxAge, "snapshot-max-age", o.SnapshotMaxAge, "Warn when the newest etcd snapshot is older than this")
 	f.BoolVar(&o.AllowRancher, "allow-rancher", false, "Go on although Rancher seems to manage the cluster (its upgrades would fight ours)")
 	f.BoolVar(&o.Force, "force", false, "Go on despite skew errors now, at a hop's target, or after a hop")
@@ -161,6 +165,9 @@ func (o *UpgradeOptions) Complete() error {
 		return err
 	}
 	if err := o.apis.Complete(o.env.Streams.In); err != nil {
+		return err
+	}
+	if err := o.rancher.Complete(); err != nil {
 		return err
 	}
 	o.DryRun = strings.ToLower(strings.TrimSpace(o.DryRun))
@@ -246,6 +253,9 @@ func (o *UpgradeOptions) config(c *Clients) (upgrade.Config, error) {
 // Run prepares the run (read, plan, check), shows it, confirms, applies, and with
 // --wait follows.
 func (o *UpgradeOptions) Run(ctx context.Context) error {
+	if o.rancher.enabled() {
+		return o.runRancher(ctx)
+	}
 	c, err := o.env.Clients()
 	if err != nil {
 		return err

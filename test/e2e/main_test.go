@@ -99,7 +99,7 @@ func setUpAndRun(m *testing.M) (int, error) {
 	// node simulator and the channel servers; the check tests reseed scenarios.
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	sb, err := sandbox.Start(ctx, sandbox.Options{SUC: true, Channels: true, NodeDelay: 500 * time.Millisecond})
+	sb, err := sandbox.Start(ctx, sandbox.Options{SUC: true, Channels: true, NodeDelay: 500 * time.Millisecond, Rancher: true, RancherStep: 200 * time.Millisecond})
 	if err != nil {
 		return 0, err
 	}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/kubectl-skew/kubectl-skew/test/channelserver"
 	"github.com/kubectl-skew/kubectl-skew/test/nodesim"
+	"github.com/kubectl-skew/kubectl-skew/test/ranchersim"
 )
 
 // Options choose what runs.
@@ -37,6 +38,10 @@ type Options struct {
 	NodeDelay time.Duration
 	// Channels serves test/testdata/channels (K3s and RKE2) on two more ports.
 	Channels bool
+	// Rancher installs Rancher's CRDs (our reduced schemas) and runs the Rancher
+	// simulator, which takes RancherStep for each node and phase (default 200ms).
+	Rancher     bool
+	RancherStep time.Duration
 	// Dir holds the sandbox's state (certificates, data, logs, kubeconfig). Default: a
 	// new directory under <repo>/.cache/sandbox, removed by Stop. A given Dir is
 	// reused: whatever a dead owner left there is killed and wiped first.
@@ -70,6 +75,8 @@ type Sandbox struct {
 	// is NodesimLog, one JSON object per line.
 	Nodesim    *nodesim.Simulator
 	NodesimLog string
+	// Rancher plays Rancher's controllers (with Options.Rancher).
+	Rancher *ranchersim.Simulator
 	// Tools are the binaries in use; Kubectl is the pinned kubectl the tests run.
 	Tools Tools
 
@@ -172,6 +179,14 @@ func Start(ctx context.Context, opts Options) (_ *Sandbox, err error) {
 			return sb, err
 		}
 		sb.progress("system-upgrade-controller and node simulator running (events: %s)", sb.NodesimLog)
+	}
+	if opts.Rancher {
+		if err = ranchersim.InstallCRDs(ctx, sb.Dynamic, sb.Client.Discovery()); err != nil {
+			return sb, err
+		}
+		sb.Rancher = ranchersim.New(sb.Dynamic, opts.RancherStep)
+		go sb.Rancher.Run(bgCtx)
+		sb.progress("Rancher's CRDs installed, Rancher simulator running")
 	}
 	if opts.Scenario != "" {
 		if err = sb.Seed(ctx, opts.Scenario); err != nil {

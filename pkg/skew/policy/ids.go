@@ -28,6 +28,7 @@ const (
 	TargetDowngrade        = "SKEW602" // --target is older than the control plane
 	TargetKubeletOutOfSkew = "SKEW603" // a kubelet would fall out of skew at --target
 	TargetWrongDistro      = "SKEW604" // --target is a release of another distribution
+	RancherUnsupported     = "SKEW605" // --rancher-cluster: the target is outside the versions the Rancher supports
 
 	ManualUpgrade = "SKEW701" // a node no upgrade image can upgrade (Windows, another architecture): upgrade it by hand
 	LeftOut       = "SKEW702" // a node the operator left out of the upgrade (--node-selector, kubectl-skew.io/exclude=true)

@@ -1,0 +1,126 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+)
+
+// rancherFlags select Rancher mode: the current context is Rancher's management
+// cluster, and --rancher-cluster names the provisioned cluster to work on.
+type rancherFlags struct {
+	Cluster         string
+	namespace, name string
+}
+
+// defaultRancherNamespace is where Rancher keeps downstream provisioning Clusters.
+const defaultRancherNamespace = "fleet-default"
+
+func (r *rancherFlags) AddFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&r.Cluster, "rancher-cluster", "", "Work on a cluster Rancher provisioned, through the Rancher management cluster of the current context: NAMESPACE/NAME of its provisioning.cattle.io Cluster (NAME alone means fleet-default/NAME)")
+}
+
+// Complete splits NAMESPACE/NAME.
+func (r *rancherFlags) Complete() error {
+	if r.Cluster == "" {
+		return nil
+	}
+	ns, name, found := strings.Cut(r.Cluster, "/")
+	if !found {
+		ns, name = defaultRancherNamespace, r.Cluster
+	}
+	if ns == "" || name == "" || strings.Contains(name, "/") {
+		return fmt.Errorf("--rancher-cluster %q: use NAMESPACE/NAME, such as fleet-default/prod-east", r.Cluster)
+	}
+	r.namespace, r.name = ns, name
+	return nil
+}
+
+func (r *rancherFlags) enabled() bool { return r.name != "" }
+
+func (r *rancherFlags) ref() string { return r.namespace + "/" + r.name }
+
+// read reads the provisioned cluster from the management cluster.
+func (r *rancherFlags) read(ctx context.Context, env *Env) (*rancher.State, *Clients, error) {
+	c, err := env.Clients()
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.Dynamic == nil {
+		return nil, nil, errors.New("Rancher mode needs a dynamic client")
+	}
+	if served, derr := cluster.Served(c.Discovery, rancher.ClusterResource); derr == nil && !served {
+		return nil, nil, fmt.Errorf("this is not a Rancher management cluster (provisioning.cattle.io/v1 clusters is not served at %s): use the context of Rancher's local cluster with --rancher-cluster", c.Server)
+	}
+	s, err := rancher.Read(ctx, c.Dynamic, r.namespace, r.name)
+	if err != nil {
+		var nf *rancher.NotFoundError
+		if errors.As(err, &nf) {
+			return nil, nil, fmt.Errorf("%v; kubectl get clusters.provisioning.cattle.io -A lists them", err)
+		}
+		return nil, nil, apiError("read the Rancher cluster "+r.ref(), c.Server, unwrapAPI(err))
+	}
+	if len(s.Machines) == 0 {
+		return nil, nil, fmt.Errorf("cluster %s has no CAPI Machines (label %s=%s): it is not a provisioned (v2) cluster, or it has no nodes yet", r.ref(), rancher.LabelMachineCluster, r.name)
+	}
+	return s, c, nil
+}
+
+// unsupportedFindings are SKEW605 findings for the versions this Rancher does not support.
+func unsupportedFindings(s *rancher.State, versions []version.Version) []policy.Finding {
+	var out []policy.Finding
+	for _, v := range versions {
+		if err := s.Settings.Supported(v); err != nil {
+			out = append(out, policy.Finding{ID: policy.RancherUnsupported, Severity: policy.Error, Subject: "target",
+				Rule:    "A Rancher-provisioned cluster may only run a version its Rancher supports.",
+				Message: err.Error(), Fix: "choose a target this Rancher supports, or upgrade Rancher first"})
+		}
+	}
+	return out
+}
+
+// rancherHops are the versions Rancher is set to, in order: one per hop that moves the
+// servers (Rancher moves every node to the Cluster's version; agents follow each hop).
+func rancherHops(p *upgradepath.Path) []version.Version {
+	var out []version.Version
+	for _, h := range p.Hops {
+		if len(out) == 0 || !out[len(out)-1].Equal(h.To) {
+			out = append(out, h.To)
+		}
+	}
+	return out
+}
+
+// runRancher checks a provisioned cluster from its Machines, and the target against
+// the versions this Rancher supports.
+func (o *CheckOptions) runRancher(ctx context.Context) error {
+	s, _, err := o.rancher.read(ctx, o.env)
+	if err != nil {
+		return err
+	}
+	inv := s.Inventory()
+	findings := policy.Evaluate(inv, policy.Options{Target: o.target})
+	if o.target != nil {
+		findings = append(findings, unsupportedFindings(s, []version.Version{o.target.Version})...)
+		policy.Sort(findings)
+	}
+	r := report.Check(inv, findings, o.failOn, o.Target)
+	r.Context = "rancher:" + o.rancher.ref()
+	if err := o.print(r); err != nil {
+		return err
+	}
+	if r.Summary.Failed {
+		return &findingsError{count: policy.Count(r.Findings, o.failOn)}
+	}
+	return nil
+}

@@ -1,0 +1,66 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"k8s.io/cli-runtime/pkg/printers"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+)
+
+// runRancher prints where a Rancher-provisioned cluster stands. It exits 3 when Rancher
+// reports an error.
+func (o *StatusOptions) runRancher(ctx context.Context) error {
+	s, _, err := o.rancher.read(ctx, o.env)
+	if err != nil {
+		return err
+	}
+	r := s.Status("kubectl skew rollback --rancher-cluster " + o.rancher.ref())
+	w := o.env.Streams.Out
+	if o.out.Structured() {
+		err = o.out.Print(w, r)
+	} else {
+		writeRancherStatus(w, r)
+	}
+	if err != nil {
+		return err
+	}
+	if r.State == "error" {
+		return &findingsError{count: 1}
+	}
+	return nil
+}
+
+func writeRancherStatus(w io.Writer, r *report.RancherStatus) {
+	fmt.Fprintf(w, "Rancher cluster %s: %s; spec %s, applied %s", r.Cluster, r.State, r.KubernetesVersion, orDash(r.AppliedVersion))
+	if r.Target != "" {
+		fmt.Fprintf(w, ", target %s", r.Target)
+	}
+	fmt.Fprintf(w, "\ncontrol plane: Ready %s, Stable %s, Reconciled %s", orDash(r.Ready), orDash(r.Stable), orDash(r.Reconciled))
+	if r.Message != "" {
+		fmt.Fprintf(w, ": %s", r.Message)
+	}
+	fmt.Fprintln(w)
+	if r.SnapshotPhase != "" || r.RestorePhase != "" {
+		fmt.Fprintf(w, "last snapshot: %s; last restore: %s\n", orDash(r.SnapshotPhase), orDash(r.RestorePhase))
+	}
+	fmt.Fprintf(w, "\nMACHINES (%d)\n", len(r.Machines))
+	tw := printers.GetNewTabWriter(w)
+	fmt.Fprintln(tw, "NAME\tNODE\tROLES\tKUBELET\tSTATUS")
+	for _, m := range r.Machines {
+		st := "pending"
+		if m.Done {
+			st = "done"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Name, orDash(m.Node), m.Roles, orDash(m.KubeletVersion), st)
+	}
+	tw.Flush()
+	if r.Rollback != nil {
+		fmt.Fprintf(w, "\nROLLBACK: %s (taken %s, Kubernetes %s)\n", r.Rollback.Name, r.Rollback.CreatedAt, orDash(r.Rollback.KubernetesVersion))
+	} else {
+		fmt.Fprintln(w, "\nROLLBACK: no snapshot recorded by kubectl skew upgrade")
+	}
+	fmt.Fprintf(w, "NEXT: %s\n", r.Next)
+}

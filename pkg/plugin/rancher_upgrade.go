@@ -1,0 +1,138 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+)
+
+// runRancher upgrades a provisioned cluster through Rancher: the path one minor at a
+// time, an etcd snapshot before each hop (unless --snapshot=false), and each hop
+// followed until every Machine runs it.
+func (o *UpgradeOptions) runRancher(ctx context.Context) error {
+	w := o.env.Streams.Out
+	s, c, err := o.rancher.read(ctx, o.env)
+	if err != nil {
+		return err
+	}
+	write := o.DryRun == dryRunNone
+	missing, err := rancher.MissingPermissions(ctx, c.Kube, o.rancher.namespace, write)
+	if err != nil {
+		return apiError("check permissions on the management cluster", c.Server, unwrapAPI(err))
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("missing permissions on the management cluster for %s: %s; docs/rancher.md lists the Role this mode needs", o.rancher.ref(), permissionList(missing))
+	}
+	inv := s.Inventory()
+	path, _, err := o.resolvePath(ctx, inv)
+	if err != nil {
+		return err
+	}
+	hops := rancherHops(path)
+	var blocking []policy.Finding
+	for _, h := range path.Hops {
+		blocking = append(blocking, h.Blocking...)
+	}
+	if len(blocking) > 0 {
+		return fmt.Errorf("refusing to upgrade %s: %s (kubectl skew plan --rancher-cluster %s shows every finding); nothing was changed", o.rancher.ref(), blocking[0].Message, o.rancher.ref())
+	}
+	if err := s.Refusal(hops); err != nil {
+		return fmt.Errorf("refusing to upgrade %s: %v; nothing was changed", o.rancher.ref(), err)
+	}
+	snapshot := o.Snapshot || !o.changed("snapshot")
+	fmt.Fprintf(w, "Rancher cluster %s (%s, %d machines): spec %s, applied %s, target %s\n", o.rancher.ref(), inv.Distro.Name(), len(s.Machines), s.Cluster.KubernetesVersion, appliedOf(s), path.Target)
+	if len(hops) == 0 {
+		fmt.Fprintf(w, "Nothing to do: every machine runs %s\n", path.Target)
+		return nil
+	}
+	fmt.Fprintf(w, "Path: %s, one hop at a time; Rancher moves etcd, then control-plane, then worker nodes itself\n", versionList(hops))
+	if snapshot {
+		fmt.Fprintln(w, "Snapshot: an etcd snapshot before each hop (--snapshot is on by default with --rancher-cluster; --snapshot=false skips it)")
+	}
+	if !write {
+		fmt.Fprintln(w, "Dry run: nothing was changed.")
+		return nil
+	}
+	if !o.Yes {
+		if err := o.env.confirm(ctx, fmt.Sprintf("Set %s to %s through Rancher?", o.rancher.ref(), hops[0]), "pass --yes to upgrade without asking"); err != nil {
+			return err
+		}
+	}
+	run := &rancher.Config{Dynamic: c.Dynamic, Namespace: o.rancher.namespace, Name: o.rancher.name, Timeout: o.Timeout,
+		Out: func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }}
+	for i, v := range hops {
+		if s.ProgressTo(v.String()).Done {
+			continue
+		}
+		fmt.Fprintf(w, "\nhop %d of %d -> %s\n", i+1, len(hops), v)
+		if snapshot && s.Cluster.KubernetesVersion != v.String() {
+			made, err := run.TakeSnapshot(ctx, s)
+			if err != nil {
+				return fmt.Errorf("%v; the version was not changed", err)
+			}
+			fmt.Fprintf(w, "snapshot: %s\n", snapshotNames(made))
+			if s, err = rancher.Read(ctx, c.Dynamic, o.rancher.namespace, o.rancher.name); err != nil {
+				return err
+			}
+			if err := rancher.RecordSnapshot(ctx, c.Dynamic, &s.Cluster, made[0].Name, s.Cluster.KubernetesVersion); err != nil {
+				return err
+			}
+		}
+		if s, err = rancher.Read(ctx, c.Dynamic, o.rancher.namespace, o.rancher.name); err != nil {
+			return err
+		}
+		if !o.Wait {
+			if s.Cluster.KubernetesVersion != v.String() {
+				if err := rancher.SetVersion(ctx, c.Dynamic, &s.Cluster, v.String(), path.Target.String()); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(w, "set spec.kubernetesVersion to %s: Rancher now upgrades the nodes. Follow with kubectl skew status --rancher-cluster %s; run this command again for the next hop, or with --wait to follow every hop.\n", v, o.rancher.ref())
+			return nil
+		}
+		if err := run.MoveTo(ctx, s, v.String(), path.Target.String()); err != nil {
+			return fmt.Errorf("%v; stopped at hop %d of %d, nothing further was changed (kubectl skew rollback --rancher-cluster %s restores the snapshot taken before the hop)", err, i+1, len(hops), o.rancher.ref())
+		}
+		fmt.Fprintf(w, "hop %d of %d done: every machine runs %s\n", i+1, len(hops), v)
+		if s, err = rancher.Read(ctx, c.Dynamic, o.rancher.namespace, o.rancher.name); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(w, "\nUpgrade complete: every machine of %s runs %s\n", o.rancher.ref(), path.Target)
+	return nil
+}
+
+func appliedOf(s *rancher.State) string {
+	if s.ControlPlane == nil || s.ControlPlane.AppliedVersion == "" {
+		return "-"
+	}
+	return s.ControlPlane.AppliedVersion
+}
+
+func versionList(vs []version.Version) string {
+	out := make([]string, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, v.String())
+	}
+	return strings.Join(out, " -> ")
+}
+
+func snapshotNames(snaps []rancher.Snapshot) string {
+	out := make([]string, 0, len(snaps))
+	for _, s := range snaps {
+		out = append(out, fmt.Sprintf("%s (node %s, %s)", s.Name, s.Node, s.CreatedAt.UTC().Format("2006-01-02 15:04:05 MST")))
+	}
+	return strings.Join(out, ", ")
+}
+
+func permissionList(ps []rancher.Permission) string {
+	out := make([]string, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, p.String())
+	}
+	return strings.Join(out, ", ")
+}

@@ -1,0 +1,126 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
+)
+
+// RollbackOptions holds "kubectl skew rollback".
+type RollbackOptions struct {
+	env      *Env
+	rancher  rancherFlags
+	Snapshot string
+	Yes      bool
+	DryRun   bool
+	Timeout  time.Duration
+}
+
+// NewCmdRollback builds "kubectl skew rollback".
+func NewCmdRollback(env *Env) *cobra.Command {
+	o := &RollbackOptions{env: env}
+	cmd := &cobra.Command{
+		Use:   "rollback",
+		Short: "Restore the etcd snapshot taken before the last hop of a Rancher-provisioned cluster, with its Kubernetes version",
+		Long: `Rollback restores, through Rancher, the etcd snapshot "kubectl skew upgrade
+--rancher-cluster" took before its last hop (or the one named with --snapshot) together
+with the Kubernetes version it was taken on: it sets the Cluster's
+spec.rkeConfig.etcdSnapshotRestore with restoreRKEConfig kubernetesVersion, and follows
+the restore until every machine runs that version again.
+
+A restore ignores the cluster's concurrency and drain settings: every node restarts.
+Rancher never marks a restore failed; one that makes no progress for --timeout is
+reported as stalled. A snapshot of another cluster is refused.
+
+For upgrades run with the system-upgrade-controller, "kubectl skew status" says how to
+roll back by hand.
+
+Exit codes: 0 restored (or nothing to do with --dry-run), 1 error.`,
+		Example: `  # Restore the snapshot taken before the last hop
+  kubectl skew rollback --rancher-cluster fleet-default/prod-east
+
+  # A given snapshot, without asking
+  kubectl skew rollback --rancher-cluster fleet-default/prod-east --snapshot prod-east-etcd-snapshot-m1-1733130000 --yes`,
+		Args: cobra.NoArgs,
+		RunE: runOptions(o),
+	}
+	f := cmd.Flags()
+	o.rancher.AddFlags(cmd)
+	f.StringVar(&o.Snapshot, "snapshot", "", "The ETCDSnapshot to restore (default: the one kubectl skew upgrade took before the last hop)")
+	f.BoolVarP(&o.Yes, "yes", "y", false, "Restore without asking for confirmation (required when stdin is not a terminal)")
+	f.BoolVar(&o.DryRun, "dry-run", false, "Say what would be restored, and change nothing")
+	f.DurationVar(&o.Timeout, "timeout", 30*time.Minute, "Stop when the restore makes no progress for this long")
+	return cmd
+}
+
+// Complete parses --rancher-cluster.
+func (o *RollbackOptions) Complete() error { return o.rancher.Complete() }
+
+// Validate checks the flags before anything touches the cluster.
+func (o *RollbackOptions) Validate() error {
+	if !o.rancher.enabled() {
+		return errors.New("rollback restores a Rancher-provisioned cluster: give --rancher-cluster NAMESPACE/NAME (for system-upgrade-controller upgrades, kubectl skew status says how to roll back)")
+	}
+	if o.Timeout <= 0 {
+		return fmt.Errorf("--timeout %s: must be positive", o.Timeout)
+	}
+	return nil
+}
+
+// Run restores the snapshot.
+func (o *RollbackOptions) Run(ctx context.Context) error {
+	w := o.env.Streams.Out
+	s, c, err := o.rancher.read(ctx, o.env)
+	if err != nil {
+		return err
+	}
+	snap, err := s.RollbackSnapshot(o.Snapshot)
+	if err != nil {
+		return err
+	}
+	if !o.DryRun {
+		missing, err := rancher.MissingPermissions(ctx, c.Kube, o.rancher.namespace, true)
+		if err != nil {
+			return apiError("check permissions on the management cluster", c.Server, unwrapAPI(err))
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("missing permissions on the management cluster for %s: %s; docs/rancher.md lists the Role this mode needs", o.rancher.ref(), permissionList(missing))
+		}
+	}
+	to := snap.KubernetesVersion
+	if to == "" {
+		to = "the version recorded in the snapshot"
+	}
+	fmt.Fprintf(w, "Rancher cluster %s: spec %s, applied %s\n", o.rancher.ref(), s.Cluster.KubernetesVersion, appliedOf(s))
+	fmt.Fprintf(w, "Restore: %s, taken %s on %s, with its Kubernetes version (%s)\n", snap.Name, snap.CreatedAt.UTC().Format(time.RFC3339), orDash(snap.Node), to)
+	fmt.Fprintln(w, "A restore ignores the concurrency and drain settings: every node restarts, and whatever changed since the snapshot is lost.")
+	if o.DryRun {
+		fmt.Fprintln(w, "Dry run: nothing was changed.")
+		return nil
+	}
+	if !o.Yes {
+		if err := o.env.confirm(ctx, fmt.Sprintf("Restore %s on %s?", snap.Name, o.rancher.ref()), "pass --yes to restore without asking"); err != nil {
+			return err
+		}
+	}
+	run := &rancher.Config{Dynamic: c.Dynamic, Namespace: o.rancher.namespace, Name: o.rancher.name, Timeout: o.Timeout,
+		Out: func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }}
+	if err := run.RestoreSnapshot(ctx, s, snap); err != nil {
+		var stall *rancher.StallError
+		if errors.As(err, &stall) {
+			return fmt.Errorf("%v: Rancher never marks a restore failed, so a stall is all there is to see; check the RKEControlPlane %s and its nodes in Rancher", err, o.rancher.ref())
+		}
+		return err
+	}
+	after, err := rancher.Read(ctx, c.Dynamic, o.rancher.namespace, o.rancher.name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nRollback complete: %s restored; every machine runs %s\n", snap.Name, after.Cluster.KubernetesVersion)
+	return nil
+}

@@ -1,0 +1,96 @@
+package rancher
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	authv1 "k8s.io/api/authorization/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+)
+
+// Permission is one thing this mode does on the management cluster.
+type Permission struct {
+	Verb, Group, Resource string
+	// Namespaced is true for the resources in the Cluster's namespace.
+	Namespaced bool
+	// Write marks what only upgrade and rollback need.
+	Write bool
+}
+
+func (p Permission) String() string { return p.Verb + " " + p.Resource + "." + p.Group }
+
+// Permissions is the RBAC this mode needs (docs/rancher.md lists it as a Role).
+var Permissions = []Permission{
+	{Verb: "get", Group: "provisioning.cattle.io", Resource: "clusters", Namespaced: true},
+	{Verb: "patch", Group: "provisioning.cattle.io", Resource: "clusters", Namespaced: true, Write: true},
+	{Verb: "get", Group: "rke.cattle.io", Resource: "rkecontrolplanes", Namespaced: true},
+	{Verb: "list", Group: "rke.cattle.io", Resource: "etcdsnapshots", Namespaced: true},
+	{Verb: "list", Group: "cluster.x-k8s.io", Resource: "machines", Namespaced: true},
+	{Verb: "get", Group: "management.cattle.io", Resource: "settings"},
+}
+
+// MissingPermissions asks the apiserver (SelfSubjectAccessReview) for each permission
+// and returns the ones denied; writes only when write is set.
+func MissingPermissions(ctx context.Context, kube kubernetes.Interface, namespace string, write bool) ([]Permission, error) {
+	var missing []Permission
+	for _, p := range Permissions {
+		if p.Write && !write {
+			continue
+		}
+		attrs := &authv1.ResourceAttributes{Verb: p.Verb, Group: p.Group, Resource: p.Resource}
+		if p.Namespaced {
+			attrs.Namespace = namespace
+		}
+		r, err := kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx,
+			&authv1.SelfSubjectAccessReview{Spec: authv1.SelfSubjectAccessReviewSpec{ResourceAttributes: attrs}}, metav1.CreateOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("ask whether we may %s: %w", p, err)
+		}
+		if !r.Status.Allowed {
+			missing = append(missing, p)
+		}
+	}
+	return missing, nil
+}
+
+// Refusal says why the path cannot start now, or nil: a restore under way, a control
+// plane in error, another change in progress, a hop this Rancher does not support.
+func (s *State) Refusal(hops []version.Version) error {
+	c := &s.Cluster
+	if cp := s.ControlPlane; cp != nil && c.Restore != nil && c.Restore.Generation > 0 && cp.RestoreGeneration == c.Restore.Generation && cp.RestorePhase != "" && cp.RestorePhase != "Finished" {
+		return fmt.Errorf("a restore of %s is in progress (phase %s): wait for it to finish", c.Restore.Name, cp.RestorePhase)
+	}
+	if ready := s.Condition("Ready"); ready.Status == "False" && ready.Reason == "Error" {
+		return fmt.Errorf("the control plane of %s/%s reports an error (Ready=False, reason Error): %s; fix it in Rancher first", c.Namespace, c.Name, ready.Message)
+	}
+	applied := ""
+	if s.ControlPlane != nil {
+		applied = s.ControlPlane.AppliedVersion
+	}
+	if applied != "" && c.KubernetesVersion != applied && !onPath(c.KubernetesVersion, hops) {
+		return fmt.Errorf("a change to %s is in progress (the control plane applied %s), and %s is not on the path: wait for it, or set the version back in Rancher", c.KubernetesVersion, applied, c.KubernetesVersion)
+	}
+	var unsupported []string
+	for _, h := range hops {
+		if err := s.Settings.Supported(h); err != nil {
+			unsupported = append(unsupported, err.Error())
+		}
+	}
+	if len(unsupported) > 0 {
+		return fmt.Errorf("%s; choose a target this Rancher supports, or upgrade Rancher first", strings.Join(unsupported, "; "))
+	}
+	return nil
+}
+
+func onPath(v string, hops []version.Version) bool {
+	for _, h := range hops {
+		if h.String() == v {
+			return true
+		}
+	}
+	return false
+}

@@ -74,3 +74,22 @@ func TestCheckAPIFlagsBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestRancherFlagsBadInput(t *testing.T) {
+	sc := checkScenarios[0].cluster
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"check", "--rancher-cluster", "a/b/c"}, `--rancher-cluster "a/b/c": use NAMESPACE/NAME`},
+		{[]string{"check", "--rancher-cluster", "fleet-default/x", "--all-contexts"}, "cannot be combined with --all-contexts"},
+		{[]string{"rollback"}, "give --rancher-cluster NAMESPACE/NAME"},
+		{[]string{"status", "--rancher-cluster", "/x"}, "use NAMESPACE/NAME"},
+		{[]string{"plan", "--rancher-cluster", "fleet-default/x"}, "this is not a Rancher management cluster"},
+	} {
+		r := run(t, sc, tc.args...)
+		if r.code != ExitError || !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and one line with %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
+}

@@ -56,11 +56,11 @@ func (r *rancherFlags) read(ctx context.Context, env *Env) (*rancher.State, *Cli
 	if err != nil {
 		return nil, nil, err
 	}
-	if c.Dynamic == nil {
-		return nil, nil, errors.New("Rancher mode needs a dynamic client")
-	}
 	if served, derr := cluster.Served(c.Discovery, rancher.ClusterResource); derr == nil && !served {
 		return nil, nil, fmt.Errorf("this is not a Rancher management cluster (provisioning.cattle.io/v1 clusters is not served at %s): use the context of Rancher's local cluster with --rancher-cluster", c.Server)
+	}
+	if c.Dynamic == nil {
+		return nil, nil, errors.New("the Rancher mode needs a dynamic client")
 	}
 	s, err := rancher.Read(ctx, c.Dynamic, r.namespace, r.name)
 	if err != nil {

@@ -188,7 +188,7 @@ func checkRancherOrder(t *testing.T, moves []ranchersim.Event, path ...string) {
 func TestRancherUpgradeStopsOnError(t *testing.T) {
 	rancherFixture(t, map[string]string{ranchersim.FailAt: "v1.33.5+rke2r1"})
 	up := skew(t, "upgrade", "--rancher-cluster", rancherCluster, "--channel", "stable", "--channel-server", rke2Channels(), "--yes", "--wait", "--timeout", "1m")
-	if up.code != 1 || !strings.Contains(up.stderr, "Rancher reports the control plane of fleet-default/prod-east in error") || !strings.Contains(up.stderr, "stopped at hop 2 of 2") {
+	if up.code != 1 || !strings.Contains(up.stderr, "the control plane of fleet-default/prod-east is in error, as Rancher reports it") || !strings.Contains(up.stderr, "stopped at hop 2 of 2") {
 		t.Fatalf("upgrade should stop on Rancher's error: %s", up)
 	}
 	if st := skew(t, "status", "--rancher-cluster", rancherCluster); st.code != 3 || !strings.Contains(st.stdout, "error") || !strings.Contains(st.stdout, "kubectl skew rollback --rancher-cluster fleet-default/prod-east") {

@@ -96,7 +96,7 @@ func (c *Config) TakeSnapshot(ctx context.Context, s *State) ([]Snapshot, error)
 		}
 		switch phase {
 		case "Failed":
-			return false, phase, fmt.Errorf("Rancher's etcd snapshot failed (RKEControlPlane %s/%s etcdSnapshotCreatePhase Failed): %s", c.Namespace, c.Name, s.Condition("Ready").Message)
+			return false, phase, fmt.Errorf("the etcd snapshot failed: Rancher's RKEControlPlane %s/%s reports etcdSnapshotCreatePhase Failed (%s)", c.Namespace, c.Name, s.Condition("Ready").Message)
 		case "Finished":
 			return true, phase, nil
 		}
@@ -107,7 +107,7 @@ func (c *Config) TakeSnapshot(ctx context.Context, s *State) ([]Snapshot, error)
 	}
 	made := NewSnapshots(before, s.Snapshots)
 	if len(made) == 0 {
-		return nil, fmt.Errorf("Rancher finished the snapshot, but no ETCDSnapshot newer than the ones before appeared for %s/%s", c.Namespace, c.Name)
+		return nil, fmt.Errorf("the snapshot finished, but no ETCDSnapshot newer than the ones before appeared for %s/%s", c.Namespace, c.Name)
 	}
 	return made, nil
 }
@@ -140,7 +140,7 @@ func (c *Config) MoveTo(ctx context.Context, s *State, v, target string) error {
 			c.Out("  rancher: %s", message)
 		}
 		if p.Failed != "" {
-			return false, p.Key(), fmt.Errorf("Rancher reports the control plane of %s/%s in error (Ready=False, reason Error): %s", c.Namespace, c.Name, p.Failed)
+			return false, p.Key(), fmt.Errorf("the control plane of %s/%s is in error, as Rancher reports it (Ready=False, reason Error): %s", c.Namespace, c.Name, p.Failed)
 		}
 		return p.Done, p.Key(), nil
 	})

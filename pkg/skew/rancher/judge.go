@@ -54,7 +54,7 @@ func (st Settings) Supported(v version.Version) error {
 	}
 	c, err := semver.NewConstraint(st.SupportedRange)
 	if err != nil {
-		return fmt.Errorf("Rancher's ui-k8s-supported-versions-range %q cannot be read: %v", st.SupportedRange, err)
+		return fmt.Errorf("the setting ui-k8s-supported-versions-range %q cannot be read: %v", st.SupportedRange, err)
 	}
 	sv, err := semver.NewVersion(v.String())
 	if err != nil {
@@ -119,7 +119,9 @@ func (s *State) conditionsTrue(types ...string) bool {
 
 // Key is a fingerprint of what changes while Rancher works: a run that sees it
 // unchanged for --timeout has stalled.
-func (p Progress) Key() string { return fmt.Sprintf("%d/%d %s %s", p.Moved, p.Total, p.Message, p.Failed) }
+func (p Progress) Key() string {
+	return fmt.Sprintf("%d/%d %s %s", p.Moved, p.Total, p.Message, p.Failed)
+}
 
 // NewSnapshots are the snapshots in after that are newer than every one in before:
 // nothing links a snapshot request to the objects it creates, and their names changed

@@ -127,7 +127,7 @@ func clusterFrom(u *unstructured.Unstructured) Cluster {
 		WorkerConcurrency:        str(o, "spec", "rkeConfig", "upgradeStrategy", "workerConcurrency"),
 		SnapshotCreateGeneration: num(o, "spec", "rkeConfig", "etcdSnapshotCreate", "generation"),
 		Conditions:               conditions(o), Annotations: u.GetAnnotations(),
-		ManagementName:           str(o, "status", "clusterName"),
+		ManagementName: str(o, "status", "clusterName"),
 	}
 	if r, ok, _ := unstructured.NestedMap(o, "spec", "rkeConfig", "etcdSnapshotRestore"); ok && r != nil {
 		c.Restore = &Restore{Name: str(r, "name"), Generation: num(r, "generation"), RestoreRKEConfig: str(r, "restoreRKEConfig")}
@@ -162,4 +162,3 @@ func snapshotFrom(u *unstructured.Unstructured) Snapshot {
 	s.KubernetesVersion = specVersion(str(o, "snapshotFile", "metadata"))
 	return s
 }
-

@@ -32,10 +32,11 @@ type ReadOptions struct {
 	MaxReleaseBytes int64
 }
 
-// Helm's marks on the objects that store releases (docs/deprecated-apis.md).
+// Helm's marks on the objects that store releases (docs/deprecated-apis.md). Helm
+// finds its releases by these labels alone, and so do we: the Secret type
+// (helm.sh/release.v1) is not part of the selector.
 const (
 	helmSelector    = "owner=helm,status=deployed"
-	helmSecretType  = "helm.sh/release.v1"
 	helmReleaseKey  = "release"
 	releasePageSize = 100 // a release may be a megabyte: small pages keep memory flat
 )
@@ -89,7 +90,6 @@ func readReleases(ctx context.Context, kube kubernetes.Interface, kind string, l
 		var next string
 		var err error
 		if kind == "secret" {
-			opts.FieldSelector = "type=" + helmSecretType
 			var l *corev1.SecretList
 			if l, err = kube.CoreV1().Secrets("").List(ctx, opts); err == nil {
 				for _, it := range l.Items {

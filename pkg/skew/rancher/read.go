@@ -42,7 +42,15 @@ func read(ctx context.Context, dyn dynamic.Interface, namespace, name string, se
 		c := controlPlaneFrom(cp)
 		s.ControlPlane = &c
 	}
-	machines, err := dyn.Resource(MachineResource).Namespace(namespace).List(ctx, metav1.ListOptions{LabelSelector: LabelMachineCluster + "=" + name})
+	sel := metav1.ListOptions{LabelSelector: LabelMachineCluster + "=" + name}
+	machines, err := dyn.Resource(MachineResource).Namespace(namespace).List(ctx, sel)
+	if apierrors.IsNotFound(err) {
+		// Newer Cluster API releases serve Machines at v1beta2 only; the fields we read
+		// are the same there.
+		next := MachineResource
+		next.Version = "v1beta2"
+		machines, err = dyn.Resource(next).Namespace(namespace).List(ctx, sel)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list the Machines of %s/%s: %w", namespace, name, err)
 	}

@@ -36,8 +36,19 @@ func TestCheckTargetScansHelmReleases(t *testing.T) {
 	zw := gzip.NewWriter(&bomb)
 	zw.Write(bytes.Repeat([]byte("{"), 4<<20))
 	zw.Close()
+	cmStored, err := deprecation.EncodeRelease(map[string]any{"name": "cron", "namespace": "apps", "version": 4,
+		"manifest": "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: nightly\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Helm's ConfigMap driver: the same labels, the release as a string.
+	configMapRelease := &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: "cron.v4", Namespace: "apps", Labels: map[string]string{"owner": "helm", "name": "cron", "status": "deployed", "version": "4"}},
+		Data:       map[string]string{"release": string(cmStored)},
+	}
 	sc := checkScenarios[0].cluster // K3s v1.32
 	sc.objects = append([]runtime.Object{
+		configMapRelease,
 		helmSecret(t, "flows", stored),
 		helmSecret(t, "bomb", []byte(base64.StdEncoding.EncodeToString(bomb.Bytes()))),
 	}, sc.objects...)
@@ -48,6 +59,7 @@ func TestCheckTargetScansHelmReleases(t *testing.T) {
 	for _, want := range []string{
 		"SKEW801", "Helm release apps/flows (revision 1) renders FlowSchema f as flowcontrol.apiserver.k8s.io/v1beta3, removed in v1.32 already",
 		"SKEW804", "Helm release apps/bomb (revision 1, secret sh.helm.release.v1.bomb.v1) could not be read: release too large",
+		"Helm release apps/cron (revision 4) renders CronJob nightly as batch/v1beta1, removed in v1.25 already",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("output lacks %q\n%s", want, r.stdout)

@@ -108,9 +108,12 @@ func (s *State) ProgressTo(v string) Progress {
 	return p
 }
 
+// conditionsTrue: each condition present is True. One Rancher has not written (yet, or
+// in an older release) does not hold the run up; Ready always exists.
 func (s *State) conditionsTrue(types ...string) bool {
 	for _, t := range types {
-		if c, ok := find(s.ControlPlane.Conditions, t); !ok || c.Status != "True" {
+		c, ok := find(s.ControlPlane.Conditions, t)
+		if (ok || t == "Ready") && c.Status != "True" {
 			return false
 		}
 	}

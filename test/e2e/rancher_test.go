@@ -12,6 +12,7 @@ import (
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
 	"github.com/kubectl-skew/kubectl-skew/test/ranchersim"
+	"github.com/kubectl-skew/kubectl-skew/test/sandbox"
 )
 
 const rancherCluster = "fleet-default/prod-east"
@@ -218,5 +219,26 @@ func TestRancherSnapshotFailureStopsFirst(t *testing.T) {
 	}
 	if s := rancherState(t); s.Cluster.KubernetesVersion != "v1.31.13+rke2r1" {
 		t.Errorf("the version changed after a failed snapshot: %s", s.Cluster.KubernetesVersion)
+	}
+}
+
+// TestRancherPermissions: a user who may read Rancher's objects but not patch a
+// Cluster gets check and plan, and an upgrade refused before anything is written,
+// naming the permission.
+func TestRancherPermissions(t *testing.T) {
+	rancherFixture(t, nil)
+	if r := skew(t, "check", "--context", sandbox.ContextRancherViewer, "--rancher-cluster", rancherCluster); r.code != 0 {
+		t.Errorf("a viewer's check: %s", r)
+	}
+	before := rancherState(t).Cluster.ResourceVersion
+	up := skew(t, "upgrade", "--context", sandbox.ContextRancherViewer, "--rancher-cluster", rancherCluster, "--channel", "stable", "--channel-server", rke2Channels(), "--yes", "--wait")
+	if up.code != 1 || !strings.Contains(up.stderr, "missing permissions on the management cluster for fleet-default/prod-east: patch clusters.provisioning.cattle.io") {
+		t.Errorf("a viewer's upgrade must be refused: %s", up)
+	}
+	if after := rancherState(t).Cluster.ResourceVersion; after != before {
+		t.Errorf("a refused upgrade wrote the Cluster")
+	}
+	if rb := skew(t, "rollback", "--context", sandbox.ContextRancherViewer, "--rancher-cluster", rancherCluster, "--snapshot", "x", "--yes"); rb.code != 1 {
+		t.Errorf("a viewer's rollback: %s", rb)
 	}
 }

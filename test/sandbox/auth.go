@@ -37,6 +37,9 @@ const (
 	ContextNodeReader = "sandbox-node-reader"
 	// ContextNoAccess may not even list nodes.
 	ContextNoAccess = "sandbox-no-access"
+	// ContextRancherViewer may read Rancher's objects (the Rancher mode's reads) but
+	// not patch a Cluster.
+	ContextRancherViewer = "sandbox-rancher-viewer"
 )
 
 func defaultUsers() []User {
@@ -46,6 +49,11 @@ func defaultUsers() []User {
 			APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get", "list", "watch"},
 		}}},
 		{Name: "no-access", Context: ContextNoAccess},
+		{Name: "rancher-viewer", Context: ContextRancherViewer, Rules: []rbacv1.PolicyRule{
+			{APIGroups: []string{"provisioning.cattle.io", "rke.cattle.io", "cluster.x-k8s.io", "management.cattle.io"}, Resources: []string{"*"}, Verbs: []string{"get", "list", "watch"}},
+			// Discovery, which kubectl and the plugin read first.
+			{NonResourceURLs: []string{"/api", "/api/*", "/apis", "/apis/*", "/version"}, Verbs: []string{"get"}},
+		}},
 	}
 }
 

@@ -61,9 +61,21 @@ func (st Settings) Supported(v version.Version) error {
 		return fmt.Errorf("%s is not a semantic version", v)
 	}
 	if !c.Check(sv) {
-		return fmt.Errorf("%s is outside the versions this Rancher%s supports (ui-k8s-supported-versions-range %q)", v, st.server(), st.SupportedRange)
+		return fmt.Errorf("%s is outside the versions this Rancher%s supports (ui-k8s-supported-versions-range %q%s)", v, st.server(), st.SupportedRange, st.defaultFor(v.Distro))
 	}
 	return nil
+}
+
+// defaultFor names the version Rancher gives new clusters of the distribution, for a message.
+func (st Settings) defaultFor(d version.Distro) string {
+	def := st.RKE2Default
+	if d == version.K3s {
+		def = st.K3sDefault
+	}
+	if def == "" {
+		return ""
+	}
+	return fmt.Sprintf("; its default for new %s clusters is %s", d.Name(), def)
 }
 
 func (st Settings) server() string {

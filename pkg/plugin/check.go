@@ -106,8 +106,11 @@ func (o *CheckOptions) Validate() error {
 	if err := o.fleet.Validate(o.changed); err != nil {
 		return err
 	}
-	if o.rancher.enabled() && (o.fleet.enabled() || len(o.apis.Files) > 0) {
-		return fmt.Errorf("--rancher-cluster checks one cluster from Rancher's objects: it cannot be combined with --all-contexts, --contexts or -f (those need the downstream cluster's own kubeconfig)")
+	if o.rancher.enabled() && o.fleet.enabled() {
+		return fmt.Errorf("--rancher-cluster checks one cluster from Rancher's objects: it cannot be combined with --all-contexts or --contexts")
+	}
+	if err := o.rancher.withoutFiles(&o.apis); err != nil {
+		return err
 	}
 	return o.out.Validate()
 }

@@ -82,6 +82,9 @@ func (o *PlanOptions) Validate() error {
 	if err := o.targetFlags.Validate(); err != nil {
 		return err
 	}
+	if err := o.rancher.withoutFiles(&o.apis); err != nil {
+		return err
+	}
 	return o.out.Validate()
 }
 

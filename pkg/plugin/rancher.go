@@ -48,6 +48,15 @@ func (r *rancherFlags) Complete() error {
 
 func (r *rancherFlags) enabled() bool { return r.name != "" }
 
+// withoutFiles refuses -f in Rancher mode: the removed-API scan needs the downstream
+// cluster's own apiserver, and a flag silently ignored would read as a clean result.
+func (r *rancherFlags) withoutFiles(a *apiFlags) error {
+	if r.enabled() && len(a.Files) > 0 {
+		return fmt.Errorf("--rancher-cluster works from Rancher's objects: -f needs the downstream cluster's own kubeconfig (run the command against it instead)")
+	}
+	return nil
+}
+
 func (r *rancherFlags) ref() string { return r.namespace + "/" + r.name }
 
 // read reads the provisioned cluster from the management cluster.

@@ -205,6 +205,9 @@ func (o *UpgradeOptions) Validate() error {
 	if err := o.out.Validate(); err != nil {
 		return err
 	}
+	if err := o.rancher.withoutFiles(&o.apis); err != nil {
+		return err
+	}
 	switch o.DryRun {
 	case dryRunNone, dryRunClient, dryRunServer:
 	default:

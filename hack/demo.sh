@@ -63,7 +63,7 @@ upgrade_story() {
 }
 
 # fleet_story ends on the fleet view: every context of the kubeconfig in one run. The
-# sandbox's kubeconfig has three identities; one may not even list nodes, and shows how
+# sandbox's kubeconfig has four identities; two may not even list nodes, and show how
 # a broken context gets its own row without stopping the others.
 fleet_story() {
 	step "The fleet view: every context of the kubeconfig, with its next step on stable" \

@@ -11,6 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/metadata"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 )
 
 // LastApplied is the annotation kubectl apply keeps the applied manifest in.
@@ -51,6 +53,11 @@ func readObjects(ctx context.Context, disc discovery.DiscoveryInterface, meta me
 	return s
 }
 
+// neverApplied are kinds the table knows that nobody applies with kubectl: components
+// write Events, and they are the longest list in most clusters (served twice, in the
+// core group and events.k8s.io).
+var neverApplied = map[string]bool{"Event": true}
+
 // Resource is one served resource of a kind the table knows.
 type Resource struct {
 	GVR  schema.GroupVersionResource
@@ -71,7 +78,7 @@ func ScannedResources(disc discovery.DiscoveryInterface) ([]Resource, error) {
 			continue
 		}
 		for _, r := range l.APIResources {
-			if !kinds[r.Kind] || strings.Contains(r.Name, "/") || !hasVerb(r.Verbs, "list") {
+			if !kinds[r.Kind] || neverApplied[r.Kind] || strings.Contains(r.Name, "/") || !hasVerb(r.Verbs, "list") {
 				continue
 			}
 			if _, deprecated := Lookup(gv.String(), r.Kind); deprecated {
@@ -93,35 +100,37 @@ func hasVerb(verbs metav1.Verbs, v string) bool {
 	return false
 }
 
+// applied is one object with a last-applied configuration: what it was applied as.
+type applied struct{ apiVersion, kind, namespace, name string }
+
 func listApplied(ctx context.Context, meta metadata.Interface, r Resource) *Scan {
-	s := &Scan{}
-	opts := metav1.ListOptions{Limit: objectPageSize}
-	for {
+	page := func(opts metav1.ListOptions) ([]applied, string, error) {
+		opts.Limit = objectPageSize
 		l, err := meta.Resource(r.GVR).List(ctx, opts)
 		if err != nil {
-			s.Skipped = append(s.Skipped, Skipped{What: r.GVR.Resource + "." + r.GVR.Group + " " + LastApplied, Reason: listReason(err, r.GVR.Resource)})
-			return s
+			return nil, "", err
 		}
+		var out []applied
 		for i := range l.Items {
 			m := &l.Items[i].ObjectMeta
-			ann, ok := m.Annotations[LastApplied]
-			if !ok {
-				continue
-			}
-			s.Objects++
-			apiVersion, kind, ok := ParseLastApplied(ann)
-			if !ok {
-				continue
-			}
-			if _, known := Lookup(apiVersion, kind); known {
-				s.Uses = append(s.Uses, Use{Source: SourceObject, APIVersion: apiVersion, Kind: kind, Namespace: m.Namespace, Name: m.Name})
+			if ann, ok := m.Annotations[LastApplied]; ok {
+				apiVersion, kind, _ := ParseLastApplied(ann)
+				out = append(out, applied{apiVersion, kind, m.Namespace, m.Name})
 			}
 		}
-		if l.Continue == "" {
-			return s
-		}
-		opts.Continue = l.Continue
+		return out, l.Continue, nil
 	}
+	all, err := cluster.ListAll(ctx, page)
+	if err != nil {
+		return &Scan{Skipped: []Skipped{{What: r.GVR.Resource + "." + r.GVR.Group + " " + LastApplied, Reason: listReason(err, r.GVR.Resource)}}}
+	}
+	s := &Scan{Objects: len(all)}
+	for _, a := range all {
+		if _, known := Lookup(a.apiVersion, a.kind); known {
+			s.Uses = append(s.Uses, Use{Source: SourceObject, APIVersion: a.apiVersion, Kind: a.kind, Namespace: a.namespace, Name: a.name})
+		}
+	}
+	return s
 }
 
 // ParseLastApplied reads the apiVersion and kind of an applied manifest.

@@ -8,12 +8,13 @@ import (
 	"strconv"
 	"sync"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/metadata"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 )
 
 // ClusterSource is where Read reads from. Everything is read-only.
@@ -76,49 +77,47 @@ type stored struct {
 // readReleases lists the deployed revisions Helm stored in Secrets or ConfigMaps,
 // keeps the newest of each release, and decodes only those, in parallel.
 func readReleases(ctx context.Context, kube kubernetes.Interface, kind string, limit int64) *Scan {
-	newest := map[string]*stored{}
-	keep := func(ns, objName string, labels map[string]string, data []byte) {
-		rev, _ := strconv.Atoi(labels["version"])
-		key := ns + "/" + labels["name"]
-		if cur, ok := newest[key]; ok && cur.revision >= rev {
-			return
-		}
-		newest[key] = &stored{namespace: ns, name: labels["name"], object: objName, revision: rev, data: data}
-	}
-	opts := metav1.ListOptions{LabelSelector: helmSelector, Limit: releasePageSize}
-	for {
-		var next string
-		var err error
+	page := func(opts metav1.ListOptions) ([]stored, string, error) {
+		opts.LabelSelector, opts.Limit = helmSelector, releasePageSize
+		var out []stored
 		if kind == "secret" {
-			var l *corev1.SecretList
-			if l, err = kube.CoreV1().Secrets("").List(ctx, opts); err == nil {
-				for _, it := range l.Items {
-					keep(it.Namespace, it.Name, it.Labels, it.Data[helmReleaseKey])
-				}
-				next = l.Continue
+			l, err := kube.CoreV1().Secrets("").List(ctx, opts)
+			if err != nil {
+				return nil, "", err
 			}
-		} else {
-			var l *corev1.ConfigMapList
-			if l, err = kube.CoreV1().ConfigMaps("").List(ctx, opts); err == nil {
-				for _, it := range l.Items {
-					keep(it.Namespace, it.Name, it.Labels, []byte(it.Data[helmReleaseKey]))
-				}
-				next = l.Continue
+			for _, it := range l.Items {
+				out = append(out, storedFrom(it.ObjectMeta, it.Data[helmReleaseKey]))
 			}
+			return out, l.Continue, nil
 		}
-		if apierrors.IsResourceExpired(err) && opts.Continue != "" {
-			opts.Continue, newest = "", map[string]*stored{}
-			continue
-		}
+		l, err := kube.CoreV1().ConfigMaps("").List(ctx, opts)
 		if err != nil {
-			return &Scan{Skipped: []Skipped{{What: "Helm releases stored in " + kind + "s", Reason: listReason(err, kind+"s")}}}
+			return nil, "", err
 		}
-		if next == "" {
-			break
+		for _, it := range l.Items {
+			out = append(out, storedFrom(it.ObjectMeta, []byte(it.Data[helmReleaseKey])))
 		}
-		opts.Continue = next
+		return out, l.Continue, nil
+	}
+	all, err := cluster.ListAll(ctx, page)
+	if err != nil {
+		return &Scan{Skipped: []Skipped{{What: "Helm releases stored in " + kind + "s", Reason: listReason(err, kind+"s")}}}
+	}
+	newest := map[string]*stored{}
+	for i := range all {
+		st := &all[i]
+		key := st.namespace + "/" + st.name
+		if cur, ok := newest[key]; !ok || st.revision > cur.revision {
+			newest[key] = st
+		}
 	}
 	return decodeAll(newest, kind, limit)
+}
+
+// storedFrom reads Helm's labels: the release's name and revision.
+func storedFrom(m metav1.ObjectMeta, data []byte) stored {
+	rev, _ := strconv.Atoi(m.Labels["version"])
+	return stored{namespace: m.Namespace, name: m.Labels["name"], object: m.Name, revision: rev, data: data}
 }
 
 func decodeAll(newest map[string]*stored, kind string, limit int64) *Scan {

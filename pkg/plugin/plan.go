@@ -8,7 +8,6 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 
 	"github.com/spf13/cobra"
 
@@ -240,7 +239,7 @@ func (o *PlanOptions) planRancher(ctx context.Context) (*report.PlanReport, erro
 	}
 	for i := range path.Hops {
 		h := &path.Hops[i]
-		h.Blocking = append(h.Blocking, unsupportedFindings(s, []version.Version{h.To})...)
+		h.Blocking = append(h.Blocking, s.Settings.Findings(h.To)...)
 	}
 	r := planReport(path, o.upgradeCommand())
 	r.Notes = append(r.Notes, fmt.Sprintf("Rancher moves every node of %s to each hop's version itself (etcd, then control plane, then workers); kubectl skew upgrade --rancher-cluster takes an etcd snapshot before each hop and sets the version one hop at a time", o.rancher.ref()))

@@ -12,8 +12,6 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
 // rancherFlags select Rancher mode: the current context is Rancher's management
@@ -85,31 +83,6 @@ func (r *rancherFlags) read(ctx context.Context, env *Env) (*rancher.State, *Cli
 	return s, c, nil
 }
 
-// unsupportedFindings are SKEW605 findings for the versions this Rancher does not support.
-func unsupportedFindings(s *rancher.State, versions []version.Version) []policy.Finding {
-	var out []policy.Finding
-	for _, v := range versions {
-		if err := s.Settings.Supported(v); err != nil {
-			out = append(out, policy.Finding{ID: policy.RancherUnsupported, Severity: policy.Error, Subject: "target",
-				Rule:    "A Rancher-provisioned cluster may only run a version its Rancher supports.",
-				Message: err.Error(), Fix: "choose a target this Rancher supports, or upgrade Rancher first"})
-		}
-	}
-	return out
-}
-
-// rancherHops are the versions Rancher is set to, in order: one per hop that moves the
-// servers (Rancher moves every node to the Cluster's version; agents follow each hop).
-func rancherHops(p *upgradepath.Path) []version.Version {
-	var out []version.Version
-	for _, h := range p.Hops {
-		if len(out) == 0 || !out[len(out)-1].Equal(h.To) {
-			out = append(out, h.To)
-		}
-	}
-	return out
-}
-
 // runRancher checks a provisioned cluster from its Machines, and the target against
 // the versions this Rancher supports.
 func (o *CheckOptions) runRancher(ctx context.Context) error {
@@ -120,7 +93,7 @@ func (o *CheckOptions) runRancher(ctx context.Context) error {
 	inv := s.Inventory()
 	findings := policy.Evaluate(inv, policy.Options{Target: o.target})
 	if o.target != nil {
-		findings = append(findings, unsupportedFindings(s, []version.Version{o.target.Version})...)
+		findings = append(findings, s.Settings.Findings(o.target.Version)...)
 		policy.Sort(findings)
 	}
 	r := report.Check(inv, findings, o.failOn, o.Target)

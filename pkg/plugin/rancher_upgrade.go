@@ -32,7 +32,7 @@ func (o *UpgradeOptions) runRancher(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	hops := rancherHops(path)
+	hops := rancher.Hops(path)
 	var blocking []policy.Finding
 	for _, h := range path.Hops {
 		blocking = append(blocking, h.Blocking...)
@@ -75,15 +75,9 @@ func (o *UpgradeOptions) runRancher(ctx context.Context) error {
 				return fmt.Errorf("%v; the version was not changed", err)
 			}
 			fmt.Fprintf(w, "snapshot: %s\n", snapshotNames(made))
-			if s, err = rancher.Read(ctx, c.Dynamic, o.rancher.namespace, o.rancher.name); err != nil {
-				return err
-			}
 			if err := rancher.RecordSnapshot(ctx, c.Dynamic, &s.Cluster, made[0].Name, s.Cluster.KubernetesVersion); err != nil {
 				return err
 			}
-		}
-		if s, err = rancher.Read(ctx, c.Dynamic, o.rancher.namespace, o.rancher.name); err != nil {
-			return err
 		}
 		if !o.Wait {
 			if s.Cluster.KubernetesVersion != v.String() {
@@ -98,7 +92,7 @@ func (o *UpgradeOptions) runRancher(ctx context.Context) error {
 			return fmt.Errorf("%v; stopped at hop %d of %d, nothing further was changed (kubectl skew rollback --rancher-cluster %s restores the snapshot taken before the hop)", err, i+1, len(hops), o.rancher.ref())
 		}
 		fmt.Fprintf(w, "hop %d of %d done: every machine runs %s\n", i+1, len(hops), v)
-		if s, err = rancher.Read(ctx, c.Dynamic, o.rancher.namespace, o.rancher.name); err != nil {
+		if s, err = run.Refresh(ctx); err != nil {
 			return err
 		}
 	}

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -138,7 +137,7 @@ func TestCheckTargetFindsRemovedAPIs(t *testing.T) {
 	if near.code != 0 || !strings.Contains(near.stdout, "SKEW802") || !strings.Contains(near.stdout, "deprecated since v1.29 and removed in v1.32") {
 		t.Errorf("--target v1.31 should only warn:\n%s", near)
 	}
-	stdin := kubectlStdin(t, "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: psp}\n", "skew", "check", "-f", "-", "--scan-apis=false")
+	stdin := kubectlWithStdin(t, strings.NewReader("apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: psp}\n"), "skew", "check", "-f", "-", "--scan-apis=false")
 	if stdin.code != 3 || !strings.Contains(stdin.stdout, "PodSecurityPolicy psp as policy/v1beta1, removed in v1.25 already") || strings.Contains(stdin.stdout, "Helm release") {
 		t.Errorf("check -f - without a target judges the cluster as it is:\n%s", stdin)
 	}
@@ -146,19 +145,6 @@ func TestCheckTargetFindsRemovedAPIs(t *testing.T) {
 	if missing.code != 1 || !strings.Contains(missing.stderr, "nope.yaml: no such file or directory") {
 		t.Errorf("a missing -f file: %s", missing)
 	}
-}
-
-// kubectlStdin runs kubectl with stdin.
-func kubectlStdin(t *testing.T, stdin string, args ...string) result {
-	t.Helper()
-	f := filepath.Join(t.TempDir(), "stdin")
-	writeFile(t, f, []byte(stdin))
-	in, err := os.Open(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	return kubectlWithStdin(t, in, args...)
 }
 
 // TestPlanAndUpgradeNameRemovedAPIs: plan puts each finding in the hop that removes

@@ -203,9 +203,9 @@ func TestRancherUpgradeStopsOnError(t *testing.T) {
 		s := rancherState(t)
 		return s.ProgressTo(before).Done, s.Condition("Ready").Message
 	})
-	rancherFixture2 := skew(t, "upgrade", "--rancher-cluster", rancherCluster, "--version", "v1.33.5+rke2r1", "--channel-server", rke2Channels(), "--yes", "--wait", "--timeout", "1m")
-	if rancherFixture2.code != 0 || !strings.Contains(rancherFixture2.stdout, "Nothing to do") {
-		t.Errorf("the cluster reached v1.33 once the fault was gone: %s", rancherFixture2)
+	onceFixed := skew(t, "upgrade", "--rancher-cluster", rancherCluster, "--version", "v1.33.5+rke2r1", "--channel-server", rke2Channels(), "--yes", "--wait", "--timeout", "1m")
+	if onceFixed.code != 0 || !strings.Contains(onceFixed.stdout, "Nothing to do") {
+		t.Errorf("the cluster reached v1.33 once the fault was gone: %s", onceFixed)
 	}
 }
 

@@ -32,8 +32,9 @@ func (c *Config) defaults() {
 	}
 }
 
-// read reads what changes while Rancher works; Rancher's settings do not.
-func (c *Config) read(ctx context.Context) (*State, error) {
+// Refresh reads what changes while Rancher works: the Cluster, its control plane and
+// Machines. Snapshots and Rancher's settings are left out: a poll does not need them.
+func (c *Config) Refresh(ctx context.Context) (*State, error) {
 	return read(ctx, c.Dynamic, c.Namespace, c.Name, false)
 }
 
@@ -53,7 +54,7 @@ func (e *StallError) Error() string {
 func (c *Config) waitFor(ctx context.Context, what string, step func(*State) (done bool, progress string, err error)) (*State, error) {
 	last, since := "", time.Now()
 	for {
-		s, err := c.read(ctx)
+		s, err := c.Refresh(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -74,38 +75,61 @@ func (c *Config) waitFor(ctx context.Context, what string, step func(*State) (do
 	}
 }
 
+// followPhase waits until the control plane reports the request at generation gen
+// and its phase reaches Finished, printing each phase as it comes. failure, when set,
+// turns a phase into an error.
+func (c *Config) followPhase(ctx context.Context, what string, gen int64, of func(*ControlPlane) (int64, string), failure func(*State, string) error) (*State, error) {
+	phase := ""
+	return c.waitFor(ctx, what, func(s *State) (bool, string, error) {
+		if s.ControlPlane == nil {
+			return false, "requested", nil
+		}
+		g, p := of(s.ControlPlane)
+		if g != gen {
+			return false, "requested", nil
+		}
+		if p != phase {
+			phase = p
+			c.Out("%s: %s", what, phase)
+		}
+		if failure != nil {
+			if err := failure(s, phase); err != nil {
+				return false, phase, err
+			}
+		}
+		return phase == "Finished", phase, nil
+	})
+}
+
 // TakeSnapshot asks Rancher for an etcd snapshot, waits for it to finish at the
 // generation asked for, and returns the snapshots it created.
 func (c *Config) TakeSnapshot(ctx context.Context, s *State) ([]Snapshot, error) {
 	c.defaults()
-	before := s.Snapshots
+	before, err := ListSnapshots(ctx, c.Dynamic, c.Namespace, c.Name)
+	if err != nil {
+		return nil, err
+	}
 	gen, err := RequestSnapshot(ctx, c.Dynamic, &s.Cluster)
 	if err != nil {
 		return nil, err
 	}
 	c.Out("snapshot: asked Rancher for an etcd snapshot (etcdSnapshotCreate generation %d)", gen)
-	phase := ""
-	s, err = c.waitFor(ctx, "the etcd snapshot", func(s *State) (bool, string, error) {
-		cp := s.ControlPlane
-		if cp == nil || cp.SnapshotCreateGeneration != gen {
-			return false, "requested", nil
-		}
-		if cp.SnapshotCreatePhase != phase {
-			phase = cp.SnapshotCreatePhase
-			c.Out("snapshot: %s", phase)
-		}
-		switch phase {
-		case "Failed":
-			return false, phase, fmt.Errorf("the etcd snapshot failed: Rancher's RKEControlPlane %s/%s reports etcdSnapshotCreatePhase Failed (%s)", c.Namespace, c.Name, s.Condition("Ready").Message)
-		case "Finished":
-			return true, phase, nil
-		}
-		return false, phase, nil
-	})
+	_, err = c.followPhase(ctx, "snapshot", gen,
+		func(cp *ControlPlane) (int64, string) { return cp.SnapshotCreateGeneration, cp.SnapshotCreatePhase },
+		func(s *State, phase string) error {
+			if phase != "Failed" {
+				return nil
+			}
+			return fmt.Errorf("the etcd snapshot failed: Rancher's RKEControlPlane %s/%s reports etcdSnapshotCreatePhase Failed (%s)", c.Namespace, c.Name, s.Condition("Ready").Message)
+		})
 	if err != nil {
 		return nil, err
 	}
-	made := NewSnapshots(before, s.Snapshots)
+	after, err := ListSnapshots(ctx, c.Dynamic, c.Namespace, c.Name)
+	if err != nil {
+		return nil, err
+	}
+	made := NewSnapshots(before, after)
 	if len(made) == 0 {
 		return nil, fmt.Errorf("the snapshot finished, but no ETCDSnapshot newer than the ones before appeared for %s/%s", c.Namespace, c.Name)
 	}
@@ -116,11 +140,11 @@ func (c *Config) TakeSnapshot(ctx context.Context, s *State) ([]Snapshot, error)
 // it, printing each Machine as it moves and the control plane's messages.
 func (c *Config) MoveTo(ctx context.Context, s *State, v, target string) error {
 	c.defaults()
-	if s.Cluster.KubernetesVersion != v {
+	if from := s.Cluster.KubernetesVersion; from != v {
 		if err := SetVersion(ctx, c.Dynamic, &s.Cluster, v, target); err != nil {
 			return err
 		}
-		c.Out("set spec.kubernetesVersion %s -> %s", s.Cluster.KubernetesVersion, v)
+		c.Out("set spec.kubernetesVersion %s -> %s", from, v)
 	}
 	seen := map[string]string{}
 	for _, m := range s.Machines {
@@ -157,18 +181,8 @@ func (c *Config) RestoreSnapshot(ctx context.Context, s *State, snap *Snapshot) 
 		return err
 	}
 	c.Out("restore: asked Rancher to restore %s with its Kubernetes version (etcdSnapshotRestore generation %d)", snap.Name, gen)
-	phase := ""
-	s, err = c.waitFor(ctx, "the restore", func(s *State) (bool, string, error) {
-		cp := s.ControlPlane
-		if cp == nil || cp.RestoreGeneration != gen {
-			return false, "requested", nil
-		}
-		if cp.RestorePhase != phase {
-			phase = cp.RestorePhase
-			c.Out("restore: %s", phase)
-		}
-		return phase == "Finished", phase, nil
-	})
+	s, err = c.followPhase(ctx, "restore", gen,
+		func(cp *ControlPlane) (int64, string) { return cp.RestoreGeneration, cp.RestorePhase }, nil)
 	if err != nil {
 		return err
 	}

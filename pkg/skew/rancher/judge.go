@@ -3,14 +3,16 @@ package rancher
 import (
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/Masterminds/semver/v3"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/internal/text"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
@@ -64,6 +66,31 @@ func (st Settings) Supported(v version.Version) error {
 		return fmt.Errorf("%s is outside the versions this Rancher%s supports (ui-k8s-supported-versions-range %q%s)", v, st.server(), st.SupportedRange, st.defaultFor(v.Distro))
 	}
 	return nil
+}
+
+// Findings are SKEW605 findings for the versions this Rancher does not support.
+func (st Settings) Findings(versions ...version.Version) []policy.Finding {
+	var out []policy.Finding
+	for _, v := range versions {
+		if err := st.Supported(v); err != nil {
+			out = append(out, policy.Finding{ID: policy.RancherUnsupported, Severity: policy.Error, Subject: "target",
+				Rule:    "A Rancher-provisioned cluster may only run a version its Rancher supports.",
+				Message: err.Error(), Fix: "choose a target this Rancher supports, or upgrade Rancher first"})
+		}
+	}
+	return out
+}
+
+// Hops are the versions Rancher is set to, in order: each hop's version once. Rancher
+// moves every node to the Cluster's version itself, agents included.
+func Hops(p *upgradepath.Path) []version.Version {
+	var out []version.Version
+	for _, h := range p.Hops {
+		if len(out) == 0 || !out[len(out)-1].Equal(h.To) {
+			out = append(out, h.To)
+		}
+	}
+	return out
 }
 
 // defaultFor names the version Rancher gives new clusters of the distribution, for a message.
@@ -189,7 +216,8 @@ func (s *State) snapshotNames() string {
 		names = append(names, sn.Name)
 	}
 	sort.Strings(names)
-	return "its snapshots: " + strings.Join(names, ", ")
+	// Recurring snapshots pile up: name a few.
+	return "its snapshots: " + text.Sample(names, 8)
 }
 
 // Condition returns a control-plane condition's status and message ("" when absent).

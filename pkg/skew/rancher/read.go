@@ -24,7 +24,8 @@ func Read(ctx context.Context, dyn dynamic.Interface, namespace, name string) (*
 	return read(ctx, dyn, namespace, name, true)
 }
 
-func read(ctx context.Context, dyn dynamic.Interface, namespace, name string, settings bool) (*State, error) {
+// read reads the cluster; full adds its snapshots and Rancher's settings.
+func read(ctx context.Context, dyn dynamic.Interface, namespace, name string, full bool) (*State, error) {
 	obj, err := dyn.Resource(ClusterResource).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		if apierrors.IsNotFound(err) {
@@ -58,12 +59,13 @@ func read(ctx context.Context, dyn dynamic.Interface, namespace, name string, se
 		s.Machines = append(s.Machines, machineFrom(&machines.Items[i]))
 	}
 	sort.Slice(s.Machines, func(i, j int) bool { return s.Machines[i].Name < s.Machines[j].Name })
+	if !full {
+		return s, nil
+	}
 	if s.Snapshots, err = ListSnapshots(ctx, dyn, namespace, name); err != nil {
 		return nil, err
 	}
-	if settings {
-		s.Settings = ReadSettings(ctx, dyn)
-	}
+	s.Settings = ReadSettings(ctx, dyn)
 	return s, nil
 }
 

@@ -7,13 +7,14 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 )
 
 // patchCluster merges spec and annotations into the Cluster, as our field manager and
 // only if nobody changed it since c was read (its resourceVersion). Nothing else on the
-// Cluster changes.
+// Cluster changes. On success c becomes the Cluster as written.
 func patchCluster(ctx context.Context, dyn dynamic.Interface, c *Cluster, spec map[string]any, annotations map[string]string) error {
 	meta := map[string]any{"resourceVersion": c.ResourceVersion}
 	if len(annotations) > 0 {
@@ -29,7 +30,12 @@ func patchCluster(ctx context.Context, dyn dynamic.Interface, c *Cluster, spec m
 	}
 	res := dyn.Resource(ClusterResource).Namespace(c.Namespace)
 	for attempt := 0; ; attempt++ {
-		_, err = res.Patch(ctx, c.Name, types.MergePatchType, b, metav1.PatchOptions{FieldManager: FieldManager})
+		var written *unstructured.Unstructured
+		written, err = res.Patch(ctx, c.Name, types.MergePatchType, b, metav1.PatchOptions{FieldManager: FieldManager})
+		if err == nil {
+			*c = clusterFrom(written)
+			return nil
+		}
 		if !apierrors.IsConflict(err) || attempt == 4 {
 			break
 		}
@@ -48,10 +54,7 @@ func patchCluster(ctx context.Context, dyn dynamic.Interface, c *Cluster, spec m
 			return err
 		}
 	}
-	if err != nil {
-		return fmt.Errorf("patch Cluster %s/%s: %w", c.Namespace, c.Name, err)
-	}
-	return nil
+	return fmt.Errorf("patch Cluster %s/%s: %w", c.Namespace, c.Name, err)
 }
 
 func sameRestore(a, b *Restore) bool {

@@ -113,8 +113,11 @@ func (j *judgement) requested(d DeprecatedAPI, started time.Time) {
 // Summary is one line on what was scanned, for the human report.
 func (s *Scan) Summary() string {
 	var parts []string
-	if s.Cluster {
-		parts = append(parts, text.Plural(s.Releases, "Helm release"), text.Plural(s.Objects, "applied object"))
+	if s.ReleasesRead {
+		parts = append(parts, text.Plural(s.Releases, "Helm release"))
+	}
+	if s.ObjectsRead {
+		parts = append(parts, text.Plural(s.Objects, "applied object"))
 	}
 	if s.Files > 0 {
 		parts = append(parts, text.Plural(s.Files, "manifest file"))

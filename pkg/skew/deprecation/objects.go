@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/metadata"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/internal/text"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 )
 
@@ -34,6 +35,7 @@ func readObjects(ctx context.Context, disc discovery.DiscoveryInterface, meta me
 		return &Scan{Skipped: []Skipped{{What: what, Reason: "discovery failed: " + err.Error()}}}
 	}
 	scans := make([]*Scan, len(resources))
+	errs := make([]error, len(resources))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
 	for i, r := range resources {
@@ -42,13 +44,29 @@ func readObjects(ctx context.Context, disc discovery.DiscoveryInterface, meta me
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			scans[i] = listApplied(ctx, meta, r)
+			scans[i], errs[i] = listApplied(ctx, meta, r)
 		}()
 	}
 	wg.Wait()
 	s := &Scan{}
-	for _, sc := range scans {
-		s.Add(sc)
+	// One line per reason, not per resource: a user without list on most kinds would
+	// otherwise get thirty warnings that all say "forbidden".
+	var reasons []string
+	failed := map[string][]string{}
+	for i, sc := range scans {
+		if errs[i] == nil {
+			s.ObjectsRead = true
+			s.Add(sc)
+			continue
+		}
+		reason := listReason(errs[i], "them")
+		if _, seen := failed[reason]; !seen {
+			reasons = append(reasons, reason)
+		}
+		failed[reason] = append(failed[reason], resources[i].GVR.GroupResource().String())
+	}
+	for _, reason := range reasons {
+		s.Skipped = append(s.Skipped, Skipped{What: what + " of " + text.Sample(failed[reason], 4), Reason: reason})
 	}
 	return s
 }
@@ -103,7 +121,7 @@ func hasVerb(verbs metav1.Verbs, v string) bool {
 // applied is one object with a last-applied configuration: what it was applied as.
 type applied struct{ apiVersion, kind, namespace, name string }
 
-func listApplied(ctx context.Context, meta metadata.Interface, r Resource) *Scan {
+func listApplied(ctx context.Context, meta metadata.Interface, r Resource) (*Scan, error) {
 	page := func(opts metav1.ListOptions) ([]applied, string, error) {
 		opts.Limit = objectPageSize
 		l, err := meta.Resource(r.GVR).List(ctx, opts)
@@ -122,7 +140,7 @@ func listApplied(ctx context.Context, meta metadata.Interface, r Resource) *Scan
 	}
 	all, err := cluster.ListAll(ctx, page)
 	if err != nil {
-		return &Scan{Skipped: []Skipped{{What: r.GVR.Resource + "." + r.GVR.Group + " " + LastApplied, Reason: listReason(err, r.GVR.Resource)}}}
+		return nil, err
 	}
 	s := &Scan{Objects: len(all)}
 	for _, a := range all {
@@ -130,7 +148,7 @@ func listApplied(ctx context.Context, meta metadata.Interface, r Resource) *Scan
 			s.Uses = append(s.Uses, Use{Source: SourceObject, APIVersion: a.apiVersion, Kind: a.kind, Namespace: a.namespace, Name: a.name})
 		}
 	}
-	return s
+	return s, nil
 }
 
 // ParseLastApplied reads the apiVersion and kind of an applied manifest.

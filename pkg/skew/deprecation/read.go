@@ -60,7 +60,7 @@ func Read(ctx context.Context, src ClusterSource, o ReadOptions) (*Scan, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s := &Scan{Cluster: true}
+	s := &Scan{}
 	for _, p := range parts {
 		s.Add(p)
 	}
@@ -111,7 +111,9 @@ func readReleases(ctx context.Context, kube kubernetes.Interface, kind string, l
 			newest[key] = st
 		}
 	}
-	return decodeAll(newest, kind, limit)
+	s := decodeAll(newest, kind, limit)
+	s.ReleasesRead = true
+	return s
 }
 
 // storedFrom reads Helm's labels: the release's name and revision.

@@ -71,8 +71,10 @@ type Scan struct {
 	Skipped  []Skipped `json:"skipped,omitempty"`
 	// Metrics is the apiserver's deprecated-API gauge; nil when it was not read.
 	Metrics *Metrics `json:"-"`
-	// Cluster says whether the cluster's sources were read (Read), not only files.
-	Cluster bool `json:"cluster"`
+	// ReleasesRead and ObjectsRead say whether any Helm storage, and any resource with
+	// last-applied configurations, could be read: a count of 0 means none then.
+	ReleasesRead bool `json:"-"`
+	ObjectsRead  bool `json:"-"`
 	// Releases, Objects and Files count what was scanned, for the summary.
 	Releases int `json:"releases"`
 	Objects  int `json:"objects"`
@@ -88,7 +90,8 @@ func (s *Scan) Add(o *Scan) {
 	if o.Metrics != nil {
 		s.Metrics = o.Metrics
 	}
-	s.Cluster = s.Cluster || o.Cluster
+	s.ReleasesRead = s.ReleasesRead || o.ReleasesRead
+	s.ObjectsRead = s.ObjectsRead || o.ObjectsRead
 	s.Releases += o.Releases
 	s.Objects += o.Objects
 	s.Files += o.Files

@@ -20,6 +20,7 @@ type AbortOptions struct {
 	Yes       bool
 	DryRun    bool
 	Timeout   time.Duration
+	rancher   rancherFlags
 }
 
 // NewCmdAbort builds "kubectl skew abort".
@@ -49,11 +50,12 @@ Exit codes: 0 once nothing of ours is in progress, 1 error or not confirmed.`,
 	f.BoolVarP(&o.Yes, "yes", "y", false, "Abort without asking (required when stdin is not a terminal)")
 	f.BoolVar(&o.DryRun, "dry-run", false, "Say what abort would do, and do nothing")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "How long to wait for the nodes already upgrading to finish")
+	o.rancher.AddFlags(cmd)
 	return cmd
 }
 
-// Complete has nothing to fill in.
-func (o *AbortOptions) Complete() error { return nil }
+// Complete parses --rancher-cluster.
+func (o *AbortOptions) Complete() error { return o.rancher.Complete() }
 
 // Validate checks the flags before anything touches the cluster.
 func (o *AbortOptions) Validate() error {
@@ -65,6 +67,9 @@ func (o *AbortOptions) Validate() error {
 
 // Run stops our upgrade and says what it did.
 func (o *AbortOptions) Run(ctx context.Context) error {
+	if o.rancher.enabled() {
+		return o.runImported(ctx)
+	}
 	c, err := o.env.Clients()
 	if err != nil {
 		return err

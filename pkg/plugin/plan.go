@@ -228,6 +228,12 @@ func nonNil[T any](s []T) []T {
 // planRancher plans a provisioned cluster from its Machines; a hop this Rancher does
 // not support is blocked.
 func (o *PlanOptions) planRancher(ctx context.Context) (*report.PlanReport, error) {
+	if imported, err := o.rancher.detect(ctx, o.env); err != nil || imported {
+		if err != nil {
+			return nil, err
+		}
+		return o.planImported(ctx)
+	}
 	s, _, err := o.rancher.read(ctx, o.env)
 	if err != nil {
 		return nil, err

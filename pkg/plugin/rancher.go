@@ -19,13 +19,16 @@ import (
 type rancherFlags struct {
 	Cluster         string
 	namespace, name string
+	// imported is the management Cluster (c-m-…) of an imported K3s/RKE2 cluster
+	// that Cluster names, once detect found one.
+	imported string
 }
 
 // defaultRancherNamespace is where Rancher keeps downstream provisioning Clusters.
 const defaultRancherNamespace = "fleet-default"
 
 func (r *rancherFlags) AddFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&r.Cluster, "rancher-cluster", "", "Work on a cluster Rancher provisioned, through the Rancher management cluster of the current context: NAMESPACE/NAME of its provisioning.cattle.io Cluster (NAME alone means fleet-default/NAME)")
+	cmd.Flags().StringVar(&r.Cluster, "rancher-cluster", "", "Work on a Rancher cluster through the Rancher management cluster of the current context: an imported K3s/RKE2 cluster by its Cluster name (c-m-…) or display name, or a provisioned one by NAMESPACE/NAME of its provisioning.cattle.io Cluster (NAME alone means fleet-default/NAME)")
 }
 
 // Complete splits NAMESPACE/NAME.
@@ -55,7 +58,38 @@ func (r *rancherFlags) withoutFiles(a *apiFlags) error {
 	return nil
 }
 
-func (r *rancherFlags) ref() string { return r.namespace + "/" + r.name }
+func (r *rancherFlags) ref() string {
+	if r.imported != "" {
+		return r.imported
+	}
+	return r.namespace + "/" + r.name
+}
+
+// detect finds out whether --rancher-cluster names an imported K3s/RKE2 cluster: a
+// name without a namespace that is a management Cluster's name or display name. A
+// provisioned cluster keeps its own path.
+func (r *rancherFlags) detect(ctx context.Context, env *Env) (bool, error) {
+	if strings.Contains(r.Cluster, "/") {
+		return false, nil
+	}
+	c, err := env.Clients()
+	if err != nil {
+		return false, err
+	}
+	if served, derr := cluster.Served(c.Discovery, rancher.ManagementClusterResource); derr != nil || !served || c.Dynamic == nil {
+		return false, nil
+	}
+	name, err := rancher.FindImported(ctx, c.Dynamic, r.Cluster)
+	if err != nil {
+		var amb *rancher.AmbiguousError
+		if errors.As(err, &amb) {
+			return false, err
+		}
+		return false, apiError("look up the Rancher cluster "+r.Cluster, c.Server, unwrapAPI(err))
+	}
+	r.imported = name
+	return name != "", nil
+}
 
 // read reads the provisioned cluster from the management cluster.
 func (r *rancherFlags) read(ctx context.Context, env *Env) (*rancher.State, *Clients, error) {
@@ -86,6 +120,12 @@ func (r *rancherFlags) read(ctx context.Context, env *Env) (*rancher.State, *Cli
 // runRancher checks a provisioned cluster from its Machines, and the target against
 // the versions this Rancher supports.
 func (o *CheckOptions) runRancher(ctx context.Context) error {
+	if imported, err := o.rancher.detect(ctx, o.env); err != nil || imported {
+		if err != nil {
+			return err
+		}
+		return o.runImported(ctx)
+	}
 	s, _, err := o.rancher.read(ctx, o.env)
 	if err != nil {
 		return err

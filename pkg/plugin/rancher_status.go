@@ -13,11 +13,10 @@ import (
 // runRancher prints where a Rancher-provisioned cluster stands. It exits 3 when Rancher
 // reports an error.
 func (o *StatusOptions) runRancher(ctx context.Context) error {
-	s, _, err := o.rancher.read(ctx, o.env)
+	r, err := o.rancherStatus(ctx)
 	if err != nil {
 		return err
 	}
-	r := s.Status("kubectl skew rollback --rancher-cluster " + o.rancher.ref())
 	w := o.env.Streams.Out
 	if o.out.Structured() {
 		err = o.out.Print(w, r)
@@ -33,8 +32,32 @@ func (o *StatusOptions) runRancher(ctx context.Context) error {
 	return nil
 }
 
+// rancherStatus reads the status of an imported or a provisioned cluster.
+func (o *StatusOptions) rancherStatus(ctx context.Context) (*report.RancherStatus, error) {
+	imported, err := o.rancher.detect(ctx, o.env)
+	if err != nil {
+		return nil, err
+	}
+	if imported {
+		s, _, err := o.rancher.readImported(ctx, o.env)
+		if err != nil {
+			return nil, err
+		}
+		return s.Status(), nil
+	}
+	s, _, err := o.rancher.read(ctx, o.env)
+	if err != nil {
+		return nil, err
+	}
+	return s.Status("kubectl skew rollback --rancher-cluster " + o.rancher.ref()), nil
+}
+
 func writeRancherStatus(w io.Writer, r *report.RancherStatus) {
-	fmt.Fprintf(w, "Rancher cluster %s: %s; spec %s, applied %s", r.Cluster, r.State, r.KubernetesVersion, orDash(r.AppliedVersion))
+	if r.Mode == "imported" {
+		writeImportedStatus(w, r)
+		return
+	}
+	fmt.Fprintf(w, "Rancher cluster %s (provisioned): %s; spec %s, applied %s", r.Cluster, r.State, r.KubernetesVersion, orDash(r.AppliedVersion))
 	if r.Target != "" {
 		fmt.Fprintf(w, ", target %s", r.Target)
 	}

@@ -14,6 +14,12 @@ import (
 // time, an etcd snapshot before each hop (unless --snapshot=false), and each hop
 // followed until every Machine runs it.
 func (o *UpgradeOptions) runRancher(ctx context.Context) error {
+	if imported, err := o.rancher.detect(ctx, o.env); err != nil || imported {
+		if err != nil {
+			return err
+		}
+		return o.runImported(ctx)
+	}
 	w := o.env.Streams.Out
 	s, c, err := o.rancher.read(ctx, o.env)
 	if err != nil {

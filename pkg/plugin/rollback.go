@@ -75,6 +75,12 @@ func (o *RollbackOptions) Validate() error {
 // Run restores the snapshot.
 func (o *RollbackOptions) Run(ctx context.Context) error {
 	w := o.env.Streams.Out
+	if imported, err := o.rancher.detect(ctx, o.env); err != nil || imported {
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("%s is imported into Rancher, which cannot roll back an imported cluster (it takes no snapshot of it): restore an etcd snapshot on the cluster itself (docs.k3s.io/upgrades/roll-back; RKE2 alike), such as one kubectl skew upgrade --downstream-context took", o.rancher.ref())
+	}
 	s, c, err := o.rancher.read(ctx, o.env)
 	if err != nil {
 		return err

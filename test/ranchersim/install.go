@@ -53,7 +53,8 @@ func InstallCRDs(ctx context.Context, dyn dynamic.Interface, disc discovery.Disc
 			return fmt.Errorf("create CRD: %w", err)
 		}
 	}
-	for _, gvr := range []schema.GroupVersionResource{rancher.ClusterResource, rancher.ControlPlaneResource, rancher.SnapshotResource, rancher.MachineResource, rancher.SettingResource} {
+	for _, gvr := range []schema.GroupVersionResource{rancher.ClusterResource, rancher.ControlPlaneResource, rancher.SnapshotResource, rancher.MachineResource, rancher.SettingResource,
+		rancher.ManagementClusterResource} {
 		deadline := time.Now().Add(30 * time.Second)
 		for {
 			if _, err := dyn.Resource(gvr).List(ctx, metav1.ListOptions{Limit: 1}); err == nil {

@@ -44,6 +44,11 @@ type Simulator struct {
 	mu     sync.Mutex
 	ops    map[string]*op
 	events []Event
+	// imported clusters: Rancher's upgrader at work, the last spec version seen, and
+	// every version set.
+	imported    map[string]*importedOp
+	lastVersion map[string]string
+	versions    []VersionSet
 }
 
 type op struct {
@@ -61,7 +66,7 @@ func New(dyn dynamic.Interface, step time.Duration) *Simulator {
 	if step <= 0 {
 		step = 200 * time.Millisecond
 	}
-	return &Simulator{dyn: dyn, step: step, ops: map[string]*op{}}
+	return &Simulator{dyn: dyn, step: step, ops: map[string]*op{}, imported: map[string]*importedOp{}, lastVersion: map[string]string{}}
 }
 
 // Events are the node moves so far, in order.
@@ -87,6 +92,11 @@ func (s *Simulator) Run(ctx context.Context) {
 		}
 		for i := range l.Items {
 			s.reconcile(ctx, &l.Items[i])
+		}
+		if m, err := s.dyn.Resource(rancher.ManagementClusterResource).List(ctx, metav1.ListOptions{}); err == nil {
+			for i := range m.Items {
+				s.reconcileImported(ctx, &m.Items[i])
+			}
 		}
 	}
 }

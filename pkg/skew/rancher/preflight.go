@@ -36,8 +36,12 @@ var Permissions = []Permission{
 // MissingPermissions asks the apiserver (SelfSubjectAccessReview) for each permission
 // and returns the ones denied; writes only when write is set.
 func MissingPermissions(ctx context.Context, kube kubernetes.Interface, namespace string, write bool) ([]Permission, error) {
-	var missing []Permission
-	for _, p := range Permissions {
+	return missing(ctx, kube, Permissions, namespace, write)
+}
+
+func missing(ctx context.Context, kube kubernetes.Interface, perms []Permission, namespace string, write bool) ([]Permission, error) {
+	var denied []Permission
+	for _, p := range perms {
 		if p.Write && !write {
 			continue
 		}
@@ -51,10 +55,10 @@ func MissingPermissions(ctx context.Context, kube kubernetes.Interface, namespac
 			return nil, fmt.Errorf("ask whether we may %s: %w", p, err)
 		}
 		if !r.Status.Allowed {
-			missing = append(missing, p)
+			denied = append(denied, p)
 		}
 	}
-	return missing, nil
+	return denied, nil
 }
 
 // Refusal says why the path cannot start now, or nil: a restore under way, a control
@@ -93,4 +97,20 @@ func onPath(v string, hops []version.Version) bool {
 		}
 	}
 	return false
+}
+
+// ImportedPermissions is the RBAC the imported-cluster mode needs (docs/rancher.md
+// lists it): the management Cluster is cluster-scoped, its Nodes live in the
+// namespace named after it.
+var ImportedPermissions = []Permission{
+	{Verb: "get", Group: "management.cattle.io", Resource: "clusters"},
+	{Verb: "patch", Group: "management.cattle.io", Resource: "clusters", Write: true},
+	{Verb: "list", Group: "management.cattle.io", Resource: "nodes", Namespaced: true},
+	{Verb: "get", Group: "management.cattle.io", Resource: "settings"},
+}
+
+// MissingImportedPermissions asks the apiserver for each of ImportedPermissions
+// (namespace: the cluster's name) and returns those denied; writes only when write is set.
+func MissingImportedPermissions(ctx context.Context, kube kubernetes.Interface, name string, write bool) ([]Permission, error) {
+	return missing(ctx, kube, ImportedPermissions, name, write)
 }

@@ -16,6 +16,9 @@ import (
 type NotFoundError struct{ What, Namespace, Name string }
 
 func (e *NotFoundError) Error() string {
+	if e.Namespace == "" {
+		return fmt.Sprintf("%s %s not found on this management cluster", e.What, e.Name)
+	}
 	return fmt.Sprintf("%s %s/%s not found on this management cluster", e.What, e.Namespace, e.Name)
 }
 

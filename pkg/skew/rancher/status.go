@@ -13,6 +13,7 @@ import (
 func (s *State) Status(rollback string) *report.RancherStatus {
 	c := &s.Cluster
 	r := report.NewRancherStatus()
+	r.Mode = "provisioned"
 	r.Cluster, r.KubernetesVersion, r.Target = c.Namespace+"/"+c.Name, c.KubernetesVersion, c.Annotations[AnnotationUpgradeTarget]
 	ready := s.Condition("Ready")
 	r.Ready, r.Stable, r.Reconciled, r.Message = ready.Status, s.Condition("Stable").Status, s.Condition("Reconciled").Status, ready.Message

@@ -7,9 +7,21 @@ import (
 // RancherStatus is printed by "kubectl skew status --rancher-cluster".
 type RancherStatus struct {
 	metav1.TypeMeta `json:",inline"`
-	// Cluster is NAMESPACE/NAME of the provisioning.cattle.io Cluster.
+	// Mode is "provisioned" (a provisioning.cattle.io Cluster Rancher created) or
+	// "imported" (a K3s/RKE2 cluster registered into Rancher, driven through its
+	// management.cattle.io Cluster).
+	Mode string `json:"mode"`
+	// Cluster is NAMESPACE/NAME of the provisioning.cattle.io Cluster, or the
+	// management Cluster's name (c-m-…) of an imported one.
 	Cluster string `json:"cluster"`
-	// KubernetesVersion is the Cluster's spec; AppliedVersion what its control plane applied.
+	// DisplayName is an imported cluster's display name.
+	DisplayName string `json:"displayName,omitempty"`
+	// Hop is the version Rancher is moving an imported cluster to ("" when idle).
+	Hop string `json:"hop,omitempty"`
+	// Upgraded is an imported cluster's Upgraded condition; Message then is its message.
+	Upgraded string `json:"upgraded,omitempty"`
+	// KubernetesVersion is the Cluster's spec; AppliedVersion what its control plane
+	// applied (for an imported cluster: status.version.gitVersion).
 	KubernetesVersion string `json:"kubernetesVersion"`
 	AppliedVersion    string `json:"appliedVersion"`
 	// Target is the last target kubectl skew upgrade was run with ("" when none).

@@ -111,3 +111,17 @@ func plannedSnapshot(cl *Cluster, path *upgradepath.Path) suc.Record {
 	}
 	return suc.Record{}
 }
+
+// Snapshot takes an etcd snapshot through the system-upgrade-controller on the first
+// etcd server, as --snapshot does before a first hop, outside an upgrade of ours:
+// for a cluster whose version Rancher drives (an imported cluster), which takes
+// no snapshot itself.
+func Snapshot(ctx context.Context, cfg Config) (suc.Record, error) {
+	cl, err := readCluster(ctx, cfg.Kube)
+	if err != nil {
+		return suc.Record{}, err
+	}
+	d := &driver{cfg: cfg, applied: map[string]bool{}}
+	defer d.close()
+	return d.takeSnapshot(ctx, cl, &Step{})
+}

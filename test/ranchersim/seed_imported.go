@@ -1,0 +1,96 @@
+package ranchersim
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
+)
+
+// ImportedFixture is an imported K3s or RKE2 cluster as Rancher shows it when idle:
+// its management Cluster (c-m-…) and its management Nodes, all on Version.
+type ImportedFixture struct {
+	Name, DisplayName string
+	// Driver is k3s or rke2.
+	Driver  string
+	Version string
+	// Nodes: roles "control-plane", "etcd", "worker"; a node with "windows" in its
+	// roles reports OS windows.
+	Nodes             []MachineSpec
+	Strategy          rancher.Strategy
+	Annotations       map[string]string
+	ManagedSUCFeature bool
+	Settings          map[string]string
+}
+
+// SeedImported writes the fixture, replacing objects of the same names.
+func SeedImported(ctx context.Context, kube kubernetes.Interface, dyn dynamic.Interface, f ImportedFixture) error {
+	if err := RemoveImported(ctx, dyn, f.Name); err != nil {
+		return err
+	}
+	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: f.Name}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	cl := obj("management.cattle.io/v3", "Cluster", "", f.Name, nil)
+	cl.SetAnnotations(f.Annotations)
+	st := map[string]any{"serverConcurrency": f.Strategy.ServerConcurrency, "workerConcurrency": f.Strategy.WorkerConcurrency,
+		"drainServerNodes": f.Strategy.DrainServerNodes, "drainWorkerNodes": f.Strategy.DrainWorkerNodes}
+	cl.Object["spec"] = map[string]any{"displayName": f.DisplayName,
+		f.Driver + "Config": map[string]any{"kubernetesVersion": f.Version, f.Driver + "upgradeStrategy": st}}
+	cl.Object["status"] = map[string]any{"driver": f.Driver, "version": map[string]any{"gitVersion": f.Version},
+		"agentFeatures": map[string]any{rancher.FeatureManagedSUC: f.ManagedSUCFeature},
+		"conditions":    conds("True", "", "", "Ready", rancher.ConditionUpgraded)}
+	if err := createWithStatus(ctx, dyn, rancher.ManagementClusterResource, cl); err != nil {
+		return err
+	}
+	for _, n := range f.Nodes {
+		spec, os := map[string]any{}, "linux"
+		for _, r := range n.Roles {
+			switch r {
+			case "control-plane":
+				spec["controlPlane"] = true
+			case "etcd":
+				spec["etcd"] = true
+			case "worker":
+				spec["worker"] = true
+			case "windows":
+				os = "windows"
+			}
+		}
+		// Rancher names a Node m-xxxxx; status.nodeName is the downstream node.
+		no := obj("management.cattle.io/v3", "Node", f.Name, "m-"+n.Name, nil)
+		no.Object["spec"] = spec
+		no.Object["status"] = map[string]any{"nodeName": n.Name, "nodeLabels": map[string]any{corev1.LabelOSStable: os, corev1.LabelHostname: n.Name},
+			"internalNodeStatus": map[string]any{"nodeInfo": map[string]any{"kubeletVersion": f.Version, "operatingSystem": os},
+				"conditions": []any{map[string]any{"type": "Ready", "status": "True"}}}}
+		if err := createWithStatus(ctx, dyn, rancher.ManagementNodeResource, no); err != nil {
+			return err
+		}
+	}
+	for name, value := range f.Settings {
+		s := obj("management.cattle.io/v3", "Setting", "", name, nil)
+		s.Object["value"] = value
+		_ = dyn.Resource(rancher.SettingResource).Delete(ctx, name, metav1.DeleteOptions{})
+		if _, err := dyn.Resource(rancher.SettingResource).Create(ctx, s, metav1.CreateOptions{}); err != nil {
+			return fmt.Errorf("create setting %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// RemoveImported deletes an imported fixture's Cluster and Nodes.
+func RemoveImported(ctx context.Context, dyn dynamic.Interface, name string) error {
+	if err := dyn.Resource(rancher.ManagementNodeResource).Namespace(name).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	if err := dyn.Resource(rancher.ManagementClusterResource).Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	return nil
+}

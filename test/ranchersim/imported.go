@@ -84,6 +84,15 @@ func (s *Simulator) reconcileImported(ctx context.Context, cl *unstructured.Unst
 			behind = append(behind, n)
 		}
 	}
+	servers, workers := split(behind)
+	// Rancher's cluster version syncer reads the downstream apiserver's /version: it
+	// reports v once every server runs it.
+	if len(servers) == 0 && o != nil && newer(str(cl.Object, "status", "version", "gitVersion"), v) {
+		_ = unstructured.SetNestedField(cl.Object, v, "status", "version", "gitVersion")
+		if updated, err := s.dyn.Resource(rancher.ManagementClusterResource).UpdateStatus(ctx, cl, metav1.UpdateOptions{FieldManager: "rancher"}); err == nil {
+			cl.Object = updated.Object
+		}
+	}
 	// A lower or equal version with every node on it is a silent no-op, as in Rancher.
 	if !newer(str(cl.Object, "status", "version", "gitVersion"), v) && len(behind) == 0 {
 		if o != nil || upgraded != "True" {
@@ -133,7 +142,6 @@ func (s *Simulator) reconcileImported(ctx context.Context, cl *unstructured.Unst
 		o.announced = nil
 		return
 	}
-	servers, workers := split(behind)
 	group, plan, concurrency := servers, "controlplane", num(cl.Object, "spec", cfg, driver+"upgradeStrategy", "serverConcurrency")
 	if len(servers) == 0 {
 		group, plan, concurrency = workers, "worker", num(cl.Object, "spec", cfg, driver+"upgradeStrategy", "workerConcurrency")

@@ -6,10 +6,35 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
+
+// importedFlags are upgrade's flags for clusters imported into Rancher.
+type importedFlags struct {
+	DownstreamContext         string
+	DrainServers, DrainAgents bool
+}
+
+func (f *importedFlags) AddFlags(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVar(&f.DownstreamContext, "downstream-context", "", "With --rancher-cluster naming an imported cluster: the kubeconfig context of that cluster itself, to take an etcd snapshot there (as --snapshot does) before the first hop; Rancher takes none")
+	fs.BoolVar(&f.DrainServers, "rancher-drain-servers", false, "With --rancher-cluster naming an imported cluster: set Rancher's drainServerNodes (only when given)")
+	fs.BoolVar(&f.DrainAgents, "rancher-drain-agents", false, "With --rancher-cluster naming an imported cluster: set Rancher's drainWorkerNodes (only when given)")
+}
+
+// Validate: these flags mean nothing without --rancher-cluster.
+func (f *importedFlags) Validate(changed func(string) bool, rancherMode bool) error {
+	for _, name := range []string{"downstream-context", "rancher-drain-servers", "rancher-drain-agents"} {
+		if changed(name) && !rancherMode {
+			return fmt.Errorf("--%s works with --rancher-cluster naming a cluster imported into Rancher", name)
+		}
+	}
+	return nil
+}
 
 // runImported upgrades a cluster imported into Rancher: one hop at a time through
 // Rancher's own version field, each hop followed until Rancher and every node agree,
@@ -51,7 +76,7 @@ func (o *UpgradeOptions) runImported(ctx context.Context) error {
 	for _, ch := range changes {
 		fmt.Fprintf(w, "Strategy: %s (asked for)\n", ch)
 	}
-	if o.DownstreamContext == "" {
+	if o.imported.DownstreamContext == "" {
 		fmt.Fprintf(o.env.Streams.ErrOut, "warning: no etcd snapshot: Rancher takes none of an imported cluster; pass --downstream-context with the cluster's own kubeconfig context to take one first, or run `%s etcd-snapshot save` on a server\n", s.Distro())
 	}
 	if !write {
@@ -69,7 +94,7 @@ func (o *UpgradeOptions) runImported(ctx context.Context) error {
 		}
 		fmt.Fprintln(w, "Abort: an earlier abort request was cleared; this run goes on")
 	}
-	if o.DownstreamContext != "" && s.Cluster.Version == s.Cluster.StatusVersion {
+	if o.imported.DownstreamContext != "" && s.Cluster.Version == s.Cluster.StatusVersion {
 		if err := o.importedSnapshot(ctx); err != nil {
 			return fmt.Errorf("%v; the version was not changed", err)
 		}
@@ -150,10 +175,10 @@ func (o *UpgradeOptions) importedStrategy(cur rancher.Strategy) (rancher.Strateg
 		next.WorkerConcurrency = o.AgentConcurrency
 	}
 	if o.changed("rancher-drain-servers") {
-		next.DrainServerNodes = o.RancherDrainServers
+		next.DrainServerNodes = o.imported.DrainServers
 	}
 	if o.changed("rancher-drain-agents") {
-		next.DrainWorkerNodes = o.RancherDrainAgents
+		next.DrainWorkerNodes = o.imported.DrainAgents
 	}
 	var changes []string
 	if next.ServerConcurrency != cur.ServerConcurrency {
@@ -175,10 +200,10 @@ func (o *UpgradeOptions) importedStrategy(cur rancher.Strategy) (rancher.Strateg
 // through Rancher's own system-upgrade-controller (in cattle-system unless
 // --suc-namespace says otherwise).
 func (o *UpgradeOptions) importedSnapshot(ctx context.Context) error {
-	flags := flagsForContext(o.env.Flags, o.DownstreamContext)
+	flags := flagsForContext(o.env.Flags, o.imported.DownstreamContext)
 	dc, err := newClients(flags, o.env.Streams)
 	if err != nil {
-		return fmt.Errorf("--downstream-context %s: %w", o.DownstreamContext, err)
+		return fmt.Errorf("--downstream-context %s: %w", o.imported.DownstreamContext, err)
 	}
 	cfg, err := o.config(dc)
 	if err != nil {
@@ -190,8 +215,8 @@ func (o *UpgradeOptions) importedSnapshot(ctx context.Context) error {
 	cfg.Emit = func(e upgrade.Event) { fmt.Fprintln(o.env.Streams.Out, "snapshot: "+e.Message) }
 	rec, err := upgrade.Snapshot(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("snapshot on context %s: %w", o.DownstreamContext, err)
+		return fmt.Errorf("snapshot on context %s: %w", o.imported.DownstreamContext, err)
 	}
-	fmt.Fprintf(o.env.Streams.Out, "snapshot: %s on %s (context %s)\n", rec.Snapshot, rec.SnapshotNode, o.DownstreamContext)
+	fmt.Fprintf(o.env.Streams.Out, "snapshot: %s on %s (context %s)\n", rec.Snapshot, rec.SnapshotNode, o.imported.DownstreamContext)
 	return nil
 }

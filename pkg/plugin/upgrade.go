@@ -67,11 +67,7 @@ type UpgradeOptions struct {
 	Force          bool
 	Strict         bool
 	RetryFailed    bool
-
-	// For clusters imported into Rancher (--rancher-cluster).
-	DownstreamContext   string
-	RancherDrainServers bool
-	RancherDrainAgents  bool
+	imported       importedFlags
 
 	cfg     suc.PlanConfig
 	changed func(flag string) bool
@@ -159,9 +155,7 @@ Exit codes: 0 done (or nothing to do), 1 error or refused, 3 refused because of 
 	f.BoolVar(&o.Force, "force", false, "Go on despite skew errors now, at a hop's target, or after a hop")
 	f.BoolVar(&o.Strict, "strict", false, "Fail, not warn, when a Helm release, an applied object, a client (/metrics) or a -f manifest uses an API a hop removes")
 	f.BoolVar(&o.RetryFailed, "retry-failed", false, "Delete the failed Jobs of our Plans so the controller runs them again (after you fixed the cause)")
-	f.StringVar(&o.DownstreamContext, "downstream-context", "", "With --rancher-cluster naming an imported cluster: the kubeconfig context of that cluster itself, to take an etcd snapshot there (as --snapshot does) before the first hop; Rancher takes none")
-	f.BoolVar(&o.RancherDrainServers, "rancher-drain-servers", false, "With --rancher-cluster naming an imported cluster: set Rancher's drainServerNodes (only when given)")
-	f.BoolVar(&o.RancherDrainAgents, "rancher-drain-agents", false, "With --rancher-cluster naming an imported cluster: set Rancher's drainWorkerNodes (only when given)")
+	o.imported.AddFlags(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("dry-run", fixedCompletion(dryRunNone, dryRunClient, dryRunServer))
 	o.out.AddFlags(cmd)
 	return cmd
@@ -216,10 +210,8 @@ func (o *UpgradeOptions) Validate() error {
 	if err := o.rancher.withoutFiles(&o.apis); err != nil {
 		return err
 	}
-	for _, f := range []string{"downstream-context", "rancher-drain-servers", "rancher-drain-agents"} {
-		if o.changed(f) && !o.rancher.enabled() {
-			return fmt.Errorf("--%s works with --rancher-cluster naming a cluster imported into Rancher", f)
-		}
+	if err := o.imported.Validate(o.changed, o.rancher.enabled()); err != nil {
+		return err
 	}
 	switch o.DryRun {
 	case dryRunNone, dryRunClient, dryRunServer:

@@ -212,6 +212,9 @@ func TestRancherImportedRefusals(t *testing.T) {
 			since := time.Now()
 			args := append([]string{"upgrade", "--rancher-cluster", "c-m-refuse", "--channel-server", k3sChannels(), "--version", "v1.31.13+k3s1", "--wait", "--yes", "--timeout", "20s"}, tc.args...)
 			r := skew(t, args...)
+			if testing.Verbose() {
+				t.Logf("%s", r)
+			}
 			if r.code == 0 || !strings.Contains(r.stderr, tc.want) {
 				t.Errorf("want a refusal naming %q: %s", tc.want, r)
 			}

@@ -37,7 +37,7 @@ func checkRancher(v verdicts, f *Facts, o Options) {
 		return
 	}
 	v.add(CheckRancher, Fail, msg+"; our Plans would fight Rancher's",
-		"upgrade through Rancher (Cluster Management > Edit Config > Kubernetes Version); --allow-rancher overrides when Rancher does not manage this cluster's version")
+		"upgrade through Rancher: kubectl skew upgrade --rancher-cluster NAME against Rancher's management cluster (one minor per hop, for provisioned and imported clusters); --allow-rancher overrides when Rancher does not manage this cluster's version")
 }
 
 func firstWithLabel(nodes []corev1.Node, key string) string {

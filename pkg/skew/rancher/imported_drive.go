@@ -118,16 +118,17 @@ func (r *ImportedRun) Follow(ctx context.Context, v string, patched bool, seen [
 		if up.Status != "True" {
 			sawUnknown = true
 		}
-		if up.Message != message && up.Message != "" {
-			message = up.Message
-			r.Out("  rancher: Upgraded %s: %s", up.Status, message)
-		}
+		// Moves first: a message read in the same poll is about the nodes after them.
 		moved, total := s.Moved(v)
 		for _, n := range s.InOrder() {
 			if was[n.Name] != n.KubeletVersion {
-				r.Out("  %-24s %-14s %s -> %s (%d of %d)", n.Node, importedRoles(n), orNone(was[n.Name]), n.KubeletVersion, moved, total)
+				r.Out("  %-24s %-18s %s -> %s (%d of %d)", n.Node, importedRoles(n), orNone(was[n.Name]), n.KubeletVersion, moved, total)
 				was[n.Name] = n.KubeletVersion
 			}
+		}
+		if up.Message != message && up.Message != "" {
+			message = up.Message
+			r.Out("  rancher: Upgraded %s: %s", up.Status, message)
 		}
 		if s.HopDone(v, sawUnknown) {
 			return s, nil

@@ -27,11 +27,19 @@ func (e *AmbiguousError) Error() string {
 // (c-m-xxxxxxxx) first, then by display name. It returns "" when ref names no
 // imported K3s/RKE2 cluster (a provisioned cluster keeps its own path), and an
 // AmbiguousError when the display name is not unique. Management Clusters that
-// are not served (no Rancher, or no permission to list them) also give "".
+// are not served give ""; without permission to list them, only a Cluster name works.
 func FindImported(ctx context.Context, dyn dynamic.Interface, ref string) (string, error) {
 	l, err := dyn.Resource(ManagementClusterResource).List(ctx, metav1.ListOptions{})
+	if apierrors.IsForbidden(err) {
+		// A user granted one Cluster by name can still name it by its Cluster name.
+		one, gerr := dyn.Resource(ManagementClusterResource).Get(ctx, ref, metav1.GetOptions{})
+		if gerr != nil {
+			return "", nil
+		}
+		return MatchImported([]ImportedCluster{importedFrom(one)}, ref)
+	}
 	if err != nil {
-		if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) {
+		if apierrors.IsNotFound(err) {
 			return "", nil
 		}
 		return "", fmt.Errorf("list the management.cattle.io Clusters: %w", err)

@@ -19,6 +19,9 @@ type Permission struct {
 	Namespaced bool
 	// Write marks what only upgrade and rollback need.
 	Write bool
+	// Named: asked for the one object named after the cluster (a ClusterRole may
+	// grant it by resourceNames).
+	Named bool
 }
 
 func (p Permission) String() string { return p.Verb + " " + p.Resource + "." + p.Group }
@@ -48,6 +51,9 @@ func missing(ctx context.Context, kube kubernetes.Interface, perms []Permission,
 		attrs := &authv1.ResourceAttributes{Verb: p.Verb, Group: p.Group, Resource: p.Resource}
 		if p.Namespaced {
 			attrs.Namespace = namespace
+		}
+		if p.Named {
+			attrs.Name = namespace
 		}
 		r, err := kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx,
 			&authv1.SelfSubjectAccessReview{Spec: authv1.SelfSubjectAccessReviewSpec{ResourceAttributes: attrs}}, metav1.CreateOptions{})
@@ -103,14 +109,14 @@ func onPath(v string, hops []version.Version) bool {
 // lists it): the management Cluster is cluster-scoped, its Nodes live in the
 // namespace named after it.
 var ImportedPermissions = []Permission{
-	{Verb: "get", Group: "management.cattle.io", Resource: "clusters"},
-	{Verb: "patch", Group: "management.cattle.io", Resource: "clusters", Write: true},
+	{Verb: "get", Group: "management.cattle.io", Resource: "clusters", Named: true},
+	{Verb: "patch", Group: "management.cattle.io", Resource: "clusters", Write: true, Named: true},
 	{Verb: "list", Group: "management.cattle.io", Resource: "nodes", Namespaced: true},
 	{Verb: "get", Group: "management.cattle.io", Resource: "settings"},
 }
 
 // MissingImportedPermissions asks the apiserver for each of ImportedPermissions
-// (namespace: the cluster's name) and returns those denied; writes only when write is set.
+// (the Cluster by its name, the Nodes in the namespace of that name) and returns those denied; writes only when write is set.
 func MissingImportedPermissions(ctx context.Context, kube kubernetes.Interface, name string, write bool) ([]Permission, error) {
 	return missing(ctx, kube, ImportedPermissions, name, write)
 }

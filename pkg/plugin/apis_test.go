@@ -99,6 +99,10 @@ func TestRancherFlagsBadInput(t *testing.T) {
 		{[]string{"plan", "--rancher-cluster", "fleet-default/x", "-f", "."}, "-f needs the downstream cluster's own kubeconfig"},
 		{[]string{"status", "--rancher-cluster", "/x"}, "use NAMESPACE/NAME"},
 		{[]string{"plan", "--rancher-cluster", "fleet-default/x"}, "this is not a Rancher management cluster"},
+		{[]string{"upgrade", "--version", "v1.31.13+k3s1", "--downstream-context", "edge"}, "--downstream-context works with --rancher-cluster"},
+		{[]string{"upgrade", "--version", "v1.31.13+k3s1", "--rancher-drain-agents"}, "--rancher-drain-agents works with --rancher-cluster"},
+		{[]string{"upgrade", "--rancher-cluster", "c-m-x", "--version", "v1.31.13+k3s1", "--server-concurrency", "0"}, "--server-concurrency 0: must be at least 1"},
+		{[]string{"abort", "--rancher-cluster", "c-m-x", "--yes"}, "is not one"},
 	} {
 		r := run(t, sc, tc.args...)
 		if r.code != ExitError || !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {

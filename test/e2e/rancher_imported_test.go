@@ -29,6 +29,12 @@ func importedFixture(t *testing.T, name, driver, version string, edit func(*ranc
 	t.Helper()
 	env.mu.Lock()
 	t.Cleanup(env.mu.Unlock)
+	seedImported(t, name, driver, version, edit)
+}
+
+// seedImported seeds the fixture; the caller holds the sandbox.
+func seedImported(t *testing.T, name, driver, version string, edit func(*ranchersim.ImportedFixture)) {
+	t.Helper()
 	f := ranchersim.ImportedFixture{Name: name, DisplayName: "edge-" + driver, Driver: driver, Version: version,
 		Nodes: []ranchersim.MachineSpec{
 			{Name: driver + "-server-1", Roles: []string{"control-plane", "etcd"}},
@@ -315,5 +321,55 @@ func TestRancherImportedResume(t *testing.T) {
 	}
 	if got := versionsSet(name, since); strings.Join(got, " ") != "v1.31.13+k3s1 v1.32.9+k3s1" {
 		t.Errorf("versions set: %v", got)
+	}
+}
+
+// TestRancherImportedSnapshot: with --downstream-context the run takes the SUC etcd
+// snapshot on the downstream cluster (here the sandbox's own nodes stand for it), as SUC
+// mode's --snapshot does, before it sets the first hop.
+func TestRancherImportedSnapshot(t *testing.T) {
+	fresh(t, "k3s-healthy-ha", nil)
+	name := "c-m-snap"
+	seedImported(t, name, rancher.DriverK3s, "v1.30.14+k3s2", nil)
+	since := time.Now()
+	up := skew(t, "upgrade", "--rancher-cluster", name, "--version", "v1.31.13+k3s1", "--channel-server", k3sChannels(),
+		"--downstream-context", sandbox.ContextAdmin, "--suc-namespace", "system-upgrade", "--server-concurrency", "2", "--yes", "--wait", "--timeout", "1m")
+	if testing.Verbose() {
+		t.Logf("%s", up)
+	}
+	if up.code != 0 || !strings.Contains(up.stdout, "snapshot: kubectl-skew-pre-upgrade-") || !strings.Contains(up.stdout, "serverConcurrency 1 -> 2 (asked for)") || strings.Contains(up.stderr, "no etcd snapshot") {
+		t.Fatalf("upgrade with a downstream snapshot: %s", up)
+	}
+	if i, j := strings.Index(up.stdout, "snapshot: kubectl-skew-pre-upgrade-"), strings.Index(up.stdout, "set spec.k3sConfig.kubernetesVersion"); i > j {
+		t.Errorf("the version was set before the snapshot was taken")
+	}
+	if s := importedState(t, name); s.Cluster.Strategy.ServerConcurrency != 2 || s.Cluster.Strategy.WorkerConcurrency != 2 {
+		t.Errorf("strategy after the run: %+v", s.Cluster.Strategy)
+	}
+	if got := versionsSet(name, since); strings.Join(got, " ") != "v1.31.13+k3s1" {
+		t.Errorf("versions set: %v", got)
+	}
+}
+
+// TestRancherImportedSimulatorUnguarded: the simulator is as unguarded as Rancher: a
+// version that skips a minor is applied, a lower one silently ignored.
+func TestRancherImportedSimulatorUnguarded(t *testing.T) {
+	name := "c-m-raw"
+	importedFixture(t, name, rancher.DriverK3s, "v1.30.14+k3s2", nil)
+	s := importedState(t, name)
+	if err := rancher.SetImportedVersion(context.Background(), env.sb.Dynamic, &s.Cluster, "v1.32.9+k3s1"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the skipped minor to be applied", func() (bool, string) {
+		s := importedState(t, name)
+		return s.Cluster.StatusVersion == "v1.32.9+k3s1" && s.Condition(rancher.ConditionUpgraded).Status == "True", s.Stalled("v1.32.9+k3s1")
+	})
+	s = importedState(t, name)
+	if err := rancher.SetImportedVersion(context.Background(), env.sb.Dynamic, &s.Cluster, "v1.31.13+k3s1"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	if s := importedState(t, name); s.Cluster.StatusVersion != "v1.32.9+k3s1" || s.Condition(rancher.ConditionUpgraded).Status != "True" || s.Laggard("v1.32.9+k3s1") != nil {
+		t.Errorf("a lower version must be ignored: status %s, %v", s.Cluster.StatusVersion, s.Cluster.Conditions)
 	}
 }

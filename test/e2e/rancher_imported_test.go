@@ -43,8 +43,7 @@ func seedImported(t *testing.T, name, driver, version string, edit func(*rancher
 			{Name: driver + "-agent-2", Roles: []string{"worker"}},
 			{Name: driver + "-agent-3", Roles: []string{"worker"}},
 		},
-		Strategy:          rancher.Strategy{ServerConcurrency: 1, WorkerConcurrency: 2},
-		ManagedSUCFeature: true, Settings: importedSettings,
+		Strategy: &rancher.Strategy{ServerConcurrency: 1, WorkerConcurrency: 2}, Settings: importedSettings,
 	}
 	if driver == rancher.DriverRKE2 {
 		f.Nodes = append(f.Nodes, ranchersim.MachineSpec{Name: driver + "-etcd-1", Roles: []string{"etcd"}})
@@ -208,7 +207,7 @@ func TestRancherImportedRefusals(t *testing.T) {
 			f.Annotations = map[string]string{rancher.AnnotationVersionManagement: "system-default"}
 			f.Settings = map[string]string{rancher.SettingVersionManagement: "false"}
 		}, nil, "the setting imported-cluster-version-management is \"false\""},
-		{"no managed SUC", func(f *ranchersim.ImportedFixture) { f.ManagedSUCFeature = false }, nil, "managed system-upgrade-controller"},
+		{"no managed SUC", func(f *ranchersim.ImportedFixture) { f.NoManagedSUC = true }, nil, "managed system-upgrade-controller"},
 		{"read-only user", nil, []string{"--context", sandbox.ContextRancherViewer}, "missing permissions on the management cluster for c-m-refuse: patch clusters.management.cattle.io"},
 	}
 	for _, tc := range cases {
@@ -235,7 +234,7 @@ func TestRancherImportedRefusals(t *testing.T) {
 	t.Run("ambiguous display name", func(t *testing.T) {
 		importedFixture(t, "c-m-refuse", rancher.DriverK3s, "v1.30.14+k3s2", nil)
 		other := ranchersim.ImportedFixture{Name: "c-m-other", DisplayName: "edge-k3s", Driver: rancher.DriverK3s, Version: "v1.30.14+k3s2",
-			Nodes: []ranchersim.MachineSpec{{Name: "o1", Roles: []string{"control-plane"}}}, Strategy: rancher.Strategy{ServerConcurrency: 1, WorkerConcurrency: 1}}
+			Nodes: []ranchersim.MachineSpec{{Name: "o1", Roles: []string{"control-plane"}}}}
 		if err := ranchersim.SeedImported(context.Background(), env.sb.Client, env.sb.Dynamic, other); err != nil {
 			t.Fatal(err)
 		}

@@ -22,11 +22,15 @@ type ImportedFixture struct {
 	Version string
 	// Nodes: roles "control-plane", "etcd", "worker"; a node with "windows" in its
 	// roles reports OS windows.
-	Nodes             []MachineSpec
-	Strategy          rancher.Strategy
-	Annotations       map[string]string
-	ManagedSUCFeature bool
-	Settings          map[string]string
+	Nodes []MachineSpec
+	// Strategy: nil is what Rancher writes when it first sets the config (1 and 1,
+	// no drains).
+	Strategy    *rancher.Strategy
+	Annotations map[string]string
+	// NoManagedSUC leaves the agent without Rancher's managed system-upgrade-controller;
+	// by default it has it, as Rancher gives it when version management is on.
+	NoManagedSUC bool
+	Settings     map[string]string
 }
 
 // SeedImported writes the fixture, replacing objects of the same names.
@@ -39,12 +43,16 @@ func SeedImported(ctx context.Context, kube kubernetes.Interface, dyn dynamic.In
 	}
 	cl := obj("management.cattle.io/v3", "Cluster", "", f.Name, nil)
 	cl.SetAnnotations(f.Annotations)
-	st := map[string]any{"serverConcurrency": f.Strategy.ServerConcurrency, "workerConcurrency": f.Strategy.WorkerConcurrency,
-		"drainServerNodes": f.Strategy.DrainServerNodes, "drainWorkerNodes": f.Strategy.DrainWorkerNodes}
+	strategy := rancher.Strategy{ServerConcurrency: 1, WorkerConcurrency: 1}
+	if f.Strategy != nil {
+		strategy = *f.Strategy
+	}
+	st := map[string]any{"serverConcurrency": strategy.ServerConcurrency, "workerConcurrency": strategy.WorkerConcurrency,
+		"drainServerNodes": strategy.DrainServerNodes, "drainWorkerNodes": strategy.DrainWorkerNodes}
 	cl.Object["spec"] = map[string]any{"displayName": f.DisplayName,
 		f.Driver + "Config": map[string]any{"kubernetesVersion": f.Version, f.Driver + "upgradeStrategy": st}}
 	cl.Object["status"] = map[string]any{"driver": f.Driver, "version": map[string]any{"gitVersion": f.Version},
-		"agentFeatures": map[string]any{rancher.FeatureManagedSUC: f.ManagedSUCFeature},
+		"agentFeatures": map[string]any{rancher.FeatureManagedSUC: !f.NoManagedSUC},
 		"conditions":    conds("True", "", "", "Ready", rancher.ConditionUpgraded)}
 	if err := createWithStatus(ctx, dyn, rancher.ManagementClusterResource, cl); err != nil {
 		return err

@@ -372,3 +372,33 @@ func TestRancherImportedSimulatorUnguarded(t *testing.T) {
 		t.Errorf("a lower version must be ignored: status %s, %v", s.Cluster.StatusVersion, s.Cluster.Conditions)
 	}
 }
+
+// TestRancherImportedAbort: abort during a --wait run stops it before its next hop;
+// the hop under way finishes (Rancher cannot roll it back), the next is never set.
+func TestRancherImportedAbort(t *testing.T) {
+	name := "c-m-abort"
+	importedFixture(t, name, rancher.DriverK3s, "v1.30.14+k3s2", nil)
+	since := time.Now()
+	done := make(chan result, 1)
+	go func() {
+		done <- skew(t, "upgrade", "--rancher-cluster", name, "--version", "v1.32.9+k3s1", "--channel-server", k3sChannels(), "--wait", "--yes", "--timeout", "1m")
+	}()
+	waitFor(t, "the first hop to be set", func() (bool, string) {
+		got := versionsSet(name, since)
+		return len(got) > 0, strings.Join(got, " ")
+	})
+	ab := skew(t, "abort", "--rancher-cluster", name, "--yes")
+	if ab.code != 0 || !strings.Contains(ab.stdout, "the hop to v1.31.13+k3s1 is under way") || !strings.Contains(ab.stdout, "Rancher cannot roll back a hop that has started") {
+		t.Errorf("abort: %s", ab)
+	}
+	up := <-done
+	if up.code != 1 || !strings.Contains(up.stderr, "aborted before hop 2 of 2") || !strings.Contains(up.stdout, "hop 1 of 2 done") {
+		t.Errorf("the run must finish hop 1 and stop before hop 2: %s", up)
+	}
+	if got := versionsSet(name, since); strings.Join(got, " ") != "v1.31.13+k3s1" {
+		t.Errorf("versions set: %v, want only v1.31.13+k3s1", got)
+	}
+	if st := skew(t, "status", "--rancher-cluster", name); !strings.Contains(st.stdout, "abort was requested") {
+		t.Errorf("status after abort: %s", st)
+	}
+}

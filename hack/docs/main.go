@@ -1,6 +1,7 @@
 // Command docs writes the flag reference of every kubectl-skew command into
-// docs/reference, from the cobra commands themselves: make docs. A test fails when
-// the committed reference differs from what the code would write.
+// docs/reference, from the cobra commands themselves, and the tables of docs/ that
+// come from the domain's knowledge tables: make docs. Tests fail when what is
+// committed differs from what the code would write.
 package main
 
 import (
@@ -9,12 +10,18 @@ import (
 	"os"
 
 	"github.com/kubectl-skew/kubectl-skew/hack/docs/reference"
+	"github.com/kubectl-skew/kubectl-skew/hack/docs/tables"
 )
 
 func main() {
 	out := flag.String("out", "docs/reference", "directory to write the reference into")
+	docs := flag.String("docs", "docs", "directory of the docs whose tables are generated")
 	flag.Parse()
 	if err := reference.Write(*out); err != nil {
+		fmt.Fprintln(os.Stderr, "docs:", err)
+		os.Exit(1)
+	}
+	if err := tables.Write(*docs); err != nil {
 		fmt.Fprintln(os.Stderr, "docs:", err)
 		os.Exit(1)
 	}

@@ -34,18 +34,28 @@ func TestTable(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		apiVersion, kind string
+		at               uint64 // the minor the replacement is for
 		removed          string
 		replacement      string
 	}{
-		{"flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema", "v1.32", "flowcontrol.apiserver.k8s.io/v1 FlowSchema"},
-		{"flowcontrol.apiserver.k8s.io/v1beta2", "PriorityLevelConfiguration", "v1.29", "flowcontrol.apiserver.k8s.io/v1 PriorityLevelConfiguration"},
-		{"extensions/v1beta1", "Ingress", "v1.22", "networking.k8s.io/v1 Ingress"},
-		{"policy/v1beta1", "PodSecurityPolicy", "v1.25", "nothing (the kind has no replacement)"},
-		{"batch/v1beta1", "CronJob", "v1.25", "batch/v1 CronJob"},
-		{"autoscaling/v2beta2", "HorizontalPodAutoscaler", "v1.26", "autoscaling/v2 HorizontalPodAutoscaler"},
-		{"storage.k8s.io/v1beta1", "CSIStorageCapacity", "v1.27", "storage.k8s.io/v1 CSIStorageCapacity"},
-		{"apps/v1beta2", "StatefulSet", "v1.16", "apps/v1 StatefulSet"},
-		{"v1", "Endpoints", "", "discovery.k8s.io/v1 EndpointSlice"},
+		{"flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema", 32, "v1.32", "flowcontrol.apiserver.k8s.io/v1 FlowSchema"},
+		{"flowcontrol.apiserver.k8s.io/v1beta2", "PriorityLevelConfiguration", 29, "v1.29", "flowcontrol.apiserver.k8s.io/v1 PriorityLevelConfiguration"},
+		// v1 is served from v1.29: on hops to v1.26-v1.28 the way out is v1beta3.
+		{"flowcontrol.apiserver.k8s.io/v1beta2", "FlowSchema", 28, "v1.29", "flowcontrol.apiserver.k8s.io/v1beta3 FlowSchema"},
+		{"flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema", 26, "v1.26", "flowcontrol.apiserver.k8s.io/v1beta3 FlowSchema"},
+		{"flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema", 29, "v1.26", "flowcontrol.apiserver.k8s.io/v1 FlowSchema"},
+		{"extensions/v1beta1", "Ingress", 22, "v1.22", "networking.k8s.io/v1 Ingress"},
+		{"policy/v1beta1", "PodSecurityPolicy", 25, "v1.25", "nothing (the kind has no replacement)"},
+		{"batch/v1beta1", "CronJob", 25, "v1.25", "batch/v1 CronJob"},
+		{"autoscaling/v2beta2", "HorizontalPodAutoscaler", 26, "v1.26", "autoscaling/v2 HorizontalPodAutoscaler"},
+		{"storage.k8s.io/v1beta1", "CSIStorageCapacity", 27, "v1.27", "storage.k8s.io/v1 CSIStorageCapacity"},
+		{"apps/v1beta2", "StatefulSet", 16, "v1.16", "apps/v1 StatefulSet"},
+		{"authorization.k8s.io/v1beta1", "SelfSubjectRulesReview", 22, "v1.22", "authorization.k8s.io/v1 SelfSubjectRulesReview"},
+		{"authentication.k8s.io/v1beta1", "SelfSubjectReview", 33, "v1.33", "authentication.k8s.io/v1 SelfSubjectReview"},
+		{"admissionregistration.k8s.io/v1beta1", "ValidatingAdmissionPolicy", 34, "v1.34", "admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy"},
+		{"networking.k8s.io/v1beta1", "ServiceCIDR", 37, "v1.37", "networking.k8s.io/v1 ServiceCIDR"},
+		{"resource.k8s.io/v1beta2", "ResourceClaim", 39, "v1.39", "resource.k8s.io/v1 ResourceClaim"},
+		{"v1", "Endpoints", 33, "", "discovery.k8s.io/v1 EndpointSlice"},
 	} {
 		a, ok := Lookup(tc.apiVersion, tc.kind)
 		if !ok {
@@ -56,9 +66,13 @@ func TestTable(t *testing.T) {
 		if a.IsRemoved() {
 			removed = a.Removed.String()
 		}
-		if removed != tc.removed || a.ReplacementText() != tc.replacement {
-			t.Errorf("%s %s: removed %q, replacement %q; want %q, %q", tc.apiVersion, tc.kind, removed, a.ReplacementText(), tc.removed, tc.replacement)
+		at := version.MinorVersion{Major: 1, Minor: tc.at}
+		if removed != tc.removed || a.ReplacementText(at) != tc.replacement {
+			t.Errorf("%s %s at %s: removed %q, replacement %q; want %q, %q", tc.apiVersion, tc.kind, at, removed, a.ReplacementText(at), tc.removed, tc.replacement)
 		}
+	}
+	if a, _ := Lookup("storage.k8s.io/v1beta1", "CSINode"); a.Deprecated.String() != "v1.17" {
+		t.Errorf("storage.k8s.io/v1beta1 CSINode: deprecated in %s, want v1.17", a.Deprecated)
 	}
 	for _, gvk := range [][2]string{{"apps/v1", "Deployment"}, {"flowcontrol.apiserver.k8s.io/v1", "FlowSchema"}, {"v1", "ConfigMap"}} {
 		if _, ok := Lookup(gvk[0], gvk[1]); ok {

@@ -170,21 +170,21 @@ func (j *judgement) use(g *useGroup) {
 		}
 		msg = fmt.Sprintf("Helm release %s/%s (revision %d%s) renders %s%s as %s, %s",
 			r.Namespace, r.Name, r.Revision, chartText(r.Chart), what, where, u.APIVersion, status)
-		fix = fmt.Sprintf("upgrade the release to a chart version that renders %s", a.ReplacementText())
+		fix = fmt.Sprintf("upgrade the release to a chart version that renders %s", a.ReplacementText(hop))
 		if removed {
 			fix += fmt.Sprintf(" before the control plane reaches %s; a release stored with a removed API needs the helm-mapkubeapis plugin before helm upgrade works again", a.Removed)
 		}
 	case SourceObject:
 		id, subject = pick(removed, policy.ObjectRemovedAPI, policy.ObjectDeprecatedAPI), objectSubject(u)
 		msg = fmt.Sprintf("%s was last applied as %s, %s", objectName(u), u.APIVersion, status)
-		fix = fmt.Sprintf("change its manifest to %s and apply it again", a.ReplacementText())
+		fix = fmt.Sprintf("change its manifest to %s and apply it again", a.ReplacementText(hop))
 		if removed {
 			fix += fmt.Sprintf(" before the control plane reaches %s: kubectl apply with the old manifest fails from then on", a.Removed)
 		}
 	default:
 		id, subject = pick(removed, policy.FileRemovedAPI, policy.FileDeprecatedAPI), "file:"+u.File
 		msg = fmt.Sprintf("%s (document %s) uses %s as %s, %s", u.File, strings.Join(g.docs, ", "), what, u.APIVersion, status)
-		fix = fmt.Sprintf("change the manifest to %s", a.ReplacementText())
+		fix = fmt.Sprintf("change the manifest to %s", a.ReplacementText(hop))
 	}
 	sev := policy.Warning
 	if removed {

@@ -72,9 +72,9 @@ func readObjects(ctx context.Context, disc discovery.DiscoveryInterface, meta me
 }
 
 // neverApplied are kinds the table knows that nobody applies with kubectl: components
-// write Events, and they are the longest list in most clusters (served twice, in the
-// core group and events.k8s.io).
-var neverApplied = map[string]bool{"Event": true}
+// write Events (the longest list in most clusters, served twice, in the core group and
+// events.k8s.io), controllers their ControllerRevisions and LeaseCandidates.
+var neverApplied = map[string]bool{"Event": true, "ControllerRevision": true, "LeaseCandidate": true}
 
 // Resource is one served resource of a kind the table knows.
 type Resource struct {

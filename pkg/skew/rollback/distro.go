@@ -14,7 +14,7 @@ import (
 // distro is what differs between K3s and RKE2 on a host (docs/upgrade.md).
 type distro struct {
 	bin, server, agent, installer, versionVar string
-	argsAnnotation                             string
+	argsAnnotation                            string
 }
 
 func distroOf(d version.Distro) distro {
@@ -95,7 +95,9 @@ func execValue(d distro, args []string) (string, []string) {
 	return `"` + s + `"`, vars
 }
 
-func required(v string) string { return "${" + v + ":?export " + v + " first, the cluster keeps it masked}" }
+func required(v string) string {
+	return "${" + v + ":?export " + v + " first, the cluster keeps it masked}"
+}
 
 func render(d distro, args []string, plain, secret func(string) string) (string, []string) {
 	var out, vars []string

@@ -73,7 +73,7 @@ func TestChoose(t *testing.T) {
 		{"none before", hop1, "v1.31.13+k3s1", []etcdsnapshot.Snapshot{snap("after", t0.Add(time.Minute))}, "", "", "no ready etcd snapshot was taken before the hop"},
 		{"no snapshots at all", hop1, "v1.31.13+k3s1", nil, "", "", "no ready etcd snapshot"},
 		{"second hop: snapshot during the first", hop2, "v1.32.9+k3s1",
-			[]etcdsnapshot.Snapshot{snap("mid", t0.Add(30 * time.Minute))}, "mid", "v1.31.13+k3s1", ""},
+			[]etcdsnapshot.Snapshot{snap("mid", t0.Add(30*time.Minute))}, "mid", "v1.31.13+k3s1", ""},
 		{"second hop: newest predates the first hop (another minor)", hop2, "v1.32.9+k3s1",
 			[]etcdsnapshot.Snapshot{snap("old", t0.Add(-time.Minute))}, "", "", "another minor than v1.31"},
 		{"hop not ours", hop1, "v1.40.0+k3s1", nil, "", "", "no Plan of ours"},

@@ -190,6 +190,10 @@ func (b *book) etcd(first *corev1.Node, servers []*corev1.Node) {
 	cmds = append(cmds, b.d.bin+" server "+line)
 	b.add(fmt.Sprintf("Server %s: install %s, restore snapshot %s, start", first.Name, in.From, c.Snapshot.Name), first.Name, "server",
 		append(cmds, "systemctl start "+b.d.server), b.nodeCheck(first.Name))
+	// The snapshot Plan was created before the snapshot, so the restore brings it back.
+	b.add("Delete the Plans the snapshot brought back (ours created before it, such as the snapshot Plan)", "", "",
+		[]string{fmt.Sprintf("kubectl delete plans -n %s -l %s", in.Namespace, suc.OwnedSelector)},
+		fmt.Sprintf("kubectl get plans -n %s -l %s prints no Plan", in.Namespace, suc.OwnedSelector))
 	for _, s := range servers {
 		if s == first {
 			continue

@@ -34,7 +34,7 @@ func Verify(expect version.Version, nodes []corev1.Node, pods []corev1.Pod, plan
 			apiserver[in.Node] = c
 		}
 	}
-	back := 0
+	serversBack := 0
 	for i := range nodes {
 		n := &nodes[i]
 		role := cluster.RoleOf(n)
@@ -50,8 +50,8 @@ func Verify(expect version.Version, nodes []corev1.Node, pods []corev1.Pod, plan
 		if c, ok := apiserver[n.Name]; ok && role.IsServer() && c.Parsed != nil && !samePatch(*c.Parsed, expect) {
 			vn.Problems = append(vn.Problems, fmt.Sprintf("kube-apiserver runs %s, not %s", c.Parsed, expect))
 		}
-		if onExpect {
-			back++
+		if onExpect && role.IsServer() {
+			serversBack++
 		}
 		r.Nodes = append(r.Nodes, vn)
 	}
@@ -63,7 +63,8 @@ func Verify(expect version.Version, nodes []corev1.Node, pods []corev1.Pod, plan
 	switch {
 	case done:
 		r.State = report.RollbackComplete
-	case back == 0 && len(r.Plans) > 0:
+	case serversBack == 0 && len(r.Plans) > 0:
+		// The restore runs on a server first, and removes the Plans.
 		r.State = report.RollbackNotStarted
 	default:
 		r.State = report.RollbackPartial

@@ -76,7 +76,16 @@ func hasFlag(args []string, name string) bool {
 // distro's own environment name for it (K3S_TOKEN for --token), so that the value
 // the service's environment file already holds can be reused.
 func secretVar(d distro, flag string) string {
-	return strings.ToUpper(d.bin) + "_" + strings.ToUpper(strings.ReplaceAll(strings.TrimLeft(flag, "-"), "-", "_"))
+	name := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			return r
+		}
+		return '_' // a shell variable name has nothing else
+	}, strings.TrimLeft(flag, "-"))
+	return strings.ToUpper(d.bin) + "_" + name
 }
 
 // shellArgs renders args for a shell command line: masked values become a
@@ -102,9 +111,9 @@ func required(v string) string {
 func render(d distro, args []string, plain, secret func(string) string) (string, []string) {
 	var out, vars []string
 	for i, a := range args {
-		name, val, eq := strings.Cut(a, "=")
+		name, isMasked := strings.CutSuffix(a, "="+masked)
 		switch {
-		case eq && val == masked:
+		case isMasked:
 			v := secretVar(d, name)
 			vars = append(vars, v)
 			out = append(out, name+"="+secret(v))

@@ -79,6 +79,21 @@ func recorded(plans []upgradev1.Plan) (name string, v version.Version, ok bool) 
 			return rec.Snapshot, pv, true
 		}
 	}
+	// The snapshot Plan is gone (deleted by hand): the upgrade Plans carry the same
+	// record, and the snapshot was taken before the first of them, on its from-version.
+	for _, h := range hopsOf(plans) {
+		for i := range plans {
+			p := &plans[i]
+			rec := suc.RecordOf(p)
+			pv, err := suc.PlanVersion(p)
+			if err != nil || rec.Snapshot == "" || p.Labels[suc.LabelRole] == suc.RoleSnapshot || pv.String() != h.version.String() {
+				continue
+			}
+			if from, err := version.Parse(h.from); err == nil {
+				return rec.Snapshot, from, true
+			}
+		}
+	}
 	return "", version.Version{}, false
 }
 

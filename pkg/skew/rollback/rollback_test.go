@@ -68,6 +68,8 @@ func TestChoose(t *testing.T) {
 		{"recorded wins over a newer one", recordedPlans, "v1.31.13+k3s1",
 			[]etcdsnapshot.Snapshot{snap("etcd-snapshot-s-1-1", t0.Add(-time.Minute)), snap(recName+"-s-1-1764583000", t0.Add(-time.Hour))},
 			recName + "-s-1-1764583000", "v1.30.14+k3s1", ""},
+		{"recorded on the upgrade Plans only", recordedPlans[:2], "v1.31.13+k3s1",
+			[]etcdsnapshot.Snapshot{snap(recName+"-s-1-1764583000", t0.Add(-time.Hour))}, recName + "-s-1-1764583000", "v1.30.14+k3s1", ""},
 		{"recorded but missing", recordedPlans, "v1.31.13+k3s1", []etcdsnapshot.Snapshot{snap("etcd-snapshot-s-1-1", t0.Add(-time.Minute))}, "", "", "no ready ETCDSnapshotFile"},
 		{"newest before the hop's first Plan", hop1, "v1.31.13+k3s1",
 			[]etcdsnapshot.Snapshot{snap("after", t0.Add(time.Minute)), snap("before", t0.Add(-time.Minute)), snap("older", t0.Add(-time.Hour))},

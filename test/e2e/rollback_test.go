@@ -33,6 +33,9 @@ func TestRollbackAfterFailedHop(t *testing.T) {
 			t.Error(err)
 		}
 	})
+	if r := skew(t, "rollback"); r.code != 1 || !strings.Contains(r.stderr, "nothing to roll back") || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("rollback without an upgrade: %s", r)
+	}
 	env.sb.Nodesim.Fail("k3s-agent-2", "disk full")
 	t.Cleanup(func() { env.sb.Nodesim.Clear("k3s-agent-2") })
 	if r := upgradeCmd(t, k3sChannels(), "--snapshot", "--yes", "--wait", "--timeout", "90s"); r.code != 1 || !strings.Contains(r.stderr, "disk full") {
@@ -74,6 +77,9 @@ func TestRollbackAfterFailedHop(t *testing.T) {
 	if err := json.Unmarshal([]byte(js.stdout), &book); err != nil || book.Snapshot == nil || book.Snapshot.Object != object || book.From != "v1.30.14+k3s1" || len(book.Steps) < 8 {
 		t.Fatalf("rollback -o json: %v %s", err, js)
 	}
+	if y := skew(t, "rollback", "-o", "yaml"); y.code != 0 || !strings.Contains(y.stdout, "kind: RollbackRunbook") || !strings.Contains(y.stdout, "object: "+object) {
+		t.Errorf("rollback -o yaml: %s", y)
+	}
 	dir := t.TempDir()
 	if r := skew(t, "rollback", "--output-dir", dir); r.code != 0 {
 		t.Fatalf("--output-dir: %s", r)
@@ -102,6 +108,11 @@ func TestRollbackAfterFailedHop(t *testing.T) {
 	half := skew(t, "rollback", "--verify", "--expect-version", "v1.30.14+k3s1")
 	if half.code != 4 || !strings.Contains(half.stdout, "half done") || !strings.Contains(half.stdout, "k3s-server-3 (server): kubelet reports v1.31.13+k3s1, not v1.30.14+k3s1") {
 		t.Errorf("verify of a half-done rollback: %s", half)
+	}
+	hj := skew(t, "rollback", "--verify", "--expect-version", "v1.30.14+k3s1", "-o", "json")
+	var verdict report.RollbackVerify
+	if err := json.Unmarshal([]byte(hj.stdout), &verdict); err != nil || hj.code != 4 || verdict.State != report.RollbackPartial {
+		t.Errorf("verify -o json of a half-done rollback: %v %s", err, hj)
 	}
 	for n, v := range nodeKubelets(t) {
 		if v != "v1.30.14+k3s1" {

@@ -326,6 +326,27 @@ func TestVerify(t *testing.T) {
 	}
 }
 
+// TestVerifyRKE2StaticPods: an RKE2 server whose kubelet is back but whose
+// kube-apiserver mirror pod still shows the newer image is not back.
+func TestVerifyRKE2StaticPods(t *testing.T) {
+	expect := version.MustParse("v1.30.14+rke2r1")
+	nodes := etcdNodes([]corev1.Node{node("s-1", "v1.30.14+rke2r1", true, `["server"]`)})
+	pod := func(tag string) []corev1.Pod {
+		return []corev1.Pod{{
+			ObjectMeta: metav1.ObjectMeta{Name: "kube-apiserver-s-1", Namespace: "kube-system", Labels: map[string]string{"component": "kube-apiserver"},
+				Annotations: map[string]string{corev1.MirrorPodAnnotationKey: "x"}},
+			Spec: corev1.PodSpec{NodeName: "s-1", Containers: []corev1.Container{{Name: "kube-apiserver", Image: "index.docker.io/rancher/hardened-kubernetes:" + tag}}},
+		}}
+	}
+	if r := Verify(expect, nodes, pod("v1.30.14-rke2r1-build20250716"), nil); r.State != report.RollbackComplete {
+		t.Errorf("apiserver on the version: %s %+v", r.State, r.Nodes)
+	}
+	r := Verify(expect, nodes, pod("v1.31.13-rke2r1-build20250917"), nil)
+	if r.State != report.RollbackPartial || len(r.Nodes[0].Problems) != 1 || !strings.Contains(r.Nodes[0].Problems[0], "kube-apiserver runs v1.31.13") {
+		t.Errorf("apiserver still on the newer version: %s %+v", r.State, r.Nodes)
+	}
+}
+
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)

@@ -95,7 +95,10 @@ func TestRancherFlagsBadInput(t *testing.T) {
 	}{
 		{[]string{"check", "--rancher-cluster", "a/b/c"}, `--rancher-cluster "a/b/c": use NAMESPACE/NAME`},
 		{[]string{"check", "--rancher-cluster", "fleet-default/x", "--all-contexts"}, "cannot be combined with --all-contexts"},
-		{[]string{"rollback"}, "give --rancher-cluster NAMESPACE/NAME"},
+		{[]string{"rollback", "--verify"}, "--verify and --expect-version go together"},
+		{[]string{"rollback", "--verify", "--expect-version", "1.x"}, `--expect-version "1.x"`},
+		{[]string{"rollback", "--snapshot", "s"}, "--snapshot goes with --rancher-cluster"},
+		{[]string{"rollback", "--rancher-cluster", "fleet-default/x", "--verify"}, "--rancher-cluster restores through Rancher"},
 		{[]string{"plan", "--rancher-cluster", "fleet-default/x", "-f", "."}, "-f needs the downstream cluster's own kubeconfig"},
 		{[]string{"status", "--rancher-cluster", "/x"}, "use NAMESPACE/NAME"},
 		{[]string{"plan", "--rancher-cluster", "fleet-default/x"}, "this is not a Rancher management cluster"},

@@ -11,6 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 )
 
 // Exit codes, the same for every command.
@@ -35,6 +37,14 @@ func reportError(w io.Writer, err error) int {
 	}
 	var fe *findingsError
 	if errors.As(err, &fe) {
+		return ExitFindings
+	}
+	var ve *verifyError
+	if errors.As(err, &ve) {
+		// The verdict is printed: not started is a finding, half done has its own code.
+		if ve.state == report.RollbackPartial {
+			return ExitPartial
+		}
 		return ExitFindings
 	}
 	msg := strings.TrimSpace(err.Error())

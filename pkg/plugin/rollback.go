@@ -9,12 +9,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 )
 
 // RollbackOptions holds "kubectl skew rollback".
 type RollbackOptions struct {
 	env      *Env
 	rancher  rancherFlags
+	suc      sucRollback
 	Snapshot string
 	Yes      bool
 	DryRun   bool
@@ -23,25 +25,48 @@ type RollbackOptions struct {
 
 // NewCmdRollback builds "kubectl skew rollback".
 func NewCmdRollback(env *Env) *cobra.Command {
-	o := &RollbackOptions{env: env}
+	o := &RollbackOptions{env: env, suc: sucRollback{out: newOutputFlags(false), Namespace: suc.DefaultNamespace}}
 	cmd := &cobra.Command{
 		Use:   "rollback",
-		Short: "Restore the etcd snapshot taken before the last hop of a Rancher-provisioned cluster, with its Kubernetes version",
-		Long: `Rollback restores, through Rancher, the etcd snapshot "kubectl skew upgrade
---rancher-cluster" took before its last hop (or the one named with --snapshot) together
-with the Kubernetes version it was taken on: it sets the Cluster's
-spec.rkeConfig.etcdSnapshotRestore with restoreRKEConfig kubernetesVersion, and follows
-the restore until every machine runs that version again.
+		Short: "Roll back a failed hop: the runbook for a K3s/RKE2 cluster the system-upgrade-controller upgraded, or a restore through Rancher",
+		Long: `For a K3s or RKE2 cluster that "kubectl skew upgrade" upgraded through the
+system-upgrade-controller, rollback writes the runbook that takes it back to the
+version the current hop started from. K3s and RKE2 refuse downgrades and the
+apiserver is down while etcd is restored, so the plugin changes nothing: it finds the
+snapshot to restore (the one --snapshot recorded on our Plans, else the newest ready
+ETCDSnapshotFile taken before the hop's first Plan), shows its node, location, size
+and age, and prints every step for this cluster in order, each with the check to run
+before the next: stop the upgrade, stop every server, restore on the server holding
+the snapshot with the previous version's install command, the other servers, the
+upgraded agents. -o json|yaml gives the steps as data; --output-dir writes one script
+per node. It refuses when no snapshot fits, or when the newest one was taken on
+another minor; SQLite and external datastores get their own procedure.
 
-A restore ignores the cluster's concurrency and drain settings: every node restarts.
-Rancher never marks a restore failed; one that makes no progress for --timeout is
-reported as stalled. A snapshot of another cluster is refused.
+Restoring the snapshot also removes our Plans: --verify --expect-version VERSION
+checks the result from the nodes (every node on VERSION and Ready, the control plane
+on it, no Plan of ours left) and says per node what is still wrong.
 
-For upgrades run with the system-upgrade-controller, "kubectl skew status" says how to
-roll back by hand.
+With --rancher-cluster, rollback restores, through Rancher, the etcd snapshot
+"kubectl skew upgrade --rancher-cluster" took before its last hop (or the one named
+with --snapshot) together with the Kubernetes version it was taken on: it sets the
+Cluster's spec.rkeConfig.etcdSnapshotRestore with restoreRKEConfig kubernetesVersion,
+and follows the restore until every machine runs that version again. A restore
+ignores the cluster's concurrency and drain settings: every node restarts. Rancher
+never marks a restore failed; one that makes no progress for --timeout is reported
+as stalled. A snapshot of another cluster is refused.
 
-Exit codes: 0 restored (or nothing to do with --dry-run), 1 error.`,
-		Example: `  # Restore the snapshot taken before the last hop
+Exit codes: 0 runbook printed, restored, or rollback verified complete; 1 error;
+3 verify: the rollback has not started; 4 verify: the rollback is half done.`,
+		Example: `  # The runbook that takes a K3s/RKE2 cluster back from a failed hop
+  kubectl skew rollback
+
+  # The same as one script per node
+  kubectl skew rollback --output-dir ./rollback
+
+  # Once every node is back: is the rollback complete?
+  kubectl skew rollback --verify --expect-version v1.30.14+k3s1
+
+  # Restore the snapshot taken before the last hop (Rancher)
   kubectl skew rollback --rancher-cluster fleet-default/prod-east
 
   # A given snapshot, without asking
@@ -51,9 +76,10 @@ Exit codes: 0 restored (or nothing to do with --dry-run), 1 error.`,
 	}
 	f := cmd.Flags()
 	o.rancher.AddFlags(cmd)
-	f.StringVar(&o.Snapshot, "snapshot", "", "The ETCDSnapshot to restore (default: the one kubectl skew upgrade took before the last hop)")
+	o.suc.AddFlags(cmd)
+	f.StringVar(&o.Snapshot, "snapshot", "", "With --rancher-cluster: the ETCDSnapshot to restore (default: the one kubectl skew upgrade took before the last hop)")
 	f.BoolVarP(&o.Yes, "yes", "y", false, "Restore without asking for confirmation (required when stdin is not a terminal)")
-	f.BoolVar(&o.DryRun, "dry-run", false, "Say what would be restored, and change nothing")
+	f.BoolVar(&o.DryRun, "dry-run", false, "Say what would be restored, and change nothing (always so without --rancher-cluster)")
 	f.DurationVar(&o.Timeout, "timeout", 30*time.Minute, "Stop when the restore makes no progress for this long")
 	return cmd
 }
@@ -64,7 +90,13 @@ func (o *RollbackOptions) Complete() error { return o.rancher.Complete() }
 // Validate checks the flags before anything touches the cluster.
 func (o *RollbackOptions) Validate() error {
 	if !o.rancher.enabled() {
-		return errors.New("rollback restores a Rancher-provisioned cluster: give --rancher-cluster NAMESPACE/NAME (for system-upgrade-controller upgrades, kubectl skew status says how to roll back)")
+		if o.Snapshot != "" {
+			return errors.New("--snapshot goes with --rancher-cluster: without it, the snapshot is the one the upgrade recorded, else the newest taken before the hop")
+		}
+		return o.suc.Validate()
+	}
+	if o.suc.set() {
+		return errors.New("--rancher-cluster restores through Rancher: --verify, --expect-version, --output-dir and -o go with system-upgrade-controller upgrades")
 	}
 	if o.Timeout <= 0 {
 		return fmt.Errorf("--timeout %s: must be positive", o.Timeout)
@@ -74,6 +106,9 @@ func (o *RollbackOptions) Validate() error {
 
 // Run restores the snapshot.
 func (o *RollbackOptions) Run(ctx context.Context) error {
+	if !o.rancher.enabled() {
+		return o.suc.Run(ctx, o.env)
+	}
 	w := o.env.Streams.Out
 	if imported, err := o.rancher.detect(ctx, o.env); err != nil || imported {
 		if err != nil {

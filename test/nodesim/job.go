@@ -89,6 +89,9 @@ func (s *Simulator) run(ctx context.Context, job *batchv1.Job) {
 		return
 	}
 	s.emit(ev, EventJobComplete, "")
+	if name := snapshotName(job); name != "" {
+		s.recordSnapshot(ctx, ev, name)
+	}
 	s.restart(ctx, ev)
 }
 

@@ -12,6 +12,7 @@ package nodesim
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -116,9 +117,19 @@ func (s *Simulator) Start(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("nodesim: watch jobs: %w", err)
 	}
+	// Nodes carry the restore and reinstall annotations (snapshot.go).
+	nodeFactory := informers.NewSharedInformerFactory(s.kube, 0)
+	nodes := nodeFactory.Core().V1().Nodes().Informer()
+	if _, err := nodes.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { s.considerNode(ctx, obj) },
+		UpdateFunc: func(_, obj any) { s.considerNode(ctx, obj) },
+	}); err != nil {
+		return fmt.Errorf("nodesim: watch nodes: %w", err)
+	}
 	factory.Start(ctx.Done())
+	nodeFactory.Start(ctx.Done())
 	synced := make(chan bool, 1)
-	go func() { synced <- cache.WaitForCacheSync(ctx.Done(), jobs.HasSynced) }()
+	go func() { synced <- cache.WaitForCacheSync(ctx.Done(), jobs.HasSynced, nodes.HasSynced) }()
 	select {
 	case ok := <-synced:
 		if !ok {
@@ -131,6 +142,7 @@ func (s *Simulator) Start(ctx context.Context) error {
 	go func() {
 		<-ctx.Done()
 		factory.Shutdown()
+		nodeFactory.Shutdown()
 		s.wg.Wait()
 		s.log.close()
 		close(s.done)
@@ -170,6 +182,11 @@ func (s *Simulator) Reset() {
 	defer s.mu.Unlock()
 	s.fail = map[string]string{}
 	s.delay = s.opts.Delay
+	for k := range s.handled {
+		if strings.HasPrefix(k, "restore/") {
+			delete(s.handled, k) // a new scenario may play a restore again
+		}
+	}
 }
 
 // Events returns every event logged so far.

@@ -27,10 +27,22 @@ const DefaultMaxAge = 24 * time.Hour
 
 // Snapshot is one ready etcd snapshot.
 type Snapshot struct {
+	// Object is the ETCDSnapshotFile's metadata.name; Name is its spec.snapshotName.
+	Object   string
 	Name     string
 	Node     string
 	Location string
 	Created  time.Time
+	// Size is status.size as K3s wrote it ("" when unknown).
+	Size string
+	// S3 is where an S3 snapshot lives (nil for a file on the node).
+	S3 *S3
+}
+
+// S3 is the bucket an S3 snapshot was uploaded to: the --etcd-s3-* flags a restore needs.
+type S3 struct {
+	Endpoint, Bucket, Region, Prefix string
+	Insecure, SkipSSLVerify          bool
 }
 
 // Served reports whether the cluster serves ETCDSnapshotFile (K3s/RKE2
@@ -64,7 +76,14 @@ func readySnapshot(f *k3sv1.ETCDSnapshotFile) (Snapshot, bool) {
 	if st.ReadyToUse == nil || !*st.ReadyToUse || st.Error != nil || st.CreationTime == nil {
 		return Snapshot{}, false
 	}
-	return Snapshot{Name: f.Spec.SnapshotName, Node: f.Spec.NodeName, Location: f.Spec.Location, Created: st.CreationTime.Time}, true
+	out := Snapshot{Object: f.Name, Name: f.Spec.SnapshotName, Node: f.Spec.NodeName, Location: f.Spec.Location, Created: st.CreationTime.Time}
+	if st.Size != nil {
+		out.Size = st.Size.String()
+	}
+	if s3 := f.Spec.S3; s3 != nil {
+		out.S3 = &S3{Endpoint: s3.Endpoint, Bucket: s3.Bucket, Region: s3.Region, Prefix: s3.Prefix, Insecure: s3.Insecure, SkipSSLVerify: s3.SkipSSLVerify}
+	}
+	return out, true
 }
 
 // Freshness is the snapshot check's verdict.

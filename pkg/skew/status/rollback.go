@@ -28,7 +28,7 @@ func Rollback(d version.Distro, from string, snap *report.StatusSnapshot) []stri
 		first = snap.Node
 	}
 	return []string{
-		fmt.Sprintf("Downgrades are not supported: roll back by restoring %s with %s.", snapName, from),
+		fmt.Sprintf("Downgrades are not supported: roll back by restoring %s with %s; kubectl skew rollback prints these steps for this cluster, exact (--output-dir writes them as scripts).", snapName, from),
 		fmt.Sprintf("Stop the upgrade first: kubectl delete plans -n <suc-namespace> -l %s", suc.OwnedSelector),
 		fmt.Sprintf("On every server: systemctl stop %s", svc),
 		fmt.Sprintf("On %s: curl -sfL %s | %s=%s INSTALL_%s_SKIP_START=true sh -, then %s server --cluster-reset --cluster-reset-restore-path=<snapshot file>, then systemctl start %s",

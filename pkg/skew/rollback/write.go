@@ -1,0 +1,117 @@
+package rollback
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+)
+
+// WriteText prints the runbook for a person: the snapshot, then each step with
+// where it runs, its commands and the check before the next.
+func WriteText(w io.Writer, r *report.RollbackRunbook) {
+	fmt.Fprintf(w, "Rollback of %s from %s to %s (datastore: %s)\n", r.Distro, orDash(r.Failed), r.From, r.Datastore)
+	if s := r.Snapshot; s != nil {
+		how := "the newest ready snapshot taken before the hop"
+		if s.Recorded {
+			how = "taken by kubectl skew upgrade --snapshot"
+		}
+		fmt.Fprintf(w, "Snapshot: %s (ETCDSnapshotFile %s), %s\n", s.Name, orDash(s.Object), how)
+		fmt.Fprintf(w, "  node %s, location %s, size %s, taken %s (%s ago)\n", s.Node, s.Location, orDash(s.Size), s.Created, s.Age)
+	}
+	fmt.Fprintln(w, "Downgrades are not supported: this restores the cluster's state as it was then; whatever changed since is lost.")
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "Note: %s\n", n)
+	}
+	for _, st := range r.Steps {
+		where := "where kubectl reaches the cluster"
+		if st.Node != "" {
+			where = "on " + st.Role + " " + st.Node + " (as root)"
+		}
+		fmt.Fprintf(w, "\n%d. %s\n   Run %s:\n", st.Number, st.Title, where)
+		for _, c := range st.Commands {
+			fmt.Fprintf(w, "     %s\n", c)
+		}
+		fmt.Fprintf(w, "   Check before going on: %s\n", st.Check)
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// Scripts writes the runbook as shell scripts: one per node, and cluster.sh for the
+// steps run with kubectl. A node's script runs one step at a time (its number is
+// the argument), so the order across nodes stays the runbook's, and it first
+// checks that the host is that node: the service of its role exists and the
+// installed binary reports one of the step's versions. The map is file name to
+// content; RUNBOOK.txt is the text runbook.
+func Scripts(r *report.RollbackRunbook) map[string]string {
+	d := distroOf(version.Distro(r.Distro))
+	byNode := map[string][]report.RollbackStep{}
+	var order []string
+	for _, st := range r.Steps {
+		key := st.Node
+		if key == "" {
+			key = "cluster"
+		}
+		if _, ok := byNode[key]; !ok {
+			order = append(order, key)
+		}
+		byNode[key] = append(byNode[key], st)
+	}
+	out := map[string]string{}
+	for _, node := range order {
+		out[node+".sh"] = script(d, r, node, byNode[node])
+	}
+	var b strings.Builder
+	WriteText(&b, r)
+	b.WriteString("\nScripts: run ./NODE.sh STEP on each node (./cluster.sh STEP where kubectl works), step by step in the order above.\n")
+	out["RUNBOOK.txt"] = b.String()
+	return out
+}
+
+func script(d distro, r *report.RollbackRunbook, node string, steps []report.RollbackStep) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "#!/usr/bin/env bash\n# Rollback of %s to %s: the steps that run on %s. Written by kubectl skew rollback;\n# run each step when RUNBOOK.txt reaches it, and do its check before the next one.\nset -euo pipefail\n", r.Distro, r.From, node)
+	nums := make([]string, 0, len(steps))
+	for _, st := range steps {
+		nums = append(nums, strconv.Itoa(st.Number))
+	}
+	fmt.Fprintf(&b, "step=\"${1:?usage: $0 STEP, one of %s}\"\n", strings.Join(nums, " "))
+	if node != "cluster" {
+		unit := d.unit(steps[0].Role == "server")
+		fmt.Fprintf(&b, "[ \"$(id -u)\" = 0 ] || { echo \"run as root\" >&2; exit 1; }\n")
+		fmt.Fprintf(&b, "export PATH=\"$PATH:/usr/local/bin:/opt/%s/bin\"\n", d.bin)
+		fmt.Fprintf(&b, "systemctl cat %s.service >/dev/null 2>&1 || { echo \"no %s.service on this host: this script is for %s %s\" >&2; exit 1; }\n", unit, unit, steps[0].Role, node)
+		vs := steps[0].HostVersions
+		sort.Strings(vs)
+		fmt.Fprintf(&b, "have=\"$(%s --version 2>/dev/null | awk 'NR==1 {print $3}')\"\n", d.bin)
+		fmt.Fprintf(&b, "case \"$have\" in\n  %s) ;;\n  *) echo \"%s reports '$have', not %s: is this %s?\" >&2; exit 1 ;;\nesac\n", strings.Join(quoteAll(vs), "|"), d.bin, strings.Join(vs, " or "), node)
+	}
+	b.WriteString("case \"$step\" in\n")
+	for _, st := range steps {
+		fmt.Fprintf(&b, "  %d)\n    # %s\n", st.Number, st.Title)
+		for _, c := range st.Commands {
+			fmt.Fprintf(&b, "    %s\n", c)
+		}
+		fmt.Fprintf(&b, "    echo %s\n    ;;\n", quote("step "+strconv.Itoa(st.Number)+" done; check: "+st.Check))
+	}
+	fmt.Fprintf(&b, "  *) echo \"no step $step on %s\" >&2; exit 2 ;;\nesac\n", node)
+	return b.String()
+}
+
+func quoteAll(l []string) []string {
+	out := make([]string, len(l))
+	for i, s := range l {
+		out[i] = quote(s)
+	}
+	return out
+}

@@ -114,7 +114,7 @@ func (o *RollbackOptions) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		return fmt.Errorf("%s is imported into Rancher, which cannot roll back an imported cluster (it takes no snapshot of it): restore an etcd snapshot on the cluster itself (docs.k3s.io/upgrades/roll-back; RKE2 alike), such as one kubectl skew upgrade --downstream-context took", o.rancher.ref())
+		return fmt.Errorf("%s is imported into Rancher, which cannot roll back an imported cluster (it takes no snapshot of it): run kubectl skew rollback against the cluster itself (--context of the downstream cluster) for the runbook that restores the snapshot kubectl skew upgrade --downstream-context took", o.rancher.ref())
 	}
 	s, c, err := o.rancher.read(ctx, o.env)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 
@@ -124,6 +125,10 @@ func (o *WatchOptions) Run(ctx context.Context) error {
 	p := &changePrinter{out: o.env.Streams.Out, json: o.Output == formatJSON}
 	w := watch.New(watch.Config{
 		Kube: kube, Target: o.target, OnChange: p.print,
+		// The initial lists decode every node in full before the caches keep their slim
+		// copies: most of the peak is garbage by now, and the Go runtime would hand it
+		// back to the OS only slowly. Steady-state memory is what a Deployment's limit meets.
+		OnReady: debug.FreeOSMemory,
 		OnWatchError: func(what string, err error) {
 			fmt.Fprintf(o.env.Streams.ErrOut, "warning: %s: %s; watching again\n", what, oneLine(err.Error()))
 		},

@@ -43,6 +43,9 @@ type Config struct {
 	// OnChange hears every evaluation whose findings differ from the one before,
 	// the first one included. It runs on the watch's goroutine: keep it short.
 	OnChange func(Change)
+	// OnReady runs once, after the first evaluation (the command returns the initial
+	// list's garbage to the OS there).
+	OnReady func()
 	// OnWatchError hears a dropped list or watch after the first sync (an apiserver
 	// restart); the informers retry on their own. Nil ignores them.
 	OnWatchError func(what string, err error)
@@ -144,6 +147,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 	w.synced.Store(true)
 	w.evaluate()
 	w.ready.Store(true)
+	if w.cfg.OnReady != nil {
+		w.cfg.OnReady()
+	}
 	w.loop(ctx)
 	return nil
 }

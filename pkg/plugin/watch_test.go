@@ -140,3 +140,19 @@ func TestWatchBadInput(t *testing.T) {
 		})
 	}
 }
+
+// FuzzMetricsAddr: --metrics-addr is outside input; it never panics, and what it
+// accepts has a port net.Listen understands.
+func FuzzMetricsAddr(f *testing.F) {
+	for _, s := range []string{":9090", "127.0.0.1:9090", "[::1]:0", "9090", "host:", "h:70000", "::", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, addr string) {
+		if validateAddr(addr) != nil {
+			return
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			t.Errorf("accepted %q, which has no port: %v", addr, err)
+		}
+	})
+}

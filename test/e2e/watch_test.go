@@ -145,7 +145,9 @@ func applyWatchRBAC(t *testing.T) string {
 			del = func() error { return kube.RbacV1().Roles(o.Namespace).Delete(ctx, o.Name, metav1.DeleteOptions{}) }
 		case *rbacv1.RoleBinding:
 			_, err = kube.RbacV1().RoleBindings(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
-			del = func() error { return kube.RbacV1().RoleBindings(o.Namespace).Delete(ctx, o.Name, metav1.DeleteOptions{}) }
+			del = func() error {
+				return kube.RbacV1().RoleBindings(o.Namespace).Delete(ctx, o.Name, metav1.DeleteOptions{})
+			}
 		default:
 			continue // Deployment, Service
 		}

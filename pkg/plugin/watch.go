@@ -128,7 +128,13 @@ func (o *WatchOptions) Run(ctx context.Context) error {
 		// The initial lists decode every node in full before the caches keep their slim
 		// copies: most of the peak is garbage by now, and the Go runtime would hand it
 		// back to the OS only slowly. Steady-state memory is what a Deployment's limit meets.
-		OnReady: debug.FreeOSMemory,
+		OnReady: func() {
+			debug.FreeOSMemory()
+			// Said once ready, not at the start: a start that fails prints its one error line only.
+			if l != nil {
+				fmt.Fprintf(o.env.Streams.ErrOut, "serving metrics on http://%s/metrics\n", l.Addr())
+			}
+		},
 		OnWatchError: func(what string, err error) {
 			fmt.Fprintf(o.env.Streams.ErrOut, "warning: %s: %s; watching again\n", what, oneLine(err.Error()))
 		},
@@ -146,7 +152,6 @@ func (o *WatchOptions) Run(ctx context.Context) error {
 			cancel() // a server that died takes the watch with it
 			served <- err
 		}()
-		fmt.Fprintf(o.env.Streams.ErrOut, "serving metrics on http://%s/metrics\n", l.Addr())
 	} else {
 		close(served)
 	}

@@ -130,6 +130,7 @@ func TestWatchBadInput(t *testing.T) {
 		{"address of another machine", watchCluster(t), []string{"--metrics-addr", "192.0.2.1:9090"}, "cannot listen"},
 		{"list forbidden", forbidden("list"), nil, "watch nodes: forbidden: "},
 		{"watch forbidden", forbidden("watch"), nil, `cannot watch resource "nodes"; ask a cluster admin for that permission`},
+		{"watch forbidden while serving metrics", forbidden("watch"), []string{"--metrics-addr", "127.0.0.1:0"}, `cannot watch resource "nodes"`},
 		{"bad output", watchCluster(t), []string{"-o", "yaml"}, `--output "yaml"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -161,11 +161,18 @@ func applyWatchRBAC(t *testing.T) string {
 	if sa == nil {
 		t.Fatal("deploy/watch.yaml has no ServiceAccount")
 	}
+	return tokenKubeconfig(t, sa.Namespace, sa.Name)
+}
+
+// tokenKubeconfig is the sandbox's kubeconfig with a fresh token of a ServiceAccount
+// (TokenRequest) for the current context's user.
+func tokenKubeconfig(t *testing.T, namespace, name string) string {
+	t.Helper()
 	expiry := int64(3600)
-	tok, err := kube.CoreV1().ServiceAccounts(sa.Namespace).CreateToken(ctx, sa.Name,
+	tok, err := env.sb.Client.CoreV1().ServiceAccounts(namespace).CreateToken(context.Background(), name,
 		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: &expiry}}, metav1.CreateOptions{})
 	if err != nil {
-		t.Fatalf("token for %s/%s: %v", sa.Namespace, sa.Name, err)
+		t.Fatalf("token for %s/%s: %v", namespace, name, err)
 	}
 	cfg, err := clientcmd.LoadFromFile(env.sb.Kubeconfig)
 	if err != nil {
@@ -173,7 +180,7 @@ func applyWatchRBAC(t *testing.T) string {
 	}
 	user := cfg.Contexts[cfg.CurrentContext].AuthInfo
 	cfg.AuthInfos[user].Token = tok.Status.Token
-	path := filepath.Join(t.TempDir(), "watch.kubeconfig")
+	path := filepath.Join(t.TempDir(), name+".kubeconfig")
 	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
 		t.Fatal(err)
 	}
@@ -309,6 +316,43 @@ func TestWatchBadInput(t *testing.T) {
 				t.Errorf("stderr %q, want %q", r.stderr, tt.want)
 			}
 		})
+	}
+}
+
+// TestWatchListWithoutWatch: RBAC that lets the ServiceAccount list nodes but not
+// watch them (an informer would sync, then never hear of a change) fails at the start.
+func TestWatchListWithoutWatch(t *testing.T) {
+	seed(t, "k3s-healthy-ha")
+	ctx := context.Background()
+	kube := env.sb.Client
+	const name = "skew-list-only"
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"}}
+	role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"nodes", "pods"}, Verbs: []string{"list"}},
+	}}
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: name, Namespace: "default"}},
+	}
+	if _, err := kube.CoreV1().ServiceAccounts("default").Create(ctx, sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	if _, err := kube.RbacV1().ClusterRoles().Create(ctx, role, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	if _, err := kube.RbacV1().ClusterRoleBindings().Create(ctx, binding, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = kube.RbacV1().ClusterRoleBindings().Delete(ctx, name, metav1.DeleteOptions{})
+		_ = kube.RbacV1().ClusterRoles().Delete(ctx, name, metav1.DeleteOptions{})
+		_ = kube.CoreV1().ServiceAccounts("default").Delete(ctx, name, metav1.DeleteOptions{})
+	})
+	r := kubectl(t, tokenKubeconfig(t, "default", name), "skew", "watch", "--metrics-addr", "127.0.0.1:0")
+	oneLineError(t, r, 10*time.Second)
+	if !strings.Contains(r.stderr, `cannot watch resource "nodes"`) {
+		t.Errorf("stderr %q: want the forbidden watch on nodes", r.stderr)
 	}
 }
 

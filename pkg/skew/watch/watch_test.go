@@ -186,3 +186,42 @@ func TestDiff(t *testing.T) {
 		t.Errorf("changed message: %v %+v", ok, c)
 	}
 }
+
+// TestCollectorMetrics: the series of one evaluation with a target, in base units.
+func TestCollectorMetrics(t *testing.T) {
+	w := New(Config{})
+	if n := testutil.CollectAndCount(NewCollector(w)); n != 0 {
+		t.Errorf("%d series before the first evaluation, want none", n)
+	}
+	inv := testworld.Inventory(t, "server s1 v1.32.9+k3s1", "agent a1 v1.29.15+k3s1")
+	w.state.Store(Evaluate(inv, testworld.Target(t, "v1.33"), time.Unix(1700000000, 500000000)))
+	want := `
+# HELP kubectl_skew_apiserver_minor Minor version of the oldest and newest kube-apiserver (bound=oldest|newest).
+# TYPE kubectl_skew_apiserver_minor gauge
+kubectl_skew_apiserver_minor{bound="newest"} 32
+kubectl_skew_apiserver_minor{bound="oldest"} 32
+# HELP kubectl_skew_findings_by_severity Number of skew findings of each severity.
+# TYPE kubectl_skew_findings_by_severity gauge
+kubectl_skew_findings_by_severity{severity="error"} 0
+kubectl_skew_findings_by_severity{severity="info"} 0
+kubectl_skew_findings_by_severity{severity="warning"} 1
+# HELP kubectl_skew_last_evaluation_timestamp_seconds Unix time of the last evaluation of the policy, in seconds.
+# TYPE kubectl_skew_last_evaluation_timestamp_seconds gauge
+kubectl_skew_last_evaluation_timestamp_seconds 1.7000000005e+09
+# HELP kubectl_skew_nodes Number of nodes evaluated.
+# TYPE kubectl_skew_nodes gauge
+kubectl_skew_nodes 2
+# HELP kubectl_skew_target_findings Findings a control plane at --target would add, by target, ID, severity and subject (1 per finding).
+# TYPE kubectl_skew_target_findings gauge
+kubectl_skew_target_findings{id="SKEW603",severity="error",subject="node/a1",target="v1.33"} 1
+# HELP kubectl_skew_worst_severity Worst severity among the findings: 0 none, 1 info, 2 warning, 3 error.
+# TYPE kubectl_skew_worst_severity gauge
+kubectl_skew_worst_severity 2
+`
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(NewCollector(w))
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), MetricAPIServerMinor, MetricFindingsSeverity,
+		MetricLastEvaluation, MetricNodes, MetricTargetFindings, MetricWorstSeverity); err != nil {
+		t.Error(err)
+	}
+}

@@ -3,6 +3,7 @@
 #   kube-apiserver and kubectl v1.32.2   (tools/apiserver, its own go.mod)
 #   system-upgrade-controller v0.20.1    (tools/suc, its own go.mod)
 #   etcd 3.4                             (Debian package etcd-server)
+#   prometheus 2.42                      (Debian package prometheus, the watch e2e test's scraper)
 # A tool is rebuilt only when its stamp (pins, Go version, flags) changes, so a second
 # run does nothing. The first run compiles about 2,300 packages: 5-15 minutes on two cores.
 set -euo pipefail
@@ -64,38 +65,43 @@ build() {
 	MODULES+=("$module")
 }
 
-ensure_etcd() {
-	if command -v etcd >/dev/null 2>&1 || [[ -x /usr/bin/etcd || -x "$BIN/etcd" ]]; then
-		say "etcd: $(etcd --version 2>/dev/null | awk 'NR==1' || echo present)"
+# ensure_apt NAME PACKAGE WHAT: the binary NAME (on PATH, in /usr/bin or in .cache/bin), or
+# Debian's PACKAGE installed through apt-get when it is missing.
+ensure_apt() {
+	local name=$1 pkg=$2 what=$3
+	if command -v "$name" >/dev/null 2>&1 || [[ -x /usr/bin/$name || -x "$BIN/$name" ]]; then
+		say "$name: $("$name" --version 2>&1 | awk 'NR==1' || echo present)"
 		return 0
 	fi
 	if ! command -v apt-get >/dev/null 2>&1; then
-		say "etcd is missing and this machine has no apt-get."
-		say "Install etcd 3.4 or newer (Debian/Ubuntu package: etcd-server) and put it on PATH, or copy it to $BIN/etcd."
+		say "$name is missing and this machine has no apt-get."
+		say "Install $what (Debian/Ubuntu package: $pkg) and put it on PATH, or copy it to $BIN/$name."
 		return 1
 	fi
 	local sudo=()
 	if [[ $(id -u) -ne 0 ]]; then
 		if command -v sudo >/dev/null 2>&1; then sudo=(sudo); else
-			say "etcd is missing: run 'apt-get install -y etcd-server' as root"
+			say "$name is missing: run 'apt-get install -y $pkg' as root"
 			return 1
 		fi
 	fi
-	say "installing etcd (apt-get install etcd-server)"
+	say "installing $name (apt-get install $pkg)"
 	# The package's service may not start here (no init system); the binary is all we use.
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$LOGS/apt.log" 2>&1 || true
-	if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends etcd-server >>"$LOGS/apt.log" 2>&1; then
-		say "apt-get install etcd-server failed; see .cache/logs/apt.log"
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >>"$LOGS/apt.log" 2>&1 || true
+	if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$pkg" >>"$LOGS/apt.log" 2>&1; then
+		say "apt-get install $pkg failed; see .cache/logs/apt.log"
 		return 1
 	fi
-	say "etcd: $(etcd --version 2>/dev/null | awk 'NR==1')"
+	say "$name: $("$name" --version 2>&1 | awk 'NR==1')"
 }
 
 PIDS=()
 NAMES=()
 MODULES=()
 began=$SECONDS
-ensure_etcd
+ensure_apt etcd etcd-server "etcd 3.4 or newer"
+# The watch e2e test scrapes `kubectl skew watch` with a real Prometheus.
+ensure_apt prometheus prometheus "Prometheus 2.x"
 build apiserver "$K8S_LDFLAGS" \
 	kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver \
 	kubectl=k8s.io/kubernetes/cmd/kubectl

@@ -54,7 +54,9 @@ func newClients(flags *genericclioptions.ConfigFlags, streams genericiooptions.I
 		if name := *flags.Context; name != "" && raw.Contexts[name] == nil {
 			return nil, fmt.Errorf("load kubeconfig: context %q does not exist in %s; 'kubectl config get-contexts' lists them", name, kubeconfigPaths(flags))
 		}
-		if len(raw.Clusters) == 0 {
+		// In a pod without a kubeconfig (docs/watch.md), client-go uses the pod's
+		// ServiceAccount, as kubectl does.
+		if len(raw.Clusters) == 0 && !inCluster() {
 			return nil, fmt.Errorf("no cluster configured: the kubeconfig (%s) has no clusters; set --kubeconfig or KUBECONFIG, or use --server", kubeconfigPaths(flags))
 		}
 	}
@@ -77,6 +79,15 @@ func newClients(flags *genericclioptions.ConfigFlags, streams genericiooptions.I
 		return nil, fmt.Errorf("build dynamic client: %w", err)
 	}
 	return &Clients{Kube: kube, Dynamic: dyn, Discovery: kube.Discovery(), Config: cfg, Server: cfg.Host}, nil
+}
+
+// inCluster reports whether this process runs in a pod with a ServiceAccount token.
+func inCluster() bool {
+	if os.Getenv("KUBERNETES_SERVICE_HOST") == "" || os.Getenv("KUBERNETES_SERVICE_PORT") == "" {
+		return false
+	}
+	_, err := os.Stat("/var/run/secrets/kubernetes.io/serviceaccount/token")
+	return err == nil
 }
 
 // isTerminal reports whether w is a terminal (colour, progress bars, prompts).

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -51,36 +52,10 @@ func (sb *Sandbox) startAPIServer(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("start kube-apiserver: %w", err)
 		}
-		args := []string{
-			"--etcd-servers=" + sb.EtcdURL,
-			"--bind-address=127.0.0.1",
-			"--advertise-address=127.0.0.1",
-			"--secure-port=" + strconv.Itoa(port),
-			"--cert-dir=" + sb.state.path("pki"),
-			"--tls-cert-file=" + sb.pki.certFile,
-			"--tls-private-key-file=" + sb.pki.keyFile,
-			"--token-auth-file=" + sb.state.path("tokens.csv"),
-			"--authorization-mode=RBAC",
-			"--service-account-issuer=" + issuer,
-			"--service-account-key-file=" + sb.pki.saPubFile,
-			"--service-account-signing-key-file=" + sb.pki.saPrivateFile,
-			"--service-cluster-ip-range=" + serviceCIDR,
-			// No node runs the kubernetes Service's endpoints; do not try to keep them.
-			"--endpoint-reconciler-type=none",
-			// SUC's Jobs are privileged.
-			"--allow-privileged=true",
-			"--profiling=false",
-			"--v=1",
-		}
-		p, err := sb.startProcess("kube-apiserver", sb.tools.APIServer, args, nil, sb.state.path("logs", "kube-apiserver.log"))
+		p, err := sb.runAPIServer(ctx, port)
 		if err != nil {
-			return err
-		}
-		sb.Server = "https://127.0.0.1:" + strconv.Itoa(port)
-		if err := waitHTTP(ctx, p, sb.Server+"/readyz", sb.adminHTTPClient(), 90*time.Second); err != nil {
-			p.stop(2 * time.Second)
 			lastErr = err
-			if strings.Contains(tail(p.logPath, 30), "address already in use") {
+			if p != nil && strings.Contains(tail(p.logPath, 30), "address already in use") {
 				continue
 			}
 			return fmt.Errorf("start kube-apiserver: %w", err)
@@ -89,6 +64,63 @@ func (sb *Sandbox) startAPIServer(ctx context.Context) error {
 		return nil
 	}
 	return fmt.Errorf("start kube-apiserver: %w", lastErr)
+}
+
+// RestartAPIServer stops kube-apiserver and starts it again on the same port over the
+// same etcd, as a control-plane upgrade or a crash does: clients see their watches
+// drop and connections refused for a few seconds, then the same objects.
+func (sb *Sandbox) RestartAPIServer(ctx context.Context) error {
+	u, err := url.Parse(sb.Server)
+	if err != nil {
+		return fmt.Errorf("restart kube-apiserver: %w", err)
+	}
+	port, err := strconv.Atoi(u.Port())
+	if err != nil {
+		return fmt.Errorf("restart kube-apiserver: port of %s: %w", sb.Server, err)
+	}
+	sb.apiserver.stop(10 * time.Second)
+	p, err := sb.runAPIServer(ctx, port)
+	if err != nil {
+		return fmt.Errorf("restart kube-apiserver: %w", err)
+	}
+	sb.apiserver = p
+	return nil
+}
+
+// runAPIServer starts kube-apiserver on port and waits until it is ready; on failure
+// it returns the stopped process too, for its log.
+func (sb *Sandbox) runAPIServer(ctx context.Context, port int) (*process, error) {
+	args := []string{
+		"--etcd-servers=" + sb.EtcdURL,
+		"--bind-address=127.0.0.1",
+		"--advertise-address=127.0.0.1",
+		"--secure-port=" + strconv.Itoa(port),
+		"--cert-dir=" + sb.state.path("pki"),
+		"--tls-cert-file=" + sb.pki.certFile,
+		"--tls-private-key-file=" + sb.pki.keyFile,
+		"--token-auth-file=" + sb.state.path("tokens.csv"),
+		"--authorization-mode=RBAC",
+		"--service-account-issuer=" + issuer,
+		"--service-account-key-file=" + sb.pki.saPubFile,
+		"--service-account-signing-key-file=" + sb.pki.saPrivateFile,
+		"--service-cluster-ip-range=" + serviceCIDR,
+		// No node runs the kubernetes Service's endpoints; do not try to keep them.
+		"--endpoint-reconciler-type=none",
+		// SUC's Jobs are privileged.
+		"--allow-privileged=true",
+		"--profiling=false",
+		"--v=1",
+	}
+	p, err := sb.startProcess("kube-apiserver", sb.tools.APIServer, args, nil, sb.state.path("logs", "kube-apiserver.log"))
+	if err != nil {
+		return nil, err
+	}
+	sb.Server = "https://127.0.0.1:" + strconv.Itoa(port)
+	if err := waitHTTP(ctx, p, sb.Server+"/readyz", sb.adminHTTPClient(), 90*time.Second); err != nil {
+		p.stop(2 * time.Second)
+		return p, err
+	}
+	return p, nil
 }
 
 // waitSystemNamespaces waits for kube-system, which the apiserver creates shortly

@@ -38,7 +38,7 @@ unit: ## the fast tests: no cluster, no tools (go test -short)
 test: lint build dist tools ## every test, end-to-end included: what CI runs
 	go test -count=1 -timeout 45m ./...
 
-docs: ## regenerate the flag reference in docs/reference from the commands
+docs: ## regenerate docs/reference from the commands and docs/hazards.md from the hazards table
 	go run ./hack/docs -out docs/reference
 
 help:

@@ -57,7 +57,7 @@ func Needs(hops []Hop) []Fact {
 func Evaluate(hops []Hop, f *Facts, accepted map[string]bool) []HopReport {
 	out := make([]HopReport, 0, len(hops))
 	for _, h := range hops {
-		name := fmt.Sprintf("%s -> %s", h.From, h.To)
+		name := h.String()
 		r := HopReport{Hop: name}
 		for i := range Table {
 			e := &Table[i]
@@ -96,6 +96,25 @@ func missing(e *Entry, f *Facts) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// PolicyFindings flattens the reports into the findings list check and plan print,
+// each message naming its hop, and the skipped entries as what/reason pairs.
+func PolicyFindings(reports []HopReport) (out []policy.Finding, skipped [][2]string) {
+	for _, r := range reports {
+		for _, f := range r.Findings {
+			pf := f.Finding
+			pf.Message = "at " + r.Hop + ": " + pf.Message
+			if f.Accepted {
+				pf.Message += " (accepted)"
+			}
+			out = append(out, pf)
+		}
+		for _, s := range r.Skipped {
+			skipped = append(skipped, [2]string{"hazard " + s.ID + " at " + s.Hop, s.Reason})
+		}
+	}
+	return out, skipped
 }
 
 // Blocking returns the findings that block an upgrade: blocking and not accepted.

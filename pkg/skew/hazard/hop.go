@@ -7,6 +7,16 @@ import (
 // Hop is one step of an upgrade path: the control plane moves From -> To.
 type Hop struct {
 	From, To version.Version
+	// Name is how reports show the hop; "" means "From -> To".
+	Name string
+}
+
+// String names the hop in reports.
+func (h Hop) String() string {
+	if h.Name != "" {
+		return h.Name
+	}
+	return h.From.String() + " -> " + h.To.String()
 }
 
 // Crosses reports whether the hop moves the control plane from below v to v or

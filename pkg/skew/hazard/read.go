@@ -3,6 +3,7 @@ package hazard
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -138,6 +139,9 @@ func readCgroupEvents(ctx context.Context, c Clients, p *partial) error {
 // listDynamic pages through a custom resource; a resource the cluster does not serve
 // is an empty list (nothing of it can exist), which callers decide on.
 func listDynamic(ctx context.Context, c Clients, gvr schema.GroupVersionResource, ns string) ([]unstructured.Unstructured, error) {
+	if c.Dynamic == nil {
+		return nil, errors.New("custom resources cannot be read without a dynamic client")
+	}
 	return cluster.ListAll(ctx, func(o metav1.ListOptions) ([]unstructured.Unstructured, string, error) {
 		l, err := c.Dynamic.Resource(gvr).Namespace(ns).List(ctx, o)
 		if err != nil {

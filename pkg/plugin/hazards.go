@@ -5,10 +5,12 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
@@ -63,4 +65,32 @@ func oldestAPIServer(inv *cluster.Inventory) (version.Version, bool) {
 		}
 	}
 	return lo, true
+}
+
+// pathHazards judges the hops of a planned path; plan has only the inventory, so the
+// nodes are listed here once more (their annotations are not in the inventory).
+func (h *hazardFlags) pathHazards(ctx context.Context, env *Env, path *upgradepath.Path) ([]hazard.HopReport, []cluster.Skipped, error) {
+	if !h.enabled || len(path.Hops) == 0 {
+		return nil, nil, nil
+	}
+	c, err := env.Clients()
+	if err != nil {
+		return nil, nil, err
+	}
+	nodes, err := cluster.ListAll(ctx, func(o metav1.ListOptions) ([]corev1.Node, string, error) {
+		l, err := c.Kube.CoreV1().Nodes().List(ctx, o)
+		if err != nil {
+			return nil, "", err
+		}
+		return l.Items, l.Continue, nil
+	})
+	if err != nil {
+		return nil, nil, apiError("list nodes", c.Server, err)
+	}
+	hops := make([]hazard.Hop, len(path.Hops))
+	for i, ph := range path.Hops {
+		hops[i] = hazard.Hop{From: ph.From, To: ph.To}
+	}
+	reports, _, skipped := h.judgeHazards(ctx, c, nodes, hops)
+	return reports, skipped, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/preflight"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
@@ -87,10 +88,7 @@ func (h *hazardFlags) pathHazards(ctx context.Context, env *Env, path *upgradepa
 	if err != nil {
 		return nil, nil, apiError("list nodes", c.Server, err)
 	}
-	hops := make([]hazard.Hop, len(path.Hops))
-	for i, ph := range path.Hops {
-		hops[i] = hazard.Hop{From: ph.From, To: ph.To}
-	}
+	hops := preflight.HazardHops(path)
 	reports, _, skipped := h.judgeHazards(ctx, c, nodes, hops)
 	return reports, skipped, nil
 }

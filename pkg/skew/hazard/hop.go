@@ -9,6 +9,17 @@ type Hop struct {
 	From, To version.Version
 	// Name is how reports show the hop; "" means "From -> To".
 	Name string
+	// Kubelets are the kubelet versions nodes will run before this hop, where an
+	// earlier hop of the path upgrades them; the facts hold today's.
+	Kubelets map[string]string
+}
+
+// kubelet is the version node n runs before the hop.
+func (h Hop) kubelet(n Node) string {
+	if v, ok := h.Kubelets[n.Name]; ok {
+		return v
+	}
+	return n.Kubelet
 }
 
 // String names the hop in reports.
@@ -58,4 +69,22 @@ func AtLeast(v version.Version, mins []version.Version) bool {
 		}
 	}
 	return v.Minor > highest
+}
+
+// PathHops turns a planned path's hops into hazard hops, each knowing which nodes the
+// earlier hops upgraded (names: the nodes of each hop, in order).
+func PathHops(from, to []version.Version, nodes [][]string) []Hop {
+	out := make([]Hop, len(from))
+	before := map[string]string{}
+	for i := range from {
+		k := make(map[string]string, len(before))
+		for n, v := range before {
+			k[n] = v
+		}
+		out[i] = Hop{From: from[i], To: to[i], Kubelets: k}
+		for _, n := range nodes[i] {
+			before[n] = to[i].String()
+		}
+	}
+	return out
 }

@@ -20,15 +20,16 @@ func judgeTraefikV2(_ Hop, f *Facts) []Hit {
 	return out
 }
 
-func judgeNodeAuthz(_ Hop, f *Facts) []Hit {
+func judgeNodeAuthz(h Hop, f *Facts) []Hit {
 	var out []Hit
 	for _, n := range f.Nodes {
-		v, err := version.Parse(n.Kubelet)
+		kubelet := h.kubelet(n)
+		v, err := version.Parse(kubelet)
 		if err != nil || v.Minor >= 32 || AtLeast(v, NodeAuthzMinimums) {
 			continue // unparsable versions are the skew policy's SKEW501
 		}
 		out = append(out, Hit{Subject: "node/" + n.Name,
-			Message: fmt.Sprintf("runs %s, older than the v1.%d patch that lets it list nodes under v1.32's node authorizer", n.Kubelet, minimumFor(v, NodeAuthzMinimums))})
+			Message: fmt.Sprintf("runs %s, older than the v1.%d patch that lets it list nodes under v1.32's node authorizer", kubelet, minimumFor(v, NodeAuthzMinimums))})
 	}
 	return out
 }
@@ -55,11 +56,12 @@ func judgeEtcd36(h Hop, f *Facts) []Hit {
 			continue
 		}
 		servers++
-		v, err := version.Parse(n.Kubelet)
+		kubelet := h.kubelet(n)
+		v, err := version.Parse(kubelet)
 		if err != nil || AtLeast(v, mins) {
 			continue
 		}
-		out = append(out, Hit{Subject: "node/" + n.Name, Message: fmt.Sprintf("runs %s, which embeds an etcd older than v3.5.26 (first: %s)", n.Kubelet, joinVersions(mins))})
+		out = append(out, Hit{Subject: "node/" + n.Name, Message: fmt.Sprintf("runs %s, which embeds an etcd older than v3.5.26 (first: %s)", kubelet, joinVersions(mins))})
 	}
 	if servers == 0 && !AtLeast(h.From, mins) {
 		out = append(out, Hit{Subject: "cluster", Message: fmt.Sprintf("the control plane runs %s, which embeds an etcd older than v3.5.26 (first: %s)", h.From, joinVersions(mins))})

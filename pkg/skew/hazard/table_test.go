@@ -205,3 +205,20 @@ func TestNeedsOnlyWhatHopsUse(t *testing.T) {
 		t.Errorf("missing needs %v in %v", want, all)
 	}
 }
+
+// TestPathHopsProjectKubelets: an agent an earlier hop upgrades is judged at that version.
+func TestPathHopsProjectKubelets(t *testing.T) {
+	v := version.MustParse
+	hops := PathHops([]version.Version{v("v1.31.4+k3s1"), v("v1.31.9+k3s1")},
+		[]version.Version{v("v1.31.9+k3s1"), v("v1.32.1+k3s1")}, [][]string{{"a"}, {"s", "a"}})
+	f := &Facts{Nodes: []Node{node("a", "v1.31.4+k3s1", false)}}
+	if got := judgeNodeAuthz(hops[0], f); len(got) != 0 {
+		t.Fatalf("hop 1 does not cross v1.32 but judged: %+v", got)
+	}
+	if got := judgeNodeAuthz(hops[1], f); len(got) != 0 {
+		t.Fatalf("agent a is on v1.31.9 before hop 2: %+v", got)
+	}
+	if got := judgeNodeAuthz(Hop{From: v("v1.31.9+k3s1"), To: v("v1.32.1+k3s1")}, f); len(got) != 1 {
+		t.Fatalf("without projection the agent on v1.31.4 is named: %+v", got)
+	}
+}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
 // gatherHazards reads the facts the path's hops need and judges them (docs/hazards.md).
@@ -14,16 +16,28 @@ func gatherHazards(ctx context.Context, src Source, f *Facts, o Options) {
 	if f.Path == nil || len(f.Path.Hops) == 0 || o.NoHazards {
 		return
 	}
-	hops := make([]hazard.Hop, len(f.Path.Hops))
-	for i, h := range f.Path.Hops {
-		hops[i] = hazard.Hop{From: h.From, To: h.To}
-	}
+	hops := HazardHops(f.Path)
 	facts := hazard.Read(ctx, hazard.Clients{Kube: src.Kube, Dynamic: src.Dynamic}, f.Nodes, hazard.Needs(hops))
 	accepted := map[string]bool{}
 	for _, id := range o.AcceptHazards {
 		accepted[id] = true
 	}
 	f.Hazards = hazard.Evaluate(hops, facts, accepted)
+}
+
+// HazardHops are the path's hops as the hazards table judges them: each knows the
+// kubelet versions the earlier hops leave behind.
+func HazardHops(p *upgradepath.Path) []hazard.Hop {
+	from := make([]version.Version, len(p.Hops))
+	to := make([]version.Version, len(p.Hops))
+	nodes := make([][]string, len(p.Hops))
+	for i, h := range p.Hops {
+		from[i], to[i] = h.From, h.To
+		for _, s := range append(append([]upgradepath.NodeStep{}, h.Servers...), h.Agents...) {
+			nodes[i] = append(nodes[i], s.Name)
+		}
+	}
+	return hazard.PathHops(from, to, nodes)
 }
 
 // checkHazards fails on a blocking hop hazard the operator did not accept, and warns on

@@ -37,7 +37,9 @@ func ParseNodeArgs(raw string) ([]Arg, error) {
 			continue
 		}
 		if k, v, ok := strings.Cut(name, "="); ok {
-			out = append(out, Arg{Flag: k, Value: v})
+			if k != "" { // "-=" names no flag
+				out = append(out, Arg{Flag: k, Value: v})
+			}
 			continue
 		}
 		// Pass-through flags (--kubelet-arg) always take a value, which may itself

@@ -38,7 +38,7 @@ unit: ## the fast tests: no cluster, no tools (go test -short)
 test: lint build dist tools ## every test, end-to-end included: what CI runs
 	go test -count=1 -timeout 45m ./...
 
-docs: ## regenerate docs/reference from the commands and the generated tables in docs/ from the code
+docs: ## regenerate docs/reference from the commands, and docs/hazards.md and the generated tables in docs/ from the code
 	go run ./hack/docs -out docs/reference
 
 help:

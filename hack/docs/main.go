@@ -11,17 +11,23 @@ import (
 
 	"github.com/kubectl-skew/kubectl-skew/hack/docs/reference"
 	"github.com/kubectl-skew/kubectl-skew/hack/docs/tables"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
 )
 
 func main() {
 	out := flag.String("out", "docs/reference", "directory to write the reference into")
 	docs := flag.String("docs", "docs", "directory of the docs whose tables are generated")
+	hazards := flag.String("hazards", "docs/hazards.md", "file to write the hop hazards table into")
 	flag.Parse()
 	if err := reference.Write(*out); err != nil {
 		fmt.Fprintln(os.Stderr, "docs:", err)
 		os.Exit(1)
 	}
 	if err := tables.Write(*docs); err != nil {
+		fmt.Fprintln(os.Stderr, "docs:", err)
+		os.Exit(1)
+	}
+	if err := os.WriteFile(*hazards, []byte(hazard.Markdown()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "docs:", err)
 		os.Exit(1)
 	}

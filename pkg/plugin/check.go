@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/deprecation"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -27,6 +28,7 @@ type CheckOptions struct {
 	fleet   fleetFlags
 	apis    apiFlags
 	rancher rancherFlags
+	hazards hazardFlags
 
 	target  *version.Target
 	failOn  policy.Severity
@@ -78,6 +80,7 @@ above --fail-on.`,
 	o.fleet.AddFlags(cmd)
 	o.apis.AddFlags(cmd)
 	o.rancher.AddFlags(cmd)
+	o.hazards.AddFlags(cmd, false)
 	o.changed = cmd.Flags().Changed
 	return cmd
 }
@@ -169,7 +172,7 @@ func (o *CheckOptions) startKubectlVersion(ctx context.Context) func() kubectlIn
 
 // checkWith reads one cluster through c and evaluates the policy.
 func (o *CheckOptions) checkWith(ctx context.Context, c *Clients, kubectl func() kubectlInfo) (*report.CheckReport, error) {
-	inv, err := cluster.Read(ctx, c.Kube)
+	obj, err := cluster.ReadObjects(ctx, c.Kube)
 	k := kubectl()
 	if err != nil {
 		var re *cluster.ReadError
@@ -178,6 +181,7 @@ func (o *CheckOptions) checkWith(ctx context.Context, c *Clients, kubectl func()
 		}
 		return nil, err
 	}
+	inv := cluster.Build(obj)
 	inv.ClientVersion, inv.ClientSource = k.version, k.source
 	if k.skipped != "" {
 		inv.Skipped = append(inv.Skipped, cluster.Skipped{What: "kubectl version", Reason: k.skipped})
@@ -194,8 +198,17 @@ func (o *CheckOptions) checkWith(ctx context.Context, c *Clients, kubectl func()
 		findings = append(findings, deprecation.Findings(j.verdicts)...)
 		policy.Sort(findings)
 	}
+	var hazards []hazard.HopReport
+	if from, ok := oldestAPIServer(inv); ok && o.target != nil {
+		reports, hf, skipped := o.hazards.judgeHazards(ctx, c, obj.Nodes, hazard.TargetHops(from, *o.target))
+		hazards = reports
+		inv.Skipped = append(inv.Skipped, skipped...)
+		findings = append(findings, hf...)
+		policy.Sort(findings)
+	}
 	r := report.Check(inv, findings, o.failOn, o.Target)
 	r.APIs = apis
+	r.Hazards = hazards
 	return r, nil
 }
 

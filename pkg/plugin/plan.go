@@ -20,6 +20,7 @@ type PlanOptions struct {
 	out *outputFlags
 	targetFlags
 	apis    apiFlags
+	hazards hazardFlags
 	rancher rancherFlags
 }
 
@@ -60,6 +61,7 @@ Exit codes: 0 a clear path (or nothing to do), 1 error, 3 a finding blocks a hop
 	}
 	o.targetFlags.AddFlags(cmd)
 	o.apis.AddFlags(cmd)
+	o.hazards.AddFlags(cmd, false)
 	o.rancher.AddFlags(cmd)
 	o.out.AddFlags(cmd)
 	return cmd
@@ -148,6 +150,18 @@ func (o *PlanOptions) plan(ctx context.Context) (*report.PlanReport, error) {
 		}
 		for i := range r.Hops {
 			policy.Sort(r.Hops[i].APIs)
+		}
+	}
+	reports, skipped, err := o.hazards.pathHazards(ctx, o.env, path)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range skipped {
+		fmt.Fprintf(o.env.Streams.ErrOut, "warning: skipped %s: %s\n", s.What, s.Reason)
+	}
+	for i, hr := range reports {
+		for _, f := range hr.Findings {
+			r.Hops[i].Hazards = append(r.Hops[i].Hazards, f.Finding)
 		}
 	}
 	return r, nil

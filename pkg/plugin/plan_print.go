@@ -61,6 +61,14 @@ func writePlanTable(w io.Writer, r *report.PlanReport, wide, color bool) error {
 		}
 	}
 	for _, h := range r.Hops {
+		if len(h.Hazards) > 0 {
+			fmt.Fprintf(&buf, "\nHAZARDS AT HOP %d (%s)\n", h.Hop, h.To)
+			if err := writeFindingRows(&buf, h.Hazards); err != nil {
+				return err
+			}
+		}
+	}
+	for _, h := range r.Hops {
 		shown := h.Blocking
 		title := "BLOCKING HOP %d (%s)"
 		if wide {

@@ -66,6 +66,7 @@ type UpgradeOptions struct {
 	AllowRancher   bool
 	Force          bool
 	Strict         bool
+	hazards        hazardFlags
 	RetryFailed    bool
 	imported       importedFlags
 
@@ -153,7 +154,8 @@ Exit codes: 0 done (or nothing to do), 1 error or refused, 3 refused because of 
 	f.DurationVar(&o.SnapshotMaxAge, "snapshot-max-age", o.SnapshotMaxAge, "Warn when the newest etcd snapshot is older than this")
 	f.BoolVar(&o.AllowRancher, "allow-rancher", false, "Go on although Rancher seems to manage the cluster (its upgrades would fight ours)")
 	f.BoolVar(&o.Force, "force", false, "Go on despite skew errors now, at a hop's target, or after a hop")
-	f.BoolVar(&o.Strict, "strict", false, "Fail, not warn, when a Helm release, an applied object, a client (/metrics) or a -f manifest uses an API a hop removes")
+	f.BoolVar(&o.Strict, "strict", false, "Fail, not warn, when a Helm release, an applied object, a client (/metrics) or a -f manifest uses an API a hop removes, or a non-blocking hop hazard applies")
+	o.hazards.AddFlags(cmd, true)
 	f.BoolVar(&o.RetryFailed, "retry-failed", false, "Delete the failed Jobs of our Plans so the controller runs them again (after you fixed the cause)")
 	o.imported.AddFlags(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("dry-run", fixedCompletion(dryRunNone, dryRunClient, dryRunServer))
@@ -254,6 +256,7 @@ func (o *UpgradeOptions) config(c *Clients) (upgrade.Config, error) {
 		Channel:  o.Channel, Version: o.target, Agents: o.agents, Channels: &o.source, FetchChannels: o.source.Explicit(), NodeSelector: o.nodeSelector,
 		Plans: o.cfg, Deployment: o.Deployment,
 		Wait: o.Wait, RetryFailed: o.RetryFailed, Force: o.Force, Strict: o.Strict, AllowRancher: o.AllowRancher,
+		AcceptHazards: o.hazards.accepted, NoHazards: !o.hazards.enabled,
 		Snapshot: o.Snapshot, SnapshotMaxAge: o.SnapshotMaxAge, StallAfter: o.stallAfter, Now: o.now, NodeTimeout: o.NodeTimeout,
 	}, nil
 }

@@ -45,4 +45,7 @@ const (
 	FileUnreadable         = "SKEW823" // a -f document that is not YAML or JSON
 	RequestedRemovedAPI    = "SKEW831" // /metrics: a client requested an API that is removed on the way
 	RequestedDeprecatedAPI = "SKEW832" // /metrics: a client requested an API the target deprecates
+
+	// SKEW9xx are hop hazards: each entry of the table in pkg/skew/hazard (table.go)
+	// carries its own ID there, and docs/hazards.md is generated from it.
 )

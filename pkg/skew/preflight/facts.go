@@ -17,6 +17,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/deprecation"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/etcdsnapshot"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 )
@@ -60,6 +61,9 @@ type Facts struct {
 	// APIs is the removed-API scan: Helm releases, applied objects, /metrics, files.
 	APIs    *deprecation.Scan
 	APIsErr error
+
+	// Hazards are the hop hazards of the path's hops.
+	Hazards []hazard.HopReport
 
 	// Drain is what the drains would meet; empty when nothing is drained.
 	Drain DrainFacts
@@ -140,6 +144,7 @@ func Gather(ctx context.Context, src Source, f *Facts, o Options) *Facts {
 	if src.ScanAPIs != nil {
 		run(func() { f.APIs, f.APIsErr = src.ScanAPIs(ctx) })
 	}
+	run(func() { gatherHazards(ctx, src, f, o) })
 	run(func() { f.Drain = gatherDrain(ctx, src.Kube, DrainedNodes(f.Path)) })
 	run(func() { f.PullSecrets, f.PullSecretErrs = readSecrets(ctx, src.Kube, o.Namespace, o.ImagePullSecrets) })
 	wg.Wait()

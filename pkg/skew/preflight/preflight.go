@@ -40,6 +40,7 @@ const (
 	CheckSkew           = "skew"
 	CheckSnapshot       = "etcd-snapshot"
 	CheckDeprecated     = "deprecated-apis"
+	CheckHazards        = "hazards"
 )
 
 // CheckOrder is the order of the report.
@@ -90,8 +91,12 @@ type Options struct {
 	AllowRancher bool
 	// Force turns skew failures into warnings.
 	Force bool
-	// Strict turns deprecated-API warnings into failures.
+	// Strict turns deprecated-API and hop-hazard warnings into failures.
 	Strict bool
+	// AcceptHazards are hop hazard IDs the operator acknowledged (--accept-hazard).
+	AcceptHazards []string
+	// NoHazards turns the hop hazards off (--hazards=false).
+	NoHazards bool
 	// RetryFailed lets failed Jobs of our Plans be deleted and run again.
 	RetryFailed bool
 	// NeedDelete is set when the run deletes our superseded Plans.
@@ -149,6 +154,7 @@ func Evaluate(f *Facts, o Options) *Report {
 	checkSkew(v, f, o)
 	checkSnapshot(v, f, o)
 	checkDeprecated(v, f, o)
+	checkHazards(v, f, o)
 	return v.report()
 }
 

@@ -4,6 +4,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 )
 
@@ -23,6 +24,9 @@ type CheckReport struct {
 	Findings []policy.Finding   `json:"findings"`
 	// APIs is what the removed-API scan read; nil when none ran (check without --target or -f).
 	APIs *APIScan `json:"apis,omitempty"`
+	// Hazards are the hop hazards per hop of the path to --target (docs/hazards.md);
+	// their findings are also in Findings.
+	Hazards []hazard.HopReport `json:"hazards,omitempty"`
 }
 
 // CheckSummary is the one-line summary, as data.

@@ -60,6 +60,8 @@ type PlanHop struct {
 	// the last hop what it only deprecates. Upgrade warns about them, or with
 	// --strict refuses.
 	APIs []policy.Finding `json:"apis,omitempty"`
+	// Hazards are the hop hazards of the hop (docs/hazards.md), by SKEW9xx ID.
+	Hazards []policy.Finding `json:"hazards,omitempty"`
 }
 
 // PlanNode is one node a hop upgrades.

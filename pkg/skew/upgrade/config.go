@@ -71,6 +71,10 @@ type Config struct {
 	Force bool
 	// Strict fails, not warns, on APIs a hop removes that clients still request.
 	Strict bool
+	// AcceptHazards are hop hazard IDs acknowledged (--accept-hazard); NoHazards turns
+	// the hop hazards off (--hazards=false).
+	AcceptHazards []string
+	NoHazards     bool
 	// AllowRancher goes on although Rancher seems to manage the cluster.
 	AllowRancher bool
 	// Snapshot takes an etcd snapshot before the first server Plan this run applies.

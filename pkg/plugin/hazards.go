@@ -1,0 +1,94 @@
+package plugin
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/preflight"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+)
+
+// hazardFlags are the hop-hazard flags shared by check --target, plan and upgrade.
+type hazardFlags struct {
+	enabled  bool
+	accepted []string
+}
+
+func (h *hazardFlags) AddFlags(cmd *cobra.Command, accept bool) {
+	cmd.Flags().BoolVar(&h.enabled, "hazards", true, "Judge each hop against the known K3s/RKE2/Kubernetes hop hazards (docs/hazards.md)")
+	if accept {
+		cmd.Flags().StringArrayVar(&h.accepted, "accept-hazard", nil, "Acknowledge a hop hazard by ID (SKEW9xx) so it no longer blocks; repeatable")
+	}
+}
+
+// acceptedSet is --accept-hazard as a set.
+func (h *hazardFlags) acceptedSet() map[string]bool {
+	out := map[string]bool{}
+	for _, id := range h.accepted {
+		out[id] = true
+	}
+	return out
+}
+
+// judgeHazards reads the facts the hops need, once, and judges them. The findings are
+// appended to the report's list; entries that could not be judged become Skipped.
+func (h *hazardFlags) judgeHazards(ctx context.Context, c *Clients, nodes []corev1.Node, hops []hazard.Hop) ([]hazard.HopReport, []policy.Finding, []cluster.Skipped) {
+	if !h.enabled || len(hops) == 0 {
+		return nil, nil, nil
+	}
+	facts := hazard.Read(ctx, hazard.Clients{Kube: c.Kube, Dynamic: c.Dynamic}, nodes, hazard.Needs(hops))
+	reports := hazard.Evaluate(hops, facts, h.acceptedSet())
+	findings, skipped := hazard.PolicyFindings(reports)
+	out := make([]cluster.Skipped, len(skipped))
+	for i, s := range skipped {
+		out[i] = cluster.Skipped{What: s[0], Reason: s[1]}
+	}
+	return reports, findings, out
+}
+
+// oldestAPIServer is the control plane version hops start from.
+func oldestAPIServer(inv *cluster.Inventory) (version.Version, bool) {
+	vs := inv.APIServerVersions()
+	if len(vs) == 0 {
+		return version.Version{}, false
+	}
+	lo := vs[0]
+	for _, v := range vs[1:] {
+		if v.Compare(lo) < 0 {
+			lo = v
+		}
+	}
+	return lo, true
+}
+
+// pathHazards judges the hops of a planned path; plan has only the inventory, so the
+// nodes are listed here once more (their annotations are not in the inventory).
+func (h *hazardFlags) pathHazards(ctx context.Context, env *Env, path *upgradepath.Path) ([]hazard.HopReport, []cluster.Skipped, error) {
+	if !h.enabled || len(path.Hops) == 0 {
+		return nil, nil, nil
+	}
+	c, err := env.Clients()
+	if err != nil {
+		return nil, nil, err
+	}
+	nodes, err := cluster.ListAll(ctx, func(o metav1.ListOptions) ([]corev1.Node, string, error) {
+		l, err := c.Kube.CoreV1().Nodes().List(ctx, o)
+		if err != nil {
+			return nil, "", err
+		}
+		return l.Items, l.Continue, nil
+	})
+	if err != nil {
+		return nil, nil, apiError("list nodes", c.Server, err)
+	}
+	hops := preflight.HazardHops(path)
+	reports, _, skipped := h.judgeHazards(ctx, c, nodes, hops)
+	return reports, skipped, nil
+}

@@ -1,0 +1,115 @@
+package hazard
+
+import (
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Fact names one list the judgements read. Read lists only those some hop needs.
+type Fact string
+
+const (
+	FactNodes        Fact = "nodes"                       // kubelet versions, nodeInfo, node-args
+	FactNodeEvents   Fact = "node events"                 // Events on Nodes (reason CgroupV1)
+	FactTraefikV2    Fact = "traefik.containo.us objects" // v2-only CRD objects
+	FactWorkloads    Fact = "workloads"                   // Deployments, DaemonSets, StatefulSets: selectors, affinities, tolerations
+	FactPlans        Fact = "plans"                       // upgrade.cattle.io Plans of others
+	FactHelmInstall  Fact = "helm-install jobs"           // kube-system Jobs of the helm-controller
+	FactHelmReleases Fact = "helm releases"               // Helm release Secrets and their status
+	FactHelmCharts   Fact = "helm charts"                 // helm.cattle.io HelmChart and HelmChartConfig in kube-system
+	FactIngresses    Fact = "ingresses"                   // networking.k8s.io Ingress annotations
+)
+
+// Node is what the judgements need of one node.
+type Node struct {
+	Name             string
+	Kubelet          string // status.nodeInfo.kubeletVersion
+	Runtime          string // status.nodeInfo.containerRuntimeVersion, "containerd://2.0.4-k3s2"
+	Kernel, OSImage  string
+	Args             []Arg  // parsed node-args; nil when absent or malformed
+	ArgsError        string // why node-args could not be read, "" when fine or absent
+	HasArgs          bool
+	ControlPlane     bool
+	CgroupV1Warnings int // Events with reason CgroupV1 on this node
+}
+
+// Object names one object a hazard concerns, with the detail that makes it one.
+type Object struct {
+	Kind, Namespace, Name string
+	Detail                string
+}
+
+// Ref is "kind/namespace/name" (or "kind/name" for cluster-scoped objects).
+func (o Object) Ref() string {
+	if o.Namespace == "" {
+		return o.Kind + "/" + o.Name
+	}
+	return o.Kind + "/" + o.Namespace + "/" + o.Name
+}
+
+// Facts is everything read for the judgements, once per run.
+type Facts struct {
+	Nodes []Node
+	// TraefikV2Served is whether the apiserver serves traefik.containo.us at all.
+	TraefikV2Served bool
+	TraefikV2       []Object
+	// MasterLabelUsers are workloads and Plans selecting, preferring or tolerating
+	// node-role.kubernetes.io/master.
+	MasterLabelUsers []Object
+	FailedHelmJobs   []Object
+	PendingReleases  []Object
+	HelmCharts       []Object // HelmChart and HelmChartConfig; Detail holds valuesContent
+	SnippetIngresses []Object
+	// Skipped maps a fact that could not be read to the reason (forbidden, not served).
+	Skipped map[Fact]string
+	// Read records the facts that were read (or skipped): an entry whose fact was never
+	// read is not judged at all.
+	Read map[Fact]bool
+}
+
+// skip records a fact that could not be read.
+func (f *Facts) skip(fact Fact, reason string) {
+	if f.Skipped == nil {
+		f.Skipped = map[Fact]string{}
+	}
+	f.Skipped[fact] = reason
+}
+
+func (f *Facts) mark(fact Fact) {
+	if f.Read == nil {
+		f.Read = map[Fact]bool{}
+	}
+	f.Read[fact] = true
+}
+
+// NodesFrom turns API nodes into judgement facts; node-args that are not a JSON array
+// of strings are named in ArgsError, never fatal.
+func NodesFrom(nodes []corev1.Node) []Node {
+	out := make([]Node, 0, len(nodes))
+	for i := range nodes {
+		n := &nodes[i]
+		nd := Node{
+			Name:    n.Name,
+			Kubelet: n.Status.NodeInfo.KubeletVersion,
+			Runtime: n.Status.NodeInfo.ContainerRuntimeVersion,
+			Kernel:  n.Status.NodeInfo.KernelVersion,
+			OSImage: n.Status.NodeInfo.OSImage,
+		}
+		_, nd.ControlPlane = n.Labels["node-role.kubernetes.io/control-plane"]
+		for _, key := range NodeArgsAnnotations {
+			raw, ok := n.Annotations[key]
+			if !ok {
+				continue
+			}
+			nd.HasArgs = true
+			args, err := ParseNodeArgs(raw)
+			if err != nil {
+				nd.ArgsError = key + ": " + err.Error()
+				break
+			}
+			nd.Args = args
+			break
+		}
+		out = append(out, nd)
+	}
+	return out
+}

@@ -1,0 +1,190 @@
+package hazard
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+)
+
+// The judgements: pure functions from a hop and the facts to hits.
+
+func judgeTraefikV2(_ Hop, f *Facts) []Hit {
+	if !f.TraefikV2Served {
+		return nil
+	}
+	var out []Hit
+	for _, o := range f.TraefikV2 {
+		out = append(out, Hit{Subject: o.Ref(), Message: "uses traefik.containo.us, which Traefik v3 no longer serves" + detail(o)})
+	}
+	return out
+}
+
+func judgeNodeAuthz(h Hop, f *Facts) []Hit {
+	var out []Hit
+	for _, n := range f.Nodes {
+		kubelet := h.kubelet(n)
+		v, err := version.Parse(kubelet)
+		if err != nil || v.Minor >= 32 || AtLeast(v, NodeAuthzMinimums) {
+			continue // unparsable versions are the skew policy's SKEW501
+		}
+		out = append(out, Hit{Subject: "node/" + n.Name,
+			Message: fmt.Sprintf("runs %s, older than the v1.%d patch that lets it list nodes under v1.32's node authorizer", kubelet, minimumFor(v, NodeAuthzMinimums))})
+	}
+	return out
+}
+
+// minimumFor names the minor whose minimum applies: v's own, or the oldest listed.
+func minimumFor(v version.Version, mins []version.Version) uint64 {
+	for _, m := range mins {
+		if m.Minor == v.Minor {
+			return m.Minor
+		}
+	}
+	return mins[0].Minor
+}
+
+func judgeEtcd36(h Hop, f *Facts) []Hit {
+	mins := EtcdMinimums[h.To.Distro]
+	if len(mins) == 0 {
+		return nil
+	}
+	var out []Hit
+	servers := 0
+	for _, n := range f.Nodes {
+		if !n.ControlPlane {
+			continue
+		}
+		servers++
+		kubelet := h.kubelet(n)
+		v, err := version.Parse(kubelet)
+		if err != nil || AtLeast(v, mins) {
+			continue
+		}
+		out = append(out, Hit{Subject: "node/" + n.Name, Message: fmt.Sprintf("runs %s, which embeds an etcd older than v3.5.26 (first: %s)", kubelet, joinVersions(mins))})
+	}
+	if servers == 0 && !AtLeast(h.From, mins) {
+		out = append(out, Hit{Subject: "cluster", Message: fmt.Sprintf("the control plane runs %s, which embeds an etcd older than v3.5.26 (first: %s)", h.From, joinVersions(mins))})
+	}
+	return out
+}
+
+func judgeMasterLabel(_ Hop, f *Facts) []Hit {
+	var out []Hit
+	for _, o := range f.MasterLabelUsers {
+		out = append(out, Hit{Subject: o.Ref(), Message: "keys on node-role.kubernetes.io/master" + detail(o)})
+	}
+	return out
+}
+
+func judgeCgroupV1(_ Hop, f *Facts) []Hit {
+	var out []Hit
+	for _, n := range f.Nodes {
+		if n.CgroupV1Warnings == 0 || PassThrough(n.Args, "kubelet")["fail-cgroupv1"] == "false" {
+			continue
+		}
+		out = append(out, Hit{Subject: "node/" + n.Name, Message: "the kubelet reported a cgroup v1 host (Event reason CgroupV1); from v1.35 it refuses to start there"})
+	}
+	return out
+}
+
+func judgeRemovedFlags(h Hop, f *Facts) []Hit {
+	var out []Hit
+	gone := removedFlagsOn(h)
+	for _, n := range f.Nodes {
+		if n.ArgsError != "" {
+			out = append(out, Hit{Subject: "node/" + n.Name, Unknown: true, Message: "node-args unreadable, flags not checked: " + n.ArgsError})
+			continue
+		}
+		for _, r := range gone {
+			if _, ok := PassThrough(n.Args, r.Component)[r.Flag]; ok {
+				out = append(out, Hit{Subject: "node/" + n.Name, Message: fmt.Sprintf("passes --%s-arg=%s, removed from %s in v1.%d: %s", r.Component, r.Flag, r.Component, r.Removed, r.Replacement)})
+			}
+		}
+	}
+	return out
+}
+
+// removedFlagsOn lists the flag removals the hop lands on.
+func removedFlagsOn(h Hop) []RemovedFlag {
+	var out []RemovedFlag
+	for _, r := range removals() {
+		if uint64(r.Removed) > h.From.Minor && uint64(r.Removed) <= h.To.Minor {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func judgeContainerd2(_ Hop, f *Facts) []Hit {
+	var out []Hit
+	for _, n := range f.Nodes {
+		if strings.HasPrefix(n.Runtime, "containerd://1.") {
+			out = append(out, Hit{Subject: "node/" + n.Name, Message: "runs " + n.Runtime + "; the hop brings containerd 2.0, which ignores config.toml.tmpl"})
+		}
+	}
+	return out
+}
+
+func judgeStuckHelm(_ Hop, f *Facts) []Hit {
+	var out []Hit
+	for _, o := range f.FailedHelmJobs {
+		out = append(out, Hit{Subject: o.Ref(), Message: "the helm-controller's install Job failed" + detail(o)})
+	}
+	for _, o := range f.PendingReleases {
+		out = append(out, Hit{Subject: o.Ref(), Message: "the Helm release is stuck" + detail(o)})
+	}
+	return out
+}
+
+func judgeRKE2Ingress(_ Hop, f *Facts) []Hit {
+	for _, n := range f.Nodes {
+		if _, ok := Value(n.Args, "ingress-controller"); ok {
+			return nil // chosen explicitly: the default does not apply
+		}
+	}
+	for _, o := range f.HelmCharts {
+		if o.Kind == "helmchart" && o.Name == "rke2-ingress-nginx" {
+			return []Hit{{Subject: o.Ref(), Message: "the cluster runs ingress-nginx by default; v1.36 defaults to Traefik"}}
+		}
+	}
+	return nil
+}
+
+func judgeSnippets(_ Hop, f *Facts) []Hit {
+	for _, o := range f.HelmCharts {
+		if o.Kind == "helmchartconfig" && o.Name == "rke2-ingress-nginx" && strings.Contains(o.Detail, "annotations-risk-level: Critical") {
+			return nil
+		}
+	}
+	var out []Hit
+	for _, o := range f.SnippetIngresses {
+		out = append(out, Hit{Subject: o.Ref(), Message: "has a snippet annotation" + detail(o)})
+	}
+	return out
+}
+
+func judgeIPVS(_ Hop, f *Facts) []Hit {
+	var out []Hit
+	for _, n := range f.Nodes {
+		if PassThrough(n.Args, "kube-proxy")["proxy-mode"] == "ipvs" {
+			out = append(out, Hit{Subject: "node/" + n.Name, Message: "runs kube-proxy with proxy-mode=ipvs"})
+		}
+	}
+	return out
+}
+
+func detail(o Object) string {
+	if o.Detail == "" {
+		return ""
+	}
+	return " (" + o.Detail + ")"
+}
+
+func joinVersions(vs []version.Version) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = v.String()
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,73 @@
+package hazard
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Markdown renders the table as docs/hazards.md (make docs writes it; a test fails when
+// the committed file differs).
+func Markdown() string {
+	var b strings.Builder
+	b.WriteString(`# Hop hazards
+
+<!-- Generated from pkg/skew/hazard/table.go by make docs. Do not edit. -->
+
+Besides the skew policy and removed APIs, some K3s, RKE2 and Kubernetes hops break on
+changes a distribution or Kubernetes made, several of them in a patch release. kubectl-skew
+judges each hop of a path against the table below, from facts read once from the live
+cluster (only the lists some hop needs, paginated). A list that is forbidden or not
+served makes the hazard "skipped" with the reason: never a pass. A node-args annotation
+that is not a JSON array of strings is named (a warning on that node), not fatal.
+
+Blocking hazards fail the upgrade's ` + "`hazards`" + ` preflight check unless acknowledged with
+` + "`--accept-hazard ID`" + `; the others warn (` + "`--strict`" + ` makes them fail).
+
+Facts the entries read:
+
+- ` + "`k3s.io/node-args` / `rke2.io/node-args`" + `: the arguments the node started with, config.yaml
+  values included and secrets masked, a JSON array of strings written at every start
+  (edits since the last start are invisible). Both ` + "`--flag value`" + ` and ` + "`--flag=value`" + ` occur.
+- ` + "`status.nodeInfo`" + `: kubelet version, container runtime, kernel, OS image.
+- Events on Nodes with reason ` + "`CgroupV1`" + ` (the kubelet's cgroup v1 warning).
+- Objects in ` + "`traefik.containo.us`" + ` (when the group is served).
+- Pod templates of Deployments, DaemonSets and StatefulSets, and Plans
+  (` + "`upgrade.cattle.io/v1`" + `): node selectors, affinities, tolerations.
+- ` + "`helm-install-*`" + ` Jobs in kube-system and Helm release Secrets in a ` + "`pending-*`" + ` state.
+- ` + "`HelmChart`" + ` and ` + "`HelmChartConfig`" + ` in kube-system (` + "`helm.cattle.io/v1`" + `).
+- Ingress annotations.
+
+| ID | hazard | distributions | hop | severity | reads | fix | source |
+|---|---|---|---|---|---|---|---|
+`)
+	for _, e := range Table {
+		distros := "all"
+		if len(e.Distros) > 0 {
+			names := make([]string, len(e.Distros))
+			for i, d := range e.Distros {
+				names[i] = d.Name()
+			}
+			distros = strings.Join(names, ", ")
+		}
+		sev := string(e.Severity)
+		if e.Blocking {
+			sev += " (blocking)"
+		}
+		reads := make([]string, len(e.Needs))
+		for i, n := range e.Needs {
+			reads[i] = string(n)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			e.ID, e.Title, distros, e.When, sev, strings.Join(reads, ", "), e.Fix, e.Source)
+	}
+	b.WriteString("\nMinimum patches the entries use:\n\n")
+	fmt.Fprintf(&b, "- SKEW902, node authorization: %s (K3s and RKE2 alike).\n", joinVersions(NodeAuthzMinimums))
+	for _, d := range []string{"k3s", "rke2"} {
+		for k, v := range EtcdMinimums {
+			if string(k) == d {
+				fmt.Fprintf(&b, "- SKEW903, etcd v3.5.26 on %s: %s.\n", k.Name(), joinVersions(v))
+			}
+		}
+	}
+	return b.String()
+}

@@ -130,14 +130,19 @@ func (o *CheckOptions) runRancher(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	inv := s.Inventory()
+	return o.printRancherCheck(s.Inventory(), s.Settings, "rancher:"+o.rancher.ref())
+}
+
+// printRancherCheck judges a Rancher cluster's inventory, and a target against the
+// versions this Rancher supports, then prints the report under the given context.
+func (o *CheckOptions) printRancherCheck(inv *cluster.Inventory, settings rancher.Settings, context string) error {
 	findings := policy.Evaluate(inv, policy.Options{Target: o.target})
 	if o.target != nil {
-		findings = append(findings, s.Settings.Findings(o.target.Version)...)
+		findings = append(findings, settings.Findings(o.target.Version)...)
 		policy.Sort(findings)
 	}
 	r := report.Check(inv, findings, o.failOn, o.Target)
-	r.Context = "rancher:" + o.rancher.ref()
+	r.Context = context
 	if err := o.print(r); err != nil {
 		return err
 	}

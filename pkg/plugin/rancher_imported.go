@@ -8,7 +8,6 @@ import (
 
 	"k8s.io/cli-runtime/pkg/printers"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 )
@@ -40,21 +39,7 @@ func (o *CheckOptions) runImported(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	inv := s.Inventory()
-	findings := policy.Evaluate(inv, policy.Options{Target: o.target})
-	if o.target != nil {
-		findings = append(findings, s.Settings.Findings(o.target.Version)...)
-		policy.Sort(findings)
-	}
-	r := report.Check(inv, findings, o.failOn, o.Target)
-	r.Context = "rancher-imported:" + s.Cluster.Name
-	if err := o.print(r); err != nil {
-		return err
-	}
-	if r.Summary.Failed {
-		return &findingsError{count: policy.Count(r.Findings, o.failOn)}
-	}
-	return nil
+	return o.printRancherCheck(s.Inventory(), s.Settings, "rancher-imported:"+s.Cluster.Name)
 }
 
 // planImported plans an imported cluster from its management Nodes; a hop this

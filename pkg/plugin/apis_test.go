@@ -79,6 +79,7 @@ func TestCheckAPIFlagsBadInput(t *testing.T) {
 		{[]string{"check", "--target", "v1.33", "--max-release-size", "lots"}, `--max-release-size "lots": use a size such as 32Mi`},
 		{[]string{"check", "-f", "/nonexistent/deploy.yaml"}, "-f /nonexistent/deploy.yaml: no such file or directory"},
 		{[]string{"plan", "-f", t.TempDir()}, "holds no .yaml, .yml or .json file"},
+		{[]string{"upgrade", "--version", "v1.31.13+k3s1", "--accept-hazard", "SKEW999"}, `--accept-hazard "SKEW999": no hop hazard has that ID`},
 	} {
 		r := run(t, sc, tc.args...)
 		if r.code != ExitError || !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
@@ -26,6 +27,17 @@ func (h *hazardFlags) AddFlags(cmd *cobra.Command, accept bool) {
 	if accept {
 		cmd.Flags().StringArrayVar(&h.accepted, "accept-hazard", nil, "Acknowledge a hop hazard by ID (SKEW9xx) so it no longer blocks; repeatable")
 	}
+}
+
+// Validate refuses an --accept-hazard that names no hazard: a typo would otherwise
+// leave the hazard blocking with no word about why the acknowledgement did nothing.
+func (h *hazardFlags) Validate() error {
+	for _, id := range h.accepted {
+		if _, ok := hazard.ByID(id); !ok {
+			return fmt.Errorf("--accept-hazard %q: no hop hazard has that ID; the IDs are SKEW9xx, listed in docs/hazards.md", id)
+		}
+	}
+	return nil
 }
 
 // acceptedSet is --accept-hazard as a set.

@@ -206,7 +206,7 @@ func (o *UpgradeOptions) Validate() error {
 	if err := o.targetFlags.Validate(); err != nil {
 		return err
 	}
-	if err := o.out.Validate(); err != nil {
+	if err := errors.Join(o.out.Validate(), o.hazards.Validate()); err != nil {
 		return err
 	}
 	if err := o.rancher.withoutFiles(&o.apis); err != nil {

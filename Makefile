@@ -20,7 +20,7 @@ KREW_TOOLS := $(CACHE)/bin/krew $(CACHE)/bin/validate-krew-manifest
 LINT_TOOLS := $(CACHE)/bin/staticcheck $(CACHE)/bin/goimports
 SCENARIO ?= k3s-skewed
 
-.PHONY: build lint unit test docs help dist krew-manifest krew-manifest-refresh tools tools-krew tools-lint tools-sandbox sandbox demo bench
+.PHONY: build lint unit test e2e test-v1.28 docs help dist krew-manifest krew-manifest-refresh tools tools-krew tools-lint tools-sandbox sandbox demo bench
 
 build: ## build bin/kubectl-skew
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-skew ./cmd/kubectl-skew
@@ -34,15 +34,27 @@ lint: tools-lint ## gofmt, goimports, go vet and staticcheck (pinned in tools/li
 unit: ## the fast tests: no cluster, no tools (go test -short)
 	go test -short ./...
 
+# The end-to-end tests' core, which also runs against the oldest control plane of the
+# version matrix: check on every scenario, plan, K3s and RKE2 upgrades with --wait, the
+# removed-API scan and abort.
+E2E_CORE := ^(TestPluginDiscovery|TestVersionShowsTheAPIServer|TestCheckGolden|TestCheckEveryScenarioIsCovered|TestCheckTargetFindsRemovedAPIs|TestPlanAndUpgradeNameRemovedAPIs|TestPlan.*|TestUpgradeK3sHAToStable|TestUpgradeRKE2WithEtcdOnlyServer|TestAbort)$$
+
 # The end-to-end tests run the sandbox (tools), the krew tests open the archives (dist).
-test: lint build dist tools ## every test, end-to-end included: what CI runs
+test: lint build dist tools ## every test, end-to-end included, then the e2e core on the oldest control plane: what CI runs
 	go test -count=1 -timeout 45m ./...
+	$(MAKE) --no-print-directory test-v1.28
+
+e2e: build tools-sandbox ## every end-to-end test against the newest control plane (kube-apiserver v1.37)
+	go test -count=1 -timeout 30m ./test/e2e/
+
+test-v1.28: build tools-sandbox ## the end-to-end core against the oldest control plane (kube-apiserver v1.28)
+	KUBECTL_SKEW_CONTROL_PLANE=v1.28 go test -count=1 -timeout 20m -run '$(E2E_CORE)' ./test/e2e/
 
 docs: ## regenerate docs/reference from the commands, and docs/hazards.md and the generated tables in docs/ from the code
 	go run ./hack/docs -out docs/reference
 
 help:
-	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9.-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'
 
 # ---- release: archives, krew manifests, pinned krew ----
 dist: ## release archives and checksums.txt in dist/ (the same commit gives the same bytes)
@@ -72,7 +84,7 @@ $(CACHE)/bin/staticcheck: tools/lint/go.mod tools/lint/go.sum
 $(CACHE)/bin/goimports: tools/lint/go.mod tools/lint/go.sum
 	cd tools/lint && CGO_ENABLED=0 go build -trimpath -o $@ golang.org/x/tools/cmd/goimports
 
-tools-sandbox: ## pinned kube-apiserver, kubectl, system-upgrade-controller; etcd from Debian
+tools-sandbox: ## pinned kube-apiserver, kube-controller-manager, kube-scheduler (v1.37 and v1.28), kubectl, system-upgrade-controller; etcd from Debian
 	bash hack/tools.sh
 
 # ---- the sandbox: a real control plane on this machine ----

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds the sandbox's pinned tools into .cache/bin and installs etcd when missing:
-#   kube-apiserver and kubectl v1.32.2   (tools/apiserver, its own go.mod)
+#   kube-apiserver, kube-controller-manager, kube-scheduler and kubectl v1.37.2
+#                                        (tools/apiserver, its own go.mod)
+#   kube-apiserver, kube-controller-manager, kube-scheduler v1.28.15, the oldest minor the
+#   e2e matrix runs, into .cache/bin/k8s-v1.28   (tools/apiserver-v1.28)
 #   system-upgrade-controller v0.20.1    (tools/suc, its own go.mod)
 #   etcd 3.4                             (Debian package etcd-server)
 #   prometheus 2.42                      (Debian package prometheus, the watch e2e test's scraper)
@@ -14,9 +17,15 @@ STAMPS="$ROOT/.cache/stamps"
 LOGS="$ROOT/.cache/logs"
 mkdir -p "$BIN" "$STAMPS" "$LOGS"
 
-K8S_VERSION=v1.32.2
+K8S_VERSION=v1.37.2
+OLDEST_K8S_VERSION=v1.28.15
 SUC_VERSION=v0.20.1
-K8S_LDFLAGS="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=32 -X k8s.io/component-base/version.gitTreeState=clean"
+# k8s_ldflags VERSION: /version reports VERSION (else v0.0.0-master).
+k8s_ldflags() {
+	local v=$1 minor
+	minor=$(cut -d. -f2 <<<"$v")
+	echo "-s -w -X k8s.io/component-base/version.gitVersion=$v -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+}
 SUC_LDFLAGS="-s -w -X github.com/rancher/system-upgrade-controller/pkg/version.Version=$SUC_VERSION -X github.com/rancher/system-upgrade-controller/pkg/version.GitCommit=$SUC_VERSION"
 
 say() { printf 'tools: %s\n' "$*"; }
@@ -34,6 +43,7 @@ current() {
 
 # build MODULE LDFLAGS NAME=PKG... builds the packages of one tools module in one go
 # build (they share most of the compile work), in the background, logging to a file.
+# NAME may name a subdirectory of .cache/bin (k8s-v1.28/kube-apiserver).
 build() {
 	local module=$1 ldflags=$2
 	shift 2
@@ -55,7 +65,8 @@ build() {
 		# -v names each package as it is compiled: the line count is the progress shown.
 		CGO_ENABLED=0 go build -v -trimpath -ldflags "$ldflags" -o "$BIN/.build-$module/" "${pkgs[@]}"
 		for name in "${todo[@]}"; do
-			mv -f "$BIN/.build-$module/$name" "$BIN/$name"
+			mkdir -p "$(dirname "$BIN/$name")"
+			mv -f "$BIN/.build-$module/$(basename "$name")" "$BIN/$name"
 			echo "$stamp" >"$STAMPS/$name"
 		done
 		rmdir "$BIN/.build-$module"
@@ -102,9 +113,16 @@ began=$SECONDS
 ensure_apt etcd etcd-server "etcd 3.4 or newer"
 # The watch e2e test scrapes `kubectl skew watch` with a real Prometheus.
 ensure_apt prometheus prometheus "Prometheus 2.x"
-build apiserver "$K8S_LDFLAGS" \
+build apiserver "$(k8s_ldflags "$K8S_VERSION")" \
 	kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver \
+	kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager \
+	kube-scheduler=k8s.io/kubernetes/cmd/kube-scheduler \
 	kubectl=k8s.io/kubernetes/cmd/kubectl
+# The oldest control plane of the e2e matrix (make test-k8s-v1.28); kubectl stays the newest.
+build apiserver-v1.28 "$(k8s_ldflags "$OLDEST_K8S_VERSION")" \
+	k8s-v1.28/kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver \
+	k8s-v1.28/kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager \
+	k8s-v1.28/kube-scheduler=k8s.io/kubernetes/cmd/kube-scheduler
 build suc "$SUC_LDFLAGS" \
 	system-upgrade-controller=github.com/rancher/system-upgrade-controller
 

@@ -88,9 +88,13 @@ func FindTools(binDir string, suc bool) (Tools, error) {
 		missing = append(missing, name)
 		return ""
 	}
+	cpDir, err := ControlPlaneDir(binDir)
+	if err != nil {
+		return t, err
+	}
 	etcdOnPath, _ := exec.LookPath("etcd")
 	t.Etcd = find("etcd (Debian package etcd-server)", filepath.Join(binDir, "etcd"), etcdOnPath, "/usr/bin/etcd")
-	t.APIServer = find("kube-apiserver", filepath.Join(binDir, "kube-apiserver"))
+	t.APIServer = find("kube-apiserver", filepath.Join(cpDir, "kube-apiserver"))
 	// kubectl is not run by the sandbox itself: the pinned one when built, else the
 	// user's; the e2e tests insist on the pinned one.
 	t.Kubectl = filepath.Join(binDir, "kubectl")

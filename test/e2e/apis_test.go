@@ -8,9 +8,10 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
-	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/deprecation"
 	"github.com/kubectl-skew/kubectl-skew/test/helmrelease"
@@ -64,17 +65,34 @@ func removedAPIWorld(t *testing.T) {
 			_ = kube.CoreV1().Secrets(s.Namespace).Delete(context.Background(), s.Name, metav1.DeleteOptions{})
 		})
 	}
-	fs := &flowcontrolv1.FlowSchema{
-		ObjectMeta: metav1.ObjectMeta{Name: "legacy-batch", Annotations: map[string]string{
+	// Through the newest flowcontrol version this apiserver serves (v1 from v1.29,
+	// v1beta3 on v1.28): the matrix runs this test on both.
+	groups, err := kube.Discovery().ServerGroups()
+	if err != nil {
+		t.Fatal(err)
+	}
+	flowcontrol := ""
+	for _, g := range groups.Groups {
+		if g.Name == "flowcontrol.apiserver.k8s.io" {
+			flowcontrol = g.PreferredVersion.Version
+		}
+	}
+	if flowcontrol == "" {
+		t.Fatal("the sandbox's apiserver serves no flowcontrol.apiserver.k8s.io version")
+	}
+	fs := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "flowcontrol.apiserver.k8s.io/" + flowcontrol, "kind": "FlowSchema",
+		"metadata": map[string]any{"name": "legacy-batch", "annotations": map[string]any{
 			deprecation.LastApplied: `{"apiVersion":"flowcontrol.apiserver.k8s.io/v1beta3","kind":"FlowSchema","metadata":{"annotations":{},"name":"legacy-batch"},"spec":{"matchingPrecedence":9000,"priorityLevelConfiguration":{"name":"workload-low"}}}` + "\n",
 		}},
-		Spec: flowcontrolv1.FlowSchemaSpec{MatchingPrecedence: 9000, PriorityLevelConfiguration: flowcontrolv1.PriorityLevelConfigurationReference{Name: "workload-low"}},
-	}
-	if _, err := kube.FlowcontrolV1().FlowSchemas().Create(ctx, fs, metav1.CreateOptions{}); err != nil {
+		"spec": map[string]any{"matchingPrecedence": int64(9000), "priorityLevelConfiguration": map[string]any{"name": "workload-low"}},
+	}}
+	flowSchemas := env.sb.Dynamic.Resource(schema.GroupVersionResource{Group: "flowcontrol.apiserver.k8s.io", Version: flowcontrol, Resource: "flowschemas"})
+	if _, err := flowSchemas.Create(ctx, fs, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = kube.FlowcontrolV1().FlowSchemas().Delete(context.Background(), fs.Name, metav1.DeleteOptions{})
+		_ = flowSchemas.Delete(context.Background(), fs.GetName(), metav1.DeleteOptions{})
 	})
 }
 

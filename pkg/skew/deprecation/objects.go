@@ -83,9 +83,13 @@ type Resource struct {
 }
 
 // ScannedResources are the listable resources, at their preferred version, whose kind
-// the table knows. A resource served only at a deprecated version (v1 Endpoints from
-// v1.33) is left out: listing it would itself be a deprecated request, warned about
-// and counted in /metrics. A group that fails discovery is left out; the error says which.
+// the table knows. A resource whose preferred version is deprecated but never removed
+// (v1 Endpoints from v1.33) is left out: listing it would itself be a deprecated request,
+// warned about and counted in /metrics, and its objects keep working. One whose newest
+// served version is still to be removed (FlowSchemas on v1.28, served at v1beta3 only)
+// is listed: it is the only way to see them before the removal, and every other client
+// of that kind already counts against the same version. A group that fails discovery is
+// left out; the error says which.
 func ScannedResources(disc discovery.DiscoveryInterface) ([]Resource, error) {
 	lists, err := disc.ServerPreferredResources()
 	kinds := Kinds()
@@ -99,7 +103,7 @@ func ScannedResources(disc discovery.DiscoveryInterface) ([]Resource, error) {
 			if !kinds[r.Kind] || neverApplied[r.Kind] || strings.Contains(r.Name, "/") || !hasVerb(r.Verbs, "list") {
 				continue
 			}
-			if _, deprecated := Lookup(gv.String(), r.Kind); deprecated {
+			if a, deprecated := Lookup(gv.String(), r.Kind); deprecated && !a.IsRemoved() {
 				continue
 			}
 			out = append(out, Resource{GVR: gv.WithResource(r.Name), Kind: r.Kind})

@@ -80,7 +80,7 @@ bold "kubectl-skew demo: a real kube-apiserver and etcd on this machine, no clus
 echo "The first run builds the pinned tools (kube-apiserver, kubectl, system-upgrade-controller)"
 echo "from source: several minutes on two cores. Later runs start in seconds."
 echo
-bash hack/tools.sh
+bash hack/tools.sh --newest
 echo "demo: building kubectl-skew and the sandbox"
 "${MAKE:-make}" --no-print-directory build >/dev/null
 go build -o .cache/bin/sandbox ./test/cmd/sandbox

@@ -44,7 +44,7 @@ func (sb *Sandbox) adminHTTPClient() *http.Client {
 }
 
 // startAPIServer runs kube-apiserver against our etcd with static tokens and RBAC.
-// No controller-manager or scheduler runs: objects keep whatever status we write.
+// kube-controller-manager and kube-scheduler start after it (controllers.go).
 func (sb *Sandbox) startAPIServer(ctx context.Context) error {
 	var lastErr error
 	for attempt := 0; attempt < startAttempts; attempt++ {

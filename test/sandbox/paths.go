@@ -54,7 +54,11 @@ func isRootModule(gomod string) bool {
 type Tools struct {
 	Etcd      string
 	APIServer string
-	Kubectl   string
+	// ControllerManager and Scheduler are kube-controller-manager and kube-scheduler,
+	// of the same release as APIServer.
+	ControllerManager string
+	Scheduler         string
+	Kubectl           string
 	// SUC is the system-upgrade-controller; empty when not needed.
 	SUC string
 }
@@ -95,6 +99,8 @@ func FindTools(binDir string, suc bool) (Tools, error) {
 	etcdOnPath, _ := exec.LookPath("etcd")
 	t.Etcd = find("etcd (Debian package etcd-server)", filepath.Join(binDir, "etcd"), etcdOnPath, "/usr/bin/etcd")
 	t.APIServer = find("kube-apiserver", filepath.Join(cpDir, "kube-apiserver"))
+	t.ControllerManager = find("kube-controller-manager", filepath.Join(cpDir, "kube-controller-manager"))
+	t.Scheduler = find("kube-scheduler", filepath.Join(cpDir, "kube-scheduler"))
 	// kubectl is not run by the sandbox itself: the pinned one when built, else the
 	// user's; the e2e tests insist on the pinned one.
 	t.Kubectl = filepath.Join(binDir, "kubectl")

@@ -1,8 +1,8 @@
 // Package sandbox runs a real control plane on this machine for the end-to-end tests
 // and the demo: etcd and kube-apiserver on free loopback ports, optionally the real
 // system-upgrade-controller with a node simulator playing the nodes' part, and local
-// release-channel servers. Nodes and pods are seeded from test/scenarios; with no
-// controller-manager, scheduler or kubelet they keep exactly the state we write.
+// release-channel servers, and the real kube-controller-manager and kube-scheduler.
+// Nodes and pods are seeded from test/scenarios; the node simulator plays the kubelets.
 package sandbox
 
 import (
@@ -87,8 +87,12 @@ type Sandbox struct {
 	pki       *pki
 	etcd      *process
 	apiserver *process
+	kcm       *process
+	scheduler *process
 	suc       *process
-	cancel    context.CancelFunc
+	// components are the controllers' identities (not kubeconfig contexts).
+	components []User
+	cancel     context.CancelFunc
 
 	mu       sync.Mutex
 	scenario string
@@ -140,9 +144,11 @@ func Start(ctx context.Context, opts Options) (_ *Sandbox, err error) {
 		return sb, err
 	}
 	sb.Users = defaultUsers()
-	if err = writeTokenFile(st.path("tokens.csv"), sb.Users); err != nil {
+	identities := append(append([]User(nil), sb.Users...), componentUsers()...)
+	if err = writeTokenFile(st.path("tokens.csv"), identities); err != nil {
 		return sb, err
 	}
+	sb.Users, sb.components = identities[:len(sb.Users)], identities[len(sb.Users):]
 	sb.AdminToken = sb.Users[0].Token
 
 	if err = sb.startEtcd(ctx); err != nil {
@@ -165,6 +171,10 @@ func Start(ctx context.Context, opts Options) (_ *Sandbox, err error) {
 	if err = grantRules(ctx, sb.Client, sb.Users); err != nil {
 		return sb, err
 	}
+	if err = sb.startControllers(ctx); err != nil {
+		return sb, err
+	}
+	sb.progress("kube-controller-manager and kube-scheduler running")
 	if opts.Channels {
 		if err = sb.startChannels(); err != nil {
 			return sb, err
@@ -287,6 +297,8 @@ func (sb *Sandbox) Stop() {
 		sb.Nodesim.Wait()
 	}
 	sb.suc.stop(5 * time.Second)
+	sb.scheduler.stop(5 * time.Second)
+	sb.kcm.stop(5 * time.Second)
 	sb.apiserver.stop(10 * time.Second)
 	sb.etcd.stop(10 * time.Second)
 	for _, cs := range []*channelserver.Server{sb.K3sChannels, sb.RKE2Channels} {
@@ -306,7 +318,7 @@ func (sb *Sandbox) Stop() {
 // Alive reports an error when a process the sandbox runs has exited.
 func (sb *Sandbox) Alive() error {
 	var errs []error
-	for _, p := range []*process{sb.etcd, sb.apiserver, sb.suc} {
+	for _, p := range []*process{sb.etcd, sb.apiserver, sb.kcm, sb.scheduler, sb.suc} {
 		if p != nil && p.exited() {
 			errs = append(errs, p.failure("sandbox"))
 		}
@@ -319,7 +331,7 @@ func (sb *Sandbox) Done() <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
 		cases := []<-chan struct{}{}
-		for _, p := range []*process{sb.etcd, sb.apiserver, sb.suc} {
+		for _, p := range []*process{sb.etcd, sb.apiserver, sb.kcm, sb.scheduler, sb.suc} {
 			if p != nil {
 				cases = append(cases, p.done)
 			}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -53,6 +54,9 @@ type Options struct {
 	PodLag time.Duration
 	// LogPath receives one JSON Event per line; "" keeps events in memory only.
 	LogPath string
+	// LeaseInterval is how often each node's Lease is renewed (default 5s; large
+	// clusters are renewed as fast as maxLeaseRate allows).
+	LeaseInterval time.Duration
 }
 
 // Simulator is the running node simulator.
@@ -66,6 +70,7 @@ type Simulator struct {
 	delay   time.Duration
 	fail    map[string]string
 	handled map[string]bool // Job UIDs a goroutine owns or has finished
+	leases  leases
 	wg      sync.WaitGroup
 	done    chan struct{}
 }
@@ -87,6 +92,9 @@ func New(cfg *rest.Config, opts Options) (*Simulator, error) {
 	if opts.PodLag <= 0 {
 		opts.PodLag = time.Second
 	}
+	if opts.LeaseInterval <= 0 {
+		opts.LeaseInterval = 5 * time.Second
+	}
 	cfg = rest.CopyConfig(cfg)
 	cfg.UserAgent = "kubectl-skew-nodesim"
 	kube, err := kubernetes.NewForConfig(cfg)
@@ -104,6 +112,7 @@ func New(cfg *rest.Config, opts Options) (*Simulator, error) {
 	return &Simulator{
 		kube: kube, dyn: dyn, opts: opts, log: log, delay: opts.Delay,
 		fail: map[string]string{}, handled: map[string]bool{}, done: make(chan struct{}),
+		leases: leases{down: map[string]bool{}, written: map[string]*coordinationv1.Lease{}},
 	}, nil
 }
 
@@ -138,6 +147,11 @@ func (s *Simulator) Start(ctx context.Context) error {
 	case <-time.After(30 * time.Second):
 		return fmt.Errorf("nodesim: job watch did not sync in 30s")
 	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.renewLeases(ctx, nodes.GetStore())
+	}()
 	s.log.emit(Event{Event: EventStarted, Message: "watching Jobs in " + s.opts.Namespace})
 	go func() {
 		<-ctx.Done()

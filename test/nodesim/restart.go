@@ -14,6 +14,8 @@ import (
 // the new version, then its pods PodLag later; or what its come-back annotation says.
 func (s *Simulator) restart(ctx context.Context, ev Event) {
 	mode := s.comeBack(ctx, ev.Node)
+	// The kubelet is down: no Lease renewals until it is back (never, for "never").
+	s.setDown(ev.Node, true)
 	if err := s.setReady(ctx, ev.Node, corev1.ConditionFalse); err != nil {
 		s.errorf(ev, "restart: %v", err)
 		return
@@ -30,6 +32,7 @@ func (s *Simulator) restart(ctx context.Context, ev Event) {
 		ready = corev1.ConditionFalse
 	}
 	from, err := s.kubeletBack(ctx, ev.Node, ev.Version, ready)
+	s.setDown(ev.Node, false)
 	if err != nil {
 		s.errorf(ev, "upgrade node: %v", err)
 		return

@@ -183,6 +183,7 @@ func (s *Simulator) considerNode(ctx context.Context, obj any) {
 			return
 		}
 		from, err := s.kubeletBack(ctx, n.Name, v, corev1.ConditionTrue)
+		s.setDown(n.Name, false)
 		if err == nil {
 			err = s.updateNode(ctx, n.Name, func(n *corev1.Node) { n.Spec.Unschedulable = false })
 		}

@@ -1,20 +1,21 @@
 package nodesim
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/kubectl/pkg/drain"
 )
 
 // drainOptions are the kubectl drain options SUC put on the Job's drain container.
 type drainOptions struct {
-	selector       labels.Selector
+	podSelector    string
 	force, noEvict bool
 	timeout        time.Duration
 	present        bool
@@ -28,7 +29,7 @@ func drainOf(job *batchv1.Job) drainOptions {
 		if c.Name != "drain" {
 			continue
 		}
-		o.present, o.selector, o.timeout = true, labels.Everything(), 0
+		o.present, o.podSelector, o.timeout = true, "", 0
 		args := append(append([]string{}, c.Command...), c.Args...)
 		for i := 0; i < len(args); i++ {
 			next := func() string {
@@ -40,9 +41,7 @@ func drainOf(job *batchv1.Job) drainOptions {
 			}
 			switch a := args[i]; {
 			case a == "--pod-selector":
-				if sel, err := labels.Parse(next()); err == nil {
-					o.selector = sel
-				}
+				o.podSelector = next()
 			case a == "--force":
 				o.force = true
 			case a == "--timeout":
@@ -55,67 +54,35 @@ func drainOf(job *batchv1.Job) drainOptions {
 	return o
 }
 
-// drainError is what kubectl drain would end with on node, and how long it would
-// try first: a pod without a controller fails it at once (without --force); a pod
-// whose eviction a PodDisruptionBudget refuses is retried until the timeout. "" when
-// the drain goes through. The text is kubectl's own.
-func (s *Simulator) drainError(ctx context.Context, node string, o drainOptions) (string, time.Duration) {
-	pods, err := s.kube.CoreV1().Pods("").List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + node})
-	if err != nil {
-		return "", 0
+// drain is the Job's drain container: kubectl drain with the options SUC gave it, run
+// through kubectl's own drain library against the apiserver, so evictions go through
+// the eviction API and a PodDisruptionBudget refuses exactly when the real disruption
+// controller's status says so. It returns "" when the node is drained, else what
+// kubectl drain prints when it gives up (its errors and its final line).
+func (s *Simulator) drain(ctx context.Context, node string, o drainOptions) string {
+	var out bytes.Buffer
+	timeout := o.timeout
+	if timeout <= 0 {
+		// kubectl's default is to wait forever (until the Job's deadline, minutes
+		// away); the simulator gives up sooner.
+		timeout = 5 * time.Second
 	}
-	for i := range pods.Items {
-		p := &pods.Items[i]
-		if !drained(p, o.selector) {
-			continue
-		}
-		if metav1.GetControllerOf(p) == nil && !o.force {
-			return fmt.Sprintf("error: unable to drain node %q due to error: cannot delete Pods that declare no controller (use --force to override): %s/%s, continuing command...", node, p.Namespace, p.Name), 0
-		}
-		if o.noEvict || !s.budgetRefuses(ctx, p) {
-			continue
-		}
-		timeout := o.timeout
-		if timeout <= 0 {
-			timeout = 5 * time.Second // kubectl's default is forever; the simulator gives up sooner
-		}
-		return fmt.Sprintf("error when evicting pods/%q -n %q (will retry after 5s): Cannot evict pod as it would violate the pod's disruption budget.\nerror: unable to drain node %q due to error: [error when evicting pods/%q -n %q: global timeout reached: %s], continuing command...",
-			p.Name, p.Namespace, node, p.Name, p.Namespace, timeout), timeout
+	h := &drain.Helper{
+		Ctx: ctx, Client: s.kube,
+		Force: o.force, IgnoreAllDaemonSets: true, DeleteEmptyDirData: true,
+		GracePeriodSeconds: -1, Timeout: timeout, PodSelector: o.podSelector,
+		DisableEviction: o.noEvict, Out: io.Discard, ErrOut: &out,
 	}
-	return "", 0
-}
-
-// drained is kubectl drain's choice of pods with --ignore-daemonsets: not a
-// DaemonSet's, not a mirror pod, not finished, selected by the pod selector.
-func drained(p *corev1.Pod, sel labels.Selector) bool {
-	if _, mirror := p.Annotations[corev1.MirrorPodAnnotationKey]; mirror {
-		return false
+	n, err := s.kube.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
+	if err == nil {
+		err = drain.RunCordonOrUncordon(h, n, true)
 	}
-	if c := metav1.GetControllerOf(p); c != nil && c.Kind == "DaemonSet" {
-		return false
+	if err == nil {
+		err = drain.RunNodeDrain(h, node)
 	}
-	if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
-		return false
+	if err == nil {
+		return ""
 	}
-	return sel.Matches(labels.Set(p.Labels))
-}
-
-// budgetRefuses is the eviction API's answer: a budget of the pod's namespace that
-// selects it refuses when it allows no disruption, or when the disruption controller
-// has not yet observed its current generation.
-func (s *Simulator) budgetRefuses(ctx context.Context, p *corev1.Pod) bool {
-	pdbs, err := s.kube.PolicyV1().PodDisruptionBudgets(p.Namespace).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return false
-	}
-	for _, b := range pdbs.Items {
-		computed := b.Status.ObservedGeneration >= b.Generation && b.Status.ObservedGeneration > 0
-		if b.Spec.Selector == nil || (computed && b.Status.DisruptionsAllowed > 0) {
-			continue
-		}
-		if sel, err := metav1.LabelSelectorAsSelector(b.Spec.Selector); err == nil && sel.Matches(labels.Set(p.Labels)) {
-			return true
-		}
-	}
-	return false
+	fmt.Fprintf(&out, "error: unable to drain node %q due to error: %s, continuing command...", node, err)
+	return strings.TrimSpace(out.String())
 }

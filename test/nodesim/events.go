@@ -12,15 +12,16 @@ import (
 // Event kinds, in the order a successful Job produces them.
 const (
 	EventStarted        = "simulator-started"
-	EventJobStarted     = "job-started"     // SUC released the Job; the node begins
+	EventJobStarted     = "job-started"     // the Job's pod was placed on its node; the node begins
 	EventPrepareWaiting = "prepare-waiting" // agent Job waits for the server Plan
 	EventPrepareDone    = "prepare-done"    // servers done: the agent may go on
 	EventCordoned       = "node-cordoned"   // the Job's cordon or drain step ran
-	EventJobComplete    = "job-complete"    // Job marked Complete: the binary is replaced
+	EventJobComplete    = "job-complete"    // the Job's pod succeeded: the binary is replaced
 	EventNodeDown       = "node-down"       // the service restarts: NotReady
 	EventNodeUpgraded   = "node-upgraded"   // kubelet back, reporting the Plan's version (Ready unless told otherwise)
 	EventPodsMoved      = "pods-moved"      // static and kube-proxy pods show the new image
-	EventJobFailed      = "job-failed"      // Job marked Failed (told to fail)
+	EventJobFailed      = "job-failed"      // the Job's pod failed (told to fail, or its drain failed)
+	EventJobHanging     = "job-hanging"     // the upgrade never ends (AnnotationHang)
 	EventJobGone        = "job-gone"        // SUC deleted the Job before it finished
 	EventError          = "simulator-error" // an API call failed; Message says which
 )

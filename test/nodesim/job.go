@@ -6,86 +6,109 @@ import (
 	"time"
 
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
-	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/util/retry"
-	"k8s.io/utils/ptr"
 )
 
 var planResource = schema.GroupVersionResource{Group: "upgrade.cattle.io", Version: "v1", Resource: "plans"}
 
-// run plays one Job from start to end, as the node would: the prepare step (agents),
-// cordon or drain, the upgrade itself (Delay), then success or the failure it was told.
-func (s *Simulator) run(ctx context.Context, job *batchv1.Job) {
-	ev := Event{Node: job.Labels[LabelNode], Plan: job.Labels[LabelPlan], Job: job.Name}
+// run plays one of SUC's Job pods from start to end, as the node's kubelet and the
+// upgrade image would: its init containers in order (the prepare step of agents, cordon
+// or drain), then the upgrade container (Delay), then success, or the failure it was
+// told. The real Job controller turns the pod's end into the Job's conditions; a
+// successful upgrade then restarts the node.
+func (s *Simulator) run(ctx context.Context, pod *corev1.Pod) {
+	ev := Event{Node: pod.Labels[LabelNode], Plan: pod.Labels[LabelPlan]}
+	owner := metav1.GetControllerOf(pod)
+	if owner == nil || owner.Kind != "Job" {
+		return
+	}
+	ev.Job = owner.Name
+	job, err := s.kube.BatchV1().Jobs(pod.Namespace).Get(ctx, owner.Name, metav1.GetOptions{})
+	if err != nil || job.UID != owner.UID {
+		s.emit(ev, EventJobGone, "deleted by the controller before its pod started")
+		return
+	}
 	plan, err := s.getPlan(ctx, job.Namespace, ev.Plan)
 	if err != nil && !apierrors.IsNotFound(err) {
 		s.errorf(ev, "get plan: %v", err)
 	}
 	ev.Version = targetVersion(plan, job)
-	s.emit(ev, EventJobStarted, "")
-	if err := s.updateJobStatus(ctx, job, markRunning); err != nil {
-		s.stopOn(ev, err, "mark job running")
+	s.emit(ev, EventJobStarted, "pod "+pod.Name)
+
+	inits := pod.Spec.InitContainers
+	for i, c := range inits {
+		if err := s.writePodStatus(ctx, pod, func(st *corev1.PodStatus, node *corev1.Node) {
+			initializing(st, pod, node, i)
+		}); err != nil {
+			s.stopOn(ev, err, "start init container "+c.Name)
+			return
+		}
+		switch c.Name {
+		case "prepare":
+			if server := prepareTarget(job); server != "" && !s.waitPrepare(ctx, pod, ev, server) {
+				return
+			}
+		case "cordon":
+			if err := s.cordon(ctx, ev.Node); err != nil {
+				s.errorf(ev, "cordon: %v", err)
+			} else {
+				s.emit(ev, EventCordoned, "")
+			}
+		case "drain":
+			if msg := s.drain(ctx, ev.Node, drainOf(job)); msg != "" {
+				s.endPod(ctx, pod, ev, i, msg)
+				return
+			}
+			s.emit(ev, EventCordoned, "drained")
+		}
+	}
+	if err := s.writePodStatus(ctx, pod, func(st *corev1.PodStatus, node *corev1.Node) {
+		running(st, pod, node)
+		st.InitContainerStatuses = doneInits(inits, len(inits))
+		for _, c := range pod.Spec.Containers {
+			st.ContainerStatuses = append(st.ContainerStatuses, runningContainer(c, true))
+		}
+	}); err != nil {
+		s.stopOn(ev, err, "start the upgrade container")
 		return
-	}
-
-	if server := prepareTarget(job); server != "" {
-		if !s.waitPrepare(ctx, job, ev, server) {
-			return
-		}
-	}
-	if cordons(job) {
-		if err := s.cordon(ctx, ev.Node); err != nil {
-			s.errorf(ev, "cordon: %v", err)
-		} else {
-			s.emit(ev, EventCordoned, "")
-		}
-	}
-
-	if d := drainOf(job); d.present {
-		if msg, wait := s.drainError(ctx, ev.Node, d); msg != "" {
-			if !sleep(ctx, wait) || s.gone(ctx, job) {
-				return
-			}
-			if err := s.updateJobStatus(ctx, job, markFailed(msg)); err != nil {
-				s.stopOn(ev, err, "mark job failed")
-				return
-			}
-			s.emit(ev, EventJobFailed, msg)
-			return
-		}
 	}
 
 	s.mu.Lock()
 	delay := s.delay
 	s.mu.Unlock()
-	select {
-	case <-ctx.Done():
+	if !sleep(ctx, delay) {
 		return
-	case <-time.After(delay):
 	}
-	if s.gone(ctx, job) {
+	if s.podGone(ctx, pod) {
 		s.emit(ev, EventJobGone, "deleted by the controller before it finished")
 		return
 	}
-
 	if msg := s.failure(ctx, ev.Node); msg != "" {
-		if err := s.updateJobStatus(ctx, job, markFailed(msg)); err != nil {
-			s.stopOn(ev, err, "mark job failed")
-			return
-		}
-		s.emit(ev, EventJobFailed, msg)
+		s.endPod(ctx, pod, ev, -1, msg)
 		return
 	}
-	// The images end their Job once the new binary is in place and the service was
-	// told to restart: the node restarts after its Job has completed.
-	if err := s.updateJobStatus(ctx, job, markComplete); err != nil {
-		s.stopOn(ev, err, "mark job complete")
+	if msg := s.hang(ctx, ev.Node); msg != "" {
+		// The upgrade never ends: only the Job's deadline (the Job controller) or
+		// SUC deleting the Job ends this pod.
+		s.emit(ev, EventJobHanging, msg)
+		return
+	}
+	// The images end once the new binary is in place and the service was told to
+	// restart: the node restarts after its pod (and so its Job) has succeeded.
+	if err := s.writePodStatus(ctx, pod, func(st *corev1.PodStatus, _ *corev1.Node) {
+		ended(st, corev1.PodSucceeded)
+		st.InitContainerStatuses = doneInits(inits, len(inits))
+		st.ContainerStatuses = nil
+		for _, c := range pod.Spec.Containers {
+			st.ContainerStatuses = append(st.ContainerStatuses, terminated(c, 0, "Completed", ""))
+		}
+	}); err != nil {
+		s.stopOn(ev, err, "end the upgrade container")
 		return
 	}
 	s.emit(ev, EventJobComplete, "")
@@ -95,12 +118,71 @@ func (s *Simulator) run(ctx context.Context, job *batchv1.Job) {
 	s.restart(ctx, ev)
 }
 
+// endPod fails the pod in init container i (-1: in the upgrade container) with msg as
+// that container's termination message (see docs/sandbox.md for why it is there).
+func (s *Simulator) endPod(ctx context.Context, pod *corev1.Pod, ev Event, i int, msg string) {
+	inits := pod.Spec.InitContainers
+	if err := s.writePodStatus(ctx, pod, func(st *corev1.PodStatus, _ *corev1.Node) {
+		ended(st, corev1.PodFailed)
+		st.ContainerStatuses = nil
+		if i >= 0 {
+			st.InitContainerStatuses = doneInits(inits, i)
+			st.InitContainerStatuses = append(st.InitContainerStatuses, terminated(inits[i], 1, "Error", msg))
+			for _, c := range pod.Spec.Containers {
+				st.ContainerStatuses = append(st.ContainerStatuses, corev1.ContainerStatus{Name: c.Name, Image: c.Image,
+					State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "PodInitializing"}}})
+			}
+			return
+		}
+		st.InitContainerStatuses = doneInits(inits, len(inits))
+		for _, c := range pod.Spec.Containers {
+			st.ContainerStatuses = append(st.ContainerStatuses, terminated(c, 1, "Error", msg))
+		}
+	}); err != nil {
+		s.stopOn(ev, err, "fail the pod")
+		return
+	}
+	s.emit(ev, EventJobFailed, msg)
+}
+
+// initializing is the pod while init container i runs (the ones before it are done).
+func initializing(st *corev1.PodStatus, p *corev1.Pod, node *corev1.Node, i int) {
+	running(st, p, node)
+	st.Phase = corev1.PodPending
+	now := metav1.Now()
+	setPodCondition(st, corev1.PodInitialized, corev1.ConditionFalse, now)
+	setPodCondition(st, corev1.ContainersReady, corev1.ConditionFalse, now)
+	setPodCondition(st, corev1.PodReady, corev1.ConditionFalse, now)
+	st.InitContainerStatuses = append(doneInits(p.Spec.InitContainers, i), runningContainer(p.Spec.InitContainers[i], false))
+	for _, c := range p.Spec.Containers {
+		st.ContainerStatuses = append(st.ContainerStatuses, corev1.ContainerStatus{Name: c.Name, Image: c.Image,
+			State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "PodInitializing"}}})
+	}
+}
+
+// doneInits are the first n init containers, each exited 0.
+func doneInits(inits []corev1.Container, n int) []corev1.ContainerStatus {
+	out := make([]corev1.ContainerStatus, 0, n)
+	for _, c := range inits[:n] {
+		out = append(out, terminated(c, 0, "Completed", ""))
+	}
+	return out
+}
+
+// ended is a pod whose containers have all exited: not ready any more.
+func ended(st *corev1.PodStatus, phase corev1.PodPhase) {
+	now := metav1.Now()
+	st.Phase = phase
+	setPodCondition(st, corev1.ContainersReady, corev1.ConditionFalse, now)
+	setPodCondition(st, corev1.PodReady, corev1.ConditionFalse, now)
+}
+
 // waitPrepare blocks until the prepare condition holds; false when the Job went away
 // or the simulator stopped first.
-func (s *Simulator) waitPrepare(ctx context.Context, job *batchv1.Job, ev Event, server string) bool {
+func (s *Simulator) waitPrepare(ctx context.Context, pod *corev1.Pod, ev Event, server string) bool {
 	lastReason := ""
 	for {
-		ok, reason, err := s.prepareReady(ctx, job.Namespace, server, job.Labels[LabelVersion])
+		ok, reason, err := s.prepareReady(ctx, pod.Namespace, server, pod.Labels[LabelVersion])
 		if err != nil {
 			reason = err.Error()
 		}
@@ -117,7 +199,7 @@ func (s *Simulator) waitPrepare(ctx context.Context, job *batchv1.Job, ev Event,
 			return false
 		case <-time.After(s.opts.Poll):
 		}
-		if s.gone(ctx, job) {
+		if s.podGone(ctx, pod) {
 			s.emit(ev, EventJobGone, "deleted by the controller while waiting for "+server)
 			return false
 		}
@@ -166,10 +248,12 @@ func (s *Simulator) getPlan(ctx context.Context, ns, name string) (*upgradev1.Pl
 	return plan, nil
 }
 
-// gone reports whether SUC deleted the Job (or replaced it with a new one).
-func (s *Simulator) gone(ctx context.Context, job *batchv1.Job) bool {
-	got, err := s.kube.BatchV1().Jobs(job.Namespace).Get(ctx, job.Name, metav1.GetOptions{})
-	return apierrors.IsNotFound(err) || (err == nil && (got.UID != job.UID || got.DeletionTimestamp != nil))
+// podGone reports whether the pod is going away: SUC deleted its Job (the garbage
+// collector then deletes the pod), the Job controller ended it at its deadline, or
+// it was replaced.
+func (s *Simulator) podGone(ctx context.Context, pod *corev1.Pod) bool {
+	got, err := s.kube.CoreV1().Pods(pod.Namespace).Get(ctx, pod.Name, metav1.GetOptions{})
+	return apierrors.IsNotFound(err) || (err == nil && (got.UID != pod.UID || got.DeletionTimestamp != nil))
 }
 
 func (s *Simulator) failure(ctx context.Context, node string) string {
@@ -186,75 +270,18 @@ func (s *Simulator) failure(ctx context.Context, node string) string {
 	return n.Annotations[AnnotationFail]
 }
 
+// hang is the node's AnnotationHang: its upgrade never finishes.
+func (s *Simulator) hang(ctx context.Context, node string) string {
+	n, err := s.kube.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
+	if err != nil {
+		return ""
+	}
+	return n.Annotations[AnnotationHang]
+}
+
 func (s *Simulator) cordon(ctx context.Context, node string) error {
 	_, err := s.kube.CoreV1().Nodes().Patch(ctx, node, types.MergePatchType, []byte(`{"spec":{"unschedulable":true}}`), metav1.PatchOptions{})
 	return err
-}
-
-// updateJobStatus applies mutate to a fresh copy of the Job's status and writes it
-// through the status subresource, retrying on conflicts with SUC's own writes.
-func (s *Simulator) updateJobStatus(ctx context.Context, job *batchv1.Job, mutate func(*batchv1.Job)) error {
-	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		got, err := s.kube.BatchV1().Jobs(job.Namespace).Get(ctx, job.Name, metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		if got.UID != job.UID {
-			return apierrors.NewNotFound(schema.GroupResource{Group: "batch", Resource: "jobs"}, job.Name)
-		}
-		mutate(got)
-		_, err = s.kube.BatchV1().Jobs(job.Namespace).UpdateStatus(ctx, got, metav1.UpdateOptions{})
-		return err
-	})
-}
-
-// The Job status transitions below are the ones the Job controller makes, which the
-// apiserver (JobManagedBy, on by default since v1.32) insists on: a start time before
-// finishing, SuccessCriteriaMet before Complete, FailureTarget before Failed, no active
-// pods once finished, a completion time only when complete.
-
-func markRunning(j *batchv1.Job) {
-	if j.Status.StartTime == nil {
-		now := metav1.Now()
-		j.Status.StartTime = &now
-	}
-	j.Status.Active = 1
-	j.Status.Ready = ptr.To[int32](1)
-}
-
-func markComplete(j *batchv1.Job) {
-	now := metav1.Now()
-	finish(j, now)
-	j.Status.Succeeded = 1
-	j.Status.CompletionTime = &now
-	j.Status.Conditions = append(j.Status.Conditions,
-		condition(batchv1.JobSuccessCriteriaMet, "CompletionsReached", "Reached expected number of succeeded pods", now),
-		condition(batchv1.JobComplete, "CompletionsReached", "Reached expected number of succeeded pods", now))
-}
-
-func markFailed(msg string) func(*batchv1.Job) {
-	return func(j *batchv1.Job) {
-		now := metav1.Now()
-		finish(j, now)
-		j.Status.Failed++
-		j.Status.Conditions = append(j.Status.Conditions,
-			condition(batchv1.JobFailureTarget, "BackoffLimitExceeded", msg, now),
-			condition(batchv1.JobFailed, "BackoffLimitExceeded", msg, now))
-	}
-}
-
-func finish(j *batchv1.Job, now metav1.Time) {
-	if j.Status.StartTime == nil {
-		j.Status.StartTime = &now
-	}
-	j.Status.Active = 0
-	j.Status.Ready = ptr.To[int32](0)
-	j.Status.Terminating = nil
-	j.Status.UncountedTerminatedPods = nil
-}
-
-func condition(t batchv1.JobConditionType, reason, msg string, now metav1.Time) batchv1.JobCondition {
-	return batchv1.JobCondition{Type: t, Status: corev1.ConditionTrue, Reason: reason, Message: msg, LastProbeTime: now, LastTransitionTime: now}
 }
 
 func (s *Simulator) emit(ev Event, kind, msg string) {

@@ -16,7 +16,6 @@ import (
 	"sync"
 	"time"
 
-	batchv1 "k8s.io/api/batch/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
@@ -37,6 +36,10 @@ const (
 	// AnnotationComeBack on a Node changes how it comes back from its restart:
 	// "notready" (on the new version, but NotReady) or "never" (it stays down).
 	AnnotationComeBack = "nodesim.kubectl-skew.io/come-back"
+	// AnnotationHang on a Node makes its upgrade container run forever (a hung
+	// download, say): the Job's activeDeadlineSeconds, enforced by the real Job
+	// controller, is what ends it.
+	AnnotationHang = "nodesim.kubectl-skew.io/hang"
 )
 
 // Options configure the simulator.
@@ -116,19 +119,18 @@ func New(cfg *rest.Config, opts Options) (*Simulator, error) {
 	}, nil
 }
 
-// Start watches Jobs until ctx ends; it returns once the watch cache has synced.
+// Start watches pods and nodes until ctx ends; it returns once the caches have synced.
 func (s *Simulator) Start(ctx context.Context) error {
-	factory := informers.NewSharedInformerFactoryWithOptions(s.kube, 0, informers.WithNamespace(s.opts.Namespace))
-	jobs := factory.Batch().V1().Jobs().Informer()
-	if _, err := jobs.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(obj any) { s.consider(ctx, obj) },
-		UpdateFunc: func(_, obj any) { s.consider(ctx, obj) },
+	factory := informers.NewSharedInformerFactory(s.kube, 0)
+	pods := factory.Core().V1().Pods().Informer()
+	if _, err := pods.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { s.considerPod(ctx, obj) },
+		UpdateFunc: func(_, obj any) { s.considerPod(ctx, obj) },
 	}); err != nil {
-		return fmt.Errorf("nodesim: watch jobs: %w", err)
+		return fmt.Errorf("nodesim: watch pods: %w", err)
 	}
 	// Nodes carry the restore and reinstall annotations (snapshot.go).
-	nodeFactory := informers.NewSharedInformerFactory(s.kube, 0)
-	nodes := nodeFactory.Core().V1().Nodes().Informer()
+	nodes := factory.Core().V1().Nodes().Informer()
 	if _, err := nodes.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { s.considerNode(ctx, obj) },
 		UpdateFunc: func(_, obj any) { s.considerNode(ctx, obj) },
@@ -136,27 +138,25 @@ func (s *Simulator) Start(ctx context.Context) error {
 		return fmt.Errorf("nodesim: watch nodes: %w", err)
 	}
 	factory.Start(ctx.Done())
-	nodeFactory.Start(ctx.Done())
 	synced := make(chan bool, 1)
-	go func() { synced <- cache.WaitForCacheSync(ctx.Done(), jobs.HasSynced, nodes.HasSynced) }()
+	go func() { synced <- cache.WaitForCacheSync(ctx.Done(), pods.HasSynced, nodes.HasSynced) }()
 	select {
 	case ok := <-synced:
 		if !ok {
-			return fmt.Errorf("nodesim: job watch did not sync")
+			return fmt.Errorf("nodesim: pod and node watches did not sync")
 		}
 	case <-time.After(30 * time.Second):
-		return fmt.Errorf("nodesim: job watch did not sync in 30s")
+		return fmt.Errorf("nodesim: pod and node watches did not sync in 30s")
 	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		s.renewLeases(ctx, nodes.GetStore())
 	}()
-	s.log.emit(Event{Event: EventStarted, Message: "watching Jobs in " + s.opts.Namespace})
+	s.log.emit(Event{Event: EventStarted, Message: "playing the kubelets, and the upgrade images of SUC's Jobs in " + s.opts.Namespace})
 	go func() {
 		<-ctx.Done()
 		factory.Shutdown()
-		nodeFactory.Shutdown()
 		s.wg.Wait()
 		s.log.close()
 		close(s.done)
@@ -205,36 +205,3 @@ func (s *Simulator) Reset() {
 
 // Events returns every event logged so far.
 func (s *Simulator) Events() []Event { return s.log.events() }
-
-// consider starts playing a Job's node when SUC has released the Job: SUC creates
-// Jobs paused (parallelism 0) and unpauses them once the node is in status.applying.
-func (s *Simulator) consider(ctx context.Context, obj any) {
-	job, ok := obj.(*batchv1.Job)
-	if !ok || job.Labels[LabelPlan] == "" || job.Labels[LabelNode] == "" || job.DeletionTimestamp != nil {
-		return
-	}
-	if finished(job) || job.Spec.Parallelism == nil || *job.Spec.Parallelism < 1 {
-		return
-	}
-	s.mu.Lock()
-	if s.handled[string(job.UID)] {
-		s.mu.Unlock()
-		return
-	}
-	s.handled[string(job.UID)] = true
-	s.wg.Add(1)
-	s.mu.Unlock()
-	go func() {
-		defer s.wg.Done()
-		s.run(ctx, job.DeepCopy())
-	}()
-}
-
-func finished(job *batchv1.Job) bool {
-	for _, c := range job.Status.Conditions {
-		if (c.Type == batchv1.JobComplete || c.Type == batchv1.JobFailed) && c.Status == "True" {
-			return true
-		}
-	}
-	return false
-}

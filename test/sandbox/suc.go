@@ -36,6 +36,9 @@ func (sb *Sandbox) startSUC(ctx context.Context) error {
 		"SYSTEM_UPGRADE_CONTROLLER_NODE_NAME=sandbox",
 		"SYSTEM_UPGRADE_CONTROLLER_KUBE_CONFIG=" + sb.Kubeconfig,
 		"SYSTEM_UPGRADE_CONTROLLER_LEADER_ELECT=false",
+		// A failed upgrade pod fails its Job at once (SUC's default retries twice, 10 s
+		// and 20 s apart: the same end, later). Operators set it in SUC's Deployment.
+		"SYSTEM_UPGRADE_JOB_BACKOFF_LIMIT=0",
 	}
 	p, err := sb.startProcess("system-upgrade-controller", sb.tools.SUC, nil, env, sb.state.path("logs", "system-upgrade-controller.log"))
 	if err != nil {

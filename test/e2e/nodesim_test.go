@@ -144,8 +144,9 @@ func TestNodeSimulatorWithTheRealController(t *testing.T) {
 		}
 		return len(wrong) == 0, strings.Join(wrong, "; ")
 	})
-	// SUC records the failure as an Event on the Plan. (Its Complete condition says
-	// JobFailed only until the next change of status.applying overwrites it.)
+	// SUC records the failure as an Event on the Plan, with the Job controller's
+	// reason (its Complete condition says JobFailed only until the next change of
+	// status.applying overwrites it); the image's own words are in the pod.
 	waitFor(t, "SUC's JobFailed event for k3s-agent-5", func() (bool, string) {
 		evs, err := env.sb.Client.CoreV1().Events(sandbox.SUCNamespace).List(ctx, metav1.ListOptions{FieldSelector: "reason=JobFailed"})
 		if err != nil {
@@ -153,13 +154,28 @@ func TestNodeSimulatorWithTheRealController(t *testing.T) {
 		}
 		var msgs []string
 		for _, e := range evs.Items {
-			if e.InvolvedObject.Name == "k3s-agent" && strings.Contains(e.Message, "k3s-agent-5") && strings.Contains(e.Message, "disk full") {
+			if e.InvolvedObject.Name == "k3s-agent" && strings.Contains(e.Message, "k3s-agent-5") && strings.Contains(e.Message, "BackoffLimitExceeded") {
 				return true, ""
 			}
 			msgs = append(msgs, e.Message)
 		}
 		return false, fmt.Sprint(msgs)
 	})
+	pods, err := env.sb.Client.CoreV1().Pods(sandbox.SUCNamespace).List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=k3s-agent-5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var said []string
+	for _, p := range pods.Items {
+		for _, c := range p.Status.ContainerStatuses {
+			if c.State.Terminated != nil {
+				said = append(said, c.State.Terminated.Message)
+			}
+		}
+	}
+	if !strings.Contains(strings.Join(said, "\n"), "disk full") {
+		t.Errorf("the failed upgrade pod on k3s-agent-5 does not say why: %q", said)
+	}
 }
 
 func eventsSince(t0 time.Time) []nodesim.Event {

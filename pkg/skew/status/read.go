@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -44,12 +45,24 @@ func Read(ctx context.Context, kube kubernetes.Interface, plans *suc.Client) (In
 	return in, nil
 }
 
-// readDrainBlockers names, for each failed Job, what stopped its drain, when the Job's
-// message or its events carry kubectl drain's error. What cannot be read is left out:
+// readDrainBlockers reads, for each failed Job, why its pod failed (PodFailure) and
+// names what stopped its drain when that, the Job's message or its events carry
+// kubectl drain's error. What cannot be read is left out:
 // the failure is still reported, without its blocker.
 func readDrainBlockers(ctx context.Context, kube kubernetes.Interface, in *Input) {
+	byName := map[string]*batchv1.Job{}
+	for i := range in.Jobs {
+		byName[in.Jobs[i].Name] = &in.Jobs[i]
+	}
 	for _, f := range suc.FailedJobs(in.Jobs) {
 		text := f.Message
+		if why := suc.PodFailure(ctx, kube, byName[f.Job]); why != "" {
+			if in.PodErrors == nil {
+				in.PodErrors = map[string]string{}
+			}
+			in.PodErrors[f.Job] = why
+			text += "\n" + why
+		}
 		if ev, err := kube.CoreV1().Events(in.Namespace).List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=" + f.Job}); err == nil {
 			for _, e := range ev.Items {
 				text += "\n" + e.Message

@@ -28,6 +28,8 @@ type Input struct {
 	Nodes     []corev1.Node
 	// Blockers names, by Job, what stopped a failed drain (see DrainBlocker).
 	Blockers map[string]string
+	// PodErrors says, by Job, why its failed pod ended (see suc.PodFailure).
+	PodErrors map[string]string
 	// Now is the clock, for the maintenance window.
 	Now time.Time
 }
@@ -106,6 +108,9 @@ func Build(in Input) *report.StatusReport {
 		for _, n := range p.nodes {
 			if j := jobs[suc.JobKey{Plan: p.plan.Name, Node: n.Name}]; n.State == report.NodeFailed && j != nil {
 				msg, _ := suc.JobFailed(j)
+				if why := in.PodErrors[j.Name]; why != "" {
+					msg += "; " + why
+				}
 				r.Failures = append(r.Failures, report.StatusFailure{Plan: p.plan.Name, Job: j.Name, Node: n.Name, Message: msg, Blocker: in.Blockers[j.Name]})
 			}
 		}

@@ -311,6 +311,11 @@ func (d *driver) follow(ctx context.Context, step *Step) error {
 	})
 	var jf *JobFailedError
 	if errors.As(err, &jf) {
+		if job, gerr := d.cfg.Kube.BatchV1().Jobs(d.cfg.Plans.Namespace).Get(ctx, jf.Job, metav1.GetOptions{}); gerr == nil {
+			if why := suc.PodFailure(ctx, d.cfg.Kube, job); why != "" {
+				jf.Message += "; " + why
+			}
+		}
 		jf.Blocker = status.DrainBlocker(ctx, d.cfg.Kube, jf.Message)
 	}
 	return err

@@ -51,7 +51,7 @@ func TestChannelsK3sCluster(t *testing.T) {
 		}
 	}
 	// stable is the default; v1.30 is the cluster's minor, and its channel has moved on to k3s2.
-	if marks["stable"] != "v1.33.5+k3s1" || marks["v1.30"] != "v1.30.14+k3s2" || len(marks) != 2 {
+	if marks["stable"] != "v1.36.4+k3s1" || marks["v1.30"] != "v1.30.14+k3s2" || len(marks) != 2 {
 		t.Errorf("marked channels = %v", marks)
 	}
 }
@@ -59,7 +59,7 @@ func TestChannelsK3sCluster(t *testing.T) {
 func TestChannelsRKE2WithoutCluster(t *testing.T) {
 	// --distro needs no cluster: a kubeconfig pointing nowhere must not matter.
 	r := kubectl(t, "/nonexistent/kubeconfig", "skew", "channels", "--distro", "rke2", "--channel-server", rke2Channels(), "-o", "yaml")
-	if r.code != 0 || !strings.Contains(r.stdout, "kind: ChannelsReport") || !strings.Contains(r.stdout, "latest: v1.33.5+rke2r1") {
+	if r.code != 0 || !strings.Contains(r.stdout, "kind: ChannelsReport") || !strings.Contains(r.stdout, "latest: v1.36.4+rke2r1") {
 		t.Fatalf("%s", r)
 	}
 	if strings.Contains(r.stdout, "clusterVersions") {

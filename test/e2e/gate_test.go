@@ -23,7 +23,8 @@ func TestUpgradeRKE2MixedGated(t *testing.T) {
 	fresh(t, "rke2-mixed", nil)
 	cordon(t, "rke2-agent-2")
 	since := time.Now()
-	r := upgradeCmd(t, rke2Channels(), "--channel", "stable", "--yes", "--wait", "--timeout", "3m")
+	// Two hops: the manual nodes stay on v1.31, and v1.35 would leave them four behind.
+	r := upgradeCmd(t, rke2Channels(), "--version", rke2Target, "--yes", "--wait", "--timeout", "3m")
 	t.Logf("upgrade --wait took %v", r.took.Round(time.Millisecond))
 	if r.code != 0 {
 		t.Fatalf("%s", r)
@@ -55,7 +56,7 @@ func TestUpgradeRKE2MixedGated(t *testing.T) {
 	kubelets := nodeKubelets(t)
 	for name, v := range kubelets {
 		manual := name == "rke2-win-1" || name == "rke2-z-1" || name == "rke2-arm-1"
-		if manual == (v == "v1.33.5+rke2r1") {
+		if manual == (v == rke2Target) {
 			t.Errorf("node %s runs %s", name, v)
 		}
 	}

@@ -20,7 +20,7 @@ import (
 func TestUpgradeExportsTheWholeHop(t *testing.T) {
 	fresh(t, "k3s-healthy-ha", nil)
 	for _, mode := range []string{"--dry-run=client", "--dry-run=server"} {
-		r := upgradeCmd(t, k3sChannels(), "--channel", "stable", mode, "-o", "yaml")
+		r := upgradeCmd(t, k3sChannels(), "--version", k3sTarget, mode, "-o", "yaml")
 		if r.code != 0 {
 			t.Fatalf("%s: %s", mode, r)
 		}

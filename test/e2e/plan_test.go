@@ -47,7 +47,7 @@ func hopTargets(rep planReport) []string {
 	return out
 }
 
-// TestPlanK3sToStable: a K3s HA cluster on v1.30 is three hops from stable (v1.33),
+// TestPlanK3sToStable: a K3s HA cluster on v1.30 is six hops from stable (v1.36),
 // each pinned to the newest release of its minor, servers before agents.
 func TestPlanK3sToStable(t *testing.T) {
 	seed(t, "k3s-healthy-ha")
@@ -62,7 +62,7 @@ func TestPlanK3sToStable(t *testing.T) {
 	if j.code != 0 || rep.Kind != "PlanReport" {
 		t.Fatalf("%s", j)
 	}
-	want := []string{"v1.31.13+k3s1", "v1.32.9+k3s1", "v1.33.5+k3s1"}
+	want := []string{"v1.31.13+k3s1", "v1.32.12+k3s1", "v1.33.12+k3s1", "v1.34.9+k3s1", "v1.35.10+k3s1", k3sStable}
 	if got := hopTargets(rep); !reflect.DeepEqual(got, want) {
 		t.Errorf("hops go to %v, want %v", got, want)
 	}
@@ -74,11 +74,12 @@ func TestPlanK3sToStable(t *testing.T) {
 			t.Errorf("hop %d image %s", h.Hop, h.Image)
 		}
 	}
-	if rep.Summary.Target != "v1.33.5+k3s1" || rep.Summary.TargetSource != `channel "stable"` {
+	if rep.Summary.Target != k3sStable || rep.Summary.TargetSource != `channel "stable"` {
 		t.Errorf("summary: %+v", rep.Summary)
 	}
 
-	final, j := planJSON(t, "--channel", "stable", "--channel-server", k3sChannels(), "--agents", "final")
+	// Agents may trail by three minors: --agents final goes three hops at most.
+	final, j := planJSON(t, "--version", k3sTarget, "--channel-server", k3sChannels(), "--agents", "final")
 	if j.code != 0 || len(final.Hops) != 3 || len(final.Hops[0].Agents)+len(final.Hops[1].Agents) != 0 || len(final.Hops[2].Agents) != 5 {
 		t.Errorf("--agents final: agents should move only at the last hop\n%s", j)
 	}
@@ -102,12 +103,12 @@ func TestPlanK3sSkewed(t *testing.T) {
 	}
 	golden(t, "plan-k3s-skewed.txt", normalize(r.stdout)+"--- stderr\n"+normalize(r.stderr))
 	rep, _ := planJSON(t, "--channel-server", k3sChannels())
-	if len(rep.Hops) != 4 || rep.Hops[0].Kind != "agents" || len(rep.Hops[0].Servers) != 0 || len(rep.Hops[0].Agents) != 2 {
-		t.Fatalf("want an agents-only catch-up hop, then three minor hops: %+v", rep.Hops)
+	if len(rep.Hops) != 6 || rep.Hops[0].Kind != "agents" || len(rep.Hops[0].Servers) != 0 || len(rep.Hops[0].Agents) != 2 {
+		t.Fatalf("want an agents-only catch-up hop, then five minor hops: %+v", rep.Hops)
 	}
 
 	f := skew(t, "plan", "--channel-server", k3sChannels(), "--agents", "final")
-	if f.code != 1 || f.stdout != "" || len(lines(f.stderr)) != 1 || !strings.Contains(f.stderr, "--agents final is not possible: k3s-agent-2 (v1.29.15+k3s1) would trail servers on v1.33 by 4 minors") {
+	if f.code != 1 || f.stdout != "" || len(lines(f.stderr)) != 1 || !strings.Contains(f.stderr, "--agents final is not possible: k3s-agent-1 (v1.31.13+k3s1) would trail servers on v1.36 by 5 minors") {
 		t.Errorf("--agents final on a skewed cluster:\n%s", f)
 	}
 }
@@ -121,7 +122,7 @@ func TestPlanRKE2(t *testing.T) {
 	}
 	golden(t, "plan-rke2-stable.txt", normalize(r.stdout)+"--- stderr\n"+normalize(r.stderr))
 	rep, _ := planJSON(t, "--channel", "stable", "--channel-server", rke2Channels())
-	if got, want := hopTargets(rep), []string{"v1.32.9+rke2r1", "v1.33.5+rke2r1"}; !reflect.DeepEqual(got, want) {
+	if got, want := hopTargets(rep), []string{"v1.32.12+rke2r1", rke2Target, "v1.34.9+rke2r1", "v1.35.10+rke2r1", "v1.36.4+rke2r1"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("hops %v, want %v", got, want)
 	}
 	roles := map[string]int{}
@@ -131,7 +132,7 @@ func TestPlanRKE2(t *testing.T) {
 	if roles["etcd"] != 1 || roles["server"] != 2 || len(rep.Hops[0].Agents) != 3 {
 		t.Errorf("hop 1 servers by role %v, %d agents; want 1 etcd, 2 server, then 3 agents", roles, len(rep.Hops[0].Agents))
 	}
-	if !strings.HasPrefix(rep.Hops[0].Image, "rancher/rke2-upgrade:v1.32.9-rke2r1") {
+	if !strings.HasPrefix(rep.Hops[0].Image, "rancher/rke2-upgrade:v1.32.12-rke2r1") {
 		t.Errorf("image %s", rep.Hops[0].Image)
 	}
 

@@ -31,8 +31,8 @@ func rancherFixture(t *testing.T, annotations map[string]string) {
 			{Name: "prod-east-pool1-1", Roles: []string{"worker"}},
 			{Name: "prod-east-pool1-2", Roles: []string{"worker"}},
 		},
-		Settings: map[string]string{"ui-k8s-supported-versions-range": ">= 1.29.0-0 <= 1.33.x-0", "rke2-default-version": "v1.32.9+rke2r1",
-			"k3s-default-version": "v1.32.9+k3s1", "server-version": "v2.12.1"},
+		Settings: map[string]string{"ui-k8s-supported-versions-range": ">= 1.29.0-0 <= 1.33.x-0", "rke2-default-version": "v1.32.12+rke2r1",
+			"k3s-default-version": "v1.32.12+k3s1", "server-version": "v2.12.1"},
 	}
 	if err := ranchersim.Seed(ctx, env.sb.Client, env.sb.Dynamic, f); err != nil {
 		t.Fatal(err)
@@ -80,7 +80,7 @@ func rancherMoves(since time.Time) []ranchersim.Event {
 }
 
 // TestRancherUpgradeTwoHopsThenRollback: check and plan work from Rancher's objects;
-// upgrade takes a snapshot, then moves the cluster one minor per hop to stable
+// upgrade takes a snapshot, then moves the cluster one minor per hop to the target
 // (v1.31 -> v1.32 -> v1.33), never skipping; rollback restores the snapshot taken
 // before the last hop, with its version.
 func TestRancherUpgradeTwoHopsThenRollback(t *testing.T) {
@@ -91,31 +91,33 @@ func TestRancherUpgradeTwoHopsThenRollback(t *testing.T) {
 	if r := skew(t, "check", "--rancher-cluster", rancherCluster, "--target", "v1.34"); r.code != 3 || !strings.Contains(r.stdout, "SKEW605") || !strings.Contains(r.stdout, "outside the versions this Rancher v2.12.1 supports") {
 		t.Errorf("check --target v1.34 must name Rancher's range: %s", r)
 	}
-	p := skew(t, "plan", "--rancher-cluster", rancherCluster, "--channel", "stable", "--channel-server", rke2Channels())
-	if p.code != 0 || !strings.Contains(p.stdout, "v1.32.9+rke2r1") || !strings.Contains(p.stdout, "kubectl skew upgrade --rancher-cluster fleet-default/prod-east --channel stable") {
+	p := skew(t, "plan", "--rancher-cluster", rancherCluster, "--version", rke2Target, "--channel-server", rke2Channels())
+	if p.code != 0 || !strings.Contains(p.stdout, "v1.32.12+rke2r1") || !strings.Contains(p.stdout, "kubectl skew upgrade --rancher-cluster fleet-default/prod-east --version "+rke2Target) {
 		t.Errorf("plan: %s", p)
 	}
-	if l := skew(t, "plan", "--rancher-cluster", rancherCluster, "--channel", "latest", "--channel-server", rke2Channels()); l.code != 3 || !strings.Contains(l.stdout, "SKEW605") {
-		t.Errorf("plan to latest (v1.34, beyond Rancher's range) must be blocked: %s", l)
+	for _, ch := range []string{"stable", "latest"} {
+		if l := skew(t, "plan", "--rancher-cluster", rancherCluster, "--channel", ch, "--channel-server", rke2Channels()); l.code != 3 || !strings.Contains(l.stdout, "SKEW605") {
+			t.Errorf("plan to %s (beyond Rancher v2.12's range, which ends at v1.33) must be blocked: %s", ch, l)
+		}
 	}
 
 	since := time.Now()
-	up := skew(t, "upgrade", "--rancher-cluster", rancherCluster, "--channel", "stable", "--channel-server", rke2Channels(), "--yes", "--wait", "--timeout", "1m")
+	up := skew(t, "upgrade", "--rancher-cluster", rancherCluster, "--version", rke2Target, "--channel-server", rke2Channels(), "--yes", "--wait", "--timeout", "1m")
 	if up.code != 0 {
 		t.Fatalf("upgrade: %s", up)
 	}
 	if testing.Verbose() {
 		t.Logf("%s", up)
 	}
-	for _, want := range []string{"--snapshot is on by default", "hop 1 of 2 -> v1.32.9+rke2r1", "snapshot: Finished", "snapshot: prod-east-etcd-snapshot-prod-east-etcd-1-",
-		"  rancher: ", "hop 2 of 2 -> v1.33.5+rke2r1", "Upgrade complete: every machine of fleet-default/prod-east runs v1.33.5+rke2r1"} {
+	for _, want := range []string{"--snapshot is on by default", "hop 1 of 2 -> v1.32.12+rke2r1", "snapshot: Finished", "snapshot: prod-east-etcd-snapshot-prod-east-etcd-1-",
+		"  rancher: ", "hop 2 of 2 -> v1.33.12+rke2r1", "Upgrade complete: every machine of fleet-default/prod-east runs v1.33.12+rke2r1"} {
 		if !strings.Contains(up.stdout, want) {
 			t.Errorf("upgrade output lacks %q\n%s", want, up)
 		}
 	}
-	checkRancherOrder(t, rancherMoves(since), "v1.31.13+rke2r1", "v1.32.9+rke2r1", "v1.33.5+rke2r1")
+	checkRancherOrder(t, rancherMoves(since), "v1.31.13+rke2r1", "v1.32.12+rke2r1", "v1.33.12+rke2r1")
 	s := rancherState(t)
-	if s.Cluster.KubernetesVersion != "v1.33.5+rke2r1" || len(s.Snapshots) != 2 || s.Cluster.Annotations[rancher.AnnotationSnapshotFrom] != "v1.32.9+rke2r1" {
+	if s.Cluster.KubernetesVersion != "v1.33.12+rke2r1" || len(s.Snapshots) != 2 || s.Cluster.Annotations[rancher.AnnotationSnapshotFrom] != "v1.32.12+rke2r1" {
 		t.Errorf("after the upgrade: spec %s, %d snapshots, recorded %v", s.Cluster.KubernetesVersion, len(s.Snapshots), s.Cluster.Annotations)
 	}
 	obj, err := env.sb.Dynamic.Resource(rancher.ClusterResource).Namespace("fleet-default").Get(context.Background(), "prod-east", metav1.GetOptions{})
@@ -129,13 +131,13 @@ func TestRancherUpgradeTwoHopsThenRollback(t *testing.T) {
 	if !managers[rancher.FieldManager] {
 		t.Errorf("our writes carry no field manager %q: %v", rancher.FieldManager, managers)
 	}
-	again := skew(t, "upgrade", "--rancher-cluster", rancherCluster, "--channel", "stable", "--channel-server", rke2Channels(), "--yes", "--wait")
+	again := skew(t, "upgrade", "--rancher-cluster", rancherCluster, "--version", rke2Target, "--channel-server", rke2Channels(), "--yes", "--wait")
 	if again.code != 0 || !strings.Contains(again.stdout, "Nothing to do") || len(rancherState(t).Snapshots) != 2 {
 		t.Errorf("a second upgrade must change nothing: %s", again)
 	}
 
 	st := skew(t, "status", "--rancher-cluster", rancherCluster)
-	if st.code != 0 || !strings.Contains(st.stdout, "idle") || !strings.Contains(st.stdout, "ROLLBACK: prod-east-etcd-snapshot-") || !strings.Contains(st.stdout, "Kubernetes v1.32.9+rke2r1") {
+	if st.code != 0 || !strings.Contains(st.stdout, "idle") || !strings.Contains(st.stdout, "ROLLBACK: prod-east-etcd-snapshot-") || !strings.Contains(st.stdout, "Kubernetes v1.32.12+rke2r1") {
 		t.Errorf("status: %s", st)
 	}
 	if r := skew(t, "rollback", "--rancher-cluster", rancherCluster); r.code != 1 || !strings.Contains(r.stderr, "pass --yes") {
@@ -146,15 +148,15 @@ func TestRancherUpgradeTwoHopsThenRollback(t *testing.T) {
 	}
 	since = time.Now()
 	rb := skew(t, "rollback", "--rancher-cluster", rancherCluster, "--yes", "--timeout", "1m")
-	if rb.code != 0 || !strings.Contains(rb.stdout, "restore: Finished") || !strings.Contains(rb.stdout, "ignores the concurrency and drain settings") || !strings.Contains(rb.stdout, "every machine runs v1.32.9+rke2r1") {
+	if rb.code != 0 || !strings.Contains(rb.stdout, "restore: Finished") || !strings.Contains(rb.stdout, "ignores the concurrency and drain settings") || !strings.Contains(rb.stdout, "every machine runs v1.32.12+rke2r1") {
 		t.Fatalf("rollback: %s", rb)
 	}
 	for _, e := range rancherMoves(since) {
-		if !e.Restore || e.To != "v1.32.9+rke2r1" {
+		if !e.Restore || e.To != "v1.32.12+rke2r1" {
 			t.Errorf("rollback move %+v", e)
 		}
 	}
-	if s := rancherState(t); s.Cluster.KubernetesVersion != "v1.32.9+rke2r1" || s.ControlPlane.AppliedVersion != "v1.32.9+rke2r1" {
+	if s := rancherState(t); s.Cluster.KubernetesVersion != "v1.32.12+rke2r1" || s.ControlPlane.AppliedVersion != "v1.32.12+rke2r1" {
 		t.Errorf("after the rollback: spec %s, applied %s", s.Cluster.KubernetesVersion, s.ControlPlane.AppliedVersion)
 	}
 }
@@ -187,8 +189,8 @@ func checkRancherOrder(t *testing.T, moves []ranchersim.Event, path ...string) {
 // second hop: the run stops with Rancher's message, and the version is never set
 // further; a failed snapshot stops the run before any version change.
 func TestRancherUpgradeStopsOnError(t *testing.T) {
-	rancherFixture(t, map[string]string{ranchersim.FailAt: "v1.33.5+rke2r1"})
-	up := skew(t, "upgrade", "--rancher-cluster", rancherCluster, "--channel", "stable", "--channel-server", rke2Channels(), "--yes", "--wait", "--timeout", "1m")
+	rancherFixture(t, map[string]string{ranchersim.FailAt: "v1.33.12+rke2r1"})
+	up := skew(t, "upgrade", "--rancher-cluster", rancherCluster, "--version", rke2Target, "--channel-server", rke2Channels(), "--yes", "--wait", "--timeout", "1m")
 	if up.code != 1 || !strings.Contains(up.stderr, "the control plane of fleet-default/prod-east is in error, as Rancher reports it") || !strings.Contains(up.stderr, "stopped at hop 2 of 2") {
 		t.Fatalf("upgrade should stop on Rancher's error: %s", up)
 	}
@@ -203,7 +205,7 @@ func TestRancherUpgradeStopsOnError(t *testing.T) {
 		s := rancherState(t)
 		return s.ProgressTo(before).Done, s.Condition("Ready").Message
 	})
-	onceFixed := skew(t, "upgrade", "--rancher-cluster", rancherCluster, "--version", "v1.33.5+rke2r1", "--channel-server", rke2Channels(), "--yes", "--wait", "--timeout", "1m")
+	onceFixed := skew(t, "upgrade", "--rancher-cluster", rancherCluster, "--version", "v1.33.12+rke2r1", "--channel-server", rke2Channels(), "--yes", "--wait", "--timeout", "1m")
 	if onceFixed.code != 0 || !strings.Contains(onceFixed.stdout, "Nothing to do") {
 		t.Errorf("the cluster reached v1.33 once the fault was gone: %s", onceFixed)
 	}
@@ -213,7 +215,7 @@ func TestRancherUpgradeStopsOnError(t *testing.T) {
 // the version is changed.
 func TestRancherSnapshotFailureStopsFirst(t *testing.T) {
 	rancherFixture(t, map[string]string{ranchersim.SnapshotFail: "true"})
-	up := skew(t, "upgrade", "--rancher-cluster", rancherCluster, "--channel", "stable", "--channel-server", rke2Channels(), "--yes", "--wait", "--timeout", "1m")
+	up := skew(t, "upgrade", "--rancher-cluster", rancherCluster, "--version", rke2Target, "--channel-server", rke2Channels(), "--yes", "--wait", "--timeout", "1m")
 	if up.code != 1 || !strings.Contains(up.stderr, "etcd snapshot failed") || !strings.Contains(up.stderr, "the version was not changed") {
 		t.Fatalf("upgrade should stop on the failed snapshot: %s", up)
 	}
@@ -231,7 +233,7 @@ func TestRancherPermissions(t *testing.T) {
 		t.Errorf("a viewer's check: %s", r)
 	}
 	before := rancherState(t).Cluster.ResourceVersion
-	up := skew(t, "upgrade", "--context", sandbox.ContextRancherViewer, "--rancher-cluster", rancherCluster, "--channel", "stable", "--channel-server", rke2Channels(), "--yes", "--wait")
+	up := skew(t, "upgrade", "--context", sandbox.ContextRancherViewer, "--rancher-cluster", rancherCluster, "--version", rke2Target, "--channel-server", rke2Channels(), "--yes", "--wait")
 	if up.code != 1 || !strings.Contains(up.stderr, "missing permissions on the management cluster for fleet-default/prod-east: patch clusters.provisioning.cattle.io") {
 		t.Errorf("a viewer's upgrade must be refused: %s", up)
 	}

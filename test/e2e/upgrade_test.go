@@ -26,7 +26,14 @@ import (
 // upgrade of eight nodes stays in the seconds while SUC still paces the Jobs.
 const upgradeDelay = 150 * time.Millisecond
 
-const k3sStable = "v1.33.5+k3s1"
+// k3sStable is the fixture's stable channel: six hops from the v1.30 scenarios.
+// k3sTarget and rke2Target are three hops from v1.30 (two from RKE2's v1.31): the
+// tests that are about something other than the whole path go there.
+const (
+	k3sStable  = "v1.36.4+k3s1"
+	k3sTarget  = "v1.33.12+k3s1"
+	rke2Target = "v1.33.12+rke2r1"
+)
 
 // fresh seeds scenario even when it is already there (an upgrade test changes the
 // cluster), holds the cluster for the test, and leaves the pristine scenario behind
@@ -237,8 +244,8 @@ func upgradesPerNode(events []nodesim.Event) map[string]int {
 	return out
 }
 
-// TestUpgradeK3sHAToStable: K3s HA (3 servers, 5 agents) from v1.30 to stable v1.33 in
-// three hops with --wait, through the real system-upgrade-controller; a second run
+// TestUpgradeK3sHAToStable: K3s HA (3 servers, 5 agents) from v1.30 to stable v1.36 in
+// six hops with --wait, through the real system-upgrade-controller; a second run
 // changes nothing.
 func TestUpgradeK3sHAToStable(t *testing.T) {
 	fresh(t, "k3s-healthy-ha", nil)
@@ -249,11 +256,11 @@ func TestUpgradeK3sHAToStable(t *testing.T) {
 		t.Fatalf("%s", r)
 	}
 	for _, want := range []string{
-		"hop 1 of 3 -> v1.31.13+k3s1: upgrading server k3s-server-1 (cordon), the next one only once it is back",
+		"hop 1 of 6 -> v1.31.13+k3s1: upgrading server k3s-server-1 (cordon), the next one only once it is back",
 		"every server runs v1.31.13+k3s1: releasing the agents",
-		"hop 3 of 3 -> v1.33.5+k3s1: upgrading 5 agents, one at a time (prepare+drain)",
-		"k3s-agent-1  v1.32.9+k3s1 -> v1.33.5+k3s1  done in",
-		"Upgrade complete: every node runs v1.33.5+k3s1 (24 node upgrades",
+		"hop 6 of 6 -> v1.36.4+k3s1: upgrading 5 agents, one at a time (prepare+drain)",
+		"k3s-agent-1  v1.35.10+k3s1 -> v1.36.4+k3s1  done in",
+		"Upgrade complete: every node runs v1.36.4+k3s1 (48 node upgrades",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("output lacks %q\n%s", want, r)
@@ -262,8 +269,8 @@ func TestUpgradeK3sHAToStable(t *testing.T) {
 	events := upgradeEvents(since)
 	checkOrder(t, events)
 	for node, n := range upgradesPerNode(events) {
-		if n != 3 {
-			t.Errorf("%s was upgraded %d times, want 3 (one per hop)", node, n)
+		if n != 6 {
+			t.Errorf("%s was upgraded %d times, want 6 (one per hop)", node, n)
 		}
 	}
 	allOn(t, k3sStable)
@@ -276,7 +283,7 @@ func TestUpgradeK3sHAToStable(t *testing.T) {
 	settle(t)
 	before, count := clusterVersions(t), len(eventsSince(since))
 	again := upgradeCmd(t, k3sChannels(), "--channel", "stable", "--yes", "--wait")
-	if again.code != 0 || !strings.Contains(again.stdout, "Nothing to do: every node runs v1.33.5+k3s1") {
+	if again.code != 0 || !strings.Contains(again.stdout, "Nothing to do: every node runs "+k3sStable) {
 		t.Fatalf("second upgrade: %s", again)
 	}
 	if after := clusterVersions(t); after != before {
@@ -286,7 +293,7 @@ func TestUpgradeK3sHAToStable(t *testing.T) {
 		t.Errorf("the second upgrade started Jobs: %d new events", n-count)
 	}
 	st := skew(t, "status")
-	if st.code != 0 || !strings.Contains(st.stdout, "complete, hop 3 of 3") {
+	if st.code != 0 || !strings.Contains(st.stdout, "complete, hop 6 of 6") {
 		t.Errorf("status after the upgrade: %s", st)
 	}
 }
@@ -303,7 +310,7 @@ func TestUpgradeRKE2WithEtcdOnlyServer(t *testing.T) {
 		}
 	})
 	since := time.Now()
-	r := upgradeCmd(t, rke2Channels(), "--channel", "stable", "--yes", "--wait", "--timeout", "3m")
+	r := upgradeCmd(t, rke2Channels(), "--version", rke2Target, "--yes", "--wait", "--timeout", "3m")
 	t.Logf("upgrade --wait took %v", r.took.Round(time.Millisecond))
 	if r.code != 0 {
 		t.Fatalf("%s", r)
@@ -322,7 +329,7 @@ func TestUpgradeRKE2WithEtcdOnlyServer(t *testing.T) {
 	if len(etcdDone) != 2 {
 		t.Errorf("the etcd-only server completed hops %v, want both hops", etcdDone)
 	}
-	allOn(t, "v1.33.5+rke2r1")
+	allOn(t, rke2Target)
 	if c := skew(t, "check"); c.code != 0 {
 		t.Errorf("check after the upgrade: %s", c)
 	}
@@ -347,7 +354,7 @@ func TestUpgradeRefusesRenamedNodes(t *testing.T) {
 func TestUpgradeAgentsFinalWithSnapshot(t *testing.T) {
 	fresh(t, "k3s-healthy-ha", nil)
 	since := time.Now()
-	r := upgradeCmd(t, k3sChannels(), "--agents", "final", "--snapshot", "--yes", "--wait", "--timeout", "3m")
+	r := upgradeCmd(t, k3sChannels(), "--version", k3sTarget, "--agents", "final", "--snapshot", "--yes", "--wait", "--timeout", "3m")
 	if r.code != 0 {
 		t.Fatalf("%s", r)
 	}
@@ -386,7 +393,7 @@ func TestUpgradeAgentsFinalWithSnapshot(t *testing.T) {
 			t.Errorf("%s was upgraded %d times, want %d", node, n, want)
 		}
 	}
-	allOn(t, k3sStable)
+	allOn(t, k3sTarget)
 }
 
 // TestUpgradeJobFailsThenResumes: an agent's Job fails mid-hop: the run stops and
@@ -396,7 +403,7 @@ func TestUpgradeJobFailsThenResumes(t *testing.T) {
 	fresh(t, "k3s-healthy-ha", nil)
 	env.sb.Nodesim.Fail("k3s-agent-2", "disk full")
 	since := time.Now()
-	r := upgradeCmd(t, k3sChannels(), "--yes", "--wait", "--timeout", "60s")
+	r := upgradeCmd(t, k3sChannels(), "--version", k3sTarget, "--yes", "--wait", "--timeout", "60s")
 	if r.code != 1 {
 		t.Fatalf("want exit 1 on a failed Job: %s", r)
 	}
@@ -425,11 +432,11 @@ func TestUpgradeJobFailsThenResumes(t *testing.T) {
 	}
 
 	env.sb.Nodesim.Clear("k3s-agent-2")
-	refused := upgradeCmd(t, k3sChannels(), "--yes", "--wait")
+	refused := upgradeCmd(t, k3sChannels(), "--version", k3sTarget, "--yes", "--wait")
 	if refused.code != 1 || !strings.Contains(refused.stdout, "failed-jobs") || !strings.Contains(refused.stdout, "--retry-failed") {
 		t.Fatalf("a re-run without --retry-failed must refuse: %s", refused)
 	}
-	resumed := upgradeCmd(t, k3sChannels(), "--yes", "--wait", "--retry-failed", "--timeout", "3m")
+	resumed := upgradeCmd(t, k3sChannels(), "--version", k3sTarget, "--yes", "--wait", "--retry-failed", "--timeout", "3m")
 	if resumed.code != 0 {
 		t.Fatalf("resume: %s", resumed)
 	}
@@ -437,7 +444,7 @@ func TestUpgradeJobFailsThenResumes(t *testing.T) {
 		t.Errorf("resume did not say it retried the Job:\n%s", resumed)
 	}
 	checkOrder(t, upgradeEvents(since))
-	allOn(t, k3sStable)
+	allOn(t, k3sTarget)
 }
 
 // TestUpgradeRefusesRancher: a Rancher-provisioned cluster is refused, nothing written.
@@ -532,7 +539,7 @@ func TestUpgradeInterruptThenResume(t *testing.T) {
 	since := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, env.sb.Tools.Kubectl, "skew", "upgrade", "--channel-server", k3sChannels(), "--yes", "--wait")
+	cmd := exec.CommandContext(ctx, env.sb.Tools.Kubectl, "skew", "upgrade", "--channel-server", k3sChannels(), "--version", k3sTarget, "--yes", "--wait")
 	cmd.Env = []string{"PATH=" + env.path, "HOME=" + env.home, "KUBECONFIG=" + env.sb.Kubeconfig, "NO_COLOR=1"}
 	var stdout syncBuffer
 	var stderr bytes.Buffer
@@ -559,7 +566,7 @@ func TestUpgradeInterruptThenResume(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 		t.Fatalf("want exit 1 after SIGINT, got %v\n%s\n%s", err, stdout.String(), stderr.String())
 	}
-	for _, want := range []string{"interrupted while following", "the Plans stay", "kubectl skew upgrade --version v1.33.5+k3s1", "--wait"} {
+	for _, want := range []string{"interrupted while following", "the Plans stay", "kubectl skew upgrade --version "+k3sTarget, "--wait"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
 		}
@@ -568,7 +575,7 @@ func TestUpgradeInterruptThenResume(t *testing.T) {
 		t.Fatalf("the Plans did not stay")
 	}
 	env.sb.Nodesim.SetDelay(upgradeDelay)
-	r := upgradeCmd(t, k3sChannels(), "--version", k3sStable, "--yes", "--wait", "--timeout", "3m")
+	r := upgradeCmd(t, k3sChannels(), "--version", k3sTarget, "--yes", "--wait", "--timeout", "3m")
 	if r.code != 0 {
 		t.Fatalf("resume: %s", r)
 	}
@@ -576,7 +583,7 @@ func TestUpgradeInterruptThenResume(t *testing.T) {
 		t.Errorf("the resumed run did not say it resumed:\n%s", r.stdout)
 	}
 	checkOrder(t, upgradeEvents(since))
-	allOn(t, k3sStable)
+	allOn(t, k3sTarget)
 }
 
 // syncBuffer is a bytes.Buffer a test may read while a process writes to it.

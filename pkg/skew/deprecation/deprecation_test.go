@@ -226,8 +226,8 @@ func TestJudge(t *testing.T) {
 		{"kubeVersion against the exact release", Scan{Charts: []Chart{{Release: ReleaseRef{Namespace: "ns", Name: "rel"}, KubeVersion: "<=1.32.4"}}}, "1.31", "1.32", true, []string{"v1.32 SKEW803 error"}},
 		{"kubeVersion unreadable", Scan{Charts: []Chart{{Release: ReleaseRef{Namespace: "ns", Name: "rel"}, KubeVersion: ">>1"}}}, "1.30", "1.31", false, []string{"v1.31 SKEW803 warning"}},
 		{"unreadable release", Scan{Problems: []Problem{{Source: SourceHelm, Release: &ReleaseRef{Namespace: "ns", Name: "big"}, Reason: "release too large"}}}, "1.30", "1.31", false, []string{"v1.31 SKEW804 warning"}},
-		{"requested, removed on the way", Scan{Metrics: mustMetrics(t)}, "1.30", "1.33", false, []string{"v1.32 SKEW831 error", "v1.33 SKEW832 warning"}},
-		{"requested, removed past the target", Scan{Metrics: mustMetrics(t)}, "1.30", "1.31", false, []string{"v1.31 SKEW832 warning", "v1.31 SKEW832 warning"}},
+		{"requested, removed on the way", Scan{Metrics: mustMetrics(t)}, "1.30", "1.33", false, []string{"v1.32 SKEW831 error", "v1.33 SKEW832 info"}},
+		{"requested, removed past the target", Scan{Metrics: mustMetrics(t)}, "1.30", "1.31", false, []string{"v1.31 SKEW832 info", "v1.31 SKEW832 warning"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hops := Hops(minorOf(tc.from), minorOf(tc.to))

@@ -101,6 +101,11 @@ func (j *judgement) requested(d DeprecatedAPI, started time.Time) {
 		when := "no removal planned yet"
 		if d.removed != nil {
 			when = "removed in " + d.removed.String()
+		} else {
+			// Every cluster's own garbage collector and namespace controller list
+			// every resource, so such an API (v1 Endpoints from v1.33) is requested
+			// on every cluster, and nothing breaks: for information only.
+			f.Severity = policy.Info
 		}
 		f.Message = fmt.Sprintf("a client requested %s %s; it is deprecated (%s)", d.GVR(), since, when)
 		f.Fix = "move the client to the API's replacement"

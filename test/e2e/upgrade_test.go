@@ -566,7 +566,7 @@ func TestUpgradeInterruptThenResume(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 		t.Fatalf("want exit 1 after SIGINT, got %v\n%s\n%s", err, stdout.String(), stderr.String())
 	}
-	for _, want := range []string{"interrupted while following", "the Plans stay", "kubectl skew upgrade --version "+k3sTarget, "--wait"} {
+	for _, want := range []string{"interrupted while following", "the Plans stay", "kubectl skew upgrade --version " + k3sTarget, "--wait"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
 		}

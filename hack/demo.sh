@@ -28,16 +28,16 @@ inside() {
 	# Runs under `sandbox run`: KUBECONFIG points at the sandbox, the pinned kubectl
 	# is first on PATH; put the freshly built plugin before it.
 	export PATH="$ROOT/bin:$PATH"
-	step "The cluster: K3s HA on v1.30, five agents, four of them behind" \
+	step "The cluster: K3s HA on v1.31, five agents, four of them behind" \
 		kubectl get nodes
 	step "Check it against the Kubernetes version skew policy" \
 		kubectl skew check
-	step "What stands between this cluster and a v1.31 control plane?" \
-		kubectl skew check --target v1.31
+	step "What stands between this cluster and a v1.32 control plane?" \
+		kubectl skew check --target v1.32
 	echo
 	bold "== What a user would do next"
 	cat <<-'EOF'
-	  1. k3s-agent-5 (v1.26) is four minors behind the v1.30 servers: outside the policy.
+	  1. k3s-agent-5 (v1.27) is four minors behind the v1.31 servers: outside the policy.
 	     Upgrade it (and k3s-agent-4, three behind) before anything else: each blocks the
 	     next control-plane minor.
 	  2. Then move the control plane one minor at a time, servers first, agents after,

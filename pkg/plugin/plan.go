@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -61,7 +62,7 @@ Exit codes: 0 a clear path (or nothing to do), 1 error, 3 a finding blocks a hop
 	}
 	o.targetFlags.AddFlags(cmd)
 	o.apis.AddFlags(cmd)
-	o.hazards.AddFlags(cmd, false)
+	o.hazards.AddFlags(cmd, true)
 	o.rancher.AddFlags(cmd)
 	o.out.AddFlags(cmd)
 	return cmd
@@ -80,9 +81,10 @@ func (o *PlanOptions) Complete() error {
 
 // Validate checks the flags before anything touches the cluster.
 func (o *PlanOptions) Validate() error {
-	if err := o.targetFlags.Validate(); err != nil {
+	if err := errors.Join(o.targetFlags.Validate(), o.hazards.Validate()); err != nil {
 		return err
 	}
+	o.acceptHazards = o.hazards.accepted
 	if err := o.rancher.withoutFiles(&o.apis); err != nil {
 		return err
 	}

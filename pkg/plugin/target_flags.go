@@ -25,6 +25,8 @@ type targetFlags struct {
 
 	target *version.Target
 	agents upgradepath.AgentMode
+	// acceptHazards are the --accept-hazard IDs of the command, for the planner.
+	acceptHazards []string
 }
 
 func (t *targetFlags) AddFlags(cmd *cobra.Command) {
@@ -75,7 +77,7 @@ func (t *targetFlags) resolvePath(ctx context.Context, inv *cluster.Inventory) (
 }
 
 func (t *targetFlags) request(inv *cluster.Inventory) upgradepath.Request {
-	return upgradepath.Request{Inventory: inv, Channel: t.Channel, Version: t.target, Agents: t.agents}
+	return upgradepath.Request{Inventory: inv, Channel: t.Channel, Version: t.target, Agents: t.agents, AcceptHazards: t.acceptHazards}
 }
 
 // sourceArgs are the flags a printed follow-up command needs to reach the same channel

@@ -25,7 +25,7 @@ func judgeNodeAuthz(h Hop, f *Facts) []Hit {
 	for _, n := range f.Nodes {
 		kubelet := h.kubelet(n)
 		v, err := version.Parse(kubelet)
-		if err != nil || v.Minor >= 32 || AtLeast(v, NodeAuthzMinimums) {
+		if err != nil || patchMinimum("SKEW902").Meets(h.To.Distro, v) {
 			continue // unparsable versions are the skew policy's SKEW501
 		}
 		out = append(out, Hit{Subject: "node/" + n.Name,
@@ -58,7 +58,7 @@ func judgeEtcd36(h Hop, f *Facts) []Hit {
 		servers++
 		kubelet := h.kubelet(n)
 		v, err := version.Parse(kubelet)
-		if err != nil || AtLeast(v, mins) {
+		if err != nil || patchMinimum("SKEW903").Meets(h.To.Distro, v) {
 			continue
 		}
 		out = append(out, Hit{Subject: "node/" + n.Name, Message: fmt.Sprintf("runs %s, which embeds an etcd older than v3.5.26 (first: %s)", kubelet, joinVersions(mins))})

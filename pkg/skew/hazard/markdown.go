@@ -60,6 +60,30 @@ Facts the entries read:
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			e.ID, e.Title, distros, e.When, sev, strings.Join(reads, ", "), e.Fix, e.Source)
 	}
+	b.WriteString(`
+## Minimum patches: the planner's business
+
+`)
+	for _, m := range PatchMinimums {
+		who := "every node"
+		if m.ServersOnly {
+			who = "every server"
+		}
+		fmt.Fprintf(&b, "- %s (%s): before the servers move to v1.%d, %s runs at least its minor's minimum patch.\n", m.ID, m.What, m.Before, who)
+	}
+	b.WriteString(`
+` + "`plan`" + ` and ` + "`upgrade`" + ` meet these: an intermediate hop already goes to the newest patch
+of its minor, and that patch is checked. Where the nodes are below the minimum before the
+first hop, the path starts with one more: the lagging agents alone to the servers'
+version when the servers are fine (never an agent ahead of its control plane), else the
+whole cluster to the channel's newest patch of the servers' minor. Where the channel has
+no such patch, where no channel server is reachable, or with ` + "`--agents final`" + ` (no agent
+moves early), the command refuses with one line naming the hazard, the nodes and the
+minimum. ` + "`--accept-hazard ID`" + ` lets the path go on as it is, as the operator's own
+decision; the hop's hazard finding still says what is at risk. Nodes no upgrade image can
+move (Windows agents, other architectures) are not moved: the hazard names them at the
+hop.
+`)
 	b.WriteString("\nMinimum patches the entries use:\n\n")
 	fmt.Fprintf(&b, "- SKEW902, node authorization: %s (K3s and RKE2 alike).\n", joinVersions(NodeAuthzMinimums))
 	for _, d := range []string{"k3s", "rke2"} {

@@ -123,7 +123,8 @@ func (c *Config) plans() *suc.Client {
 // request is the planner's request for an inventory, with the target pinned once
 // resolved: a channel may move while the upgrade runs.
 func (c *Config) request() upgradepath.Request {
-	req := upgradepath.Request{Channel: c.Channel, Version: c.Version, Agents: c.Agents, CustomImage: c.Plans.ImageRepository != "", NodeSelector: c.NodeSelector}
+	req := upgradepath.Request{Channel: c.Channel, Version: c.Version, Agents: c.Agents, CustomImage: c.Plans.ImageRepository != "", NodeSelector: c.NodeSelector,
+		AcceptHazards: c.AcceptHazards}
 	if req.Channel == "" && req.Version == nil {
 		req.Channel = channel.Default
 	}

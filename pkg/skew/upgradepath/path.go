@@ -68,6 +68,9 @@ type Request struct {
 	// NodeSelector, when set, limits the agents the path upgrades; the others stay,
 	// like nodes labelled kubectl-skew.io/exclude=true, within the skew policy.
 	NodeSelector labels.Selector
+	// AcceptHazards are hop hazard IDs the operator acknowledged (--accept-hazard): the
+	// path does not move nodes to a minimum patch for those (hazard.PatchMinimums).
+	AcceptHazards []string
 }
 
 // Path is the planned way from the cluster's versions to the target.

@@ -56,6 +56,9 @@ func Find(req Request) (*Path, error) {
 			return nil, err
 		}
 	}
+	if specs, err = withPatchMinimums(specs, req, p, nodes); err != nil {
+		return nil, err
+	}
 	evaluate := req.Evaluate
 	if evaluate == nil {
 		evaluate = policy.Evaluate

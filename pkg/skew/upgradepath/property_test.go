@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
@@ -113,6 +114,7 @@ func generate(t testing.TB, r *rand.Rand) world {
 var knownErrors = []error{
 	ErrUnsupportedDistro, ErrNoServers, ErrUnreadableNode, ErrNoTarget, ErrInexactTarget, ErrWrongDistro,
 	ErrNotListed, ErrNeedChannels, ErrDowngrade, ErrAgentsFinal, channel.ErrUnknownChannel, channel.ErrNoLatest,
+	ErrPatchMinimum,
 }
 
 func TestPathProperties(t *testing.T) {
@@ -181,6 +183,9 @@ func checkPath(req Request, p *Path) string {
 		prev = &h.To
 		if len(h.Servers)+len(h.Agents) == 0 {
 			return fmt.Sprintf("hop %d upgrades nothing", hi+1)
+		}
+		if msg := belowMinimum(inv.Distro, h, hi, state, role); msg != "" {
+			return msg
 		}
 		seen := map[string]bool{}
 		for _, s := range h.Servers {
@@ -284,4 +289,24 @@ func BenchmarkPlanPath(b *testing.B) {
 			}
 		})
 	}
+}
+
+// belowMinimum says which node is below a hazard's minimum patch when hop hi moves the
+// servers to the minor that needs it: the planner must have moved it first.
+func belowMinimum(d version.Distro, h Hop, hi int, state map[string]version.Version, role map[string]cluster.Role) string {
+	for _, m := range hazard.PatchMinimums {
+		if len(h.Servers) == 0 || h.To.Minor < m.Before {
+			continue
+		}
+		crossing := false
+		for n, v := range state {
+			crossing = crossing || (role[n].IsServer() && v.Minor < m.Before)
+		}
+		for n, v := range state {
+			if crossing && (!m.ServersOnly || role[n].IsServer()) && !m.Meets(d, v) {
+				return fmt.Sprintf("hop %d moves the servers to %s while %s runs %s, below the %s minimum patch", hi+1, h.To, n, v, m.ID)
+			}
+		}
+	}
+	return ""
 }

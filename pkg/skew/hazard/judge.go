@@ -153,7 +153,7 @@ func judgeRKE2Ingress(_ Hop, f *Facts) []Hit {
 
 func judgeSnippets(_ Hop, f *Facts) []Hit {
 	for _, o := range f.HelmCharts {
-		if o.Kind == "helmchartconfig" && o.Name == "rke2-ingress-nginx" && strings.Contains(o.Detail, "annotations-risk-level: Critical") {
+		if o.Kind == "helmchartconfig" && o.Name == "rke2-ingress-nginx" && criticalRiskAllowed(o.Detail) {
 			return nil
 		}
 	}
@@ -162,6 +162,19 @@ func judgeSnippets(_ Hop, f *Facts) []Hit {
 		out = append(out, Hit{Subject: o.Ref(), Message: "has a snippet annotation" + detail(o)})
 	}
 	return out
+}
+
+// criticalRiskAllowed reports whether rke2-ingress-nginx values keep Critical annotations
+// (snippets) admissible: controller.config.annotations-risk-level set to Critical.
+func criticalRiskAllowed(content string) bool {
+	values, err := ParseChartValues(content)
+	if err != nil {
+		return false
+	}
+	controller, _ := values["controller"].(map[string]any)
+	config, _ := controller["config"].(map[string]any)
+	level, _ := config["annotations-risk-level"].(string)
+	return level == "Critical"
 }
 
 func judgeIPVS(_ Hop, f *Facts) []Hit {

@@ -34,7 +34,8 @@ Facts the entries read:
 - Pod templates of Deployments, DaemonSets and StatefulSets, and Plans
   (` + "`upgrade.cattle.io/v1`" + `): node selectors, affinities, tolerations.
 - ` + "`helm-install-*`" + ` Jobs in kube-system and Helm release Secrets in a ` + "`pending-*`" + ` state.
-- ` + "`HelmChart`" + ` and ` + "`HelmChartConfig`" + ` in kube-system (` + "`helm.cattle.io/v1`" + `).
+- ` + "`HelmChart`" + ` and ` + "`HelmChartConfig`" + ` in kube-system (` + "`helm.cattle.io/v1`" + `), their ` + "`valuesContent`" + ` read as
+  YAML (a value that is not a YAML mapping is named, not fatal).
 - Ingress annotations.
 
 | ID | hazard | distributions | hop | severity | reads | fix | source |

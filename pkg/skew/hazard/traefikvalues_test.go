@@ -26,9 +26,9 @@ func TestTraefikValuesApplies(t *testing.T) {
 		{"v1.35.6+k3s1", "v1.35.7+k3s1", true, 40},
 		{"v1.36.2+k3s1", "v1.36.3+k3s1", true, 40},
 		{"v1.36.3+k3s1", "v1.37.1+k3s1", false, 0},
-		{"v1.32.9+k3s1", "v1.33.5+k3s1", false, 0},   // 1.33 before chart 38
-		{"v1.32.9+k3s1", "v1.33.8+k3s1", true, 38},   // crosses into a line that has it
-		{"v1.34.9+k3s1", "v1.35.8+k3s1", true, 40},   // both: judged against the newer
+		{"v1.32.9+k3s1", "v1.33.5+k3s1", false, 0},     // 1.33 before chart 38
+		{"v1.32.9+k3s1", "v1.33.8+k3s1", true, 38},     // crosses into a line that has it
+		{"v1.34.9+k3s1", "v1.35.8+k3s1", true, 40},     // both: judged against the newer
 		{"v1.36.2+rke2r1", "v1.36.3+rke2r1", false, 0}, // K3s only
 	}
 	e, ok := ByID("SKEW912")
@@ -102,10 +102,10 @@ func TestJudgeTraefikValues(t *testing.T) {
 // and only where the chart reads it.
 func TestSnippetRiskLevelParsed(t *testing.T) {
 	for values, want := range map[string]bool{
-		"controller:\n  config:\n    annotations-risk-level: Critical\n":   true,
+		"controller:\n  config:\n    annotations-risk-level: Critical\n":     true,
 		"controller:\n  config:\n    annotations-risk-level: \"Critical\"\n": true,
-		"controller:\n  config:\n    annotations-risk-level: High\n":       false,
-		"# annotations-risk-level: Critical\ncontroller: {}\n":                false,
+		"controller:\n  config:\n    annotations-risk-level: High\n":         false,
+		"# annotations-risk-level: Critical\ncontroller: {}\n":               false,
 		"controller: [\n": false,
 		"":                false,
 	} {

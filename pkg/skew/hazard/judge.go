@@ -79,8 +79,9 @@ func judgeMasterLabel(_ Hop, f *Facts) []Hit {
 
 func judgeCgroupV1(_ Hop, f *Facts) []Hit {
 	var out []Hit
-	for _, n := range f.Nodes {
-		if n.CgroupV1Warnings == 0 || PassThrough(n.Args, "kubelet")["fail-cgroupv1"] == "false" {
+	for i := range f.Nodes {
+		n := &f.Nodes[i]
+		if n.CgroupV1Warnings == 0 || n.passThrough("kubelet")["fail-cgroupv1"] == "false" {
 			continue
 		}
 		out = append(out, Hit{Subject: "node/" + n.Name, Message: "the kubelet reported a cgroup v1 host (Event reason CgroupV1); from v1.35 it refuses to start there"})
@@ -97,7 +98,7 @@ func judgeRemovedFlags(h Hop, f *Facts) []Hit {
 			continue
 		}
 		for _, r := range gone {
-			if _, ok := PassThrough(n.Args, r.Component)[r.Flag]; ok {
+			if _, ok := n.passThrough(r.Component)[r.Flag]; ok {
 				out = append(out, Hit{Subject: "node/" + n.Name, Message: fmt.Sprintf("passes --%s-arg=%s, removed from %s in v1.%d: %s", r.Component, r.Flag, r.Component, r.Removed, r.Replacement)})
 			}
 		}
@@ -180,7 +181,7 @@ func criticalRiskAllowed(content string) bool {
 func judgeIPVS(_ Hop, f *Facts) []Hit {
 	var out []Hit
 	for _, n := range f.Nodes {
-		if PassThrough(n.Args, "kube-proxy")["proxy-mode"] == "ipvs" {
+		if n.passThrough("kube-proxy")["proxy-mode"] == "ipvs" {
 			out = append(out, Hit{Subject: "node/" + n.Name, Message: "runs kube-proxy with proxy-mode=ipvs"})
 		}
 	}

@@ -3,6 +3,8 @@ package hazard
 import (
 	"strings"
 	"testing"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
 // TestTraefikValuesApplies checks SKEW912 on both sides of the chart 38 and chart 40
@@ -131,4 +133,17 @@ func FuzzParseChartValues(f *testing.F) {
 		_ = traefikSchema40.rejected(values)
 		_ = traefikSchema38.rejected(values)
 	})
+}
+
+// TestTargetHopNamesHideThePlaceholder: hops after the first start from "the newest
+// patch of a minor", shown as the minor.
+func TestTargetHopNamesHideThePlaceholder(t *testing.T) {
+	hops := TargetHops(version.MustParse("v1.33.5+k3s1"), version.Target{Version: version.MustParse("v1.35.0")})
+	var names []string
+	for _, h := range hops {
+		names = append(names, h.String())
+	}
+	if got := strings.Join(names, ", "); got != "v1.33.5+k3s1 -> v1.34, v1.34 -> v1.35" {
+		t.Errorf("hop names %q", got)
+	}
 }

@@ -187,25 +187,35 @@ func (o *CheckOptions) checkWith(ctx context.Context, c *Clients, kubectl func()
 		inv.Skipped = append(inv.Skipped, cluster.Skipped{What: "kubectl version", Reason: k.skipped})
 	}
 	findings := policy.Evaluate(inv, policy.Options{Target: o.target})
+	// The hop hazards read their few lists while the removed-API scan reads its own.
+	var (
+		hazards  []hazard.HopReport
+		hf       []policy.Finding
+		hskipped []cluster.Skipped
+	)
+	judged := make(chan struct{})
+	from, ok := oldestAPIServer(inv)
+	go func() {
+		defer close(judged)
+		if ok && o.target != nil {
+			hazards, hf, hskipped = o.hazards.judgeHazards(ctx, c, obj.Nodes, hazard.TargetHops(from, *o.target))
+		}
+	}()
 	var apis *report.APIScan
 	if o.target != nil || o.apis.files != nil {
 		j, err := o.apis.judgeAPIs(ctx, c, inv, o.apiHops(inv))
 		if err != nil {
+			<-judged
 			return nil, err
 		}
 		inv.Skipped = append(inv.Skipped, j.skipped...)
 		apis = j.summary
 		findings = append(findings, deprecation.Findings(j.verdicts)...)
-		policy.Sort(findings)
 	}
-	var hazards []hazard.HopReport
-	if from, ok := oldestAPIServer(inv); ok && o.target != nil {
-		reports, hf, skipped := o.hazards.judgeHazards(ctx, c, obj.Nodes, hazard.TargetHops(from, *o.target))
-		hazards = reports
-		inv.Skipped = append(inv.Skipped, skipped...)
-		findings = append(findings, hf...)
-		policy.Sort(findings)
-	}
+	<-judged
+	inv.Skipped = append(inv.Skipped, hskipped...)
+	findings = append(findings, hf...)
+	policy.Sort(findings)
 	r := report.Check(inv, findings, o.failOn, o.Target)
 	r.APIs = apis
 	r.Hazards = hazards

@@ -7,6 +7,9 @@ import (
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
@@ -55,7 +58,7 @@ func (h *hazardFlags) judgeHazards(ctx context.Context, c *Clients, nodes []core
 	if !h.enabled || len(hops) == 0 {
 		return nil, nil, nil
 	}
-	facts := hazard.Read(ctx, hazard.Clients{Kube: c.Kube, Dynamic: c.Dynamic}, nodes, hazard.Needs(hops))
+	facts := hazard.Read(ctx, hazardClients(c), nodes, hazard.Needs(hops))
 	reports := hazard.Evaluate(hops, facts, h.acceptedSet())
 	findings, skipped := hazard.PolicyFindings(reports)
 	out := make([]cluster.Skipped, len(skipped))
@@ -63,6 +66,28 @@ func (h *hazardFlags) judgeHazards(ctx context.Context, c *Clients, nodes []core
 		out[i] = cluster.Skipped{What: s[0], Reason: s[1]}
 	}
 	return reports, findings, out
+}
+
+// hazardClients are the clients the hazard facts are read with: their own request
+// budget, since by the time they run the node pages and the API scan have spent the
+// shared client's (client-go's default of five requests a second would make each of
+// these few lists wait up to 200 ms on the ones before it).
+func hazardClients(c *Clients) hazard.Clients {
+	out := hazard.Clients{Kube: c.Kube, Dynamic: c.Dynamic}
+	if c.Config == nil {
+		return out // fake clients: no rate limit to escape
+	}
+	cfg := rest.CopyConfig(c.Config)
+	cfg.QPS, cfg.Burst = 50, 100
+	if d, err := dynamic.NewForConfig(cfg); err == nil {
+		out.Dynamic = d
+	}
+	cfg.ContentType = "application/vnd.kubernetes.protobuf"
+	cfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	if k, err := kubernetes.NewForConfig(cfg); err == nil {
+		out.Kube = k
+	}
+	return out
 }
 
 // oldestAPIServer is the control plane version hops start from.

@@ -10,11 +10,14 @@ import (
 	"sort"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	fakediscovery "k8s.io/client-go/discovery/fake"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes/fake"
 )
 
@@ -22,7 +25,12 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 // fakeCluster is what a command test runs against.
 type fakeCluster struct {
-	objects       []runtime.Object
+	objects []runtime.Object
+	// custom are custom resources (listKinds names their list kinds); with them the
+	// clients get a dynamic client, and discovery serves the groups in resources.
+	custom        []runtime.Object
+	listKinds     map[schema.GroupVersionResource]string
+	resources     []*metav1.APIResourceList
 	serverVersion string
 	kubectl       string // "" means "no kubectl on PATH"
 }
@@ -83,7 +91,12 @@ func runEnv(t *testing.T, wire func(*Env), args ...string) result {
 func (fc fakeCluster) clients(server string) *Clients {
 	client := fake.NewSimpleClientset(fc.objects...)
 	client.Discovery().(*fakediscovery.FakeDiscovery).FakedServerVersion = &version.Info{GitVersion: fc.serverVersion, Platform: "linux/amd64"}
-	return &Clients{Kube: client, Discovery: client.Discovery(), Server: server}
+	c := &Clients{Kube: client, Discovery: client.Discovery(), Server: server}
+	if fc.listKinds != nil {
+		client.Discovery().(*fakediscovery.FakeDiscovery).Resources = fc.resources
+		c.Dynamic = dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), fc.listKinds, fc.custom...)
+	}
+	return c
 }
 
 func (fc fakeCluster) kubectlVersion(context.Context) (string, string, string) {

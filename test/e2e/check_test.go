@@ -29,6 +29,8 @@ var checkCases = []struct {
 	{"kubeadm-fail-on-warning", "kubeadm", []string{"--fail-on", "warning"}, 3},
 	{"rancher-k3s", "rancher-k3s", nil, 0},
 	{"rke2-mixed", "rke2-mixed", nil, 0},
+	{"k3s-traefik-v2", "k3s-traefik-v2", nil, 0},
+	{"k3s-hazards-target-v1.35", "k3s-hazards", []string{"--target", "v1.35"}, 3},
 }
 
 // TestCheckGolden runs `kubectl skew check` on every scenario, as a table and as

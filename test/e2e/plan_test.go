@@ -22,7 +22,7 @@ type planReport struct {
 	Hops []struct {
 		Hop             int
 		Kind, From, To  string
-		Image           string
+		Source, Image   string
 		Servers, Agents []struct{ Name, Role, From string }
 		Blocking        []struct{ ID, Subject string }
 		Findings        []struct{ ID, Severity string }

@@ -23,7 +23,7 @@ func expand(t *testing.T, name string) *Objects {
 
 func TestEveryScenarioExpands(t *testing.T) {
 	want := map[string]int{
-		"k3s-healthy-ha": 8, "k3s-skewed": 8, "rke2-etcd": 6, "rke2-mixed": 8, "kubeadm": 6, "rancher-k3s": 5, "k3s-5000": 5000,
+		"k3s-healthy-ha": 8, "k3s-skewed": 8, "rke2-etcd": 6, "rke2-mixed": 8, "kubeadm": 6, "rancher-k3s": 5, "k3s-5000": 5000, "k3s-traefik-v2": 3, "k3s-hazards": 3,
 	}
 	names := Names()
 	if len(names) != len(want) {

@@ -30,6 +30,17 @@ type Node struct {
 	HasArgs          bool
 	ControlPlane     bool
 	CgroupV1Warnings int // Events with reason CgroupV1 on this node
+	// pass is Args' pass-through flags by component, built once by NodesFrom: every
+	// entry on every hop asks, and 5,000 nodes times entries times hops adds up.
+	pass map[string]map[string]string
+}
+
+// passThrough is PassThrough(n.Args, component), from the index when NodesFrom built it.
+func (n *Node) passThrough(component string) map[string]string {
+	if n.pass != nil {
+		return n.pass[component]
+	}
+	return PassThrough(n.Args, component)
 }
 
 // Object names one object a hazard concerns, with the detail that makes it one.
@@ -107,6 +118,7 @@ func NodesFrom(nodes []corev1.Node) []Node {
 				break
 			}
 			nd.Args = args
+			nd.pass = passThroughIndex(args)
 			break
 		}
 		out = append(out, nd)

@@ -79,8 +79,9 @@ func judgeMasterLabel(_ Hop, f *Facts) []Hit {
 
 func judgeCgroupV1(_ Hop, f *Facts) []Hit {
 	var out []Hit
-	for _, n := range f.Nodes {
-		if n.CgroupV1Warnings == 0 || PassThrough(n.Args, "kubelet")["fail-cgroupv1"] == "false" {
+	for i := range f.Nodes {
+		n := &f.Nodes[i]
+		if n.CgroupV1Warnings == 0 || n.passThrough("kubelet")["fail-cgroupv1"] == "false" {
 			continue
 		}
 		out = append(out, Hit{Subject: "node/" + n.Name, Message: "the kubelet reported a cgroup v1 host (Event reason CgroupV1); from v1.35 it refuses to start there"})
@@ -97,7 +98,7 @@ func judgeRemovedFlags(h Hop, f *Facts) []Hit {
 			continue
 		}
 		for _, r := range gone {
-			if _, ok := PassThrough(n.Args, r.Component)[r.Flag]; ok {
+			if _, ok := n.passThrough(r.Component)[r.Flag]; ok {
 				out = append(out, Hit{Subject: "node/" + n.Name, Message: fmt.Sprintf("passes --%s-arg=%s, removed from %s in v1.%d: %s", r.Component, r.Flag, r.Component, r.Removed, r.Replacement)})
 			}
 		}
@@ -153,7 +154,7 @@ func judgeRKE2Ingress(_ Hop, f *Facts) []Hit {
 
 func judgeSnippets(_ Hop, f *Facts) []Hit {
 	for _, o := range f.HelmCharts {
-		if o.Kind == "helmchartconfig" && o.Name == "rke2-ingress-nginx" && strings.Contains(o.Detail, "annotations-risk-level: Critical") {
+		if o.Kind == "helmchartconfig" && o.Name == "rke2-ingress-nginx" && criticalRiskAllowed(o.Detail) {
 			return nil
 		}
 	}
@@ -164,10 +165,23 @@ func judgeSnippets(_ Hop, f *Facts) []Hit {
 	return out
 }
 
+// criticalRiskAllowed reports whether rke2-ingress-nginx values keep Critical annotations
+// (snippets) admissible: controller.config.annotations-risk-level set to Critical.
+func criticalRiskAllowed(content string) bool {
+	values, err := ParseChartValues(content)
+	if err != nil {
+		return false
+	}
+	controller, _ := values["controller"].(map[string]any)
+	config, _ := controller["config"].(map[string]any)
+	level, _ := config["annotations-risk-level"].(string)
+	return level == "Critical"
+}
+
 func judgeIPVS(_ Hop, f *Facts) []Hit {
 	var out []Hit
 	for _, n := range f.Nodes {
-		if PassThrough(n.Args, "kube-proxy")["proxy-mode"] == "ipvs" {
+		if n.passThrough("kube-proxy")["proxy-mode"] == "ipvs" {
 			out = append(out, Hit{Subject: "node/" + n.Name, Message: "runs kube-proxy with proxy-mode=ipvs"})
 		}
 	}

@@ -34,7 +34,8 @@ Facts the entries read:
 - Pod templates of Deployments, DaemonSets and StatefulSets, and Plans
   (` + "`upgrade.cattle.io/v1`" + `): node selectors, affinities, tolerations.
 - ` + "`helm-install-*`" + ` Jobs in kube-system and Helm release Secrets in a ` + "`pending-*`" + ` state.
-- ` + "`HelmChart`" + ` and ` + "`HelmChartConfig`" + ` in kube-system (` + "`helm.cattle.io/v1`" + `).
+- ` + "`HelmChart`" + ` and ` + "`HelmChartConfig`" + ` in kube-system (` + "`helm.cattle.io/v1`" + `), their ` + "`valuesContent`" + ` read as
+  YAML (a value that is not a YAML mapping is named, not fatal).
 - Ingress annotations.
 
 | ID | hazard | distributions | hop | severity | reads | fix | source |
@@ -93,5 +94,22 @@ hop.
 			}
 		}
 	}
+	fmt.Fprintf(&b, "- SKEW912, K3s patches bundling Traefik chart v38: %s; chart v40: %s.\n", joinVersions(traefikChart38), joinVersions(traefikChart40))
+	b.WriteString(`
+SKEW912 in detail. K3s installs the upstream Traefik chart with the values of the
+` + "`HelmChartConfig` kube-system/traefik" + ` merged over its own; a value the chart's
+` + "`values.schema.json`" + ` rejects fails the ` + "`helm-install-traefik`" + ` Job. Chart v38 closed each
+` + "`ports.<name>`" + ` entry and each ` + "`providers.<provider>`" + ` (unknown keys rejected); v39 closed the
+root; v40 renamed ` + "`providers.kubernetesIngressNginx`" + ` to ` + "`kubernetesIngressNGINX`" + ` and dropped
+some keys (` + "`podSecurityPolicy`, `ports.<name>.tls`, `redirections`, `middlewares`" + `). The
+allowed keys are those of the schemas at the chart's tags v38.0.0 and v40.0.0. The K3s
+patches: chart v40 is announced in the release notes of v1.33.13+k3s2, v1.35.7+k3s1 and
+v1.36.3+k3s1 (v1.34.10+k3s1 is the same July 2026 batch, not confirmed line by line);
+chart v38 arrived with the February 2026 chart bump (v1.35.0+k3s3 moved Traefik 3.5.1 to
+3.6.7; v1.33.8+k3s1 pins chart 38.0.201; v1.34.4+k3s1 is the same batch). A hop crossing
+both is judged against v40. A hop landing on a minor newer than every listed one is
+assumed to have the newer chart. v1.32 patches that may have received chart v38 are not
+listed.
+`)
 	return b.String()
 }

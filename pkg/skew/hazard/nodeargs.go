@@ -68,6 +68,23 @@ func PassThrough(args []Arg, component string) map[string]string {
 	return out
 }
 
+// passThroughIndex is PassThrough for every component at once.
+func passThroughIndex(args []Arg) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for _, a := range args {
+		component, ok := strings.CutSuffix(a.Flag, "-arg")
+		if !ok {
+			continue
+		}
+		k, v, _ := strings.Cut(strings.TrimLeft(a.Value, "-"), "=")
+		if out[component] == nil {
+			out[component] = map[string]string{}
+		}
+		out[component][k] = v
+	}
+	return out
+}
+
 // Value returns the last value of a K3s/RKE2 flag (the last one wins, as in the CLI).
 func Value(args []Arg, flag string) (string, bool) {
 	v, ok := "", false

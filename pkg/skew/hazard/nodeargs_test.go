@@ -58,6 +58,17 @@ func FuzzParseNodeArgs(f *testing.F) {
 				t.Fatalf("empty flag from %q", raw)
 			}
 		}
-		_ = PassThrough(args, "kubelet")
+		index := passThroughIndex(args)
+		for _, c := range []string{"kubelet", "kube-apiserver", "kube-proxy", "etcd"} {
+			want, got := PassThrough(args, c), index[c]
+			if len(want) != len(got) {
+				t.Fatalf("%s: index %v, PassThrough %v", c, got, want)
+			}
+			for k, v := range want {
+				if got[k] != v {
+					t.Fatalf("%s %s: index %q, PassThrough %q", c, k, got[k], v)
+				}
+			}
+		}
 	})
 }

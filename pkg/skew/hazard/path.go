@@ -14,17 +14,18 @@ const newestPatch = 1<<19 - 1
 // patch of its minor; the last lands on the exact target when there is one.
 func TargetHops(from version.Version, target version.Target) []Hop {
 	var out []Hop
-	cur := from
+	cur, curName := from, from.String()
 	for m := from.Minor + 1; m <= target.Minor && from.Major == target.Major; m++ {
 		to := version.Version{Major: from.Major, Minor: m, Patch: newestPatch, Distro: from.Distro}
-		name := cur.String() + " -> " + to.MinorString()
+		// The placeholder patch is never shown: "v1.34 -> v1.35", not its number.
+		toName := to.MinorString()
 		if m == target.Minor && target.Exact {
 			to = target.Version
 			to.Distro = from.Distro
-			name = cur.String() + " -> " + target.String()
+			toName = target.String()
 		}
-		out = append(out, Hop{From: cur, To: to, Name: name})
-		cur = to
+		out = append(out, Hop{From: cur, To: to, Name: curName + " -> " + toName})
+		cur, curName = to, toName
 	}
 	if len(out) == 0 && target.Exact && target.Minor == from.Minor && from.Compare(target.Version) < 0 {
 		to := target.Version

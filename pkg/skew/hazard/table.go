@@ -112,18 +112,28 @@ var Table = []Entry{
 		Source: "https://github.com/rancher/rke2/pull/10037",
 	},
 	{
-		ID: "SKEW910", Title: "ingress-nginx 1.12 rejects snippet annotations by default",
+		ID: "SKEW910", Title: "ingress-nginx 1.12 lowers annotations-risk-level to High: snippet annotations (Critical) are rejected",
 		Distros: rke2, When: "to the January 2025 patches (v1.29.13, v1.30.9, v1.31.5, v1.32.1)",
 		Applies:  func(h Hop) bool { return h.CrossesPatches(snippetPatches) },
 		Severity: policy.Error, Needs: []Fact{FactIngresses, FactHelmCharts}, Judge: judgeSnippets,
-		Fix:    "remove the *-snippet annotations, or set annotations-risk-level: Critical in HelmChartConfig rke2-ingress-nginx",
-		Source: "https://github.com/kubernetes/ingress-nginx/issues/12635",
+		Fix:    "remove the *-snippet annotations, or set controller.config.annotations-risk-level: Critical (with allow-snippet-annotations: \"true\") in HelmChartConfig rke2-ingress-nginx",
+		Source: "https://github.com/kubernetes/ingress-nginx/blob/main/changelog/controller-1.12.0.md",
 	},
 	{
-		ID: "SKEW911", Title: "kube-proxy IPVS mode is deprecated (v1.35)",
+		ID: "SKEW911", Title: "kube-proxy IPVS mode is deprecated (v1.35); v1.37 adds the KubeProxyIPVS gate, planned off by default in v1.40",
 		When: "to v1.35", Applies: func(h Hop) bool { return h.CrossesMinor(35) },
 		Severity: policy.Info, Needs: []Fact{FactNodes}, Judge: judgeIPVS,
-		Fix:    "plan a move to proxy-mode=nftables (or iptables)",
-		Source: "https://github.com/kubernetes/enhancements/issues/5495",
+		Fix:    "plan a move to proxy-mode=nftables (or iptables) before the gate turns IPVS off",
+		Source: "https://github.com/kubernetes/kubernetes/pull/134539",
+	},
+	{
+		ID: "SKEW912", Title: "K3s bundles a stricter Traefik chart: HelmChartConfig traefik values it does not know fail the install",
+		Distros: k3s, When: "to the patches bundling chart v38 (Feb 2026: v1.33.8, v1.34.4, v1.35.0+k3s3) or v40 (Jul 2026: v1.33.13+k3s2, v1.34.10, v1.35.7, v1.36.3)",
+		Applies: func(h Hop) bool {
+			return h.CrossesPatches(traefikChart38) || h.CrossesPatches(traefikChart40)
+		},
+		Severity: policy.Error, Blocking: true, Needs: []Fact{FactHelmCharts}, Judge: judgeTraefikValues,
+		Fix:    "edit HelmChartConfig kube-system/traefik: drop or move the keys the new chart rejects (kubernetesIngressNginx becomes kubernetesIngressNGINX in v40)",
+		Source: "https://github.com/k3s-io/k3s/releases/tag/v1.35.7%2Bk3s1",
 	},
 }

@@ -45,7 +45,8 @@ const (
 
 // CheckOrder is the order of the report.
 var CheckOrder = []string{CheckDistro, CheckPlanCRD, CheckController, CheckServiceAccount, CheckPermissions, CheckRancher,
-	CheckForeignPlans, CheckFailedJobs, CheckNodes, CheckPlatforms, CheckDrain, CheckPullSecrets, CheckSkew, CheckSnapshot, CheckDeprecated}
+	CheckForeignPlans, CheckFailedJobs, CheckNodes, CheckPlatforms, CheckDrain, CheckPullSecrets, CheckSkew, CheckSnapshot, CheckDeprecated,
+	CheckHazards}
 
 // Check is one named preflight check.
 type Check struct {

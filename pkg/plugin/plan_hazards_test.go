@@ -1,0 +1,102 @@
+package plugin
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// hazardCluster is K3s on v1.31 carrying facts for several hop hazards: an IngressRoute
+// in traefik.containo.us (SKEW901 at the hop to v1.32), node-args passing flags removed
+// in v1.32 and v1.33 (SKEW906), containerd 1.7 (SKEW907) and a failed helm-install Job
+// (SKEW908, every hop).
+func hazardCluster() fakeCluster {
+	withArgs := func(s nodeSpec, args string) runtime.Object {
+		n := s.object()
+		n.Annotations = map[string]string{"k3s.io/node-args": args}
+		return n
+	}
+	failed := &batchv1.Job{
+		ObjectMeta: metav1.ObjectMeta{Name: "helm-install-traefik", Namespace: "kube-system"},
+		Status: batchv1.JobStatus{Failed: 7, Conditions: []batchv1.JobCondition{
+			{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, Reason: "BackoffLimitExceeded"}}},
+	}
+	route := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "traefik.containo.us/v1alpha1", "kind": "IngressRoute",
+		"metadata": map[string]any{"name": "app", "namespace": "web"},
+		"spec":     map[string]any{"routes": []any{map[string]any{"match": "Host(`app.example.com`)"}}},
+	}}
+	ingressRoutes := schema.GroupVersionResource{Group: "traefik.containo.us", Version: "v1alpha1", Resource: "ingressroutes"}
+	return fakeCluster{
+		objects: []runtime.Object{
+			withArgs(server("k3s-server-1", "v1.31.13+k3s1"), `["server","--kube-apiserver-arg","cloud-provider=external","--token","********"]`),
+			withArgs(agent("k3s-agent-1", "v1.31.13+k3s1"), `["agent","--kubelet-arg=runonce=false"]`),
+			withArgs(agent("k3s-agent-2", "v1.31.13+k3s1"), `["agent"]`),
+			failed,
+		},
+		custom: []runtime.Object{route},
+		listKinds: map[schema.GroupVersionResource]string{
+			ingressRoutes: "IngressRouteList",
+			{Group: "upgrade.cattle.io", Version: "v1", Resource: "plans"}:         "PlanList",
+			{Group: "helm.cattle.io", Version: "v1", Resource: "helmcharts"}:       "HelmChartList",
+			{Group: "helm.cattle.io", Version: "v1", Resource: "helmchartconfigs"}: "HelmChartConfigList",
+		},
+		resources: []*metav1.APIResourceList{{GroupVersion: "traefik.containo.us/v1alpha1", APIResources: []metav1.APIResource{
+			{Name: "ingressroutes", Kind: "IngressRoute", Namespaced: true, Verbs: metav1.Verbs{"get", "list", "watch"}},
+		}}},
+	}
+}
+
+// TestPlanHazardsGolden: plan lists the hop hazards under each hop (text), and carries
+// their IDs per hop in JSON and YAML.
+func TestPlanHazardsGolden(t *testing.T) {
+	srv := startChannelServer(t)
+	for _, tc := range []struct{ name, out string }{{"k3s-hazards.txt", ""}, {"k3s-hazards-json.json", "json"}, {"k3s-hazards-yaml.yaml", "yaml"}} {
+		args := []string{"plan", "--channel", "stable"}
+		if tc.out != "" {
+			args = append(args, "-o", tc.out)
+		}
+		r := run(t, hazardCluster(), args...)
+		if r.code != ExitOK && r.code != ExitFindings {
+			t.Fatalf("%s: exit %d: %s", tc.name, r.code, r.stderr)
+		}
+		golden(t, "plan/"+tc.name, srv.scrub(r.stdout))
+		if tc.out != "json" {
+			continue
+		}
+		var rep struct {
+			Hops []struct {
+				To      string
+				Hazards []struct{ ID, Subject string }
+			}
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string][]string{
+			"v1.32": {"SKEW901 ingressroute/web/app", "SKEW906 node/k3s-agent-1", "SKEW908 job/kube-system/helm-install-traefik"},
+			"v1.33": {"SKEW906 node/k3s-server-1", "SKEW908 job/kube-system/helm-install-traefik"},
+		}
+		for _, h := range rep.Hops {
+			var got []string
+			for _, z := range h.Hazards {
+				got = append(got, z.ID+" "+z.Subject)
+			}
+			for _, w := range want[h.To[:5]] {
+				if !strings.Contains(strings.Join(got, "\n"), w) {
+					t.Errorf("hop to %s lacks %s: %v", h.To, w, got)
+				}
+			}
+			if h.To[:5] == "v1.33" && strings.Contains(strings.Join(got, " "), "SKEW901") {
+				t.Errorf("SKEW901 belongs to the hop to v1.32 only: %v", got)
+			}
+		}
+	}
+}

@@ -87,6 +87,13 @@ func writeStatusTable(w io.Writer, r *report.StatusReport, wide, color bool) err
 	if err := section(&buf, "MANUAL UPGRADE (SKEW701: no upgrade image; no Plan selects them)", []string{"NODE", "KUBELET", "HOP VERSION", "WHY"}, manual); err != nil {
 		return err
 	}
+	var accepted [][]string
+	for _, h := range r.AcceptedHazards {
+		accepted = append(accepted, []string{h.ID, h.Title})
+	}
+	if err := section(&buf, "ACCEPTED HAZARDS (--accept-hazard)", []string{"ID", "HAZARD"}, accepted); err != nil {
+		return err
+	}
 	if r.Snapshot != nil {
 		fmt.Fprintf(&buf, "\nSNAPSHOT: %s, taken on %s before the upgrade\n", r.Snapshot.Name, r.Snapshot.Node)
 	}

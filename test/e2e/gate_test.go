@@ -74,6 +74,19 @@ func TestUpgradeRKE2MixedGated(t *testing.T) {
 	if !strings.Contains(st.stdout, "rke2-win-1") {
 		t.Errorf("status does not list the Windows node for a manual upgrade:\n%s", st)
 	}
+	// The acknowledgement is recorded in our Plans, and status shows it.
+	if _, after, _ := strings.Cut(st.stdout, "ACCEPTED HAZARDS"); !strings.Contains(after, "SKEW902") {
+		t.Errorf("status does not show the accepted hazard SKEW902:\n%s", st)
+	}
+	plans, err := env.sb.Dynamic.Resource(plansGVR).Namespace(sandbox.SUCNamespace).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range plans.Items {
+		if got := p.GetAnnotations()["kubectl-skew.io/accepted-hazards"]; got != "SKEW902" {
+			t.Errorf("Plan %s records accepted hazards %q, want SKEW902", p.GetName(), got)
+		}
+	}
 }
 
 // TestUpgradeStopsWhenAServerNeverComesBack: the second server's Job ends but the node

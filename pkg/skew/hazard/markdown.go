@@ -22,6 +22,9 @@ that is not a JSON array of strings is named (a warning on that node), not fatal
 
 Blocking hazards fail the upgrade's ` + "`hazards`" + ` preflight check unless acknowledged with
 ` + "`--accept-hazard ID`" + `; the others warn (` + "`--strict`" + ` makes them fail).
+The IDs a run acknowledged are recorded on every Plan it writes (annotation
+` + "`kubectl-skew.io/accepted-hazards`" + `), and ` + "`kubectl skew status`" + ` lists them under
+ACCEPTED HAZARDS (` + "`acceptedHazards`" + ` in JSON).
 
 Facts the entries read:
 

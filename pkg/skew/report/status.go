@@ -15,6 +15,15 @@ type StatusReport struct {
 	// Manual are the nodes no Plan upgrades (no upgrade image for their platform):
 	// each needs an upgrade by hand (finding SKEW701).
 	Manual []StatusManual `json:"manual,omitempty"`
+	// AcceptedHazards are the hop hazards an upgrade run acknowledged
+	// (--accept-hazard), as recorded in our Plans.
+	AcceptedHazards []StatusHazard `json:"acceptedHazards,omitempty"`
+}
+
+// StatusHazard is one acknowledged hop hazard.
+type StatusHazard struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
 }
 
 // StatusManual is a node to upgrade by hand.

@@ -5,6 +5,7 @@ package status
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
@@ -116,6 +118,7 @@ func Build(in Input) *report.StatusReport {
 		}
 	}
 	r.Summary.Distro = string(distro)
+	r.AcceptedHazards = acceptedHazards(plans)
 	if snapshot.Snapshot != "" {
 		r.Snapshot = &report.StatusSnapshot{Name: snapshot.Snapshot, Node: snapshot.SnapshotNode}
 	}
@@ -288,6 +291,26 @@ func daysOf(w *upgradev1.TimeWindowSpec) []string {
 	out := make([]string, len(w.Days))
 	for i, d := range w.Days {
 		out[i] = string(d)
+	}
+	return out
+}
+
+// acceptedHazards are the hazards any of our Plans records as acknowledged, once
+// each and in ID order: each run records its own --accept-hazard, and a Plan
+// written by an earlier run keeps what that run accepted.
+func acceptedHazards(plans []*statusPlan) []report.StatusHazard {
+	var ids []string
+	for _, p := range plans {
+		ids = append(ids, p.rec.AcceptedHazards...)
+	}
+	slices.Sort(ids)
+	var out []report.StatusHazard
+	for _, id := range slices.Compact(ids) {
+		h := report.StatusHazard{ID: id, Title: "not a hazard this version knows"}
+		if e, ok := hazard.ByID(id); ok {
+			h.Title = e.Title
+		}
+		out = append(out, h)
 	}
 	return out
 }

@@ -166,3 +166,31 @@ func TestStatusAndCheckAgreeOnRoles(t *testing.T) {
 		})
 	}
 }
+
+// TestAcceptedHazards: what each run acknowledged is read back from our Plans'
+// annotations, once each, in ID order, with the hazard's title.
+func TestAcceptedHazards(t *testing.T) {
+	first := hopPlans("v1.31.13+k3s1", "v1.30.14+k3s1", false)
+	second := hopPlans("v1.32.12+k3s1", "v1.31.13+k3s1", false)
+	first[0].Annotations[suc.AnnotationAcceptedHazards] = "SKEW902"
+	second[0].Annotations[suc.AnnotationAcceptedHazards] = "SKEW901,SKEW902"
+	second[1].Annotations[suc.AnnotationAcceptedHazards] = "SKEW999"
+	plans := append(first, second...)
+	r := Build(Input{Namespace: "system-upgrade", Plans: plans, Nodes: statusNodes(map[string]string{"s-1": "v1.31.13+k3s1", "s-2": "v1.31.13+k3s1", "s-3": "v1.31.13+k3s1", "a-1": "v1.31.13+k3s1", "a-2": "v1.31.13+k3s1"})})
+	var ids []string
+	for _, h := range r.AcceptedHazards {
+		ids = append(ids, h.ID)
+		if h.Title == "" {
+			t.Errorf("%s has no title", h.ID)
+		}
+	}
+	if strings.Join(ids, ",") != "SKEW901,SKEW902,SKEW999" {
+		t.Errorf("accepted = %v", ids)
+	}
+	if r.AcceptedHazards[2].Title != "not a hazard this version knows" {
+		t.Errorf("an ID this version does not know: %+v", r.AcceptedHazards[2])
+	}
+	if none := Build(Input{Namespace: "system-upgrade", Plans: first[1:], Nodes: statusNodes(nil)}); len(none.AcceptedHazards) != 0 {
+		t.Errorf("no Plan records an acceptance, got %+v", none.AcceptedHazards)
+	}
+}

@@ -55,6 +55,9 @@ const (
 	// AnnotationCordoned lists the Plan's nodes that were cordoned before it ran, so
 	// that they are cordoned again after their upgrade.
 	AnnotationCordoned = "kubectl-skew.io/cordoned-before"
+	// AnnotationAcceptedHazards lists the hop hazard IDs the operator acknowledged
+	// (--accept-hazard) for the run that wrote the Plan, comma-separated.
+	AnnotationAcceptedHazards = "kubectl-skew.io/accepted-hazards"
 	// LabelOS is the well-known label of a node's operating system.
 	LabelOS = "kubernetes.io/os"
 )
@@ -108,6 +111,9 @@ type PlanConfig struct {
 	// PostCompleteDelay is the controller's own pause after each node's Job, before
 	// the next node's; 0 leaves it out.
 	PostCompleteDelay time.Duration
+	// AcceptedHazards are the hop hazard IDs the operator acknowledged, recorded in
+	// every Plan so that status can say which findings were let through.
+	AcceptedHazards []string
 }
 
 // DefaultPlanConfig is a stock SUC install, one node at a time.

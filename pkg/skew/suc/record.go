@@ -23,6 +23,8 @@ type Record struct {
 	// Cordoned are the nodes of the Plan that were cordoned before it ran: the
 	// controller uncordons every node it upgrades, and these are cordoned again.
 	Cordoned []string
+	// AcceptedHazards are the hop hazard IDs acknowledged with --accept-hazard.
+	AcceptedHazards []string
 }
 
 // HopIndex is the 1-based position of v in the recorded path, 0 when absent.
@@ -49,6 +51,9 @@ func recordAnnotations(rec Record, from version.Version) map[string]string {
 	}
 	if len(rec.Cordoned) > 0 {
 		a[AnnotationCordoned] = strings.Join(rec.Cordoned, ",")
+	}
+	if len(rec.AcceptedHazards) > 0 {
+		a[AnnotationAcceptedHazards] = strings.Join(rec.AcceptedHazards, ",")
 	}
 	return a
 }
@@ -87,6 +92,9 @@ func RecordOf(p *upgradev1.Plan) Record {
 	r.Snapshot, r.SnapshotNode = a[AnnotationSnapshot], a[AnnotationSnapshotNode]
 	if s := a[AnnotationCordoned]; s != "" {
 		r.Cordoned = strings.Split(s, ",")
+	}
+	if s := a[AnnotationAcceptedHazards]; s != "" {
+		r.AcceptedHazards = strings.Split(s, ",")
 	}
 	return r
 }

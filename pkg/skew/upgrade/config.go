@@ -11,6 +11,7 @@ package upgrade
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/deprecation"
@@ -114,6 +115,14 @@ func (c *Config) emit(e Event) {
 	if c.Emit != nil {
 		c.Emit(e)
 	}
+}
+
+// planConfig is how this run builds Plans, with the hazards it accepted recorded:
+// sorted and once each, so that a re-run with the same flags changes nothing.
+func (c *Config) planConfig() suc.PlanConfig {
+	p := c.Plans
+	p.AcceptedHazards = slices.Compact(slices.Sorted(slices.Values(c.AcceptHazards)))
+	return p
 }
 
 func (c *Config) plans() *suc.Client {

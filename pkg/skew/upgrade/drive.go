@@ -204,7 +204,7 @@ func (d *driver) stepFor(ctx context.Context, cl *Cluster, path *upgradepath.Pat
 	if err != nil {
 		return nil, fmt.Errorf("list jobs in %s: %w", d.cfg.Plans.Namespace, err)
 	}
-	return nextStep(cl.Inventory, path, ours, d.cfg.Plans, snapshot, unsettledServers(cl.Inventory, ours, jobs.Items, serverLeases(ctx, d.cfg.Kube, cl.Inventory)))
+	return nextStep(cl.Inventory, path, ours, d.cfg.planConfig(), snapshot, unsettledServers(cl.Inventory, ours, jobs.Items, serverLeases(ctx, d.cfg.Kube, cl.Inventory)))
 }
 
 // waitSettled waits, reading the cluster every few seconds, until nothing holds the

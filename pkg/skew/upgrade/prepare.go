@@ -79,7 +79,7 @@ func Prepare(ctx context.Context, cfg Config) (*Proposal, error) {
 		}
 		ours := suc.Ours(facts.Plans)
 		p.ours = ours
-		p.Step, p.StepErr = nextStep(cl.Inventory, p.Path, ours, cfg.Plans, snap, unsettledServers(cl.Inventory, ours, facts.Jobs, serverLeases(ctx, cfg.Kube, cl.Inventory)))
+		p.Step, p.StepErr = nextStep(cl.Inventory, p.Path, ours, cfg.planConfig(), snap, unsettledServers(cl.Inventory, ours, facts.Jobs, serverLeases(ctx, cfg.Kube, cl.Inventory)))
 		if p.Step != nil {
 			if len(p.Path.Hops) > 0 {
 				p.allAgents = p.Path.Hops[0].Agents

@@ -92,6 +92,7 @@ func nextStep(inv *cluster.Inventory, path *upgradepath.Path, ours []upgradev1.P
 		hop = h
 	}
 	rec := recordFor(inv, path, ours, snapshot)
+	rec.AcceptedHazards = cfg.AcceptedHazards
 	st := &Step{Hop: hop, Record: rec, ServerPlan: suc.PlanName(suc.RoleServer, hop.To)}
 	st.Index, st.Total = rec.HopIndex(hop.To), len(rec.Path)
 

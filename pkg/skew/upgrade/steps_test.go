@@ -176,3 +176,23 @@ func TestProgressCountsEveryNodeUpgrade(t *testing.T) {
 		t.Errorf("progress = %+v, want 1/12 and 11 x 2s left", got)
 	}
 }
+
+// TestStepRecordsAcceptedHazards: every Plan a run writes records the hazards it
+// acknowledged, sorted and once each, so that a re-run with the same flags converges.
+func TestStepRecordsAcceptedHazards(t *testing.T) {
+	inv := testworld.Inventory(t, testworld.Join(testworld.Uniform("server", "s", 1, "v1.31.13+k3s1"), testworld.Uniform("agent", "a", 1, "v1.31.13+k3s1"))...)
+	p, err := upgradepath.Find(upgradepath.Request{Inventory: inv, Channel: "stable", Channels: testworld.Channels(t, "k3s")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Plans: suc.DefaultPlanConfig(), AcceptHazards: []string{"SKEW902", "SKEW901", "SKEW902"}}
+	st, err := nextStep(inv, p, nil, cfg.planConfig(), suc.Record{}, nil)
+	if err != nil || st == nil || len(st.Plans) == 0 {
+		t.Fatalf("step %+v, %v", st, err)
+	}
+	for _, plan := range st.Plans {
+		if got := plan.Annotations[suc.AnnotationAcceptedHazards]; got != "SKEW901,SKEW902" {
+			t.Errorf("Plan %s records %q", plan.Name, got)
+		}
+	}
+}

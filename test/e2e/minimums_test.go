@@ -50,8 +50,12 @@ func TestPathMeetsNodeAuthorizationMinimum(t *testing.T) {
 			break
 		}
 	}
+}
 
-	// A channel server whose v1.31 release is itself below the patch.
+// TestPlanRefusesWhenTheChannelLacksTheMinimum: a channel server whose v1.31 release
+// is itself below the node-authorization patch: plan refuses in one line naming
+// SKEW902, the channel and the minimum.
+func TestPlanRefusesWhenTheChannelLacksTheMinimum(t *testing.T) {
 	body, err := os.ReadFile(filepath.Join(env.root, "test", "testdata", "channels", "k3s.json"))
 	if err != nil {
 		t.Fatal(err)

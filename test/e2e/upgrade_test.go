@@ -109,9 +109,27 @@ func planVersions(t *testing.T) map[string]string {
 	return out
 }
 
-// clusterVersions is the resourceVersion of every node, Plan and Job: a command
-// that writes nothing leaves it as it was.
+// clusterVersions fingerprints what a command that must write nothing could write:
+// nodes, Plans and Jobs, by resourceVersion. The real controllers write too (the node
+// lifecycle controller taints a just-created node and lifts the taint once it is
+// Ready), so it waits for a second with no change before answering: a command that
+// writes nothing leaves it as it was.
 func clusterVersions(t *testing.T) string {
+	t.Helper()
+	last := versionsNow(t)
+	for i := 0; i < 30; i++ {
+		time.Sleep(time.Second)
+		now := versionsNow(t)
+		if now == last {
+			return now
+		}
+		last = now
+	}
+	t.Fatalf("the cluster did not settle in 30s: %s", last)
+	return ""
+}
+
+func versionsNow(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
 	var parts []string

@@ -108,6 +108,9 @@ func (sb *Sandbox) runAPIServer(ctx context.Context, port int) (*process, error)
 		"--endpoint-reconciler-type=none",
 		// SUC's Jobs are privileged.
 		"--allow-privileged=true",
+		// Wiping a 5,000-node scenario deletes every node in one collection call; one
+		// worker (the default) takes longer than the request timeout.
+		"--delete-collection-workers=8",
 		"--profiling=false",
 		"--v=1",
 	}

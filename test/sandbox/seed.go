@@ -154,8 +154,8 @@ func (sb *Sandbox) createExtra(ctx context.Context, extra []*unstructured.Unstru
 }
 
 // Wipe deletes what scenarios create: every node, every pod, the previous scenario's
-// extra objects, and SUC's Plans and Jobs. Namespaces stay: without the namespace
-// controller (part of kube-controller-manager) a deleted namespace never goes away.
+// extra objects, and SUC's Plans and Jobs. Namespaces stay: the namespace controller
+// empties a deleted one in its own time, and the next scenario may need it at once.
 func (sb *Sandbox) Wipe(ctx context.Context) error {
 	background := metav1.DeletePropagationBackground
 	now := metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0), PropagationPolicy: &background}
@@ -199,13 +199,30 @@ func (sb *Sandbox) Wipe(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("delete %s %s/%s: %w", o.gvr.Resource, o.namespace, o.name, err))
 		}
 	}
-	if err := sb.Client.CoreV1().Nodes().DeleteCollection(ctx, now, metav1.ListOptions{}); err != nil {
-		errs = append(errs, fmt.Errorf("delete nodes: %w", err))
+	if err := sb.deleteNodes(ctx, now); err != nil {
+		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("wipe: %w", err)
 	}
 	return nil
+}
+
+// deleteNodes deletes every node. A collection of thousands can outlast the request
+// timeout while the controllers are busy with the same nodes; the server goes on
+// deleting, so a failed call is retried while nodes remain.
+func (sb *Sandbox) deleteNodes(ctx context.Context, opts metav1.DeleteOptions) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		if err = sb.Client.CoreV1().Nodes().DeleteCollection(ctx, opts, metav1.ListOptions{}); err == nil {
+			return nil
+		}
+		left, lerr := sb.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{Limit: 1})
+		if lerr == nil && len(left.Items) == 0 {
+			return nil
+		}
+	}
+	return fmt.Errorf("delete nodes: %w", err)
 }
 
 // parallel runs fn(0..n-1) on Workers goroutines and returns the first error.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -67,19 +68,25 @@ func Abort(ctx context.Context, cfg AbortConfig) (*AbortResult, error) {
 	if len(ours) == 0 {
 		return res, nil
 	}
+	jobs, err := cfg.Kube.BatchV1().Jobs(cfg.Namespace).List(ctx, metav1.ListOptions{LabelSelector: suc.OwnedSelector})
+	if err != nil {
+		return nil, fmt.Errorf("list jobs in %s: %w", cfg.Namespace, err)
+	}
+	inFlight := upgrading(ours, jobs.Items)
 	selected := map[string]bool{} // hostnames any of our Plans selects
 	for i := range ours {
 		res.Plans = append(res.Plans, ours[i].Name)
 		for _, h := range suc.SelectedHostnames(&ours[i]) {
 			selected[h] = true
 		}
-		res.Finished = append(res.Finished, ours[i].Status.Applying...)
+		res.Finished = append(res.Finished, inFlight[ours[i].Name]...)
 	}
 	if !cfg.DryRun {
-		if err := freeze(ctx, plans, ours, emit); err != nil {
+		deadline := time.Now().Add(cfg.timeout())
+		if err := freeze(ctx, plans, ours, inFlight, emit); err != nil {
 			return res, err
 		}
-		if err := waitFinished(ctx, cfg, ours, emit); err != nil {
+		if err := waitFinished(ctx, cfg, inFlight, deadline); err != nil {
 			return res, err
 		}
 		for _, name := range res.Plans {
@@ -88,12 +95,15 @@ func Abort(ctx context.Context, cfg AbortConfig) (*AbortResult, error) {
 			}
 			emit("plan.upgrade.cattle.io/%s deleted", name)
 		}
+		if err := waitPodsEnded(ctx, cfg, deadline); err != nil {
+			return res, err
+		}
 	}
 	nodes, err := cfg.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return res, fmt.Errorf("list nodes: %w", err)
 	}
-	jobs, err := cfg.Kube.BatchV1().Jobs(cfg.Namespace).List(ctx, metav1.ListOptions{LabelSelector: suc.OwnedSelector})
+	jobs, err = cfg.Kube.BatchV1().Jobs(cfg.Namespace).List(ctx, metav1.ListOptions{LabelSelector: suc.OwnedSelector})
 	if err != nil {
 		return res, fmt.Errorf("list jobs in %s: %w", cfg.Namespace, err)
 	}
@@ -149,13 +159,36 @@ func judgeCordons(res *AbortResult, ours []upgradev1.Plan, selected map[string]b
 	return out
 }
 
+// upgrading are, by Plan, the nodes being upgraded now: those the Plan's status
+// says it applies, and those with a Job of the Plan that has not ended. The status
+// lags: the controller may have started the next node's Job since it was written.
+func upgrading(ours []upgradev1.Plan, jobs []batchv1.Job) map[string][]string {
+	out := map[string][]string{}
+	latest := suc.LatestJobs(jobs)
+	for i := range ours {
+		name := ours[i].Name
+		nodes := append([]string{}, ours[i].Status.Applying...)
+		for k, j := range latest {
+			if _, failed := suc.JobFailed(j); k.Plan == name && !failed && !suc.JobComplete(j) && !slices.Contains(nodes, k.Node) {
+				nodes = append(nodes, k.Node)
+			}
+		}
+		sort.Strings(nodes)
+		if len(nodes) > 0 {
+			out[name] = nodes
+		}
+	}
+	return out
+}
+
 // freeze narrows each of our Plans to the nodes it is upgrading now, so that the
 // controller starts no other; a Plan upgrading none is deleted at once. The Plan's
 // hash does not cover its selector: the Jobs in flight go on.
-func freeze(ctx context.Context, plans *suc.Client, ours []upgradev1.Plan, emit func(string, ...any)) error {
+func freeze(ctx context.Context, plans *suc.Client, ours []upgradev1.Plan, inFlight map[string][]string, emit func(string, ...any)) error {
 	for i := range ours {
 		p := ours[i].DeepCopy()
-		if len(p.Status.Applying) == 0 {
+		nodes := inFlight[p.Name]
+		if len(nodes) == 0 {
 			if err := plans.Delete(ctx, p.Name, false); err != nil {
 				return err
 			}
@@ -164,48 +197,88 @@ func freeze(ctx context.Context, plans *suc.Client, ours []upgradev1.Plan, emit 
 		}
 		for j, r := range p.Spec.NodeSelector.MatchExpressions {
 			if r.Key == cluster.LabelHostname {
-				p.Spec.NodeSelector.MatchExpressions[j].Values = append([]string{}, p.Status.Applying...)
+				p.Spec.NodeSelector.MatchExpressions[j].Values = nodes
 			}
 		}
 		if _, err := plans.Apply(ctx, []*upgradev1.Plan{p}, suc.ApplyOptions{}); err != nil {
 			return err
 		}
-		emit("plan.upgrade.cattle.io/%s narrowed to %v: no further node starts; those finish", p.Name, p.Status.Applying)
+		emit("plan.upgrade.cattle.io/%s narrowed to %v: no further node starts; those finish", p.Name, nodes)
 	}
 	return nil
 }
 
-// errAbortTimeout ends an abort whose in-flight nodes did not finish in time.
-var errAbortTimeout = errors.New("nodes still upgrading")
+// errAbortTimeout ends an abort that waited longer than its timeout.
+var errAbortTimeout = errors.New("abort timed out")
+
+func (c AbortConfig) timeout() time.Duration {
+	if c.Timeout > 0 {
+		return c.Timeout
+	}
+	return DefaultNodeTimeout
+}
 
 // waitFinished waits until the Job of every node that was upgrading has completed or
 // failed.
-func waitFinished(ctx context.Context, cfg AbortConfig, ours []upgradev1.Plan, emit func(string, ...any)) error {
-	limit := cfg.Timeout
-	if limit <= 0 {
-		limit = DefaultNodeTimeout
-	}
-	deadline := time.Now().Add(limit)
-	for {
+func waitFinished(ctx context.Context, cfg AbortConfig, inFlight map[string][]string, deadline time.Time) error {
+	return pollUntil(ctx, deadline, func() (string, error) {
 		jobs, err := cfg.Kube.BatchV1().Jobs(cfg.Namespace).List(ctx, metav1.ListOptions{LabelSelector: suc.OwnedSelector})
 		if err != nil {
-			return fmt.Errorf("list jobs in %s: %w", cfg.Namespace, err)
+			return "", fmt.Errorf("list jobs in %s: %w", cfg.Namespace, err)
 		}
 		latest := suc.LatestJobs(jobs.Items)
 		var running []string
-		for i := range ours {
-			for _, h := range ours[i].Status.Applying {
-				j := latest[suc.JobKey{Plan: ours[i].Name, Node: h}]
+		for plan, nodes := range inFlight {
+			for _, h := range nodes {
+				j := latest[suc.JobKey{Plan: plan, Node: h}]
 				if _, failed := suc.JobFailed(j); j != nil && !failed && !suc.JobComplete(j) {
 					running = append(running, h)
 				}
 			}
 		}
 		if len(running) == 0 {
-			return nil
+			return "", nil
+		}
+		sort.Strings(running)
+		return fmt.Sprintf("nodes still upgrading %v; their Plans are narrowed to them, so no other node starts; run abort again once they finish", running), nil
+	})
+}
+
+// waitPodsEnded waits, once our Plans are deleted, until no pod of their Jobs is
+// still pending or running: the garbage collector removes them, and until then a
+// pod that had not reached its cordon step could still cordon a node after abort
+// uncordoned it.
+func waitPodsEnded(ctx context.Context, cfg AbortConfig, deadline time.Time) error {
+	return pollUntil(ctx, deadline, func() (string, error) {
+		pods, err := cfg.Kube.CoreV1().Pods(cfg.Namespace).List(ctx, metav1.ListOptions{LabelSelector: suc.OwnedSelector})
+		if err != nil {
+			return "", fmt.Errorf("list pods in %s: %w", cfg.Namespace, err)
+		}
+		var live []string
+		for _, p := range pods.Items {
+			if p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
+				live = append(live, p.Name)
+			}
+		}
+		if len(live) == 0 {
+			return "", nil
+		}
+		sort.Strings(live)
+		return fmt.Sprintf("pods of our deleted Plans' Jobs %v are still running; the garbage collector removes them; run abort again to uncordon once they are gone", live), nil
+	})
+}
+
+// pollUntil calls check every second until it reports nothing left to wait for,
+// fails, or the deadline passes.
+func pollUntil(ctx context.Context, deadline time.Time, check func() (string, error)) error {
+	start := time.Now()
+	for {
+		waiting, err := check()
+		if err != nil || waiting == "" {
+			return err
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%w after %s: %v; their Plans are narrowed to them, so no other node starts; run abort again once they finish", errAbortTimeout, limit, running)
+			return fmt.Errorf("%w after %s: %s", errAbortTimeout, time.Since(start).Round(time.Second), waiting)
 		}
 		select {
 		case <-ctx.Done():

@@ -2,6 +2,7 @@ package upgrade
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
@@ -72,5 +73,28 @@ func TestAbortLiftsOnlyOurCordons(t *testing.T) {
 	}
 	if res.Failed["a-2"] == "" || fmt.Sprint(res.CordonedBefore) != "[a-3]" {
 		t.Errorf("left cordoned: failed %v, before %v", res.Failed, res.CordonedBefore)
+	}
+}
+
+// TestAbortWaitsForJobsTheStatusLagsBehind: a Plan's status may still name the node
+// it finished while the controller has started the next node's Job; both are in
+// flight, ended Jobs are not.
+func TestAbortWaitsForJobsTheStatusLagsBehind(t *testing.T) {
+	plan := agentPlanSelecting(false, "a-1", "a-2", "a-3", "a-4")
+	plan.Status.Applying = []string{"a-2"}
+	job := func(node string, cond batchv1.JobConditionType) batchv1.Job {
+		j := batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "apply-" + node, Labels: map[string]string{suc.LabelJobPlan: plan.Name, suc.LabelJobNode: node}}}
+		if cond != "" {
+			j.Status.Conditions = []batchv1.JobCondition{{Type: cond, Status: corev1.ConditionTrue}}
+		}
+		return j
+	}
+	jobs := []batchv1.Job{job("a-1", batchv1.JobComplete), job("a-2", batchv1.JobComplete), job("a-3", ""), job("a-4", batchv1.JobFailed)}
+	got := upgrading([]upgradev1.Plan{*plan}, jobs)
+	if strings.Join(got[plan.Name], ",") != "a-2,a-3" {
+		t.Errorf("in flight = %v, want a-2 (status) and a-3 (a Job not ended)", got)
+	}
+	if idle := upgrading([]upgradev1.Plan{*agentPlanSelecting(false, "a-1")}, nil); len(idle) != 0 {
+		t.Errorf("a Plan upgrading nothing: %v", idle)
 	}
 }

@@ -89,6 +89,11 @@ func Abort(ctx context.Context, cfg AbortConfig) (*AbortResult, error) {
 		if err := waitFinished(ctx, cfg, inFlight, deadline); err != nil {
 			return res, err
 		}
+		// The Jobs as they ended, read before the garbage collector takes them
+		// with their Plans: a failed one keeps its node cordoned.
+		if jobs, err = cfg.Kube.BatchV1().Jobs(cfg.Namespace).List(ctx, metav1.ListOptions{LabelSelector: suc.OwnedSelector}); err != nil {
+			return res, fmt.Errorf("list jobs in %s: %w", cfg.Namespace, err)
+		}
 		for _, name := range res.Plans {
 			if err := plans.Delete(ctx, name, false); err != nil {
 				return res, err
@@ -102,10 +107,6 @@ func Abort(ctx context.Context, cfg AbortConfig) (*AbortResult, error) {
 	nodes, err := cfg.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return res, fmt.Errorf("list nodes: %w", err)
-	}
-	jobs, err = cfg.Kube.BatchV1().Jobs(cfg.Namespace).List(ctx, metav1.ListOptions{LabelSelector: suc.OwnedSelector})
-	if err != nil {
-		return res, fmt.Errorf("list jobs in %s: %w", cfg.Namespace, err)
 	}
 	uncordon := judgeCordons(res, ours, selected, nodes.Items, jobs.Items)
 	for _, name := range uncordon {

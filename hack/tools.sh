@@ -66,7 +66,7 @@ build() {
 		# -v names each package as it is compiled: the line count is the progress shown.
 		CGO_ENABLED=0 go build -v -trimpath -ldflags "$ldflags" -o "$BIN/.build-$module/" "${pkgs[@]}"
 		for name in "${todo[@]}"; do
-			mkdir -p "$(dirname "$BIN/$name")"
+			mkdir -p "$(dirname "$BIN/$name")" "$(dirname "$STAMPS/$name")"
 			mv -f "$BIN/.build-$module/$(basename "$name")" "$BIN/$name"
 			echo "$stamp" >"$STAMPS/$name"
 		done

@@ -43,8 +43,8 @@ func get(t *testing.T, url string) (*http.Response, string) {
 
 func TestFixturesHaveTheChannelsTestsRelyOn(t *testing.T) {
 	for _, tc := range []struct{ fixture, stable, suffix string }{
-		{"k3s.json", "v1.33.5+k3s1", "+k3s"},
-		{"rke2.json", "v1.33.5+rke2r1", "+rke2r"},
+		{"k3s.json", "v1.36.4+k3s1", "+k3s"},
+		{"rke2.json", "v1.36.4+rke2r1", "+rke2r"},
 	} {
 		chans, err := LoadFixture("../testdata/channels/" + tc.fixture)
 		if err != nil {
@@ -96,7 +96,7 @@ func TestListAndRedirect(t *testing.T) {
 	}
 
 	resp, _ = get(t, s.ListURL()+"/stable")
-	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != s.URL+"/releases/tag/v1.33.5+k3s1" {
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != s.URL+"/releases/tag/v1.36.4+k3s1" {
 		t.Errorf("stable: %d Location %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	for _, name := range []string{"nope", "testing"} {

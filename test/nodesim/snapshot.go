@@ -161,16 +161,7 @@ func (s *Simulator) considerNode(ctx context.Context, obj any) {
 		return
 	}
 	key := "restore/" + n.Name + "/" + snap + "/" + v
-	s.mu.Lock()
-	if s.handled[key] {
-		s.mu.Unlock()
-		return
-	}
-	s.handled[key] = true
-	s.wg.Add(1)
-	s.mu.Unlock()
-	go func() {
-		defer s.wg.Done()
+	s.async(ctx, key, func() {
 		ev := Event{Node: n.Name, Version: v}
 		if snap != "" {
 			if err := s.restore(ctx, snap); err != nil {
@@ -196,7 +187,7 @@ func (s *Simulator) considerNode(ctx context.Context, obj any) {
 		}
 		ev.From = from
 		s.emit(ev, EventReinstalled, "")
-	}()
+	})
 }
 
 // restore takes SUC's namespace back to the snapshot's moment: Plans and Jobs

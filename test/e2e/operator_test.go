@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"context"
+	"maps"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -205,6 +207,56 @@ func TestAbort(t *testing.T) {
 	for _, e := range env.sb.Nodesim.Events() {
 		if e.Event == nodesim.EventJobStarted && e.Time.After(done) {
 			t.Errorf("%s started upgrading after abort: %+v", e.Node, e)
+		}
+	}
+}
+
+// TestAbortThatTimedOutHoldsTheUpgrade: an abort that gives up waiting leaves our
+// Plans narrowed and marked; until abort is run again no upgrade may widen them, and
+// the second abort finishes the job.
+func TestAbortThatTimedOutHoldsTheUpgrade(t *testing.T) {
+	fresh(t, "k3s-healthy-ha", nil)
+	env.sb.Nodesim.SetDelay(3 * time.Second)
+	upgrade := []string{"--version", "v1.31.13+k3s1", "--yes"}
+	began := time.Now()
+	if r := upgradeCmd(t, k3sChannels(), upgrade...); r.code != 0 {
+		t.Fatalf("upgrade: %s", r)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for !slices.ContainsFunc(env.sb.Nodesim.Events(), func(e nodesim.Event) bool { return e.Event == nodesim.EventJobStarted && e.Time.After(began) }) {
+		if time.Now().After(deadline) {
+			t.Fatal("no node started upgrading")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	r := skew(t, "abort", "--yes", "--timeout", "1s")
+	if r.code == 0 || !strings.Contains(r.stderr, "timed out") {
+		t.Fatalf("abort --timeout 1s while a node upgrades for longer: %s", r)
+	}
+	before := planVersions(t)
+	if len(before) == 0 {
+		t.Fatal("the Plans went although abort timed out")
+	}
+	r = upgradeCmd(t, k3sChannels(), upgrade...)
+	if r.code == 0 || !strings.Contains(r.stderr, "abort is in progress") || !strings.Contains(r.stderr, "run kubectl skew abort again") {
+		t.Errorf("upgrade during an unfinished abort: %s", r)
+	}
+	if after := planVersions(t); !maps.Equal(before, after) {
+		t.Errorf("upgrade changed Plans an abort holds: %v, then %v", before, after)
+	}
+	if r := skew(t, "abort", "--yes"); r.code != 0 || !strings.Contains(r.stdout, "Aborted") {
+		t.Fatalf("abort again: %s", r)
+	}
+	if p := planVersions(t); len(p) != 0 {
+		t.Errorf("Plans remain after the second abort: %v", p)
+	}
+	nodes, err := env.sb.Client.CoreV1().Nodes().List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes.Items {
+		if n.Spec.Unschedulable {
+			t.Errorf("%s stays cordoned after abort", n.Name)
 		}
 	}
 }

@@ -23,6 +23,9 @@ var PlanResource = schema.GroupVersionResource{Group: "upgrade.cattle.io", Versi
 // ErrNotOurs refuses to change an object kubectl-skew did not create.
 var ErrNotOurs = errors.New("not created by kubectl-skew")
 
+// ErrAborting refuses to change a Plan that kubectl skew abort is stopping.
+var ErrAborting = errors.New("an abort is in progress")
+
 // Client reads and writes Plans in SUC's namespace, and never touches one without
 // our label.
 type Client struct {
@@ -123,6 +126,10 @@ func PreviewAgainst(plans []*upgradev1.Plan, existing []upgradev1.Plan) ([]Appli
 			return nil, fmt.Errorf("plan %s/%s exists and is %w (it lacks the label %s): refusing to overwrite it; rename or remove it",
 				got.Namespace, want.Name, ErrNotOurs, OwnedSelector)
 		}
+		if got.Annotations[AnnotationAborting] != "" && want.Annotations[AnnotationAborting] == "" {
+			return nil, fmt.Errorf("plan %s/%s: %w (since %s): run kubectl skew abort again to finish it, then start the upgrade anew",
+				got.Namespace, want.Name, ErrAborting, got.Annotations[AnnotationAborting])
+		}
 		out[i].Action, out[i].Plan = Configured, got
 		if upToDate(got, want) {
 			out[i].Action = Unchanged
@@ -145,41 +152,65 @@ func Ours(plans []upgradev1.Plan) []upgradev1.Plan {
 // Apply creates or updates each Plan with server-side apply (field manager
 // kubectl-skew). A Plan of the same name that is not ours is refused before anything
 // is written; one already as wanted is left alone, so a re-run changes nothing.
+//
+// Each write is conditional on the Plan being as Preview read it (its
+// resourceVersion): a Plan changed in between, by the controller's status or by an
+// abort narrowing it, is read again and judged again, so an abort that began after
+// the read is never undone.
 func (c *Client) Apply(ctx context.Context, plans []*upgradev1.Plan, opts ApplyOptions) ([]Applied, error) {
-	preview, err := c.Preview(ctx, plans)
-	if err != nil {
-		return nil, err
+	if _, err := c.Preview(ctx, plans); err != nil {
+		return nil, err // nothing is written unless every Plan may be
 	}
 	out := make([]Applied, 0, len(plans))
-	for i, want := range plans {
-		action := preview[i].Action
-		if action == Unchanged && !opts.DryRun {
-			out = append(out, preview[i])
-			continue
+	for _, want := range plans {
+		a, err := c.applyOne(ctx, want, opts)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// applyConflictRetries bounds how often one Plan is read again after it changed
+// under a write; the controller writes a Plan's status a few times per node.
+const applyConflictRetries = 8
+
+func (c *Client) applyOne(ctx context.Context, want *upgradev1.Plan, opts ApplyOptions) (Applied, error) {
+	for attempt := 0; ; attempt++ {
+		preview, err := c.Preview(ctx, []*upgradev1.Plan{want})
+		if err != nil {
+			return Applied{}, err
+		}
+		if preview[0].Action == Unchanged && !opts.DryRun {
+			return preview[0], nil
 		}
 		u, err := ToUnstructured(want)
 		if err != nil {
-			return out, err
+			return Applied{}, err
+		}
+		if preview[0].Action == Configured {
+			u.SetResourceVersion(preview[0].Plan.ResourceVersion)
 		}
 		ao := metav1.ApplyOptions{FieldManager: FieldManager, Force: true}
 		if opts.DryRun {
 			ao.DryRun = []string{metav1.DryRunAll}
 		}
 		got, err := c.client().Apply(ctx, want.Name, u, ao)
+		if apierrors.IsConflict(err) && attempt < applyConflictRetries {
+			continue
+		}
 		if err != nil {
-			return out, fmt.Errorf("apply plan %s/%s: %w", c.Namespace, want.Name, err)
+			return Applied{}, fmt.Errorf("apply plan %s/%s: %w", c.Namespace, want.Name, err)
 		}
 		p, err := FromUnstructured(got)
 		if err != nil {
-			return out, err
+			return Applied{}, err
 		}
-		out = append(out, Applied{Name: want.Name, Action: action, Plan: p})
+		return Applied{Name: want.Name, Action: preview[0].Action, Plan: p}, nil
 	}
-	return out, nil
 }
 
-// upToDate reports whether got already has everything want sets. Others may add
-// labels or annotations; we only compare ours.
 func upToDate(got, want *upgradev1.Plan) bool {
 	for k, v := range want.Labels {
 		if got.Labels[k] != v {

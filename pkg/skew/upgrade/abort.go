@@ -183,8 +183,9 @@ func upgrading(ours []upgradev1.Plan, jobs []batchv1.Job) map[string][]string {
 }
 
 // freeze narrows each of our Plans to the nodes it is upgrading now, so that the
-// controller starts no other; a Plan upgrading none is deleted at once. The Plan's
-// hash does not cover its selector: the Jobs in flight go on.
+// controller starts no other, and marks it aborting, so that no run widens it again
+// (suc.Client.Apply refuses to); a Plan upgrading none is deleted at once. The
+// Plan's hash does not cover its selector: the Jobs in flight go on.
 func freeze(ctx context.Context, plans *suc.Client, ours []upgradev1.Plan, inFlight map[string][]string, emit func(string, ...any)) error {
 	for i := range ours {
 		p := ours[i].DeepCopy()
@@ -195,6 +196,12 @@ func freeze(ctx context.Context, plans *suc.Client, ours []upgradev1.Plan, inFli
 			}
 			emit("plan.upgrade.cattle.io/%s deleted: it upgraded no node", p.Name)
 			continue
+		}
+		if p.Annotations == nil {
+			p.Annotations = map[string]string{}
+		}
+		if p.Annotations[suc.AnnotationAborting] == "" {
+			p.Annotations[suc.AnnotationAborting] = time.Now().UTC().Format(time.RFC3339)
 		}
 		for j, r := range p.Spec.NodeSelector.MatchExpressions {
 			if r.Key == cluster.LabelHostname {
@@ -245,27 +252,38 @@ func waitFinished(ctx context.Context, cfg AbortConfig, inFlight map[string][]st
 	})
 }
 
-// waitPodsEnded waits, once our Plans are deleted, until no pod of their Jobs is
-// still pending or running: the garbage collector removes them, and until then a
-// pod that had not reached its cordon step could still cordon a node after abort
-// uncordoned it.
+// waitPodsEnded waits, once our Plans are deleted, until none of their Jobs is
+// still active and no pod of theirs is pending or running: the garbage collector
+// removes them, and until then a pod that had not reached its cordon step (or a
+// Job's pod not yet created) could still cordon a node after abort uncordoned it.
 func waitPodsEnded(ctx context.Context, cfg AbortConfig, deadline time.Time) error {
 	return pollUntil(ctx, deadline, func() (string, error) {
-		pods, err := cfg.Kube.CoreV1().Pods(cfg.Namespace).List(ctx, metav1.ListOptions{LabelSelector: suc.OwnedSelector})
+		opts := metav1.ListOptions{LabelSelector: suc.OwnedSelector}
+		jobs, err := cfg.Kube.BatchV1().Jobs(cfg.Namespace).List(ctx, opts)
+		if err != nil {
+			return "", fmt.Errorf("list jobs in %s: %w", cfg.Namespace, err)
+		}
+		pods, err := cfg.Kube.CoreV1().Pods(cfg.Namespace).List(ctx, opts)
 		if err != nil {
 			return "", fmt.Errorf("list pods in %s: %w", cfg.Namespace, err)
 		}
 		var live []string
+		for i := range jobs.Items {
+			j := &jobs.Items[i]
+			if _, failed := suc.JobFailed(j); !failed && !suc.JobComplete(j) {
+				live = append(live, "job/"+j.Name)
+			}
+		}
 		for _, p := range pods.Items {
 			if p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
-				live = append(live, p.Name)
+				live = append(live, "pod/"+p.Name)
 			}
 		}
 		if len(live) == 0 {
 			return "", nil
 		}
 		sort.Strings(live)
-		return fmt.Sprintf("pods of our deleted Plans' Jobs %v are still running; the garbage collector removes them; run abort again to uncordon once they are gone", live), nil
+		return fmt.Sprintf("%v of our deleted Plans are still active; the garbage collector removes them; run abort again to uncordon once they are gone", live), nil
 	})
 }
 

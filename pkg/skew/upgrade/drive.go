@@ -117,6 +117,9 @@ func (d *driver) run(ctx context.Context, cl *Cluster, path *upgradepath.Path, s
 			d.cfg.emit(Event{Kind: EventPruned, Step: step, Message: name})
 		}
 		applied, err := d.cfg.plans().Apply(ctx, step.Plans, suc.ApplyOptions{})
+		if errors.Is(err, suc.ErrAborting) {
+			return out, fmt.Errorf("%w: %w", ErrAborted, err)
+		}
 		if err != nil {
 			return out, err
 		}
@@ -321,13 +324,19 @@ func (d *driver) follow(ctx context.Context, step *Step) error {
 	return err
 }
 
-// notAborted refuses to go on when a Plan this run applied is gone from ours (every
-// step after the first is worked out from that list) without this run pruning it:
-// someone ran kubectl skew abort, and nothing further is applied.
+// notAborted refuses to go on when one of our Plans is marked aborting, or a Plan
+// this run applied is gone from ours (every step after the first is worked out from
+// that list) without this run pruning it: someone ran kubectl skew abort, and nothing
+// further is applied.
 func (d *driver) notAborted(ours []upgradev1.Plan) error {
 	have := map[string]bool{}
 	for _, p := range ours {
 		have[p.Name] = true
+	}
+	for _, p := range ours {
+		if since := p.Annotations[suc.AnnotationAborting]; since != "" {
+			return fmt.Errorf("%w: kubectl skew abort narrowed Plan %s at %s; run kubectl skew abort again to finish it", ErrAborted, p.Name, since)
+		}
 	}
 	for name := range d.applied {
 		if !have[name] {

@@ -1,6 +1,7 @@
 package upgrade
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -96,5 +97,20 @@ func TestAbortWaitsForJobsTheStatusLagsBehind(t *testing.T) {
 	}
 	if idle := upgrading([]upgradev1.Plan{*agentPlanSelecting(false, "a-1")}, nil); len(idle) != 0 {
 		t.Errorf("a Plan upgrading nothing: %v", idle)
+	}
+}
+
+func TestNotAbortedSeesAnAbortInProgress(t *testing.T) {
+	d := &driver{applied: map[string]bool{"kubectl-skew-agent-x": true}}
+	plan := agentPlanSelecting(false, "a-1")
+	if err := d.notAborted([]upgradev1.Plan{*plan}); err != nil {
+		t.Errorf("our Plan as applied: %v", err)
+	}
+	plan.Annotations[suc.AnnotationAborting] = "2026-12-05T13:00:00Z"
+	if err := d.notAborted([]upgradev1.Plan{*plan}); !errors.Is(err, ErrAborted) || !strings.Contains(err.Error(), "abort again") {
+		t.Errorf("a Plan abort narrowed: %v", err)
+	}
+	if err := d.notAborted(nil); !errors.Is(err, ErrAborted) {
+		t.Errorf("a Plan this run applied is gone: %v", err)
 	}
 }

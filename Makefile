@@ -19,9 +19,17 @@ PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 win
 KREW_TOOLS := $(CACHE)/bin/krew $(CACHE)/bin/validate-krew-manifest
 LINT_TOOLS := $(CACHE)/bin/staticcheck $(CACHE)/bin/goimports
 SCENARIO ?= k3s-skewed
-# One build configuration for go build, go vet and go test, so that they share the build
-# cache: a cold CI compiles the plugin's dependencies once for them, not three times.
+# One build configuration for go build, go vet, go test and this machine's release archive
+# (which needs -trimpath to be reproducible), so that they share the build cache: a cold CI
+# compiles the plugin's dependencies once for all of them.
 export CGO_ENABLED := 0
+ifeq ($(filter -trimpath,$(GOFLAGS)),)
+GOFLAGS += -trimpath
+endif
+export GOFLAGS
+# make test's sample of the release platforms: this machine's, one darwin and one windows
+# (every binary format and archive kind); each further one is a cold compile of minutes.
+TEST_PLATFORMS := $(sort $(shell go env GOOS)/$(shell go env GOARCH) darwin/arm64 windows/amd64)
 
 .PHONY: build lint unit test e2e test-v1.28 docs help dist krew-manifest krew-manifest-refresh tools tools-krew tools-lint tools-sandbox sandbox demo bench
 
@@ -42,12 +50,21 @@ unit: ## the fast tests: no cluster, no tools (go test -short)
 # removed-API scan and abort.
 E2E_CORE := ^(TestPluginDiscovery|TestVersionShowsTheAPIServer|TestCheckGolden|TestCheckEveryScenarioIsCovered|TestCheckTargetFindsRemovedAPIs|TestPlanAndUpgradeNameRemovedAPIs|TestPlan.*|TestUpgradeK3sHAToStable|TestUpgradeRKE2WithEtcdOnlyServer|TestAbort)$$
 
-# The end-to-end tests run the sandbox (tools), the krew tests open the archives (dist).
-# The builds run side by side: one waiting on a download or a link leaves a core to the others.
+# What the tests need is built first, side by side (one build waiting on a download or a
+# link leaves a core to the others). The lint and the oldest control plane's tools are
+# built beside the tests at the lowest priority: the end-to-end tests mostly wait on the
+# sandbox, and leave most of two cores idle. Then the e2e core on the oldest control plane.
 test: ## every test, end-to-end included, then the e2e core on the oldest control plane: what CI runs
-	$(MAKE) --no-print-directory -j3 --output-sync=target lint build dist tools
-	go test -count=1 -timeout 45m ./...
+	$(MAKE) --no-print-directory -j3 --output-sync=target build dist tools-krew tools-newest PLATFORMS='$(TEST_PLATFORMS)'
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-all-go test-beside
 	$(MAKE) --no-print-directory test-v1.28
+
+.PHONY: test-all-go test-beside tools-newest
+test-all-go:
+	go test -count=1 -timeout 45m ./...
+
+test-beside:
+	nice -n 19 $(MAKE) --no-print-directory lint tools-sandbox
 
 e2e: build tools-sandbox ## every end-to-end test against the newest control plane (kube-apiserver v1.37)
 	go test -count=1 -timeout 30m ./test/e2e/
@@ -88,6 +105,9 @@ $(CACHE)/bin/staticcheck: tools/lint/go.mod tools/lint/go.sum
 
 $(CACHE)/bin/goimports: tools/lint/go.mod tools/lint/go.sum
 	cd tools/lint && CGO_ENABLED=0 go build -trimpath -o $@ golang.org/x/tools/cmd/goimports
+
+tools-newest: ## the sandbox's tools for the newest control plane only (what make demo needs)
+	bash hack/tools.sh --newest
 
 tools-sandbox: ## pinned kube-apiserver, kube-controller-manager, kube-scheduler (v1.37 and v1.28), kubectl, system-upgrade-controller; etcd from Debian
 	bash hack/tools.sh

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 )
 
@@ -52,6 +53,18 @@ func ReadDist(dir string) (*Dist, error) {
 		return nil, fmt.Errorf("%s lists no archives", f.Name())
 	}
 	return d, nil
+}
+
+// Platforms are the os/arch pairs of the archives, sorted.
+func (d *Dist) Platforms() []string {
+	var out []string
+	for name := range d.Sums {
+		if m := archiveRE.FindStringSubmatch(name); m != nil {
+			out = append(out, m[2]+"/"+m[3])
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // SHA256 resolves a release uri to the local archive of the same name. It hashes the file

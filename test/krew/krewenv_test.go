@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/kubectl-skew/kubectl-skew/hack/krew"
 )
 
@@ -142,6 +144,42 @@ func distFiles(d *krew.Dist) map[string]string {
 		m[d.Tag+"/"+name] = filepath.Join(d.Dir, name)
 	}
 	return m
+}
+
+// sampleSHA256 is d.SHA256 for the archives d holds, and a sha256 that matches nothing
+// for the other platforms: krew downloads only this machine's archive, and a dist/ may
+// hold a sample of the platforms (make test builds this machine's, one darwin and one
+// windows; a release builds all).
+func sampleSHA256(d *krew.Dist) krew.SHA256Func {
+	return func(uri string) (string, error) {
+		if _, ok := d.Sums[krew.ArchiveName(uri)]; !ok {
+			return strings.Repeat("f", 64), nil // all digits would read as a YAML number
+		}
+		return d.SHA256(uri)
+	}
+}
+
+// onlyArchivesOf drops from a rendered manifest the platforms whose archive d lacks.
+func onlyArchivesOf(t *testing.T, manifest []byte, d *krew.Dist) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := yaml.Unmarshal(manifest, &m); err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := m["spec"].(map[string]any)
+	all, _ := spec["platforms"].([]any)
+	kept := []any{}
+	for _, p := range all {
+		if uri, _ := p.(map[string]any)["uri"].(string); d.Sums[krew.ArchiveName(uri)] != "" {
+			kept = append(kept, p)
+		}
+	}
+	spec["platforms"] = kept
+	out, err := yaml.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func writeFile(t *testing.T, path string, data []byte) string {

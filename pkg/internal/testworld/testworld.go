@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -81,8 +80,7 @@ func Join(groups ...[]string) []string {
 // v1.33.5, v1.30 at revision 2.
 func Channels(t testing.TB, distro string) *channel.List {
 	t.Helper()
-	_, here, _, _ := runtime.Caller(0)
-	body, err := os.ReadFile(filepath.Join(filepath.Dir(here), "..", "..", "skew", "channel", "testdata", distro+".json"))
+	body, err := os.ReadFile(filepath.Join(moduleRoot(t), "pkg", "skew", "channel", "testdata", distro+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,4 +99,24 @@ func Target(t testing.TB, s string) *version.Target {
 		t.Fatal(err)
 	}
 	return &v
+}
+
+// moduleRoot is the directory of go.mod above the test's package directory (go test
+// runs each test there); the source's own path is no guide, as -trimpath drops it.
+func moduleRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test's directory")
+		}
+		dir = parent
+	}
 }

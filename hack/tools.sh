@@ -7,7 +7,8 @@
 #   system-upgrade-controller v0.20.1    (tools/suc, its own go.mod)
 #   etcd 3.4                             (Debian package etcd-server)
 #   prometheus 2.42                      (Debian package prometheus, the watch e2e test's scraper)
-# --newest skips the v1.28 control plane (the demo needs only the newest).
+# --newest skips the v1.28 control plane (the demo needs only the newest); --oldest builds
+# only that (make test builds it beside the tests, and must not build the rest twice).
 # A tool is rebuilt only when its stamp (pins, Go version, flags) changes, so a second
 # run does nothing. The first run compiles about 2,300 packages: 5-15 minutes on two cores.
 set -euo pipefail
@@ -111,21 +112,31 @@ PIDS=()
 NAMES=()
 MODULES=()
 began=$SECONDS
-ensure_apt etcd etcd-server "etcd 3.4 or newer"
-# The watch e2e test scrapes `kubectl skew watch` with a real Prometheus.
-ensure_apt prometheus prometheus "Prometheus 2.x"
-build apiserver "$(k8s_ldflags "$K8S_VERSION")" \
-	kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver \
-	kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager \
-	kube-scheduler=k8s.io/kubernetes/cmd/kube-scheduler \
-	kubectl=k8s.io/kubernetes/cmd/kubectl
+only=${1:-}
+case $only in
+'' | --newest | --oldest) ;;
+*)
+	say "unknown option $only: use --newest, --oldest or nothing"
+	exit 2
+	;;
+esac
+if [[ $only != --oldest ]]; then
+	ensure_apt etcd etcd-server "etcd 3.4 or newer"
+	# The watch e2e test scrapes `kubectl skew watch` with a real Prometheus.
+	ensure_apt prometheus prometheus "Prometheus 2.x"
+	build apiserver "$(k8s_ldflags "$K8S_VERSION")" \
+		kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver \
+		kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager \
+		kube-scheduler=k8s.io/kubernetes/cmd/kube-scheduler \
+		kubectl=k8s.io/kubernetes/cmd/kubectl
+	build suc "$SUC_LDFLAGS" \
+		system-upgrade-controller=github.com/rancher/system-upgrade-controller
+fi
 # The oldest control plane of the e2e matrix (make test-v1.28); kubectl stays the newest.
-[[ ${1:-} == --newest ]] || build apiserver-v1.28 "$(k8s_ldflags "$OLDEST_K8S_VERSION")" \
+[[ $only == --newest ]] || build apiserver-v1.28 "$(k8s_ldflags "$OLDEST_K8S_VERSION")" \
 	k8s-v1.28/kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver \
 	k8s-v1.28/kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager \
 	k8s-v1.28/kube-scheduler=k8s.io/kubernetes/cmd/kube-scheduler
-build suc "$SUC_LDFLAGS" \
-	system-upgrade-controller=github.com/rancher/system-upgrade-controller
 
 if ((${#PIDS[@]})); then
 	say "the first build compiles about 2,300 packages: 5-15 minutes on two cores, depending on load"

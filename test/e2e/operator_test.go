@@ -237,6 +237,9 @@ func TestAbortThatTimedOutHoldsTheUpgrade(t *testing.T) {
 	if len(before) == 0 {
 		t.Fatal("the Plans went although abort timed out")
 	}
+	if r := skew(t, "status"); !strings.Contains(r.stdout, "aborting") || !strings.Contains(r.stdout, "kubectl skew abort --yes") {
+		t.Errorf("status during an unfinished abort: %s", r)
+	}
 	r = upgradeCmd(t, k3sChannels(), upgrade...)
 	if r.code == 0 || !strings.Contains(r.stderr, "abort is in progress") || !strings.Contains(r.stderr, "run kubectl skew abort again") {
 		t.Errorf("upgrade during an unfinished abort: %s", r)

@@ -42,6 +42,9 @@ const (
 	StateWaiting    = "waiting"
 	StateFailed     = "failed"
 	StateComplete   = "complete"
+	// StateAborting is an abort that has not run to its end (it gave up waiting for
+	// the nodes upgrading when it began): our Plans are narrowed to those nodes.
+	StateAborting = "aborting"
 )
 
 // StatusSummary is the upgrade in a few fields.

@@ -147,6 +147,9 @@ func Build(in Input) *report.StatusReport {
 	}
 	resume := ResumeCommand(rec.Target)
 	switch {
+	case abortingSince(plans) != "":
+		s.State = report.StateAborting
+		s.Next = fmt.Sprintf("kubectl skew abort began at %s and has not finished: no further node starts, and no upgrade may run until it has; finish it with: kubectl skew abort --yes", abortingSince(plans))
 	case len(r.Failures) > 0:
 		s.State = report.StateFailed
 		f := r.Failures[0]
@@ -188,6 +191,16 @@ func Build(in Input) *report.StatusReport {
 		s.Window = fmt.Sprintf("opens %s (%s %s-%s %s); until then no node starts", at.Format("Mon 2006-01-02 15:04 MST"), strings.Join(daysOf(w), ","), w.StartTime, w.EndTime, w.TimeZone)
 	}
 	return r
+}
+
+// abortingSince is when kubectl skew abort marked our Plans, "" when it did not.
+func abortingSince(plans []*statusPlan) string {
+	for _, p := range plans {
+		if at := p.plan.Annotations[suc.AnnotationAborting]; at != "" {
+			return at
+		}
+	}
+	return ""
 }
 
 func phaseOf(role string) string {

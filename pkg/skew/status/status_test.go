@@ -108,6 +108,16 @@ func TestBuild(t *testing.T) {
 			t.Errorf("%+v", r.Summary)
 		}
 	})
+	t.Run("an abort that has not finished", func(t *testing.T) {
+		plans := hopPlans("v1.31.13+k3s1", "v1.30.14+k3s1", false)[:1]
+		plans[0].Annotations[suc.AnnotationAborting] = "2026-12-05T13:00:00Z"
+		plans[0].Status.Applying = []string{"s-1"}
+		r := Build(Input{Namespace: "system-upgrade", Plans: plans, Nodes: statusNodes(all("v1.30.14+k3s1")),
+			Jobs: []batchv1.Job{job(plans[0].Name, "s-1", "v1.31.13-k3s1", false)}})
+		if s := r.Summary; s.State != report.StateAborting || !strings.Contains(s.Next, "kubectl skew abort --yes") || !strings.Contains(s.Next, "2026-12-05T13:00:00Z") {
+			t.Errorf("%+v", s)
+		}
+	})
 	t.Run("complete", func(t *testing.T) {
 		plans := hopPlans("v1.33.5+k3s1", "v1.32.9+k3s1", false)
 		for i := range plans {

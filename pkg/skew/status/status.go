@@ -146,10 +146,11 @@ func Build(in Input) *report.StatusReport {
 		}
 	}
 	resume := ResumeCommand(rec.Target)
+	aborting := abortingSince(plans)
 	switch {
-	case abortingSince(plans) != "":
+	case aborting != "":
 		s.State = report.StateAborting
-		s.Next = fmt.Sprintf("kubectl skew abort began at %s and has not finished: no further node starts, and no upgrade may run until it has; finish it with: kubectl skew abort --yes", abortingSince(plans))
+		s.Next = fmt.Sprintf("kubectl skew abort began at %s and has not finished: no further node starts, and no upgrade may run until it has; finish it with: kubectl skew abort --yes", aborting)
 	case len(r.Failures) > 0:
 		s.State = report.StateFailed
 		f := r.Failures[0]

@@ -211,6 +211,8 @@ func (c *Client) applyOne(ctx context.Context, want *upgradev1.Plan, opts ApplyO
 	}
 }
 
+// upToDate reports whether got already has everything want sets. Others may add
+// labels or annotations; we only compare ours.
 func upToDate(got, want *upgradev1.Plan) bool {
 	for k, v := range want.Labels {
 		if got.Labels[k] != v {

@@ -50,24 +50,21 @@ unit: ## the fast tests: no cluster, no tools (go test -short)
 # removed-API scan and abort.
 E2E_CORE := ^(TestPluginDiscovery|TestVersionShowsTheAPIServer|TestCheckGolden|TestCheckEveryScenarioIsCovered|TestCheckTargetFindsRemovedAPIs|TestPlanAndUpgradeNameRemovedAPIs|TestPlan.*|TestUpgradeK3sHAToStable|TestUpgradeRKE2WithEtcdOnlyServer|TestAbort)$$
 
-# Everything starts at once. What the tests need is built at normal priority, side by
-# side (one build waiting on a download or a link leaves a core to the others). The oldest
-# control plane's tools, and the lint once the binary's packages are compiled, run at the
-# lowest priority: they take the cores the tests' builds leave idle, and then those the
-# end-to-end tests leave (they mostly wait on the sandbox). Then the e2e core on v1.28.
+# What the tests need is built first, side by side (one build waiting on a download or a
+# link leaves a core to the others). The lint and the oldest control plane's tools are
+# built beside the tests at the lowest priority: the end-to-end tests mostly wait on the
+# sandbox, and leave most of two cores idle. Then the e2e core on the oldest control plane.
 test: ## every test, end-to-end included, then the e2e core on the oldest control plane: what CI runs
-	$(MAKE) --no-print-directory -j8 --output-sync=target test-go lint-beside tools-oldest-beside PLATFORMS='$(TEST_PLATFORMS)'
+	$(MAKE) --no-print-directory -j3 --output-sync=target build dist tools-krew tools-newest PLATFORMS='$(TEST_PLATFORMS)'
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-all-go test-beside
 	$(MAKE) --no-print-directory test-v1.28
 
-.PHONY: test-go lint-beside tools-oldest-beside tools-newest
-test-go: build dist tools-krew tools-newest
+.PHONY: test-all-go test-beside tools-newest
+test-all-go:
 	go test -count=1 -timeout 45m ./...
 
-lint-beside: build
-	nice -n 19 $(MAKE) --no-print-directory lint
-
-tools-oldest-beside:
-	nice -n 19 bash hack/tools.sh --oldest
+test-beside:
+	nice -n 19 $(MAKE) --no-print-directory lint tools-sandbox
 
 e2e: build tools-sandbox ## every end-to-end test against the newest control plane (kube-apiserver v1.37)
 	go test -count=1 -timeout 30m ./test/e2e/

@@ -195,15 +195,7 @@ func TestAbort(t *testing.T) {
 		t.Errorf("the running upgrade --wait did not stop on the abort:\n%s", stdout.String())
 	}
 	time.Sleep(4 * time.Second)
-	nodes, err := env.sb.Client.CoreV1().Nodes().List(context.Background(), metav1.ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range nodes.Items {
-		if n.Spec.Unschedulable {
-			t.Errorf("%s stays cordoned after abort", n.Name)
-		}
-	}
+	noNodeCordonedAfterAbort(t)
 	for _, e := range env.sb.Nodesim.Events() {
 		if e.Event == nodesim.EventJobStarted && e.Time.After(done) {
 			t.Errorf("%s started upgrading after abort: %+v", e.Node, e)
@@ -253,6 +245,12 @@ func TestAbortThatTimedOutHoldsTheUpgrade(t *testing.T) {
 	if p := planVersions(t); len(p) != 0 {
 		t.Errorf("Plans remain after the second abort: %v", p)
 	}
+	noNodeCordonedAfterAbort(t)
+}
+
+// noNodeCordonedAfterAbort fails for each node still cordoned.
+func noNodeCordonedAfterAbort(t *testing.T) {
+	t.Helper()
 	nodes, err := env.sb.Client.CoreV1().Nodes().List(context.Background(), metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)

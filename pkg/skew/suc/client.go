@@ -158,12 +158,13 @@ func Ours(plans []upgradev1.Plan) []upgradev1.Plan {
 // abort narrowing it, is read again and judged again, so an abort that began after
 // the read is never undone.
 func (c *Client) Apply(ctx context.Context, plans []*upgradev1.Plan, opts ApplyOptions) ([]Applied, error) {
-	if _, err := c.Preview(ctx, plans); err != nil {
+	preview, err := c.Preview(ctx, plans)
+	if err != nil {
 		return nil, err // nothing is written unless every Plan may be
 	}
 	out := make([]Applied, 0, len(plans))
-	for _, want := range plans {
-		a, err := c.applyOne(ctx, want, opts)
+	for i, want := range plans {
+		a, err := c.applyOne(ctx, want, preview[i], opts)
 		if err != nil {
 			return out, err
 		}
@@ -176,21 +177,25 @@ func (c *Client) Apply(ctx context.Context, plans []*upgradev1.Plan, opts ApplyO
 // under a write; the controller writes a Plan's status a few times per node.
 const applyConflictRetries = 8
 
-func (c *Client) applyOne(ctx context.Context, want *upgradev1.Plan, opts ApplyOptions) (Applied, error) {
+// applyOne writes want, as read in seen; after a conflict it reads the Plan again.
+func (c *Client) applyOne(ctx context.Context, want *upgradev1.Plan, seen Applied, opts ApplyOptions) (Applied, error) {
 	for attempt := 0; ; attempt++ {
-		preview, err := c.Preview(ctx, []*upgradev1.Plan{want})
-		if err != nil {
-			return Applied{}, err
+		if attempt > 0 {
+			again, err := c.Preview(ctx, []*upgradev1.Plan{want})
+			if err != nil {
+				return Applied{}, err
+			}
+			seen = again[0]
 		}
-		if preview[0].Action == Unchanged && !opts.DryRun {
-			return preview[0], nil
+		if seen.Action == Unchanged && !opts.DryRun {
+			return seen, nil
 		}
 		u, err := ToUnstructured(want)
 		if err != nil {
 			return Applied{}, err
 		}
-		if preview[0].Action == Configured {
-			u.SetResourceVersion(preview[0].Plan.ResourceVersion)
+		if seen.Action == Configured {
+			u.SetResourceVersion(seen.Plan.ResourceVersion)
 		}
 		ao := metav1.ApplyOptions{FieldManager: FieldManager, Force: true}
 		if opts.DryRun {
@@ -207,7 +212,7 @@ func (c *Client) applyOne(ctx context.Context, want *upgradev1.Plan, opts ApplyO
 		if err != nil {
 			return Applied{}, err
 		}
-		return Applied{Name: want.Name, Action: preview[0].Action, Plan: p}, nil
+		return Applied{Name: want.Name, Action: seen.Action, Plan: p}, nil
 	}
 }
 

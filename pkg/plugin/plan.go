@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
@@ -48,7 +49,10 @@ Each hop also lists what uses an API it removes (Helm releases, applied objects,
 /metrics, -f manifests) and the charts whose kubeVersion excludes it: errors to fix
 before that hop, which "upgrade --strict" refuses.
 
-Exit codes: 0 a clear path (or nothing to do), 1 error, 3 a finding blocks a hop.`,
+Each hop lists its hop hazards; a blocking one blocks the hop until it is fixed or
+acknowledged with --accept-hazard, as it would fail the upgrade's preflight check.
+
+Exit codes: 0 a clear path (or nothing to do), 1 error, 3 a finding or hazard blocks a hop.`,
 		Example: `  # The path to the stable channel
   kubectl skew plan
 
@@ -109,7 +113,7 @@ func (o *PlanOptions) Run(ctx context.Context) error {
 	if r.Summary.Blocked {
 		n := 0
 		for _, h := range r.Hops {
-			n += len(h.Blocking)
+			n += len(h.Blocking) + len(h.BlockingHazards)
 		}
 		return &findingsError{count: n}
 	}
@@ -162,10 +166,15 @@ func (o *PlanOptions) plan(ctx context.Context) (*report.PlanReport, error) {
 		fmt.Fprintf(o.env.Streams.ErrOut, "warning: skipped %s: %s\n", s.What, s.Reason)
 	}
 	for i, hr := range reports {
+		h := &r.Hops[i]
 		for _, f := range hr.Findings {
-			r.Hops[i].Hazards = append(r.Hops[i].Hazards, f.Finding)
+			h.Hazards = append(h.Hazards, f.Reported())
+		}
+		for _, f := range hazard.Blocking(reports[i : i+1]) {
+			h.BlockingHazards = appendUnique(h.BlockingHazards, f.ID)
 		}
 	}
+	settle(r, o.upgradeCommand())
 	return r, nil
 }
 
@@ -191,7 +200,7 @@ func planReport(p *upgradepath.Path, command string) *report.PlanReport {
 	s.Distro, s.Target, s.TargetSource = string(p.Distro), p.Target.String(), p.TargetSource
 	s.LowestServer, s.HighestServer = p.LowestServer.String(), p.HighestServer.String()
 	s.ChannelServer, s.Agents, s.Hops = p.ChannelsURL, string(p.Agents), len(p.Hops)
-	s.UpToDate, s.Blocked = len(p.Hops) == 0, p.Blocked()
+	s.UpToDate = len(p.Hops) == 0
 	for _, h := range p.Hops {
 		r.Hops = append(r.Hops, report.PlanHop{
 			Hop: h.Number, Kind: string(h.Kind), From: h.From.String(), To: h.To.String(), Source: h.Source,
@@ -200,8 +209,20 @@ func planReport(p *upgradepath.Path, command string) *report.PlanReport {
 			Findings: nonNil(h.Findings), Blocking: nonNil(h.Blocking),
 		})
 	}
-	s.Next = nextStep(r, command)
+	settle(r, command)
 	return r
+}
+
+// settle gives the summary its verdict and next step from the hops: a hop is blocked
+// by a skew finding or by a hazard the upgrade's preflight check would refuse.
+func settle(r *report.PlanReport, command string) {
+	r.Summary.Blocked = false
+	for _, h := range r.Hops {
+		if len(h.Blocking) > 0 || len(h.BlockingHazards) > 0 {
+			r.Summary.Blocked = true
+		}
+	}
+	r.Summary.Next = nextStep(r, command)
 }
 
 func planNodes(steps []upgradepath.NodeStep) []report.PlanNode {
@@ -220,6 +241,14 @@ func nextStep(r *report.PlanReport, command string) string {
 	for _, h := range r.Hops {
 		if len(h.Blocking) > 0 {
 			return fmt.Sprintf("hop %d is blocked: fix the blocking findings, then run kubectl skew plan again", h.Hop)
+		}
+		if ids := h.BlockingHazards; len(ids) > 0 {
+			what := "hazard " + ids[0] + ": fix what it names, or acknowledge it"
+			if len(ids) > 1 {
+				what = "hazards " + strings.Join(ids, ", ") + ": fix what they name, or acknowledge them"
+			}
+			return fmt.Sprintf("hop %d is blocked by %s with --accept-hazard %s, then run kubectl skew plan again",
+				h.Hop, what, strings.Join(ids, " --accept-hazard "))
 		}
 	}
 	h := r.Hops[0]

@@ -100,3 +100,48 @@ func TestPlanHazardsGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanBlockedByHazards: a blocking hazard stops plan as it stops the upgrade's
+// preflight check (exit 3, the hop's BLOCKING cell, the way out in NEXT); acknowledged
+// with --accept-hazard, it is still listed, marked accepted, and no longer blocks.
+func TestPlanBlockedByHazards(t *testing.T) {
+	startChannelServer(t)
+	r := run(t, hazardCluster(), "plan", "--channel", "stable")
+	if r.code != ExitFindings {
+		t.Fatalf("want exit %d for blocking hazards, got %d: %s", ExitFindings, r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "--accept-hazard SKEW901 --accept-hazard SKEW906 --accept-hazard SKEW908") {
+		t.Errorf("NEXT does not say how to acknowledge the hazards:\n%s", r.stdout)
+	}
+	accepted := []string{"plan", "--channel", "stable", "-o", "json"}
+	for _, id := range []string{"SKEW901", "SKEW906", "SKEW908"} {
+		accepted = append(accepted, "--accept-hazard", id)
+	}
+	r = run(t, hazardCluster(), accepted...)
+	if r.code != ExitOK {
+		t.Fatalf("every hazard acknowledged: want exit 0, got %d: %s", r.code, r.stderr)
+	}
+	var rep struct {
+		Summary struct{ Blocked bool }
+		Hops    []struct {
+			BlockingHazards []string
+			Hazards         []struct{ ID, Message string }
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Blocked {
+		t.Error("summary.blocked with every hazard acknowledged")
+	}
+	for i, h := range rep.Hops {
+		if len(h.BlockingHazards) > 0 {
+			t.Errorf("hop %d: blockingHazards %v with every hazard acknowledged", i+1, h.BlockingHazards)
+		}
+		for _, z := range h.Hazards {
+			if z.ID != "SKEW907" && !strings.HasSuffix(z.Message, "(accepted)") {
+				t.Errorf("hop %d: %s %q is not marked accepted", i+1, z.ID, z.Message)
+			}
+		}
+	}
+}

@@ -131,12 +131,15 @@ func nodesCell(nodes []report.PlanNode, wide bool) string {
 }
 
 func blockingCell(h report.PlanHop) string {
-	if len(h.Blocking) == 0 {
-		return "-"
-	}
-	ids := make([]string, 0, len(h.Blocking))
+	var ids []string
 	for _, f := range h.Blocking {
 		ids = appendUnique(ids, f.ID)
+	}
+	for _, id := range h.BlockingHazards {
+		ids = appendUnique(ids, id)
+	}
+	if len(ids) == 0 {
+		return "-"
 	}
 	return strings.Join(ids, ",")
 }

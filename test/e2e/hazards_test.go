@@ -97,15 +97,18 @@ func traefikV2World(t *testing.T) {
 
 // TestHazardTraefikV2PlanAndPreflight is the scenario: a K3s v1.31 cluster
 // holding a traefik.containo.us IngressRoute. plan names the object and Traefik v3 at
-// the hop to v1.32; the upgrade's hazards preflight reports the same finding and fails,
+// the hop to v1.32 and is blocked until it is acknowledged; the upgrade's hazards preflight reports the same finding and fails,
 // and --accept-hazard SKEW901 lets it pass. Nothing is written.
 func TestHazardTraefikV2PlanAndPreflight(t *testing.T) {
 	seed(t, "k3s-traefik-v2")
 	traefikV2World(t)
 
 	p := skew(t, "plan", "--channel", "stable", "--channel-server", k3sChannels())
-	if p.code != 0 && p.code != 3 {
-		t.Fatalf("plan: %s", p)
+	if p.code != 3 || !strings.Contains(p.stdout, "--accept-hazard SKEW901") {
+		t.Fatalf("plan: want exit 3, the hop blocked by SKEW901 until acknowledged: %s", p)
+	}
+	if a := skew(t, "plan", "--channel", "stable", "--channel-server", k3sChannels(), "--accept-hazard", "SKEW901"); a.code != 0 {
+		t.Errorf("plan --accept-hazard SKEW901: want exit 0 (a clear path): %s", a)
 	}
 	hop := ""
 	for _, l := range lines(p.stdout) {

@@ -98,16 +98,22 @@ func missing(e *Entry, f *Facts) (string, bool) {
 	return "", false
 }
 
+// Reported is the finding as check and plan print it: an acknowledged one says so.
+func (f Finding) Reported() policy.Finding {
+	pf := f.Finding
+	if f.Accepted {
+		pf.Message += " (accepted)"
+	}
+	return pf
+}
+
 // PolicyFindings flattens the reports into the findings list check and plan print,
 // each message naming its hop, and the skipped entries as what/reason pairs.
 func PolicyFindings(reports []HopReport) (out []policy.Finding, skipped [][2]string) {
 	for _, r := range reports {
 		for _, f := range r.Findings {
-			pf := f.Finding
+			pf := f.Reported()
 			pf.Message = "at " + r.Hop + ": " + pf.Message
-			if f.Accepted {
-				pf.Message += " (accepted)"
-			}
 			out = append(out, pf)
 		}
 		for _, s := range r.Skipped {

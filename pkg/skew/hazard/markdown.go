@@ -20,8 +20,9 @@ cluster (only the lists some hop needs, paginated). A list that is forbidden or 
 served makes the hazard "skipped" with the reason: never a pass. A node-args annotation
 that is not a JSON array of strings is named (a warning on that node), not fatal.
 
-Blocking hazards fail the upgrade's ` + "`hazards`" + ` preflight check unless acknowledged with
-` + "`--accept-hazard ID`" + `; the others warn (` + "`--strict`" + ` makes them fail).
+Blocking hazards fail the upgrade's ` + "`hazards`" + ` preflight check, and block their hop in
+` + "`kubectl skew plan`" + ` (exit 3), unless acknowledged with ` + "`--accept-hazard ID`" + `; the others
+warn (` + "`--strict`" + ` makes them fail).
 The IDs a run acknowledged are recorded on every Plan it writes (annotation
 ` + "`kubectl-skew.io/accepted-hazards`" + `), and ` + "`kubectl skew status`" + ` lists them under
 ACCEPTED HAZARDS (` + "`acceptedHazards`" + ` in JSON).

@@ -33,7 +33,8 @@ type PlanSummary struct {
 	Hops   int    `json:"hops"`
 	// UpToDate is true when every node already runs the target.
 	UpToDate bool `json:"upToDate"`
-	// Blocked is true when a finding blocks a hop (exit code 3).
+	// Blocked is true when a finding or an unacknowledged blocking hazard stops a hop
+	// (exit code 3).
 	Blocked bool `json:"blocked"`
 	// Next says what "kubectl skew upgrade" with the same flags would apply first.
 	Next string `json:"next"`
@@ -62,6 +63,9 @@ type PlanHop struct {
 	APIs []policy.Finding `json:"apis,omitempty"`
 	// Hazards are the hop hazards of the hop (docs/hazards.md), by SKEW9xx ID.
 	Hazards []policy.Finding `json:"hazards,omitempty"`
+	// BlockingHazards are the IDs among Hazards that stop the hop, as they stop the
+	// upgrade's hazards preflight check: blocking and not acknowledged (--accept-hazard).
+	BlockingHazards []string `json:"blockingHazards,omitempty"`
 }
 
 // PlanNode is one node a hop upgrades.

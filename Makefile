@@ -10,8 +10,8 @@ VERSION ?= $(if $(filter v%,$(GIT_DESCRIBE)),$(GIT_DESCRIBE),v0.0.0-g$(or $(GIT_
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 # The commit time, not the wall clock, so the same commit builds the same bytes.
 DATE    ?= $(shell git log -1 --format=%cI 2>/dev/null || echo unknown)
-PKG     := github.com/kubectl-skew/kubectl-skew/pkg/plugin
-LDFLAGS := -s -w -X $(PKG).buildVersion=$(VERSION) -X $(PKG).buildCommit=$(COMMIT) -X $(PKG).buildDate=$(DATE)
+PKG     := github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil
+LDFLAGS := -s -w -X $(PKG).BuildVersion=$(VERSION) -X $(PKG).BuildCommit=$(COMMIT) -X $(PKG).BuildDate=$(DATE)
 CACHE   := $(CURDIR)/.cache
 BIN     := $(CURDIR)/bin
 DIST    := $(CURDIR)/dist

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -53,7 +55,7 @@ func TestCheckTargetScansHelmReleases(t *testing.T) {
 		helmSecret(t, "bomb", []byte(base64.StdEncoding.EncodeToString(bomb.Bytes()))),
 	}, sc.objects...)
 	r := run(t, sc, "check", "--target", "v1.33", "--max-release-size", "1Mi")
-	if r.code != ExitFindings {
+	if r.code != cmdutil.ExitFindings {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	for _, want := range []string{
@@ -82,7 +84,7 @@ func TestCheckAPIFlagsBadInput(t *testing.T) {
 		{[]string{"upgrade", "--version", "v1.31.13+k3s1", "--accept-hazard", "SKEW999"}, `--accept-hazard "SKEW999": no hop hazard has that ID`},
 	} {
 		r := run(t, sc, tc.args...)
-		if r.code != ExitError || !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+		if r.code != cmdutil.ExitError || !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
 			t.Errorf("%v: exit %d, stderr %q; want 1 and one line with %q", tc.args, r.code, r.stderr, tc.want)
 		}
 	}
@@ -109,7 +111,7 @@ func TestRancherFlagsBadInput(t *testing.T) {
 		{[]string{"abort", "--rancher-cluster", "c-m-x", "--yes"}, "is not one"},
 	} {
 		r := run(t, sc, tc.args...)
-		if r.code != ExitError || !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+		if r.code != cmdutil.ExitError || !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
 			t.Errorf("%v: exit %d, stderr %q; want 1 and one line with %q", tc.args, r.code, r.stderr, tc.want)
 		}
 	}

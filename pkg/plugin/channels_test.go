@@ -11,6 +11,10 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/channels"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
@@ -49,14 +53,14 @@ func startChannelServer(t *testing.T) *channelServer {
 		_, _ = w.Write(body)
 	}))
 	t.Cleanup(s.Close)
-	saved := defaultChannelURL
-	defaultChannelURL = func(d version.Distro) (string, error) {
+	saved := cmdutil.DefaultChannelURL
+	cmdutil.DefaultChannelURL = func(d version.Distro) (string, error) {
 		if d != version.K3s && d != version.RKE2 {
 			return saved(d)
 		}
 		return s.URL + "/" + string(d) + channel.Path, nil
 	}
-	t.Cleanup(func() { defaultChannelURL = saved })
+	t.Cleanup(func() { cmdutil.DefaultChannelURL = saved })
 	return s
 }
 
@@ -96,7 +100,7 @@ func TestChannelsGolden(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := run(t, tc.fc, tc.args...)
-			if r.code != ExitOK {
+			if r.code != cmdutil.ExitOK {
 				t.Fatalf("exit %d: %s", r.code, r.stderr)
 			}
 			ext := ".txt"
@@ -139,7 +143,7 @@ func TestChannelsFailures(t *testing.T) {
 			defer srv.status.Store(0)
 			r := run(t, tc.fc, tc.args...)
 			stderr := srv.scrub(r.stderr)
-			if r.code != ExitError || r.stdout != "" || strings.Count(stderr, "\n") != 1 {
+			if r.code != cmdutil.ExitError || r.stdout != "" || strings.Count(stderr, "\n") != 1 {
 				t.Fatalf("want exit 1, nothing on stdout, one line on stderr; got %d, %q, %q", r.code, r.stdout, stderr)
 			}
 			for _, w := range tc.want {
@@ -154,10 +158,10 @@ func TestChannelsFailures(t *testing.T) {
 func TestChannelsWithoutClusterNeedsNoClient(t *testing.T) {
 	startChannelServer(t)
 	var out, errOut strings.Builder
-	env := &Env{Flags: nil, Getenv: func(string) string { return "" }}
+	env := &cmdutil.Env{Flags: nil, Getenv: func(string) string { return "" }}
 	env.Streams.Out, env.Streams.ErrOut = &out, &errOut
-	env.Clients = func() (*Clients, error) { return nil, errors.New("must not be called") }
-	opts := &ChannelsOptions{env: env, out: newOutputFlags(false), Distro: "k3s"}
+	env.Clients = func() (*cmdutil.Clients, error) { return nil, errors.New("must not be called") }
+	opts := &channels.ChannelsOptions{Env: env, Out: cmdutil.NewOutputFlags(false), Distro: "k3s"}
 	if err := opts.Complete(t.Context()); err != nil {
 		t.Fatal(err)
 	}

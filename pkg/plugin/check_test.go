@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 )
 
 func TestCheckGolden(t *testing.T) {
@@ -44,14 +46,14 @@ func TestCheckFailOn(t *testing.T) {
 	tests := []struct {
 		failOn string
 		code   int
-	}{{"none", ExitOK}, {"error", ExitFindings}, {"warning", ExitFindings}}
+	}{{"none", cmdutil.ExitOK}, {"error", cmdutil.ExitFindings}, {"warning", cmdutil.ExitFindings}}
 	for _, tt := range tests {
 		if r := run(t, sc, "check", "--fail-on", tt.failOn); r.code != tt.code {
 			t.Errorf("--fail-on %s: exit %d, want %d", tt.failOn, r.code, tt.code)
 		}
 	}
 	healthyWithWarning := checkScenarios[0].cluster
-	if r := run(t, healthyWithWarning, "check", "--fail-on", "warning"); r.code != ExitOK {
+	if r := run(t, healthyWithWarning, "check", "--fail-on", "warning"); r.code != cmdutil.ExitOK {
 		t.Errorf("healthy cluster with --fail-on warning: exit %d", r.code)
 	}
 }
@@ -59,15 +61,15 @@ func TestCheckFailOn(t *testing.T) {
 func TestCheckTarget(t *testing.T) {
 	sc := checkScenarios[0].cluster // K3s v1.32, one agent on v1.31
 	r := run(t, sc, "check", "--target", "v1.34")
-	if r.code != ExitFindings || !strings.Contains(r.stdout, "SKEW601") {
+	if r.code != cmdutil.ExitFindings || !strings.Contains(r.stdout, "SKEW601") {
 		t.Errorf("--target v1.34 from v1.32 must report a skipped minor; exit %d\n%s", r.code, r.stdout)
 	}
 	r = run(t, sc, "check", "--target", "v1.31")
-	if r.code != ExitFindings || !strings.Contains(r.stdout, "SKEW602") {
+	if r.code != cmdutil.ExitFindings || !strings.Contains(r.stdout, "SKEW602") {
 		t.Errorf("--target v1.31 must report a downgrade; exit %d\n%s", r.code, r.stdout)
 	}
 	r = run(t, sc, "check", "--target", "v1.33")
-	if r.code != ExitOK {
+	if r.code != cmdutil.ExitOK {
 		t.Errorf("--target v1.33 is the next minor: exit %d\n%s", r.code, r.stdout)
 	}
 }
@@ -86,7 +88,7 @@ func TestCheckBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		r := run(t, sc, tt.args...)
-		if r.code != ExitError {
+		if r.code != cmdutil.ExitError {
 			t.Errorf("%v: exit %d, want 1", tt.args, r.code)
 		}
 		if !strings.Contains(r.stderr, tt.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {

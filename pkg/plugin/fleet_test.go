@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 )
 
 // fleet is three readable clusters and one that cannot be reached.
@@ -37,7 +39,7 @@ func TestFleetGolden(t *testing.T) {
 				name += ".txt"
 			}
 			r := runFleet(t, fleet(), args...)
-			if r.code != ExitError {
+			if r.code != cmdutil.ExitError {
 				t.Errorf("an unreadable context makes the fleet exit 1, got %d", r.code)
 			}
 			want := "error: 1 of 6 contexts could not be checked"
@@ -76,11 +78,11 @@ func TestFleetOrderAndJSON(t *testing.T) {
 
 func TestFleetExitCodes(t *testing.T) {
 	clean := map[string]any{"a": checkScenarios[0].cluster, "b": checkScenarios[0].cluster}
-	if r := runFleet(t, clean, "check", "--all-contexts"); r.code != ExitOK {
+	if r := runFleet(t, clean, "check", "--all-contexts"); r.code != cmdutil.ExitOK {
 		t.Errorf("clean fleet: exit %d\n%s", r.code, r.stderr)
 	}
 	clean["c"] = checkScenarios[1].cluster
-	if r := runFleet(t, clean, "check", "--all-contexts"); r.code != ExitFindings || r.stderr != "" {
+	if r := runFleet(t, clean, "check", "--all-contexts"); r.code != cmdutil.ExitFindings || r.stderr != "" {
 		t.Errorf("fleet with findings: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
@@ -92,11 +94,11 @@ func TestFleetContextSelection(t *testing.T) {
 			t.Errorf("%s missing", name)
 		}
 	}
-	if strings.Contains(r.stdout, "lab-offline") || r.code != ExitFindings {
+	if strings.Contains(r.stdout, "lab-offline") || r.code != cmdutil.ExitFindings {
 		t.Errorf("only the selected contexts are checked; exit %d", r.code)
 	}
 	r = runFleet(t, fleet(), "check", "--contexts", "qa-*")
-	if r.code != ExitError || !strings.Contains(r.stderr, `no context matches "qa-*"`) {
+	if r.code != cmdutil.ExitError || !strings.Contains(r.stderr, `no context matches "qa-*"`) {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }
@@ -114,7 +116,7 @@ func TestFleetBadFlags(t *testing.T) {
 		"check --all-contexts --channel stable --parallel x":                  "invalid argument",
 	} {
 		r := runFleet(t, fleet(), strings.Fields(args)...)
-		if r.code != ExitError || !strings.Contains(r.stderr, want) {
+		if r.code != cmdutil.ExitError || !strings.Contains(r.stderr, want) {
 			t.Errorf("%s: exit %d, stderr %q, want %q", args, r.code, r.stderr, want)
 		}
 	}
@@ -137,7 +139,7 @@ func TestFleetChannelFetchedOncePerDistro(t *testing.T) {
 		contexts[name] = checkScenarios[0].cluster // K3s v1.32.5+k3s1
 	}
 	r := runFleet(t, contexts, "check", "--all-contexts", "--channel", "stable", "--channel-server", "k3s="+srv.URL+",rke2=http://127.0.0.1:1")
-	if r.code != ExitOK {
+	if r.code != cmdutil.ExitOK {
 		t.Fatalf("exit %d: %s\n%s", r.code, r.stderr, r.stdout)
 	}
 	if got := hits.Load(); got != 1 {

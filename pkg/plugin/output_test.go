@@ -3,6 +3,8 @@ package plugin
 import (
 	"strings"
 	"testing"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 )
 
 // TestKubectlOutputFormats: every command that prints a typed report takes
@@ -26,7 +28,7 @@ func TestKubectlOutputFormats(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			r := c.run(t, tc.args...)
-			if r.code != ExitOK || strings.TrimSpace(r.stdout) != tc.want {
+			if r.code != cmdutil.ExitOK || strings.TrimSpace(r.stdout) != tc.want {
 				t.Errorf("exit %d, stdout %q, want %q; stderr: %s", r.code, r.stdout, tc.want, r.stderr)
 			}
 		})
@@ -37,7 +39,7 @@ func TestBadOutputFormat(t *testing.T) {
 	c := newSUCCluster(t, k3sHA())
 	for _, args := range [][]string{{"check", "-o", "xml"}, {"check", "-o", "name"}, {"check", "-o", "jsonpath={.kind"}, {"check", "--template", "{.kind}"}} {
 		r := c.run(t, args...)
-		if r.code != ExitError || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || r.stdout != "" {
+		if r.code != cmdutil.ExitError || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || r.stdout != "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and one line", args, r.code, r.stdout, r.stderr)
 		}
 	}

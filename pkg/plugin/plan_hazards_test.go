@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -64,7 +66,7 @@ func TestPlanHazardsGolden(t *testing.T) {
 			args = append(args, "-o", tc.out)
 		}
 		r := run(t, hazardCluster(), args...)
-		if r.code != ExitOK && r.code != ExitFindings {
+		if r.code != cmdutil.ExitOK && r.code != cmdutil.ExitFindings {
 			t.Fatalf("%s: exit %d: %s", tc.name, r.code, r.stderr)
 		}
 		golden(t, "plan/"+tc.name, srv.scrub(r.stdout))
@@ -107,8 +109,8 @@ func TestPlanHazardsGolden(t *testing.T) {
 func TestPlanBlockedByHazards(t *testing.T) {
 	startChannelServer(t)
 	r := run(t, hazardCluster(), "plan", "--channel", "stable")
-	if r.code != ExitFindings {
-		t.Fatalf("want exit %d for blocking hazards, got %d: %s", ExitFindings, r.code, r.stderr)
+	if r.code != cmdutil.ExitFindings {
+		t.Fatalf("want exit %d for blocking hazards, got %d: %s", cmdutil.ExitFindings, r.code, r.stderr)
 	}
 	if !strings.Contains(r.stdout, "--accept-hazard SKEW901 --accept-hazard SKEW906 --accept-hazard SKEW908") {
 		t.Errorf("NEXT does not say how to acknowledge the hazards:\n%s", r.stdout)
@@ -118,7 +120,7 @@ func TestPlanBlockedByHazards(t *testing.T) {
 		accepted = append(accepted, "--accept-hazard", id)
 	}
 	r = run(t, hazardCluster(), accepted...)
-	if r.code != ExitOK {
+	if r.code != cmdutil.ExitOK {
 		t.Fatalf("every hazard acknowledged: want exit 0, got %d: %s", r.code, r.stderr)
 	}
 	var rep struct {

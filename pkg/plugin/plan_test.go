@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
@@ -53,19 +55,19 @@ func TestPlanGolden(t *testing.T) {
 		args          []string
 		code          int
 	}{
-		{"k3s-stable", "k3s-healthy-ha", []string{"plan", "--channel", "stable"}, ExitOK},
-		{"k3s-stable-wide", "k3s-healthy-ha", []string{"plan", "-o", "wide"}, ExitOK},
-		{"k3s-stable-json", "k3s-healthy-ha", []string{"plan", "-o", "json"}, ExitOK},
-		{"k3s-stable-yaml", "k3s-healthy-ha", []string{"plan", "-o", "yaml", "--agents", "final"}, ExitOK},
-		{"k3s-agents-final", "k3s-healthy-ha", []string{"plan", "--agents", "final"}, ExitOK},
-		{"k3s-skewed", "k3s-skewed", []string{"plan"}, ExitOK},
-		{"k3s-half-way", "k3s-half-way", []string{"plan"}, ExitOK},
-		{"k3s-up-to-date", "k3s-up-to-date", []string{"plan"}, ExitOK},
-		{"k3s-revision", "k3s-healthy-ha", []string{"plan", "--channel", "v1.30"}, ExitOK},
-		{"k3s-older-patch", "k3s-healthy-ha", []string{"plan", "--version", "v1.31.4+k3s1", "--channel-server", srv.URL + "/k3s" + channel.Path}, ExitOK},
-		{"rke2-etcd", "rke2-etcd", []string{"plan", "--channel", "v1.32"}, ExitOK},
-		{"rke2-blocked", "rke2-stale-kube-proxy", []string{"plan", "--version", "v1.32.9+rke2r1"}, ExitFindings},
-		{"rke2-blocked-json", "rke2-stale-kube-proxy", []string{"plan", "--version", "v1.32.9+rke2r1", "-o", "json"}, ExitFindings},
+		{"k3s-stable", "k3s-healthy-ha", []string{"plan", "--channel", "stable"}, cmdutil.ExitOK},
+		{"k3s-stable-wide", "k3s-healthy-ha", []string{"plan", "-o", "wide"}, cmdutil.ExitOK},
+		{"k3s-stable-json", "k3s-healthy-ha", []string{"plan", "-o", "json"}, cmdutil.ExitOK},
+		{"k3s-stable-yaml", "k3s-healthy-ha", []string{"plan", "-o", "yaml", "--agents", "final"}, cmdutil.ExitOK},
+		{"k3s-agents-final", "k3s-healthy-ha", []string{"plan", "--agents", "final"}, cmdutil.ExitOK},
+		{"k3s-skewed", "k3s-skewed", []string{"plan"}, cmdutil.ExitOK},
+		{"k3s-half-way", "k3s-half-way", []string{"plan"}, cmdutil.ExitOK},
+		{"k3s-up-to-date", "k3s-up-to-date", []string{"plan"}, cmdutil.ExitOK},
+		{"k3s-revision", "k3s-healthy-ha", []string{"plan", "--channel", "v1.30"}, cmdutil.ExitOK},
+		{"k3s-older-patch", "k3s-healthy-ha", []string{"plan", "--version", "v1.31.4+k3s1", "--channel-server", srv.URL + "/k3s" + channel.Path}, cmdutil.ExitOK},
+		{"rke2-etcd", "rke2-etcd", []string{"plan", "--channel", "v1.32"}, cmdutil.ExitOK},
+		{"rke2-blocked", "rke2-stale-kube-proxy", []string{"plan", "--version", "v1.32.9+rke2r1"}, cmdutil.ExitFindings},
+		{"rke2-blocked-json", "rke2-stale-kube-proxy", []string{"plan", "--version", "v1.32.9+rke2r1", "-o", "json"}, cmdutil.ExitFindings},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -84,7 +86,7 @@ func TestPlanGolden(t *testing.T) {
 				if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || rep.Kind != "PlanReport" {
 					t.Fatalf("not a PlanReport: %v %q", err, rep.Kind)
 				}
-				if rep.Summary.Blocked != (tc.code == ExitFindings) {
+				if rep.Summary.Blocked != (tc.code == cmdutil.ExitFindings) {
 					t.Errorf("summary.blocked = %v with exit %d", rep.Summary.Blocked, r.code)
 				}
 			case strings.HasSuffix(tc.name, "-yaml"):
@@ -98,7 +100,7 @@ func TestPlanGolden(t *testing.T) {
 func TestPlanVersionNeedsNoChannelServer(t *testing.T) {
 	srv := startChannelServer(t)
 	r := run(t, planClusters["k3s-healthy-ha"], "plan", "--version", "v1.31.13+k3s1")
-	if r.code != ExitOK || srv.hits.Load() != 0 {
+	if r.code != cmdutil.ExitOK || srv.hits.Load() != 0 {
 		t.Fatalf("one minor by --version: exit %d, %d channel requests, want 0 and none; %s", r.code, srv.hits.Load(), r.stderr)
 	}
 	if !strings.Contains(r.stdout, "target v1.31.13+k3s1 (--version)") {
@@ -106,13 +108,13 @@ func TestPlanVersionNeedsNoChannelServer(t *testing.T) {
 	}
 	// Across minors the intermediate releases come from the (default) channel server.
 	r = run(t, planClusters["k3s-healthy-ha"], "plan", "--version", "v1.33.5+k3s1")
-	if r.code != ExitOK || srv.hits.Load() != 1 || !strings.Contains(r.stdout, "v1.32.9+k3s1") {
+	if r.code != cmdutil.ExitOK || srv.hits.Load() != 1 || !strings.Contains(r.stdout, "v1.32.9+k3s1") {
 		t.Fatalf("three minors by --version: exit %d, %d requests; %s%s", r.code, srv.hits.Load(), r.stdout, r.stderr)
 	}
 	// And when that server is down, the error says both what is missing and why.
 	srv.status.Store(404)
 	r = run(t, planClusters["k3s-healthy-ha"], "plan", "--version", "v1.33.5+k3s1")
-	if r.code != ExitError || !strings.Contains(r.stderr, "crosses v1.31 and v1.32") || !strings.Contains(r.stderr, "404") {
+	if r.code != cmdutil.ExitError || !strings.Contains(r.stderr, "crosses v1.31 and v1.32") || !strings.Contains(r.stderr, "404") {
 		t.Errorf("exit %d, stderr %s", r.code, r.stderr)
 	}
 }
@@ -145,7 +147,7 @@ func TestPlanFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := run(t, planClusters[tc.cluster], tc.args...)
 			stderr := srv.scrub(r.stderr)
-			if r.code != ExitError || r.stdout != "" || strings.Count(stderr, "\n") != 1 {
+			if r.code != cmdutil.ExitError || r.stdout != "" || strings.Count(stderr, "\n") != 1 {
 				t.Fatalf("want exit 1, nothing on stdout, one line on stderr; got %d, %q, %q", r.code, r.stdout, stderr)
 			}
 			for _, w := range tc.want {

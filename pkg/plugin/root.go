@@ -8,6 +8,26 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/upgrade"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/check"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/rollback"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/abort"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/status"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/plan"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/watch"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/channels"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/completion"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/version"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -28,15 +48,15 @@ func Main(args []string) int {
 
 // Execute runs the root command with args and maps its error to an exit code,
 // printing that error as one line on stderr.
-func Execute(ctx context.Context, env *Env, args []string) int {
+func Execute(ctx context.Context, env *cmdutil.Env, args []string) int {
 	cmd := NewCmdSkew(env)
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)
-	return reportError(env.Streams.ErrOut, err)
+	return cmdutil.ReportError(env.Streams.ErrOut, err)
 }
 
 // NewCmdSkew builds the root command, shown as "kubectl skew".
-func NewCmdSkew(env *Env) *cobra.Command {
+func NewCmdSkew(env *cmdutil.Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "kubectl-skew",
 		Short: "Check Kubernetes version skew and upgrade K3s/RKE2 one minor at a time",
@@ -59,32 +79,34 @@ system-upgrade-controller: servers first, one minor at a time.`,
 	cmd.SetIn(env.Streams.In)
 	cmd.SetOut(env.Streams.Out)
 	cmd.SetErr(env.Streams.ErrOut)
-	cmd.SetFlagErrorFunc(flagError)
+	cmd.SetFlagErrorFunc(cmdutil.FlagError)
 	cmd.CompletionOptions.DisableDefaultCmd = true
 	env.Flags.AddFlags(cmd.PersistentFlags())
 
 	cmd.AddCommand(
-		NewCmdCheck(env),
-		NewCmdChannels(env),
-		NewCmdPlan(env),
-		NewCmdUpgrade(env),
-		NewCmdStatus(env),
-		NewCmdWatch(env),
-		NewCmdAbort(env),
-		NewCmdRollback(env),
-		NewCmdVersion(env),
-		NewCmdCompletion(env),
+		check.NewCmdCheck(env),
+		channels.NewCmdChannels(env),
+		plan.NewCmdPlan(env),
+		upgrade.NewCmdUpgrade(env),
+		status.NewCmdStatus(env),
+		watch.NewCmdWatch(env),
+		abort.NewCmdAbort(env),
+		rollback.NewCmdRollback(env),
+		version.NewCmdVersion(env),
+		completion.NewCmdCompletion(env),
 	)
 	return cmd
 }
 
 // NewEnv wires the real world: kubeconfig flags, clients built from them, the terminal.
-func NewEnv(streams genericiooptions.IOStreams) *Env {
+func NewEnv(streams genericiooptions.IOStreams) *cmdutil.Env {
 	flags := genericclioptions.NewConfigFlags(true)
 	*flags.Timeout = defaultRequestTimeout
-	env := &Env{Streams: streams, Flags: flags, Getenv: os.Getenv, KubectlVersion: pathKubectlVersion}
-	env.Clients = func() (*Clients, error) { return newClients(flags, streams) }
-	env.ContextNames = func() ([]string, error) { return contextNames(flags) }
-	env.ClientsFor = func(name string) (*Clients, error) { return newClients(flagsForContext(flags, name), streams) }
+	env := &cmdutil.Env{Streams: streams, Flags: flags, Getenv: os.Getenv, KubectlVersion: cmdutil.PathKubectlVersion}
+	env.Clients = func() (*cmdutil.Clients, error) { return cmdutil.NewClients(flags, streams) }
+	env.ContextNames = func() ([]string, error) { return cmdutil.ContextNames(flags) }
+	env.ClientsFor = func(name string) (*cmdutil.Clients, error) {
+		return cmdutil.NewClients(cmdutil.FlagsForContext(flags, name), streams)
+	}
 	return env
 }

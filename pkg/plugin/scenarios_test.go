@@ -4,6 +4,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 )
 
 // Builders for the clusters the command tests run against.
@@ -91,7 +93,7 @@ var checkScenarios = []struct {
 			agent("agent-1", "v1.32.5+k3s1"), agent("agent-2", "v1.32.5+k3s1"), agent("agent-3", "v1.31.9+k3s1"),
 		}),
 		serverVersion: "v1.32.5+k3s1", kubectl: "v1.32.4",
-	}, ExitOK},
+	}, cmdutil.ExitOK},
 	{"rke2-agent-four-behind", fakeCluster{
 		objects: objects([]nodeSpec{
 			server("server-1", "v1.30.4+rke2r1"), etcdOnly("etcd-1", "v1.30.4+rke2r1"),
@@ -104,7 +106,7 @@ var checkScenarios = []struct {
 			staticPod("kube-proxy", "agent-2", "index.docker.io/rancher/hardened-kubernetes:v1.26.15-rke2r1-build20240514"),
 		),
 		serverVersion: "v1.30.4+rke2r1", kubectl: "v1.30.2",
-	}, ExitFindings},
+	}, cmdutil.ExitFindings},
 	{"kubeadm-static-pods", fakeCluster{
 		objects: objects([]nodeSpec{
 			kubeadmCP("cp-1", "v1.29.7"), agent("worker-1", "v1.29.7"), agent("worker-2", "v1.27.16"),
@@ -117,7 +119,7 @@ var checkScenarios = []struct {
 			kubeProxyPod("worker-2", "registry.k8s.io/kube-proxy:v1.29.7"),
 		),
 		serverVersion: "v1.29.7", kubectl: "v1.32.4",
-	}, ExitOK},
+	}, cmdutil.ExitOK},
 	{"eks-versions", fakeCluster{
 		objects: objects([]nodeSpec{
 			agent("ip-10-0-1-10.ec2.internal", "v1.25.9-eks-0a21954"),
@@ -125,20 +127,20 @@ var checkScenarios = []struct {
 			agent("ip-10-0-1-12.ec2.internal", "v1.22.17-eks-0a21954"),
 		}),
 		serverVersion: "v1.25.16-eks-3025e55", kubectl: "",
-	}, ExitFindings},
+	}, cmdutil.ExitFindings},
 	{"k3s-servers-mid-upgrade", fakeCluster{
 		objects: objects([]nodeSpec{
 			server("server-1", "v1.31.9+k3s1"), server("server-2", "v1.30.13+k3s1"), server("server-3", "v1.30.13+k3s1"),
 			agent("agent-1", "v1.30.13+k3s1"), {name: "agent-2", kubelet: "v1.31.9+k3s1", cordoned: true},
 		}),
 		serverVersion: "v1.31.9+k3s1", kubectl: "v1.31.0",
-	}, ExitFindings},
-	{"empty-cluster", fakeCluster{serverVersion: "v1.32.2"}, ExitOK},
+	}, cmdutil.ExitFindings},
+	{"empty-cluster", fakeCluster{serverVersion: "v1.32.2"}, cmdutil.ExitOK},
 	{"garbage-versions", fakeCluster{
 		objects: objects([]nodeSpec{
 			server("server-1", "v1.32.5+k3s1"), agent("agent-1", "banana"), agent("agent-2", ""),
 			{name: "agent-3", kubelet: "v1.32.x", notReady: true},
 		}),
 		serverVersion: "v1.32.2", kubectl: "not-a-version",
-	}, ExitOK},
+	}, cmdutil.ExitOK},
 }

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -43,8 +45,8 @@ type result struct {
 // run executes the real root command with test streams against a fake clientset.
 func run(t *testing.T, fc fakeCluster, args ...string) result {
 	t.Helper()
-	return runEnv(t, func(env *Env) {
-		env.Clients = func() (*Clients, error) { return fc.clients("https://fake:6443"), nil }
+	return runEnv(t, func(env *cmdutil.Env) {
+		env.Clients = func() (*cmdutil.Clients, error) { return fc.clients("https://fake:6443"), nil }
 		env.KubectlVersion = fc.kubectlVersion
 	}, args...)
 }
@@ -53,7 +55,7 @@ func run(t *testing.T, fc fakeCluster, args ...string) result {
 // context mapped to an error fails to build its clients with that error.
 func runFleet(t *testing.T, contexts map[string]any, args ...string) result {
 	t.Helper()
-	return runEnv(t, func(env *Env) {
+	return runEnv(t, func(env *cmdutil.Env) {
 		env.ContextNames = func() ([]string, error) {
 			names := make([]string, 0, len(contexts))
 			for n := range contexts {
@@ -62,7 +64,7 @@ func runFleet(t *testing.T, contexts map[string]any, args ...string) result {
 			sort.Strings(names)
 			return names, nil
 		}
-		env.ClientsFor = func(name string) (*Clients, error) {
+		env.ClientsFor = func(name string) (*cmdutil.Clients, error) {
 			switch c := contexts[name].(type) {
 			case fakeCluster:
 				return c.clients("https://" + name + ":6443"), nil
@@ -75,10 +77,10 @@ func runFleet(t *testing.T, contexts map[string]any, args ...string) result {
 	}, args...)
 }
 
-func runEnv(t *testing.T, wire func(*Env), args ...string) result {
+func runEnv(t *testing.T, wire func(*cmdutil.Env), args ...string) result {
 	t.Helper()
 	var in, out, errOut bytes.Buffer
-	env := &Env{
+	env := &cmdutil.Env{
 		Streams: genericiooptions.IOStreams{In: &in, Out: &out, ErrOut: &errOut},
 		Flags:   genericclioptions.NewConfigFlags(false),
 		Getenv:  func(string) string { return "" },
@@ -88,10 +90,10 @@ func runEnv(t *testing.T, wire func(*Env), args ...string) result {
 	return result{stdout: out.String(), stderr: errOut.String(), code: code}
 }
 
-func (fc fakeCluster) clients(server string) *Clients {
+func (fc fakeCluster) clients(server string) *cmdutil.Clients {
 	client := fake.NewSimpleClientset(fc.objects...)
 	client.Discovery().(*fakediscovery.FakeDiscovery).FakedServerVersion = &version.Info{GitVersion: fc.serverVersion, Platform: "linux/amd64"}
-	c := &Clients{Kube: client, Discovery: client.Discovery(), Server: server}
+	c := &cmdutil.Clients{Kube: client, Discovery: client.Discovery(), Server: server}
 	if fc.listKinds != nil {
 		client.Discovery().(*fakediscovery.FakeDiscovery).Resources = fc.resources
 		c.Dynamic = dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), fc.listKinds, fc.custom...)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
@@ -37,7 +39,7 @@ func TestCheckRefusedConnection(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close() // nothing listens there now
 	r := runReal(t, "check", "--server", "https://"+addr, "--insecure-skip-tls-verify")
-	if r.code != ExitError {
+	if r.code != cmdutil.ExitError {
 		t.Fatalf("exit %d, want 1", r.code)
 	}
 	want := "error: list nodes: cannot reach the cluster at https://" + addr + " (connection refused)"
@@ -68,7 +70,7 @@ func TestCheckSilentServerTimesOut(t *testing.T) {
 	start := time.Now()
 	r := runReal(t, "check", "--server", "https://"+l.Addr().String(), "--insecure-skip-tls-verify", "--request-timeout", "1s")
 	took := time.Since(start)
-	if r.code != ExitError {
+	if r.code != cmdutil.ExitError {
 		t.Fatalf("exit %d, want 1; stderr %q", r.code, r.stderr)
 	}
 	if took > 10*time.Second {
@@ -81,11 +83,11 @@ func TestCheckSilentServerTimesOut(t *testing.T) {
 
 func TestCheckBadKubeconfig(t *testing.T) {
 	r := runReal(t, "check", "--kubeconfig", filepath.Join(t.TempDir(), "missing"))
-	if r.code != ExitError || !strings.Contains(r.stderr, "kubeconfig") || strings.Count(r.stderr, "\n") != 1 {
+	if r.code != cmdutil.ExitError || !strings.Contains(r.stderr, "kubeconfig") || strings.Count(r.stderr, "\n") != 1 {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = runReal(t, "check", "--context", "nope")
-	if r.code != ExitError || !strings.Contains(r.stderr, `context "nope"`) {
+	if r.code != cmdutil.ExitError || !strings.Contains(r.stderr, `context "nope"`) {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }

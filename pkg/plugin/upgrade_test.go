@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+
 	appsv1 "k8s.io/api/apps/v1"
 	authv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -80,9 +82,9 @@ func patchDryRun(a k8stesting.Action) bool {
 
 func (c *sucCluster) run(t *testing.T, args ...string) result {
 	t.Helper()
-	return runEnv(t, func(env *Env) {
-		env.Clients = func() (*Clients, error) {
-			return &Clients{Kube: c.kube, Dynamic: c.dyn, Discovery: c.kube.Discovery(), Server: "https://fake:6443"}, nil
+	return runEnv(t, func(env *cmdutil.Env) {
+		env.Clients = func() (*cmdutil.Clients, error) {
+			return &cmdutil.Clients{Kube: c.kube, Dynamic: c.dyn, Discovery: c.kube.Discovery(), Server: "https://fake:6443"}, nil
 		}
 	}, args...)
 }

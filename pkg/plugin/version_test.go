@@ -5,16 +5,18 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 )
 
 func TestVersion(t *testing.T) {
 	sc := fakeCluster{serverVersion: "v1.32.2"}
 	r := run(t, sc, "version")
-	if r.code != ExitOK || !strings.HasPrefix(r.stdout, "kubectl-skew v0.0.0-dev (commit unknown") || strings.Contains(r.stdout, "Server") {
+	if r.code != cmdutil.ExitOK || !strings.HasPrefix(r.stdout, "kubectl-skew v0.0.0-dev (commit unknown") || strings.Contains(r.stdout, "Server") {
 		t.Errorf("client only by default: exit %d, %q", r.code, r.stdout)
 	}
 	r = run(t, sc, "version", "--client=false")
-	if r.code != ExitOK || !strings.Contains(r.stdout, "Server: v1.32.2") {
+	if r.code != cmdutil.ExitOK || !strings.Contains(r.stdout, "Server: v1.32.2") {
 		t.Errorf("--client=false adds the server: exit %d, %q", r.code, r.stdout)
 	}
 	r = run(t, sc, "version", "--client=false", "-o", "json")
@@ -26,7 +28,7 @@ func TestVersion(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || v.Kind != "VersionInfo" || v.Server.GitVersion != "v1.32.2" {
 		t.Errorf("json %q: %v", r.stdout, err)
 	}
-	if r := run(t, sc, "version", "-o", "wide"); r.code != ExitError || !strings.Contains(r.stderr, `unknown output format "wide"`) {
+	if r := run(t, sc, "version", "-o", "wide"); r.code != cmdutil.ExitError || !strings.Contains(r.stderr, `unknown output format "wide"`) {
 		t.Errorf("version has no wide output: %d %q", r.code, r.stderr)
 	}
 }
@@ -39,11 +41,11 @@ func TestCompletion(t *testing.T) {
 		"powershell": "Register-ArgumentCompleter",
 	} {
 		r := run(t, fakeCluster{}, "completion", shell)
-		if r.code != ExitOK || !strings.Contains(r.stdout, want) {
+		if r.code != cmdutil.ExitOK || !strings.Contains(r.stdout, want) {
 			t.Errorf("%s: exit %d, output lacks %q", shell, r.code, want)
 		}
 	}
-	if r := run(t, fakeCluster{}, "completion", "tcsh"); r.code != ExitError || !strings.Contains(r.stderr, `invalid argument "tcsh"`) {
+	if r := run(t, fakeCluster{}, "completion", "tcsh"); r.code != cmdutil.ExitError || !strings.Contains(r.stderr, `invalid argument "tcsh"`) {
 		t.Errorf("unknown shell: %d %q", r.code, r.stderr)
 	}
 	// kubectl's plugin completion calls the hidden __complete command.
@@ -62,15 +64,15 @@ func TestHelpShowsKubectlSkew(t *testing.T) {
 
 func TestPaint(t *testing.T) {
 	table := "K3s cluster: 1 error\n\nNAME STATUS\nagent-1 NotReady\nerror    SKEW102 node/a msg\nwarning  SKEW103 node/b msg\n"
-	plain := paint(bytes.NewBufferString(table), false)
+	plain := cmdutil.Paint(bytes.NewBufferString(table), false)
 	var got bytes.Buffer
 	_, _ = got.ReadFrom(plain)
 	if got.String() != table {
 		t.Errorf("no colour means the bytes are untouched")
 	}
 	got.Reset()
-	_, _ = got.ReadFrom(paint(bytes.NewBufferString(table), true))
-	for _, want := range []string{ansiBold + "K3s cluster: 1 error" + ansiReset, ansiRed + "NotReady" + ansiReset, ansiRed + "error" + ansiReset + " ", ansiYellow + "warning" + ansiReset} {
+	_, _ = got.ReadFrom(cmdutil.Paint(bytes.NewBufferString(table), true))
+	for _, want := range []string{cmdutil.ANSIBold + "K3s cluster: 1 error" + cmdutil.ANSIReset, cmdutil.ANSIRed + "NotReady" + cmdutil.ANSIReset, cmdutil.ANSIRed + "error" + cmdutil.ANSIReset + " ", cmdutil.ANSIYellow + "warning" + cmdutil.ANSIReset} {
 		if !strings.Contains(got.String(), want) {
 			t.Errorf("coloured output lacks %q:\n%q", want, got.String())
 		}
@@ -78,17 +80,17 @@ func TestPaint(t *testing.T) {
 }
 
 func TestNoColor(t *testing.T) {
-	env := &Env{Getenv: func(k string) string {
+	env := &cmdutil.Env{Getenv: func(k string) string {
 		if k == "NO_COLOR" {
 			return "1"
 		}
 		return ""
 	}}
-	if env.useColor(nil) {
+	if env.UseColor(nil) {
 		t.Error("NO_COLOR disables colour")
 	}
 	env.Getenv = func(string) string { return "" }
-	if env.useColor(&bytes.Buffer{}) {
+	if env.UseColor(&bytes.Buffer{}) {
 		t.Error("a buffer is not a terminal")
 	}
 }

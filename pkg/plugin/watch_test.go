@@ -11,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	watchcmd "github.com/kubectl-skew/kubectl-skew/pkg/plugin/watch"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -47,12 +51,12 @@ func runWatch(t *testing.T, cs *fake.Clientset, stop func(stdout string) bool, a
 	t.Helper()
 	var in bytes.Buffer
 	var out, errOut syncBuffer
-	env := &Env{
+	env := &cmdutil.Env{
 		Streams: genericiooptions.IOStreams{In: &in, Out: &out, ErrOut: &errOut},
 		Flags:   genericclioptions.NewConfigFlags(false),
 		Getenv:  func(string) string { return "" },
-		Clients: func() (*Clients, error) {
-			return &Clients{Kube: cs, Discovery: cs.Discovery(), Server: "https://fake:6443"}, nil
+		Clients: func() (*cmdutil.Clients, error) {
+			return &cmdutil.Clients{Kube: cs, Discovery: cs.Discovery(), Server: "https://fake:6443"}, nil
 		},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -94,7 +98,7 @@ func TestWatchPrintsChanges(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runWatch(t, watchCluster(t), func(out string) bool { return strings.Count(out, "\n") >= 1 }, tt.args...)
-			if r.code != ExitOK || r.stderr != "" {
+			if r.code != cmdutil.ExitOK || r.stderr != "" {
 				t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 			}
 			golden(t, "watch/"+tt.name+".txt", rfc3339.ReplaceAllString(r.stdout, "TIME"))
@@ -135,7 +139,7 @@ func TestWatchBadInput(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runWatch(t, tt.cs, func(string) bool { return false }, tt.args...)
-			if r.code != ExitError || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, tt.want) {
+			if r.code != cmdutil.ExitError || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, tt.want) {
 				t.Errorf("exit %d, stderr %q: want exit 1 and one line with %q", r.code, r.stderr, tt.want)
 			}
 		})
@@ -149,7 +153,7 @@ func FuzzMetricsAddr(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, addr string) {
-		if validateAddr(addr) != nil {
+		if watchcmd.ValidateAddr(addr) != nil {
 			return
 		}
 		if _, _, err := net.SplitHostPort(addr); err != nil {

@@ -88,7 +88,7 @@ func setUpAndRun(m *testing.M) (int, error) {
 	env.path = env.bin + string(os.PathListSeparator) + filepath.Dir(tools.Kubectl) + string(os.PathListSeparator) + "/usr/local/bin:/usr/bin:/bin"
 
 	build := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(env.bin, "kubectl-skew"),
-		"-ldflags", "-X github.com/kubectl-skew/kubectl-skew/pkg/plugin.buildVersion=v0.0.0-e2e -X github.com/kubectl-skew/kubectl-skew/pkg/plugin.buildCommit=e2e",
+		"-ldflags", "-X github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil.BuildVersion=v0.0.0-e2e -X github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil.BuildCommit=e2e",
 		"./cmd/kubectl-skew")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {

@@ -1,0 +1,267 @@
+// Package plan is "kubectl skew plan": the path to a target, one minor per hop, each hop checked.
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+)
+
+// PlanOptions holds "kubectl skew plan".
+type PlanOptions struct {
+	env *cmdutil.Env
+	out *cmdutil.OutputFlags
+	cmdutil.TargetFlags
+	apis    cmdutil.APIFlags
+	hazards cmdutil.HazardFlags
+	rancher cmdutil.RancherFlags
+}
+
+// NewCmdPlan builds "kubectl skew plan".
+func NewCmdPlan(env *cmdutil.Env) *cobra.Command {
+	o := &PlanOptions{env: env, out: cmdutil.NewOutputFlags(false, cmdutil.FormatWide)}
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show the upgrade path to a channel or version: one minor per hop, servers before agents",
+		Long: `Plan shows, without changing anything, how "kubectl skew upgrade" would take a K3s or
+RKE2 cluster to a release channel (--channel, default stable) or an exact release
+(--version): one hop per minor, each pinned to one exact version (intermediate
+hops take the newest release of their minor, channel v1.<minor>), servers one at a
+time before agents, and the skew rules each hop must pass.
+
+A cluster half way through a hop is planned from where it is. Agents too far
+behind get an agents-only hop first. --agents final upgrades agents once, at the
+last hop, when the skew policy allows it.
+
+--version needs no channel server when the path stays within one minor; a longer
+path needs the channel list (--channel-server for a mirror).
+
+Each hop also lists what uses an API it removes (Helm releases, applied objects,
+/metrics, -f manifests) and the charts whose kubeVersion excludes it: errors to fix
+before that hop, which "upgrade --strict" refuses.
+
+Each hop lists its hop hazards; a blocking one blocks the hop until it is fixed or
+acknowledged with --accept-hazard, as it would fail the upgrade's preflight check.
+
+Exit codes: 0 a clear path (or nothing to do), 1 error, 3 a finding or hazard blocks a hop.`,
+		Example: `  # The path to the stable channel
+  kubectl skew plan
+
+  # To an exact release, agents upgraded once at the end
+  kubectl skew plan --version v1.33.5+k3s1 --agents final
+
+  # Air-gapped: a mirror of the channel server, machine-readable output
+  kubectl skew plan --channel stable --channel-server https://mirror.example/v1-release/channels -o yaml`,
+		Args: cobra.NoArgs,
+		RunE: cmdutil.RunOptions(o),
+	}
+	o.TargetFlags.AddFlags(cmd)
+	o.apis.AddFlags(cmd)
+	o.hazards.AddFlags(cmd, true)
+	o.rancher.AddFlags(cmd)
+	o.out.AddFlags(cmd)
+	return cmd
+}
+
+// Complete parses the flags; with neither --channel nor --version the target is stable.
+func (o *PlanOptions) Complete() error {
+	if err := o.TargetFlags.Complete(); err != nil {
+		return err
+	}
+	if err := o.rancher.Complete(); err != nil {
+		return err
+	}
+	return o.apis.Complete(o.env.Streams.In)
+}
+
+// Validate checks the flags before anything touches the cluster.
+func (o *PlanOptions) Validate() error {
+	if err := errors.Join(o.TargetFlags.Validate(), o.hazards.Validate()); err != nil {
+		return err
+	}
+	o.AcceptHazards = o.hazards.Accepted
+	if err := o.rancher.WithoutFiles(o.apis.Files); err != nil {
+		return err
+	}
+	return o.out.Validate()
+}
+
+// Run reads the cluster, plans the path and prints it. It writes nothing.
+func (o *PlanOptions) Run(ctx context.Context) error {
+	r, err := o.plan(ctx)
+	if err != nil {
+		return err
+	}
+	w := o.env.Streams.Out
+	if o.out.Structured() {
+		err = o.out.Print(w, r)
+	} else {
+		err = writePlanTable(w, r, o.out.Format == cmdutil.FormatWide, o.env.UseColor(w))
+	}
+	if err != nil {
+		return err
+	}
+	if r.Summary.Blocked {
+		n := 0
+		for _, h := range r.Hops {
+			n += len(h.Blocking) + len(h.BlockingHazards)
+		}
+		return &cmdutil.FindingsError{Count: n}
+	}
+	return nil
+}
+
+// plan builds the report; upgrade and the fleet view can reuse it.
+func (o *PlanOptions) plan(ctx context.Context) (*report.PlanReport, error) {
+	if o.rancher.Enabled() {
+		return o.planRancher(ctx)
+	}
+	inv, err := cmdutil.ReadInventory(ctx, o.env)
+	if err != nil {
+		return nil, err
+	}
+	if !inv.Distro.IsRancherDistro() {
+		return nil, fmt.Errorf("plan works on K3s and RKE2 clusters, whose upgrades the system-upgrade-controller runs; this one's kubelets report %s (kubectl skew check works on any cluster)", cmdutil.KubeletSample(inv))
+	}
+	path, _, err := o.ResolvePath(ctx, inv)
+	if err != nil {
+		return nil, err
+	}
+	r := Report(path, o.upgradeCommand())
+	if len(path.Hops) > 0 && o.apis.Enabled() {
+		c, err := o.env.Clients()
+		if err != nil {
+			return nil, err
+		}
+		j, err := o.apis.JudgeAPIs(ctx, c, inv, path.APIHops())
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range j.Skipped {
+			fmt.Fprintf(o.env.Streams.ErrOut, "warning: skipped %s: %s\n", s.What, s.Reason)
+		}
+		r.APIs = j.Summary
+		for _, v := range j.Verdicts {
+			h := &r.Hops[path.HopFor(v)]
+			h.APIs = append(h.APIs, v.Finding)
+		}
+		for i := range r.Hops {
+			policy.Sort(r.Hops[i].APIs)
+		}
+	}
+	reports, skipped, err := o.hazards.PathHazards(ctx, o.env, path)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range skipped {
+		fmt.Fprintf(o.env.Streams.ErrOut, "warning: skipped %s: %s\n", s.What, s.Reason)
+	}
+	for i, hr := range reports {
+		h := &r.Hops[i]
+		for _, f := range hr.Findings {
+			h.Hazards = append(h.Hazards, f.Reported())
+		}
+		for _, f := range hazard.Blocking(reports[i : i+1]) {
+			h.BlockingHazards = cmdutil.AppendUnique(h.BlockingHazards, f.ID)
+		}
+	}
+	settle(r, o.upgradeCommand())
+	return r, nil
+}
+
+// upgradeCommand is the "kubectl skew upgrade" line with this plan's target flags.
+func (o *PlanOptions) upgradeCommand() string {
+	args := []string{"kubectl skew upgrade"}
+	if o.rancher.Enabled() {
+		args = append(args, "--rancher-cluster "+o.rancher.Ref())
+	}
+	if o.Target != nil {
+		args = append(args, "--version "+o.Version)
+	} else {
+		args = append(args, "--channel "+o.Channel)
+	}
+	return strings.Join(append(args, o.SourceArgs()...), " ")
+}
+
+// planReport turns a path into the printed report.
+func Report(p *upgradepath.Path, command string) *report.PlanReport {
+	r := report.NewPlanReport()
+	r.Notes = p.Notes
+	s := &r.Summary
+	s.Distro, s.Target, s.TargetSource = string(p.Distro), p.Target.String(), p.TargetSource
+	s.LowestServer, s.HighestServer = p.LowestServer.String(), p.HighestServer.String()
+	s.ChannelServer, s.Agents, s.Hops = p.ChannelsURL, string(p.Agents), len(p.Hops)
+	s.UpToDate = len(p.Hops) == 0
+	for _, h := range p.Hops {
+		r.Hops = append(r.Hops, report.PlanHop{
+			Hop: h.Number, Kind: string(h.Kind), From: h.From.String(), To: h.To.String(), Source: h.Source,
+			Image:   suc.Image(p.Distro, h.To),
+			Servers: planNodes(h.Servers), Agents: planNodes(h.Agents),
+			Findings: cmdutil.NonNil(h.Findings), Blocking: cmdutil.NonNil(h.Blocking),
+		})
+	}
+	settle(r, command)
+	return r
+}
+
+// settle gives the summary its verdict and next step from the hops: a hop is blocked
+// by a skew finding or by a hazard the upgrade's preflight check would refuse.
+func settle(r *report.PlanReport, command string) {
+	r.Summary.Blocked = false
+	for _, h := range r.Hops {
+		if len(h.Blocking) > 0 || len(h.BlockingHazards) > 0 {
+			r.Summary.Blocked = true
+		}
+	}
+	r.Summary.Next = nextStep(r, command)
+}
+
+func planNodes(steps []upgradepath.NodeStep) []report.PlanNode {
+	out := make([]report.PlanNode, 0, len(steps))
+	for _, st := range steps {
+		out = append(out, report.PlanNode{Name: st.Name, Role: string(st.Role), Hostname: st.Hostname, From: st.From.String()})
+	}
+	return out
+}
+
+// nextStep says, in one sentence, what upgrade would do first, or what stops it.
+func nextStep(r *report.PlanReport, command string) string {
+	if r.Summary.UpToDate {
+		return fmt.Sprintf("nothing to do: every node runs %s", r.Summary.Target)
+	}
+	for _, h := range r.Hops {
+		if len(h.Blocking) > 0 {
+			return fmt.Sprintf("hop %d is blocked: fix the blocking findings, then run kubectl skew plan again", h.Hop)
+		}
+		if ids := h.BlockingHazards; len(ids) > 0 {
+			what := "hazard " + ids[0] + ": fix what it names, or acknowledge it"
+			if len(ids) > 1 {
+				what = "hazards " + strings.Join(ids, ", ") + ": fix what they name, or acknowledge them"
+			}
+			return fmt.Sprintf("hop %d is blocked by %s with --accept-hazard %s, then run kubectl skew plan again",
+				h.Hop, what, strings.Join(ids, " --accept-hazard "))
+		}
+	}
+	h := r.Hops[0]
+	var who []string
+	if n := len(h.Servers); n > 0 {
+		who = append(who, fmt.Sprintf("%s one at a time", cmdutil.Plural(n, "server")))
+	}
+	if n := len(h.Agents); n > 0 {
+		who = append(who, cmdutil.Plural(n, "agent"))
+	}
+	return fmt.Sprintf("%s would start with hop %d: %s (image %s) on %s; nothing was changed",
+		command, h.Hop, h.To, h.Image, strings.Join(who, ", then "))
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make demo: the kubectl-skew story against a real control plane on this machine.
-# Builds what is missing (the first run compiles Kubernetes: several minutes), starts the
+# Builds what is missing (the first run compiles Kubernetes: minutes), starts the
 # sandbox with the skewed K3s scenario, runs the plugin through kubectl, stops it all.
 # Sections are functions so that later commands (plan, upgrade) slot in.
 set -euo pipefail
@@ -77,8 +77,8 @@ if [[ ${1:-} == --inside ]]; then
 fi
 
 bold "kubectl-skew demo: a real kube-apiserver and etcd on this machine, no cluster needed."
-echo "The first run builds the pinned tools (kube-apiserver, kubectl, system-upgrade-controller)"
-echo "from source: several minutes on two cores. Later runs start in seconds."
+echo "The first run builds the pinned tools (the v1.37 control plane, kubectl, system-upgrade-controller)"
+echo "from source: about 20 minutes on two cores with an empty Go build cache. Later runs start in seconds."
 echo
 bash hack/tools.sh --newest
 echo "demo: building kubectl-skew and the sandbox"

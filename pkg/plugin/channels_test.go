@@ -12,9 +12,7 @@ import (
 	"testing"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/channels"
-
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )

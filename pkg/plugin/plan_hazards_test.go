@@ -5,14 +5,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 )
 
 // hazardCluster is K3s on v1.31 carrying facts for several hop hazards: an IngressRoute

@@ -1,5 +1,6 @@
-// Package plugin is the command line of kubectl-skew: one file per command, each with
-// kubectl's Options pattern (Complete, Validate, Run) over injected streams.
+// Package plugin is the command line of kubectl-skew: the root command over the
+// commands' own packages (pkg/plugin/<command>, each with kubectl's Options pattern:
+// Complete, Validate, Run over injected streams) and what they share (cmdutil).
 package plugin
 
 import (
@@ -8,30 +9,22 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/upgrade"
-
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/check"
-
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/rollback"
-
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/abort"
-
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/status"
-
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/plan"
-
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/watch"
-
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/channels"
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/completion"
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/version"
-
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/abort"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/channels"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/check"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/completion"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/plan"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/rollback"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/status"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/upgrade"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/version"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/watch"
 )
 
 // defaultRequestTimeout keeps a checker from hanging on a black-holed apiserver;

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 )
 
 // runReal executes the command with the real Env (real ConfigFlags and clients) and an

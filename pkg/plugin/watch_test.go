@@ -11,10 +11,6 @@ import (
 	"testing"
 	"time"
 
-	watchcmd "github.com/kubectl-skew/kubectl-skew/pkg/plugin/watch"
-
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -25,6 +21,8 @@ import (
 	clienttesting "k8s.io/client-go/testing"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/internal/testworld"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	watchcmd "github.com/kubectl-skew/kubectl-skew/pkg/plugin/watch"
 )
 
 // syncBuffer is a bytes.Buffer a running command writes while the test reads it.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
 )
 

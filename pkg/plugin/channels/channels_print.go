@@ -6,10 +6,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-
 	"k8s.io/cli-runtime/pkg/printers"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 )
 

@@ -8,10 +8,9 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-
 	"github.com/spf13/cobra"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/deprecation"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"

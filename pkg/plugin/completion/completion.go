@@ -4,9 +4,9 @@ package completion
 import (
 	"fmt"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-
 	"github.com/spf13/cobra"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 )
 
 // NewCmdCompletion builds "kubectl skew completion SHELL".

@@ -7,16 +7,14 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
-
 	"github.com/spf13/cobra"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 )
 
 // PlanOptions holds "kubectl skew plan".

@@ -10,10 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-
 	"github.com/spf13/cobra"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/etcdsnapshot"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/preflight"

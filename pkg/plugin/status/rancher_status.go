@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-
 	"k8s.io/cli-runtime/pkg/printers"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 )
 

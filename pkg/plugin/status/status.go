@@ -5,17 +5,14 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
-
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/preflight"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/status"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
-
 	"github.com/spf13/cobra"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/preflight"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/status"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 )
 
 // StatusOptions holds "kubectl skew status".

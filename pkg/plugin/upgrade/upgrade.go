@@ -8,13 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/plan"
-
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/plan"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/etcdsnapshot"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"

@@ -7,17 +7,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/plan"
-
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/preflight"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
-
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
 	"k8s.io/cli-runtime/pkg/printers"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/plan"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/preflight"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )

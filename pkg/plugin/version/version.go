@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"runtime"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-
 	"github.com/spf13/cobra"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 )
 

@@ -10,12 +10,11 @@ import (
 	"strconv"
 	"syscall"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/watch"
 )

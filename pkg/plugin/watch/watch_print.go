@@ -7,9 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-
 	"github.com/kubectl-skew/kubectl-skew/pkg/internal/text"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/watch"
 )

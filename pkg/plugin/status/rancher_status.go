@@ -70,17 +70,7 @@ func writeRancherStatus(w io.Writer, r *report.RancherStatus) {
 	if r.SnapshotPhase != "" || r.RestorePhase != "" {
 		fmt.Fprintf(w, "last snapshot: %s; last restore: %s\n", cmdutil.OrDash(r.SnapshotPhase), cmdutil.OrDash(r.RestorePhase))
 	}
-	fmt.Fprintf(w, "\nMACHINES (%d)\n", len(r.Machines))
-	tw := printers.GetNewTabWriter(w)
-	fmt.Fprintln(tw, "NAME\tNODE\tROLES\tKUBELET\tSTATUS")
-	for _, m := range r.Machines {
-		st := "pending"
-		if m.Done {
-			st = "done"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Name, cmdutil.OrDash(m.Node), m.Roles, cmdutil.OrDash(m.KubeletVersion), st)
-	}
-	tw.Flush()
+	writeMachines(w, "MACHINES", r.Machines)
 	if r.Rollback != nil {
 		fmt.Fprintf(w, "\nROLLBACK: %s (taken %s, Kubernetes %s)\n", r.Rollback.Name, r.Rollback.CreatedAt, cmdutil.OrDash(r.Rollback.KubernetesVersion))
 	} else {
@@ -103,10 +93,17 @@ func writeImportedStatus(w io.Writer, r *report.RancherStatus) {
 		fmt.Fprintf(w, ": %s", r.Message)
 	}
 	fmt.Fprintf(w, "; Ready %s\n", cmdutil.OrDash(r.Ready))
-	fmt.Fprintf(w, "\nNODES (%d)\n", len(r.Machines))
+	writeMachines(w, "NODES", r.Machines)
+	fmt.Fprintf(w, "NEXT: %s\n", r.Next)
+}
+
+// writeMachines is the table of a Rancher cluster's machines (provisioned) or nodes
+// (imported), each done once it runs the target.
+func writeMachines(w io.Writer, title string, machines []report.RancherMachine) {
+	fmt.Fprintf(w, "\n%s (%d)\n", title, len(machines))
 	tw := printers.GetNewTabWriter(w)
 	fmt.Fprintln(tw, "NAME\tNODE\tROLES\tKUBELET\tSTATUS")
-	for _, m := range r.Machines {
+	for _, m := range machines {
 		st := "pending"
 		if m.Done {
 			st = "done"
@@ -114,5 +111,4 @@ func writeImportedStatus(w io.Writer, r *report.RancherStatus) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Name, cmdutil.OrDash(m.Node), m.Roles, cmdutil.OrDash(m.KubeletVersion), st)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "NEXT: %s\n", r.Next)
 }

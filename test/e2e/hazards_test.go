@@ -115,11 +115,20 @@ func TestHazardTraefikV2PlanAndPreflight(t *testing.T) {
 		if strings.HasPrefix(l, "HAZARDS AT HOP") {
 			hop = l
 		}
-		if strings.Contains(l, "SKEW901") {
+		// The finding rows; the hop table's BLOCKING cell and NEXT name the ID too.
+		if strings.HasPrefix(l, "error ") && strings.Contains(l, "SKEW901") {
 			if !strings.Contains(hop, "v1.32.") || !strings.Contains(l, "ingressroute/web/app") {
 				t.Errorf("SKEW901 under %q: %q; want the IngressRoute at the hop to v1.32", hop, l)
 			}
 		}
+	}
+	blocking := false
+	for _, l := range lines(p.stdout) {
+		f := strings.Fields(l)
+		blocking = blocking || (len(f) > 3 && strings.HasPrefix(f[3], "v1.32.") && f[len(f)-1] == "SKEW901")
+	}
+	if !blocking {
+		t.Errorf("the hop to v1.32 does not show SKEW901 in its BLOCKING cell:\n%s", p)
 	}
 	if !strings.Contains(p.stdout, "ingressroute/web/app") || !strings.Contains(p.stdout, "Traefik v3") {
 		t.Errorf("plan does not name the object and Traefik v3:\n%s", p)

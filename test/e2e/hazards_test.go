@@ -97,8 +97,9 @@ func traefikV2World(t *testing.T) {
 
 // TestHazardTraefikV2PlanAndPreflight is the scenario: a K3s v1.31 cluster
 // holding a traefik.containo.us IngressRoute. plan names the object and Traefik v3 at
-// the hop to v1.32 and is blocked until it is acknowledged; the upgrade's hazards preflight reports the same finding and fails,
-// and --accept-hazard SKEW901 lets it pass. Nothing is written.
+// the hop to v1.32 and is blocked until it is acknowledged; the upgrade's hazards
+// preflight reports the same finding and fails, and --accept-hazard SKEW901 lets it
+// pass. Nothing is written.
 func TestHazardTraefikV2PlanAndPreflight(t *testing.T) {
 	seed(t, "k3s-traefik-v2")
 	traefikV2World(t)

@@ -17,7 +17,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
-// apiFlags choose and bound the removed-API scan that check --target, plan and
+// APIFlags choose and bound the removed-API scan that check --target, plan and
 // upgrade run: Helm releases, applied objects, /metrics, and -f manifests.
 type APIFlags struct {
 	Files          []string

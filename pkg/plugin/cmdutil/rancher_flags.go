@@ -19,7 +19,7 @@ type RancherFlags struct {
 	Cluster         string
 	Namespace, Name string
 	// imported is the management Cluster (c-m-…) of an imported K3s/RKE2 cluster
-	// that Cluster names, once detect found one.
+	// that Cluster names, once Detect found one.
 	imported string
 }
 

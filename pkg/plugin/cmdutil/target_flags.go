@@ -22,6 +22,7 @@ type TargetFlags struct {
 	Agents  string
 	Source  ChannelSource
 
+	// Target and AgentMode are --version and --agents parsed, set by Complete.
 	Target    *version.Target
 	AgentMode upgradepath.AgentMode
 	// AcceptHazards are the --accept-hazard IDs of the command, for the planner.

@@ -193,7 +193,7 @@ func (o *PlanOptions) upgradeCommand() string {
 	return strings.Join(append(args, o.SourceArgs()...), " ")
 }
 
-// planReport turns a path into the printed report.
+// Report turns a path into the printed report.
 func Report(p *upgradepath.Path, command string) *report.PlanReport {
 	r := report.NewPlanReport()
 	r.Notes = p.Notes

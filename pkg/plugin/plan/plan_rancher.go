@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 )
 
@@ -14,15 +16,10 @@ func (o *PlanOptions) planImported(ctx context.Context) (*report.PlanReport, err
 	if err != nil {
 		return nil, err
 	}
-	path, _, err := o.ResolvePath(ctx, s.Inventory())
+	r, err := o.rancherReport(ctx, s.Inventory(), s.Settings)
 	if err != nil {
 		return nil, err
 	}
-	for i := range path.Hops {
-		h := &path.Hops[i]
-		h.Blocking = append(h.Blocking, s.Settings.Findings(h.To)...)
-	}
-	r := Report(path, o.upgradeCommand())
 	r.Notes = append(r.Notes, fmt.Sprintf("%s is an imported %s cluster: Rancher upgrades it through its own system-upgrade-controller Plans, servers first, then the other nodes; kubectl skew upgrade --rancher-cluster sets spec.%sConfig.kubernetesVersion once per hop and checks every node between hops (Rancher takes no snapshot of an imported cluster)",
 		s.Cluster.Name, s.Distro().Name(), s.Cluster.Driver))
 	return r, nil
@@ -41,16 +38,24 @@ func (o *PlanOptions) planRancher(ctx context.Context) (*report.PlanReport, erro
 	if err != nil {
 		return nil, err
 	}
-	inv := s.Inventory()
+	r, err := o.rancherReport(ctx, s.Inventory(), s.Settings)
+	if err != nil {
+		return nil, err
+	}
+	r.Notes = append(r.Notes, fmt.Sprintf("Rancher moves every node of %s to each hop's version itself (etcd, then control plane, then workers); kubectl skew upgrade --rancher-cluster takes an etcd snapshot before each hop and sets the version one hop at a time", o.rancher.Ref()))
+	return r, nil
+}
+
+// rancherReport plans a Rancher cluster's path; a hop whose version this Rancher does
+// not support is blocked.
+func (o *PlanOptions) rancherReport(ctx context.Context, inv *cluster.Inventory, settings rancher.Settings) (*report.PlanReport, error) {
 	path, _, err := o.ResolvePath(ctx, inv)
 	if err != nil {
 		return nil, err
 	}
 	for i := range path.Hops {
 		h := &path.Hops[i]
-		h.Blocking = append(h.Blocking, s.Settings.Findings(h.To)...)
+		h.Blocking = append(h.Blocking, settings.Findings(h.To)...)
 	}
-	r := Report(path, o.upgradeCommand())
-	r.Notes = append(r.Notes, fmt.Sprintf("Rancher moves every node of %s to each hop's version itself (etcd, then control plane, then workers); kubectl skew upgrade --rancher-cluster takes an etcd snapshot before each hop and sets the version one hop at a time", o.rancher.Ref()))
-	return r, nil
+	return Report(path, o.upgradeCommand()), nil
 }

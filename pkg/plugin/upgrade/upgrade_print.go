@@ -99,7 +99,7 @@ func writeUpgradeReport(w io.Writer, r *report.UpgradeReport, color bool) error 
 	return err
 }
 
-// paintChecks colours pass/warn/fail cells after alignment (see paint).
+// paintChecks colours pass/warn/fail cells after alignment (see cmdutil.Paint).
 func paintChecks(buf *bytes.Buffer, color bool) io.Reader {
 	if !color {
 		return buf

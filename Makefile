@@ -31,7 +31,7 @@ export GOFLAGS
 # (every binary format and archive kind); each further one is a cold compile of minutes.
 TEST_PLATFORMS := $(sort $(shell go env GOOS)/$(shell go env GOARCH) darwin/arm64 windows/amd64)
 
-.PHONY: build lint unit test e2e test-v1.28 docs help dist krew-manifest krew-manifest-refresh tools tools-krew tools-lint tools-sandbox sandbox demo bench
+.PHONY: build lint unit test e2e test-v1.28 docs release-data help dist krew-manifest krew-manifest-refresh tools tools-krew tools-lint tools-sandbox sandbox demo bench
 
 build: ## build bin/kubectl-skew
 	go build -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-skew ./cmd/kubectl-skew
@@ -74,6 +74,14 @@ test-v1.28: build tools-sandbox ## the end-to-end core against the oldest contro
 
 docs: ## regenerate docs/reference from the commands, and docs/hazards.md and the generated tables in docs/ from the code
 	go run ./hack/docs -out docs/reference
+
+# Checkouts (work tree or bare git dir) of k3s-io/docs and rancher/rke2-docs, and a directory
+# of release pages; each flag is passed only when its variable is set.
+K3S_DOCS ?=
+RKE2_DOCS ?=
+RELEASE_PAGES ?=
+release-data: ## regenerate pkg/skew/release/data/releases.json: K3S_DOCS=checkout of k3s-io/docs RKE2_DOCS=checkout of rancher/rke2-docs [RELEASE_PAGES=dir]
+	go run ./hack/releasedata $(if $(K3S_DOCS),-k3s-docs '$(K3S_DOCS)') $(if $(RKE2_DOCS),-rke2-docs '$(RKE2_DOCS)') $(if $(RELEASE_PAGES),-pages '$(RELEASE_PAGES)') -o pkg/skew/release/data/releases.json
 
 help:
 	@grep -E '^[a-z0-9.-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-22s %s\n", $$1, $$2}'

@@ -122,6 +122,11 @@ func (o *CheckOptions) Validate() error {
 
 // Run reads the cluster, applies the policy and prints the report.
 func (o *CheckOptions) Run(ctx context.Context) error {
+	if o.target != nil && o.hazards.Enabled {
+		if err := o.hazards.LoadReleases(ctx); err != nil {
+			return err
+		}
+	}
 	if o.fleet.enabled() {
 		return o.runFleet(ctx)
 	}
@@ -200,7 +205,7 @@ func (o *CheckOptions) checkWith(ctx context.Context, c *cmdutil.Clients, kubect
 	go func() {
 		defer close(judged)
 		if ok && o.target != nil {
-			hazards, hf, hskipped = o.hazards.JudgeHazards(ctx, c, obj.Nodes, hazard.TargetHops(from, *o.target))
+			hazards, hf, hskipped = o.hazards.JudgeHazards(ctx, c, obj.Nodes, hazard.TargetHops(from, *o.target, o.hazards.Releases))
 		}
 	}()
 	var apis *report.APIScan

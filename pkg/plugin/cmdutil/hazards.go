@@ -15,6 +15,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/preflight"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
@@ -23,10 +24,15 @@ import (
 type HazardFlags struct {
 	Enabled  bool
 	Accepted []string
+	// ReleaseData is --release-data (default $KUBECTL_SKEW_RELEASE_DATA); Releases is
+	// what LoadReleases read from it.
+	ReleaseData string
+	Releases    *release.Index
 }
 
 func (h *HazardFlags) AddFlags(cmd *cobra.Command, accept bool) {
 	cmd.Flags().BoolVar(&h.Enabled, "hazards", true, "Judge each hop against the known K3s/RKE2/Kubernetes hop hazards (docs/hazards.md)")
+	AddReleaseDataFlag(cmd, &h.ReleaseData)
 	if accept {
 		cmd.Flags().StringArrayVar(&h.Accepted, "accept-hazard", nil, "Acknowledge a hop hazard by ID (SKEW9xx) so it no longer blocks; repeatable")
 	}
@@ -57,6 +63,9 @@ func (h *HazardFlags) acceptedSet() map[string]bool {
 func (h *HazardFlags) JudgeHazards(ctx context.Context, c *Clients, nodes []corev1.Node, hops []hazard.Hop) ([]hazard.HopReport, []policy.Finding, []cluster.Skipped) {
 	if !h.Enabled || len(hops) == 0 {
 		return nil, nil, nil
+	}
+	for i := range hops {
+		hops[i].Releases = h.Releases
 	}
 	facts := hazard.Read(ctx, hazardClients(c), nodes, hazard.Needs(hops))
 	reports := hazard.Evaluate(hops, facts, h.acceptedSet())

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -25,8 +26,10 @@ type TargetFlags struct {
 	// Target and AgentMode are --version and --agents parsed, set by Complete.
 	Target    *version.Target
 	AgentMode upgradepath.AgentMode
-	// AcceptHazards are the --accept-hazard IDs of the command, for the planner.
+	// AcceptHazards are the --accept-hazard IDs of the command, for the planner, and
+	// Releases the release data it picks stepping stones from (nil: the embedded table).
 	AcceptHazards []string
+	Releases      *release.Index
 }
 
 func (t *TargetFlags) AddFlags(cmd *cobra.Command) {
@@ -77,7 +80,7 @@ func (t *TargetFlags) ResolvePath(ctx context.Context, inv *cluster.Inventory) (
 }
 
 func (t *TargetFlags) request(inv *cluster.Inventory) upgradepath.Request {
-	return upgradepath.Request{Inventory: inv, Channel: t.Channel, Version: t.Target, Agents: t.AgentMode, AcceptHazards: t.AcceptHazards}
+	return upgradepath.Request{Inventory: inv, Channel: t.Channel, Version: t.Target, Agents: t.AgentMode, AcceptHazards: t.AcceptHazards, Releases: t.Releases}
 }
 
 // SourceArgs are the flags a printed follow-up command needs to reach the same channel

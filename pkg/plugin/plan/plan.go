@@ -123,6 +123,10 @@ func (o *PlanOptions) Run(ctx context.Context) error {
 
 // plan builds the report; upgrade and the fleet view can reuse it.
 func (o *PlanOptions) plan(ctx context.Context) (*report.PlanReport, error) {
+	if err := o.hazards.LoadReleases(ctx); err != nil {
+		return nil, err
+	}
+	o.Releases = o.hazards.Releases
 	if o.rancher.Enabled() {
 		return o.planRancher(ctx)
 	}
@@ -203,11 +207,13 @@ func Report(p *upgradepath.Path, command string) *report.PlanReport {
 	s.ChannelServer, s.Agents, s.Hops = p.ChannelsURL, string(p.Agents), len(p.Hops)
 	s.UpToDate = len(p.Hops) == 0
 	for _, h := range p.Hops {
+		changes, unknown := p.Components(h)
 		r.Hops = append(r.Hops, report.PlanHop{
 			Hop: h.Number, Kind: string(h.Kind), From: h.From.String(), To: h.To.String(), Source: h.Source,
 			Image:   suc.Image(p.Distro, h.To),
 			Servers: planNodes(h.Servers), Agents: planNodes(h.Agents),
 			Findings: cmdutil.NonNil(h.Findings), Blocking: cmdutil.NonNil(h.Blocking),
+			Components: changes, ReleasesUnknown: unknown,
 		})
 	}
 	settle(r, command)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 )
 
@@ -37,6 +38,9 @@ func writePlanTable(w io.Writer, r *report.PlanReport, wide, color bool) error {
 		if err := tw.Flush(); err != nil {
 			return err
 		}
+	}
+	if err := writeComponents(&buf, r, wide); err != nil {
+		return err
 	}
 	if len(r.Notes) > 0 {
 		fmt.Fprintln(&buf, "\nNOTES")
@@ -152,6 +156,37 @@ func writeFindingRows(w io.Writer, fs []policy.Finding) error {
 	for _, f := range fs {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Severity, f.ID, f.Subject, f.Message)
 		fmt.Fprintf(tw, "\t\t\tfix: %s\n", f.Fix)
+	}
+	return tw.Flush()
+}
+
+// keyComponents are the components the hop hazards judge, shown without -o wide.
+var keyComponents = []string{release.Etcd, release.Containerd, release.Traefik, release.IngressNginx}
+
+// writeComponents lists, per hop, what it changes in the bundled components.
+func writeComponents(buf *bytes.Buffer, r *report.PlanReport, wide bool) error {
+	if len(r.Hops) == 0 {
+		return nil
+	}
+	fmt.Fprintln(buf, "\nCOMPONENTS BY HOP (release data)")
+	tw := printers.GetNewTabWriter(buf)
+	fmt.Fprintln(tw, "HOP\tTO\tCHANGES")
+	for _, h := range r.Hops {
+		cell := h.ReleasesUnknown
+		if cell == "" {
+			only := keyComponents
+			if wide {
+				only = nil
+			}
+			cell = release.SummarizeChanges(h.Components, only...)
+			if cell == "" {
+				cell = "none of " + strings.Join(keyComponents, ", ")
+				if wide {
+					cell = "none"
+				}
+			}
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\n", h.Hop, h.To, cell)
 	}
 	return tw.Flush()
 }

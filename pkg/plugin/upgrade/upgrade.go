@@ -258,7 +258,7 @@ func (o *UpgradeOptions) config(c *cmdutil.Clients) (upgrade.Config, error) {
 		Channel:  o.Channel, Version: o.Target, Agents: o.AgentMode, Channels: &o.Source, FetchChannels: o.Source.Explicit(), NodeSelector: o.nodeSelector,
 		Plans: o.cfg, Deployment: o.Deployment,
 		Wait: o.Wait, RetryFailed: o.RetryFailed, Force: o.Force, Strict: o.Strict, AllowRancher: o.AllowRancher,
-		AcceptHazards: o.hazards.Accepted, NoHazards: !o.hazards.Enabled,
+		AcceptHazards: o.hazards.Accepted, NoHazards: !o.hazards.Enabled, Releases: o.hazards.Releases,
 		Snapshot: o.Snapshot, SnapshotMaxAge: o.SnapshotMaxAge, StallAfter: o.stallAfter, Now: o.now, NodeTimeout: o.NodeTimeout,
 	}, nil
 }
@@ -266,6 +266,10 @@ func (o *UpgradeOptions) config(c *cmdutil.Clients) (upgrade.Config, error) {
 // Run prepares the run (read, plan, check), shows it, confirms, applies, and with
 // --wait follows.
 func (o *UpgradeOptions) Run(ctx context.Context) error {
+	if err := o.hazards.LoadReleases(ctx); err != nil {
+		return err
+	}
+	o.Releases = o.hazards.Releases
 	if o.rancher.Enabled() {
 		return o.runRancher(ctx)
 	}

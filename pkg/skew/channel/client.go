@@ -47,6 +47,11 @@ type Options struct {
 	RootCAs *x509.CertPool
 	// UserAgent is sent as User-Agent.
 	UserAgent string
+	// Document, when set, reads that document instead of a channel list (release data):
+	// the URL is taken as given, and errors name the document and Flag.
+	Document string
+	// Flag is the flag that names the URL, for the fixes errors suggest.
+	Flag string
 }
 
 // Client reads one channel server.
@@ -59,7 +64,13 @@ type Client struct {
 // New checks the options and builds a client. The transport takes proxies from the
 // environment (HTTPS_PROXY, NO_PROXY) like kubectl does.
 func New(opts Options) (*Client, error) {
+	if opts.Flag == "" {
+		opts.Flag = "--channel-server"
+	}
 	u, err := NormalizeURL(opts.URL)
+	if opts.Document != "" {
+		u, err = checkURL(opts.URL, opts.Document)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -103,8 +114,30 @@ func setDefault(d *time.Duration, def time.Duration) {
 // URL is the normalized URL the client reads.
 func (c *Client) URL() string { return c.url }
 
+// op names what the client does, in errors.
+func (c *Client) op() string {
+	if c.opts.Document != "" {
+		return "read " + c.opts.Document
+	}
+	return "list channels"
+}
+
 // List fetches and decodes the channel list.
 func (c *Client) List(ctx context.Context) (*List, error) {
+	body, contentType, err := c.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return Decode(c.url, contentType, body)
+}
+
+// Get fetches the document with the client's bounds and retries.
+func (c *Client) Get(ctx context.Context) ([]byte, error) {
+	body, _, err := c.get(ctx)
+	return body, err
+}
+
+func (c *Client) get(ctx context.Context) ([]byte, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	var lastErr error
@@ -118,7 +151,7 @@ func (c *Client) List(ctx context.Context) (*List, error) {
 		body, contentType, err := c.fetch(ctx)
 		attempts++
 		if err == nil {
-			return Decode(c.url, contentType, body)
+			return body, contentType, nil
 		}
 		lastErr = err
 		if !retryable(err) || ctx.Err() != nil {
@@ -129,11 +162,11 @@ func (c *Client) List(ctx context.Context) (*List, error) {
 		lastErr = withAttempts(lastErr, attempts)
 	}
 	if ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && !errors.Is(lastErr, ErrHTTPStatus) {
-		return nil, &Error{Op: "list channels", URL: c.url, Kind: ErrTimeout,
+		return nil, "", &Error{Op: c.op(), URL: c.url, Kind: ErrTimeout,
 			Detail: "gave up after " + c.opts.Timeout.String(),
-			Fix:    "check the network or the proxy (HTTPS_PROXY), or use a reachable mirror with --channel-server", Err: lastErr}
+			Fix:    "check the network or the proxy (HTTPS_PROXY), or use a reachable mirror with " + c.opts.Flag, Err: lastErr}
 	}
-	return nil, lastErr
+	return nil, "", lastErr
 }
 
 // Resolve fetches the list and resolves one channel.
@@ -172,7 +205,7 @@ func retryable(err error) bool {
 
 // fetch makes one request and reads at most MaxBytes of the body.
 func (c *Client) fetch(parent context.Context) ([]byte, string, error) {
-	const op = "list channels"
+	op := c.op()
 	ctx, cancel := context.WithTimeout(parent, c.opts.AttemptTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
@@ -190,11 +223,14 @@ func (c *Client) fetch(parent context.Context) ([]byte, string, error) {
 
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
-		return nil, "", &Error{Op: op, URL: c.url, Kind: ErrNotFound,
-			Fix: "check the URL: the list is served at " + Path}
+		fix := "check the URL: the list is served at " + Path
+		if c.opts.Document != "" {
+			fix = "check the URL"
+		}
+		return nil, "", &Error{Op: op, URL: c.url, Kind: ErrNotFound, Fix: fix}
 	case resp.StatusCode >= 500:
 		return nil, "", attemptError{&Error{Op: op, URL: c.url, Kind: ErrHTTPStatus, Detail: resp.Status,
-			Fix: "the server failed; retry later or use a mirror with --channel-server"}}
+			Fix: "the server failed; retry later or use a mirror with " + c.opts.Flag}}
 	case resp.StatusCode != http.StatusOK:
 		return nil, "", &Error{Op: op, URL: c.url, Kind: ErrHTTPStatus, Detail: resp.Status,
 			Fix: "check the URL and any proxy between here and the server"}
@@ -226,14 +262,17 @@ func (c *Client) tooLarge(detail string) error {
 	if detail != "" {
 		d = detail + ", " + d
 	}
-	return &Error{Op: "list channels", URL: c.url, Kind: ErrTooLarge, Detail: d,
-		Fix: "check the URL: a channel list is a few kilobytes"}
+	fix := "check the URL: a channel list is a few kilobytes"
+	if c.opts.Document != "" {
+		fix = "check the URL"
+	}
+	return &Error{Op: c.op(), URL: c.url, Kind: ErrTooLarge, Detail: d, Fix: fix}
 }
 
 // transportError sorts a failed request into timeouts (retried), TLS failures,
 // redirect loops and unreachable servers.
 func (c *Client) transportError(err error) error {
-	const op = "list channels"
+	op := c.op()
 	var (
 		unknownCA   x509.UnknownAuthorityError
 		hostname    x509.HostnameError
@@ -264,7 +303,7 @@ func (c *Client) transportError(err error) error {
 		return fmt.Errorf("%s from %s: interrupted: %w", op, c.url, err)
 	}
 	return &Error{Op: op, URL: c.url, Kind: ErrUnreachable, Detail: innermost(err), Err: err,
-		Fix: "check the URL, the network and the proxy (HTTPS_PROXY); air-gapped clusters can use --channel-server or an exact --version"}
+		Fix: "check the URL, the network and the proxy (HTTPS_PROXY); air-gapped clusters can use " + c.opts.Flag + " or an exact --version"}
 }
 
 // checkRedirect follows a few redirects, never in a circle and never from HTTPS down to HTTP.

@@ -53,6 +53,25 @@ func NormalizeURL(raw string) (string, error) {
 	return u.String(), nil
 }
 
+// checkURL is NormalizeURL for a document other than the channel list: the same rules
+// (https, or http to this machine only; no credentials), the path as given.
+func checkURL(raw, document string) (string, error) {
+	s := strings.TrimSpace(raw)
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return "", fmt.Errorf("%s URL %q is not an http(s) URL", document, raw)
+	}
+	if u.User != nil {
+		return "", fmt.Errorf("%s URL %q carries credentials; serve it without them", document, u.Redacted())
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return "", &Error{Op: "read " + document, URL: s, Kind: ErrInsecure,
+			Fix: "serve it over HTTPS (plain HTTP is accepted only to localhost)"}
+	}
+	u.Fragment = ""
+	return u.String(), nil
+}
+
 func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true

@@ -63,3 +63,8 @@ func Ready(n *corev1.Node) bool {
 	}
 	return false
 }
+
+// IsEtcdMember reports whether the node runs a member of the embedded etcd: K3s and
+// RKE2 label every such server (etcd-only ones included) with the etcd role. A K3s
+// server on SQLite or an external datastore has no such label.
+func IsEtcdMember(labels map[string]string) bool { return hasRoleLabel(labels, LabelEtcd) }

@@ -24,7 +24,7 @@ func BenchmarkEvaluate5000(b *testing.B) {
 			Status: corev1.NodeStatus{NodeInfo: corev1.NodeSystemInfo{KubeletVersion: "v1.32.9+k3s1", ContainerRuntimeVersion: "containerd://2.0.5-k3s1"}},
 		}
 	}
-	hops := TargetHops(version.MustParse("v1.32.9+k3s1"), version.Target{Version: version.MustParse("v1.35.0")})
+	hops := TargetHops(version.MustParse("v1.32.9+k3s1"), version.Target{Version: version.MustParse("v1.35.0")}, nil)
 	all := map[Fact]bool{}
 	for _, f := range Needs(hops) {
 		all[f] = true

@@ -2,6 +2,8 @@ package hazard
 
 import (
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 )
 
 // Fact names one list the judgements read. Read lists only those some hop needs.
@@ -21,14 +23,17 @@ const (
 
 // Node is what the judgements need of one node.
 type Node struct {
-	Name             string
-	Kubelet          string // status.nodeInfo.kubeletVersion
-	Runtime          string // status.nodeInfo.containerRuntimeVersion, "containerd://2.0.4-k3s2"
-	Kernel, OSImage  string
-	Args             []Arg  // parsed node-args; nil when absent or malformed
-	ArgsError        string // why node-args could not be read, "" when fine or absent
-	HasArgs          bool
-	ControlPlane     bool
+	Name            string
+	Kubelet         string // status.nodeInfo.kubeletVersion
+	Runtime         string // status.nodeInfo.containerRuntimeVersion, "containerd://2.0.4-k3s2"
+	Kernel, OSImage string
+	Args            []Arg  // parsed node-args; nil when absent or malformed
+	ArgsError       string // why node-args could not be read, "" when fine or absent
+	HasArgs         bool
+	ControlPlane    bool
+	// Etcd marks a member of the embedded etcd (the etcd role label), etcd-only
+	// servers included.
+	Etcd             bool
 	CgroupV1Warnings int // Events with reason CgroupV1 on this node
 	// pass is Args' pass-through flags by component, built once by NodesFrom: every
 	// entry on every hop asks, and 5,000 nodes times entries times hops adds up.
@@ -106,6 +111,7 @@ func NodesFrom(nodes []corev1.Node) []Node {
 			OSImage: n.Status.NodeInfo.OSImage,
 		}
 		_, nd.ControlPlane = n.Labels["node-role.kubernetes.io/control-plane"]
+		nd.Etcd = cluster.IsEtcdMember(n.Labels)
 		for _, key := range NodeArgsAnnotations {
 			raw, ok := n.Annotations[key]
 			if !ok {

@@ -1,6 +1,7 @@
 package hazard
 
 import (
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
@@ -12,6 +13,9 @@ type Hop struct {
 	// Kubelets are the kubelet versions nodes will run before this hop, where an
 	// earlier hop of the path upgrades them; the facts hold today's.
 	Kubelets map[string]string
+	// Releases is the release data component hazards are judged with; nil means the
+	// embedded table.
+	Releases *release.Index
 }
 
 // kubelet is the version node n runs before the hop.
@@ -73,7 +77,7 @@ func AtLeast(v version.Version, mins []version.Version) bool {
 
 // PathHops turns a planned path's hops into hazard hops, each knowing which nodes the
 // earlier hops upgraded (names: the nodes of each hop, in order).
-func PathHops(from, to []version.Version, nodes [][]string) []Hop {
+func PathHops(from, to []version.Version, nodes [][]string, releases *release.Index) []Hop {
 	out := make([]Hop, len(from))
 	before := map[string]string{}
 	for i := range from {
@@ -81,7 +85,7 @@ func PathHops(from, to []version.Version, nodes [][]string) []Hop {
 		for n, v := range before {
 			k[n] = v
 		}
-		out[i] = Hop{From: from[i], To: to[i], Kubelets: k}
+		out[i] = Hop{From: from[i], To: to[i], Kubelets: k, Releases: releases}
 		for _, n := range nodes[i] {
 			before[n] = to[i].String()
 		}

@@ -4,18 +4,22 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
 // The judgements: pure functions from a hop and the facts to hits.
 
-func judgeTraefikV2(_ Hop, f *Facts) []Hit {
+func judgeTraefikV2(h Hop, f *Facts) []Hit {
 	if !f.TraefikV2Served {
 		return nil
 	}
+	x := h.data()
+	note := unknownNote(x, crosses(x, h.From, h.To, release.Traefik, traefik3), h.From, h.To)
 	var out []Hit
 	for _, o := range f.TraefikV2 {
-		out = append(out, Hit{Subject: o.Ref(), Message: "uses traefik.containo.us, which Traefik v3 no longer serves" + detail(o)})
+		out = append(out, Hit{Subject: o.Ref(), Message: fmt.Sprintf("uses traefik.containo.us, which Traefik v3 no longer serves (%s -> %s)%s%s",
+			componentOf(x, h.From, release.Traefik), componentOf(x, h.To, release.Traefik), detail(o), note)})
 	}
 	return out
 }
@@ -25,7 +29,7 @@ func judgeNodeAuthz(h Hop, f *Facts) []Hit {
 	for _, n := range f.Nodes {
 		kubelet := h.kubelet(n)
 		v, err := version.Parse(kubelet)
-		if err != nil || patchMinimum("SKEW902").Meets(h.To.Distro, v) {
+		if err != nil || (nodeAuthzMinimum{Releases: h.Releases}).Meets(v) {
 			continue // unparsable versions are the skew policy's SKEW501
 		}
 		out = append(out, Hit{Subject: "node/" + n.Name,
@@ -42,31 +46,6 @@ func minimumFor(v version.Version, mins []version.Version) uint64 {
 		}
 	}
 	return mins[0].Minor
-}
-
-func judgeEtcd36(h Hop, f *Facts) []Hit {
-	mins := EtcdMinimums[h.To.Distro]
-	if len(mins) == 0 {
-		return nil
-	}
-	var out []Hit
-	servers := 0
-	for _, n := range f.Nodes {
-		if !n.ControlPlane {
-			continue
-		}
-		servers++
-		kubelet := h.kubelet(n)
-		v, err := version.Parse(kubelet)
-		if err != nil || patchMinimum("SKEW903").Meets(h.To.Distro, v) {
-			continue
-		}
-		out = append(out, Hit{Subject: "node/" + n.Name, Message: fmt.Sprintf("runs %s, which embeds an etcd older than v3.5.26 (first: %s)", kubelet, joinVersions(mins))})
-	}
-	if servers == 0 && !AtLeast(h.From, mins) {
-		out = append(out, Hit{Subject: "cluster", Message: fmt.Sprintf("the control plane runs %s, which embeds an etcd older than v3.5.26 (first: %s)", h.From, joinVersions(mins))})
-	}
-	return out
 }
 
 func judgeMasterLabel(_ Hop, f *Facts) []Hit {
@@ -117,16 +96,6 @@ func removedFlagsOn(h Hop) []RemovedFlag {
 	return out
 }
 
-func judgeContainerd2(_ Hop, f *Facts) []Hit {
-	var out []Hit
-	for _, n := range f.Nodes {
-		if strings.HasPrefix(n.Runtime, "containerd://1.") {
-			out = append(out, Hit{Subject: "node/" + n.Name, Message: "runs " + n.Runtime + "; the hop brings containerd 2.0, which ignores config.toml.tmpl"})
-		}
-	}
-	return out
-}
-
 func judgeStuckHelm(_ Hop, f *Facts) []Hit {
 	var out []Hit
 	for _, o := range f.FailedHelmJobs {
@@ -152,15 +121,17 @@ func judgeRKE2Ingress(_ Hop, f *Facts) []Hit {
 	return nil
 }
 
-func judgeSnippets(_ Hop, f *Facts) []Hit {
+func judgeSnippets(h Hop, f *Facts) []Hit {
 	for _, o := range f.HelmCharts {
 		if o.Kind == "helmchartconfig" && o.Name == "rke2-ingress-nginx" && criticalRiskAllowed(o.Detail) {
 			return nil
 		}
 	}
+	x := h.data()
+	note := unknownNote(x, crosses(x, h.From, h.To, release.IngressNginx, nginx112), h.From, h.To)
 	var out []Hit
 	for _, o := range f.SnippetIngresses {
-		out = append(out, Hit{Subject: o.Ref(), Message: "has a snippet annotation" + detail(o)})
+		out = append(out, Hit{Subject: o.Ref(), Message: "has a snippet annotation" + detail(o) + "; the hop brings " + componentOf(x, h.To, release.IngressNginx) + note})
 	}
 	return out
 }

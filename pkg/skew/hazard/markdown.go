@@ -66,39 +66,32 @@ Facts the entries read:
 			e.ID, e.Title, distros, e.When, sev, strings.Join(reads, ", "), e.Fix, e.Source)
 	}
 	b.WriteString(`
-## Minimum patches: the planner's business
+## Stepping stones: the planner's business
 
 `)
-	for _, m := range PatchMinimums {
+	for _, m := range Minimums(nil) {
 		who := "every node"
-		if m.ServersOnly {
-			who = "every server"
+		if m.EtcdOnly() {
+			who = "every etcd member (servers with the etcd role, etcd-only ones included)"
 		}
-		fmt.Fprintf(&b, "- %s (%s): before the servers move to v1.%d, %s runs at least its minor's minimum patch.\n", m.ID, m.What, m.Before, who)
+		fmt.Fprintf(&b, "- %s (%s): before a hop that brings it, %s runs a release that meets it.\n", m.ID(), m.What(), who)
 	}
 	b.WriteString(`
-` + "`plan`" + ` and ` + "`upgrade`" + ` meet these: an intermediate hop already goes to the newest patch
-of its minor, and that patch is checked. Where the nodes are below the minimum before the
-first hop, the path starts with one more: the lagging agents alone to the servers'
+` + "`plan`" + ` and ` + "`upgrade`" + ` meet these. Where a node is below the minimum before a hop that
+needs it, the path gets a stepping stone in front: the lagging agents alone to the servers'
 version when the servers are fine (never an agent ahead of its control plane), else the
-whole cluster to the channel's newest patch of the servers' minor. Where the channel has
-no such patch, where no channel server is reachable, or with ` + "`--agents final`" + ` (no agent
-moves early), the command refuses with one line naming the hazard, the nodes and the
-minimum. ` + "`--accept-hazard ID`" + ` lets the path go on as it is, as the operator's own
-decision; the hop's hazard finding still says what is at risk. Nodes no upgrade image can
-move (Windows agents, other architectures) are not moved: the hazard names them at the
-hop.
+whole cluster to the newest release of the servers' minor (or of the next minor) that
+meets the minimum, taken from the release data, and for SKEW902 also from the channel.
+The plan says why each stone is there. Where no release meets it, where no channel server
+is reachable for SKEW902, or with ` + "`--agents final`" + ` (no agent moves early), the command
+refuses with one line naming the hazard, the nodes and what would do. A hop to a release
+the data does not know gets a stone anyway when one exists (it is harmless). A path that
+would take etcd from 3.6 back to 3.5 is refused. ` + "`--accept-hazard ID`" + ` lets the path go
+on as it is, as the operator's own decision; the hop's hazard finding still says what is
+at risk. Nodes no upgrade image can move (Windows agents, other architectures) are not
+moved: the hazard names them at the hop.
 `)
-	b.WriteString("\nMinimum patches the entries use:\n\n")
-	fmt.Fprintf(&b, "- SKEW902, node authorization: %s (K3s and RKE2 alike).\n", joinVersions(NodeAuthzMinimums))
-	for _, d := range []string{"k3s", "rke2"} {
-		for k, v := range EtcdMinimums {
-			if string(k) == d {
-				fmt.Fprintf(&b, "- SKEW903, etcd v3.5.26 on %s: %s.\n", k.Name(), joinVersions(v))
-			}
-		}
-	}
-	fmt.Fprintf(&b, "- SKEW912, K3s patches bundling Traefik chart v38: %s; chart v40: %s.\n", joinVersions(traefikChart38), joinVersions(traefikChart40))
+	b.WriteString("\nThe K3s patches SKEW902 reads (K3s's own code, not a component): " + joinVersions(NodeAuthzMinimums) + ".\n")
 	b.WriteString(`
 SKEW912 in detail. K3s installs the upstream Traefik chart with the values of the
 ` + "`HelmChartConfig` kube-system/traefik" + ` merged over its own; a value the chart's

@@ -1,61 +1,95 @@
 package hazard
 
-import "github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+import (
+	"fmt"
 
-// PatchMinimum is a hazard that a minimum patch avoids, which makes it the planner's
-// business (docs/hazards.md): before the control plane moves to minor Before, every node
-// it concerns must run at least the minimum patch of its own minor. The planner moves the
-// nodes to such a patch first, or refuses; the table entry of the same ID reports what is
-// left on each hop.
-type PatchMinimum struct {
-	ID string
-	// Before is the minor (1.x) the control plane must not reach first.
-	Before uint64
-	// ServersOnly limits it to the nodes that run the control plane (etcd).
-	ServersOnly bool
-	// What names the change, for messages.
-	What string
-	// Minimums are the first fixed patch of each minor, per distribution.
-	Minimums func(version.Distro) []version.Version
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+)
+
+// A Minimum is a hazard a release avoids, which makes it the planner's business
+// (docs/hazards.md): before a hop that Guards, every node it Concerns must run a release
+// that Meets it. The planner moves those nodes to a stepping stone first, or refuses;
+// the table entry of the same ID reports what is left on each hop.
+type Minimum interface {
+	ID() string
+	// What names the change, for messages: "etcd 3.6".
+	What() string
+	// EtcdOnly limits the minimum to etcd members; otherwise it concerns every node.
+	EtcdOnly() bool
+	// Guards says whether moving the servers from release lowest to release to needs
+	// the minimum first (Maybe: the release data cannot tell, and a stone is harmless).
+	Guards(lowest, to version.Version) Tri
+	// Meets reports whether a node on release v is ready for a guarded hop.
+	Meets(v version.Version) bool
+	// Needs says what a node on v needs, for messages: "v1.31.5 or later".
+	Needs(v version.Version) string
+	// Stones are the releases of minor m a node may step to first, best first.
+	Stones(d version.Distro, m version.MinorVersion) []version.Version
 }
 
-// PatchMinimums are the hazards the planner avoids by choosing patches.
-var PatchMinimums = []PatchMinimum{
-	{ID: "SKEW902", Before: 32, What: "node authorization by selectors",
-		Minimums: func(version.Distro) []version.Version { return NodeAuthzMinimums }},
-	{ID: "SKEW903", Before: 34, ServersOnly: true, What: "etcd 3.6",
-		Minimums: func(d version.Distro) []version.Version { return EtcdMinimums[d] }},
+// Minimums are the hazards the planner avoids by choosing releases, judged with the
+// given release data (nil: the embedded table).
+func Minimums(x *release.Index) []Minimum {
+	return []Minimum{nodeAuthzMinimum{Releases: x}, EtcdMinimum{Releases: x}}
 }
 
-// Meets reports whether a node on v is safe for the move to Before: it already runs
-// Before or later, or at least its minor's minimum patch.
-func (m PatchMinimum) Meets(d version.Distro, v version.Version) bool {
-	mins := m.Minimums(d)
-	if v.Major != 1 || v.Minor >= m.Before || len(mins) == 0 {
-		return true
+// nodeAuthzMinimum is SKEW902: K3s's node authorizer compatibility patches.
+type nodeAuthzMinimum struct{ Releases *release.Index }
+
+func (nodeAuthzMinimum) ID() string     { return "SKEW902" }
+func (nodeAuthzMinimum) What() string   { return "node authorization by selectors" }
+func (nodeAuthzMinimum) EtcdOnly() bool { return false }
+
+func (nodeAuthzMinimum) Guards(lowest, to version.Version) Tri {
+	if lowest.Distro == version.K3s && lowest.Major == 1 && lowest.Minor < 32 && to.Minor >= 32 {
+		return Yes
 	}
-	return AtLeast(v, mins)
+	return No
 }
 
-// Minimum is the patch v's minor needs (the oldest listed one for a minor older than
-// all of them: such a node must move up a minor first).
-func (m PatchMinimum) Minimum(d version.Distro, v version.Version) version.Version {
-	mins := m.Minimums(d)
-	for _, x := range mins {
-		if x.Minor == v.Minor {
-			return x
+func (nodeAuthzMinimum) Meets(v version.Version) bool {
+	return v.Major != 1 || v.Minor >= 32 || AtLeast(v, NodeAuthzMinimums)
+}
+
+func (nodeAuthzMinimum) Needs(v version.Version) string {
+	for _, m := range NodeAuthzMinimums {
+		if m.Minor == v.Minor {
+			return m.String() + " or a later " + m.MinorString() + " patch"
 		}
 	}
-	return mins[0]
+	return NodeAuthzMinimums[0].MinorString() + " or later"
 }
 
-// patchMinimum is the PatchMinimums entry of a table ID: the judge of that entry and
-// the planner read the same minimums.
-func patchMinimum(id string) PatchMinimum {
-	for _, m := range PatchMinimums {
-		if m.ID == id {
-			return m
+// Stones are left to the channel's newest patch (the planner's default) when the
+// release data has none of the minor.
+func (m nodeAuthzMinimum) Stones(d version.Distro, mv version.MinorVersion) []version.Version {
+	var out []version.Version
+	list := Hop{Releases: m.Releases}.data().Minor(d, mv)
+	for i := len(list) - 1; i >= 0; i-- {
+		if m.Meets(list[i].Version) {
+			out = append(out, list[i].Version)
 		}
 	}
-	panic("hazard: no patch minimum " + id)
+	return out
 }
+
+func (EtcdMinimum) ID() string     { return "SKEW903" }
+func (EtcdMinimum) What() string   { return "etcd 3.6" }
+func (EtcdMinimum) EtcdOnly() bool { return true }
+
+// Needs names the etcd a member needs; the member's own etcd is in the planner's note.
+func (m EtcdMinimum) Needs(v version.Version) string {
+	return fmt.Sprintf("a release bundling etcd v3.5.26 or a later 3.5 (it runs %s)", componentOf(m.data(), v, release.Etcd))
+}
+
+// Stones are the known releases of minor mv bundling etcd 3.5.26 or a later 3.5, newest first.
+func (m EtcdMinimum) Stones(d version.Distro, mv version.MinorVersion) []version.Version {
+	if v, ok := m.Stone(d, mv); ok {
+		return []version.Version{v}
+	}
+	return nil
+}
+
+// Guards is EtcdMinimum's own Guards, with the Minimum signature.
+var _ Minimum = EtcdMinimum{}

@@ -2,6 +2,7 @@ package hazard
 
 import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
@@ -10,61 +11,54 @@ var (
 	rke2    = []version.Distro{version.RKE2}
 	rancher = []version.Distro{version.K3s, version.RKE2}
 
-	// traefikV3 is the first K3s release bundling Traefik v3 (v1.32.0 and v1.32.1 still
-	// ship 2.11).
-	traefikV3 = version.MustParse("v1.32.2+k3s1")
-
-	// NodeAuthzMinimums are the January 2025 patches that carry the RBAC compatibility
-	// for node authorization by selectors: a kubelet older than these cannot list nodes
-	// once the servers run v1.32. Same patch numbers on K3s and RKE2.
+	// NodeAuthzMinimums are the January 2025 K3s patches that carry the RBAC
+	// compatibility for node authorization by selectors: the embedded flannel of an older
+	// K3s cannot list nodes once the servers run v1.32. The change is K3s's own code, not
+	// a bundled component, so the patches are the facts.
 	NodeAuthzMinimums = []version.Version{
 		version.MustParse("v1.29.13"), version.MustParse("v1.30.9"), version.MustParse("v1.31.5"),
 	}
 
-	// EtcdMinimums are, per distribution, the first v1.32 and v1.33 releases embedding
-	// etcd v3.5.26 (the only release etcd 3.6 can safely upgrade from).
-	EtcdMinimums = map[version.Distro][]version.Version{
-		version.K3s:  {version.MustParse("v1.32.11+k3s1"), version.MustParse("v1.33.7+k3s1")},
-		version.RKE2: {version.MustParse("v1.32.11+rke2r3"), version.MustParse("v1.33.7+rke2r3")},
-	}
-
-	// snippetPatches are RKE2's January 2025 patches bundling ingress-nginx 1.12, which
-	// rejects snippet annotations unless annotations-risk-level is Critical.
-	snippetPatches = []version.Version{
-		version.MustParse("v1.29.13+rke2r1"), version.MustParse("v1.30.9+rke2r1"),
-		version.MustParse("v1.31.5+rke2r1"), version.MustParse("v1.32.1+rke2r1"),
-	}
-
-	// containerd2 are the first K3s/RKE2 patches bundling containerd 2.0 (February 2025).
-	containerd2 = []version.Version{version.MustParse("v1.31.6"), version.MustParse("v1.32.2")}
-
 	rke2TraefikDefault = version.MustParse("v1.36.0+rke2r1")
 )
+
+// brings reports whether a hop may move component c across boundary: Yes or Maybe (a
+// release the data does not know is never taken to be safe).
+func brings(h Hop, c string, boundary version.Version) bool {
+	x := h.data()
+	return crosses(x, h.From, h.To, c, boundary) != No
+}
+
+// reaches reports whether the hop's release may ship component c at boundary or later.
+func reaches(h Hop, c string, boundary version.Version) bool {
+	return atLeast(h.data(), h.To, c, boundary) != No
+}
 
 // Table is every known hop hazard. IDs are stable: never renumber or reuse one.
 var Table = []Entry{
 	{
 		ID: "SKEW901", Title: "K3s bundles Traefik v3: traefik.containo.us objects and v2-only router rules stop working",
-		Distros: k3s, When: "to v1.32.2+k3s1 or later", Applies: func(h Hop) bool { return h.Crosses(traefikV3) },
+		Distros: rancher, When: "from a release bundling Traefik 2 to one bundling Traefik 3 (release data; K3s from v1.32.2+k3s1)",
+		Applies:  func(h Hop) bool { return brings(h, release.Traefik, traefik3) },
 		Severity: policy.Error, Blocking: true, Needs: []Fact{FactTraefikV2}, Judge: judgeTraefikV2,
 		Fix:    "migrate the objects to traefik.io/v1alpha1 and v3 rule syntax (or pin Traefik v2 via HelmChartConfig) before the hop",
 		Source: "https://github.com/k3s-io/k3s/pull/11694",
 	},
 	{
-		ID: "SKEW902", Title: "Node authorization by selectors (v1.32): kubelets on older patches cannot list nodes",
-		Distros: rancher, When: "to v1.32 while a node runs older than v1.31.5 / v1.30.9 / v1.29.13",
+		ID: "SKEW902", Title: "Node authorization by selectors (v1.32): K3s's embedded flannel on older patches cannot list nodes",
+		Distros: k3s, When: "to v1.32 while a node runs older than v1.31.5 / v1.30.9 / v1.29.13",
 		Applies:  func(h Hop) bool { return h.CrossesMinor(32) },
 		Severity: policy.Error, Blocking: true, Needs: []Fact{FactNodes}, Judge: judgeNodeAuthz,
 		Fix:    "upgrade every node to at least v1.31.5 / v1.30.9 / v1.29.13 of its minor before the servers move to v1.32",
-		Source: "https://github.com/k3s-io/k3s/issues/11551",
+		Source: "https://github.com/k3s-io/k3s/pull/11569",
 	},
 	{
-		ID: "SKEW903", Title: "etcd 3.5 to 3.6 (v1.34): removed members can rejoin and quorum is lost unless etcd v3.5.26 ran first",
-		Distros: rancher, When: "to v1.34 from a release older than the v1.32/v1.33 patch embedding etcd v3.5.26",
-		Applies:  func(h Hop) bool { return h.CrossesMinor(34) },
+		ID: "SKEW903", Title: "etcd 3.5 to 3.6: removed members can rejoin and quorum is lost unless every member ran etcd v3.5.26 first",
+		Distros: rancher, When: "to a release bundling etcd 3.6 while an etcd member's release bundles etcd older than v3.5.26, or back from 3.6 to 3.5 (release data; later v1.33 patches, every v1.34)",
+		Applies:  func(h Hop) bool { return true },
 		Severity: policy.Error, Blocking: true, Needs: []Fact{FactNodes}, Judge: judgeEtcd36,
-		Fix:    "first upgrade the servers to a v1.33 (or v1.32) patch embedding etcd v3.5.26, let etcd settle, then hop to v1.34",
-		Source: "https://github.com/k3s-io/k3s/pull/13493",
+		Fix:    "first move every etcd member to a release bundling etcd v3.5.26 or a later 3.5 (plan inserts one), let etcd settle, then take the hop; never go back from 3.6",
+		Source: "https://etcd.io/blog/2025/zombie_members_upgrade/",
 	},
 	{
 		ID: "SKEW904", Title: "node-role.kubernetes.io/master is no longer set (v1.34): selectors, affinities and tolerations on it match nothing",
@@ -90,11 +84,11 @@ var Table = []Entry{
 		Source: "https://kubernetes.io/releases/notes/",
 	},
 	{
-		ID: "SKEW907", Title: "containerd 2.0: a custom config.toml.tmpl is no longer read (config-v3.toml.tmpl)",
-		Distros: rancher, When: "to v1.31.6 / v1.32.2 or later from containerd 1.7",
-		Applies:  func(h Hop) bool { return h.CrossesPatches(containerd2) },
+		ID: "SKEW907", Title: "containerd 2.0 reads config version 3: a custom containerd 1.7 template may no longer apply",
+		Distros: rancher, When: "a node on containerd 1.x to a release bundling containerd 2 (release data; K3s/RKE2 v1.31.6 / v1.32.2 and later)",
+		Applies:  func(h Hop) bool { return reaches(h, release.Containerd, containerd20) },
 		Severity: policy.Warning, Needs: []Fact{FactNodes}, Judge: judgeContainerd2,
-		Fix:    "if the node has a custom containerd template, copy it to config-v3.toml.tmpl in containerd 2 syntax before the hop",
+		Fix:    "if the node has a custom config.toml.tmpl, write config-v3.toml.tmpl in containerd 2 (version 3) syntax beside it before the hop",
 		Source: "https://github.com/k3s-io/k3s/pull/11626",
 	},
 	{
@@ -113,8 +107,8 @@ var Table = []Entry{
 	},
 	{
 		ID: "SKEW910", Title: "ingress-nginx 1.12 lowers annotations-risk-level to High: snippet annotations (Critical) are rejected",
-		Distros: rke2, When: "to the January 2025 patches (v1.29.13, v1.30.9, v1.31.5, v1.32.1)",
-		Applies:  func(h Hop) bool { return h.CrossesPatches(snippetPatches) },
+		Distros: rke2, When: "from a release bundling ingress-nginx older than 1.12 to one bundling 1.12 or later (release data; the January 2025 patches)",
+		Applies:  func(h Hop) bool { return brings(h, release.IngressNginx, nginx112) },
 		Severity: policy.Error, Needs: []Fact{FactIngresses, FactHelmCharts}, Judge: judgeSnippets,
 		Fix:    "remove the *-snippet annotations, or set controller.config.annotations-risk-level: Critical (with allow-snippet-annotations: \"true\") in HelmChartConfig rke2-ingress-nginx",
 		Source: "https://github.com/kubernetes/ingress-nginx/blob/main/changelog/controller-1.12.0.md",
@@ -135,5 +129,13 @@ var Table = []Entry{
 		Severity: policy.Error, Blocking: true, Needs: []Fact{FactHelmCharts}, Judge: judgeTraefikValues,
 		Fix:    "edit HelmChartConfig kube-system/traefik: drop or move the keys the new chart rejects (kubernetesIngressNginx becomes kubernetesIngressNGINX in v40)",
 		Source: "https://github.com/k3s-io/k3s/releases/tag/v1.35.7%2Bk3s1",
+	},
+	{
+		ID: "SKEW913", Title: "containerd 2.1 no longer pulls Docker image manifest schema 1",
+		Distros: rancher, When: "a node below containerd 2.1 to a release bundling containerd 2.1 or later (release data)",
+		Applies:  func(h Hop) bool { return reaches(h, release.Containerd, containerd21) },
+		Severity: policy.Warning, Needs: []Fact{FactNodes}, Judge: judgeContainerd21,
+		Fix:    "re-push any image that exists only as Docker schema 1 (images built before 2017 with old Docker) as schema 2 or OCI before the hop",
+		Source: "https://github.com/containerd/containerd/pull/9765",
 	},
 }

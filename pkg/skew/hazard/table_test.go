@@ -5,10 +5,60 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/internal/testworld"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
-func hop(from, to string) Hop { return Hop{From: version.MustParse(from), To: version.MustParse(to)} }
+// fixture is the release data the table tests judge with: the components of the
+// releases they name, shaped like the real data, so that a regenerated embedded table
+// does not move them.
+var fixture = func() *release.Index {
+	rows := map[string]string{
+		"v1.30.8+k3s1": "etcd=v3.5.13-k3s1 containerd=v1.7.23-k3s2 traefik=v2.11.10",
+		"v1.31.4+k3s1": "etcd=v3.5.16-k3s1 containerd=v1.7.23-k3s2 traefik=v2.11.10",
+		"v1.31.5+k3s1": "etcd=v3.5.16-k3s1 containerd=v1.7.23-k3s2 traefik=v2.11.18",
+		"v1.31.6+k3s1": "etcd=v3.5.18-k3s1 containerd=v2.0.2-k3s2 traefik=v2.11.18",
+		"v1.31.9+k3s1": "etcd=v3.5.21-k3s1 containerd=v2.0.5-k3s1 traefik=v2.11.24",
+		"v1.32.0+k3s1": "etcd=v3.5.16-k3s1 containerd=v1.7.23-k3s2 traefik=v2.11.10",
+		"v1.32.1+k3s1": "etcd=v3.5.16-k3s1 containerd=v1.7.23-k3s2 traefik=v2.11.18",
+		"v1.32.2+k3s1": "etcd=v3.5.18-k3s1 containerd=v2.0.2-k3s2 traefik=v3.3.2",
+		"v1.32.9+k3s1": "etcd=v3.5.21-k3s1 containerd=v2.1.4-k3s1 traefik=v3.3.6",
+		"v1.33.1+k3s1": "etcd=v3.5.21-k3s1 containerd=v2.0.5-k3s1 traefik=v3.3.6",
+		"v1.33.6+k3s1": "etcd=v3.5.21-k3s1 containerd=v2.1.5-k3s1 traefik=v3.5.1",
+		"v1.33.7+k3s1": "etcd=v3.5.25-k3s1 containerd=v2.1.5-k3s1 traefik=v3.5.1",
+		"v1.33.7+k3s3": "etcd=v3.5.26-k3s1 containerd=v2.1.5-k3s1 traefik=v3.6.7",
+		"v1.34.1+k3s1": "etcd=v3.6.4-k3s1 containerd=v2.1.4-k3s1 traefik=v3.5.1",
+		"v1.34.2+k3s1": "etcd=v3.6.5-k3s1 containerd=v2.1.4-k3s1 traefik=v3.5.1",
+		"v1.34.3+k3s1": "etcd=v3.6.5-k3s1 containerd=v2.1.5-k3s1 traefik=v3.5.1",
+		"v1.35.0+k3s1": "etcd=v3.6.6-k3s1 containerd=v2.1.5-k3s1 traefik=v3.5.1",
+		"v1.31.9+rke2r1": "etcd=v3.5.21-k3s1 containerd=v2.0.5-k3s1 ingress-nginx=v1.12.1-hardened1",
+		"v1.32.2+rke2r1": "etcd=v3.5.18-k3s1 containerd=v2.0.2-k3s2 ingress-nginx=v1.12.0-hardened2 traefik=v3.3.2",
+		"v1.28.9+rke2r1": "etcd=v3.5.9-k3s1 containerd=v1.7.11-k3s2 ingress-nginx=v1.9.6-hardened1",
+		"v1.29.13+rke2r1": "etcd=v3.5.16-k3s1 containerd=v1.7.23-k3s2 ingress-nginx=v1.12.0-hardened2",
+		"v1.31.4+rke2r1": "etcd=v3.5.16-k3s1 containerd=v1.7.23-k3s2 ingress-nginx=v1.11.2-hardened2",
+		"v1.31.5+rke2r1": "etcd=v3.5.16-k3s1 containerd=v1.7.23-k3s2 ingress-nginx=v1.12.0-hardened2",
+		"v1.32.0+rke2r1": "etcd=v3.5.16-k3s1 containerd=v1.7.23-k3s2 ingress-nginx=v1.11.2-hardened2",
+		"v1.32.1+rke2r1": "etcd=v3.5.16-k3s1 containerd=v1.7.23-k3s2 ingress-nginx=v1.12.0-hardened2",
+		"v1.32.11+rke2r2": "etcd=v3.5.25-k3s1 containerd=v2.1.5-k3s1",
+		"v1.32.11+rke2r3": "etcd=v3.5.26-k3s1 containerd=v2.1.5-k3s1",
+		"v1.34.1+rke2r1": "etcd=v3.6.4-k3s1 containerd=v2.1.4-k3s1",
+	}
+	var rs []*release.Release
+	for v, comps := range rows {
+		r := &release.Release{Version: version.MustParse(v), Components: map[string]string{}, Source: release.Source{URL: "https://releases.test/"}}
+		for _, kv := range strings.Fields(comps) {
+			k, val, _ := strings.Cut(kv, "=")
+			r.Components[k] = val
+		}
+		rs = append(rs, r)
+	}
+	return release.NewIndex(rs, "test data")
+}()
+
+func hop(from, to string) Hop {
+	return Hop{From: version.MustParse(from), To: version.MustParse(to), Releases: fixture}
+}
 
 func TestTableIsWellFormed(t *testing.T) {
 	id := regexp.MustCompile(`^SKEW9\d\d$`)
@@ -36,20 +86,24 @@ func TestApplies(t *testing.T) {
 		{"SKEW901", "v1.31.9+k3s1", "v1.32.2+k3s1", true},
 		{"SKEW901", "v1.32.1+k3s1", "v1.32.2+k3s1", true},
 		{"SKEW901", "v1.32.2+k3s1", "v1.33.1+k3s1", false},
-		{"SKEW901", "v1.31.9+rke2r1", "v1.32.2+rke2r1", false}, // K3s only
+		{"SKEW901", "v1.31.9+rke2r1", "v1.32.2+rke2r1", false}, // RKE2 listed no Traefik 2
+		{"SKEW901", "v1.31.9+k3s1", "v1.32.7+k3s1", true},      // unknown to the data: never assumed safe
 		{"SKEW902", "v1.31.9+k3s1", "v1.32.0+k3s1", true},
 		{"SKEW902", "v1.31.4+k3s1", "v1.31.9+k3s1", false},
 		{"SKEW902", "v1.32.0+k3s1", "v1.33.0+k3s1", false},
+		{"SKEW902", "v1.31.9+rke2r1", "v1.32.2+rke2r1", false}, // RKE2's CNI runs as pods
 		{"SKEW903", "v1.33.7+k3s1", "v1.34.1+k3s1", true},
-		{"SKEW903", "v1.32.11+k3s1", "v1.33.7+k3s1", false},
+		{"SKEW903", "v1.32.11+k3s1", "v1.33.7+k3s1", true}, // the judgement looks at every member's own release
 		{"SKEW904", "v1.33.1+rke2r1", "v1.34.1+rke2r1", true},
 		{"SKEW904", "v1.34.0+rke2r1", "v1.34.1+rke2r1", false},
 		{"SKEW905", "v1.34.2+k3s1", "v1.35.0+k3s1", true},
 		{"SKEW905", "v1.33.2+k3s1", "v1.34.3+k3s1", false},
 		{"SKEW907", "v1.31.5+k3s1", "v1.31.6+k3s1", true},
 		{"SKEW907", "v1.31.4+k3s1", "v1.31.5+k3s1", false},
-		{"SKEW907", "v1.31.6+k3s1", "v1.32.2+k3s1", false},
+		{"SKEW907", "v1.31.6+k3s1", "v1.32.2+k3s1", true}, // each node's own runtime decides
 		{"SKEW907", "v1.31.5+k3s1", "v1.32.1+k3s1", false},
+		{"SKEW913", "v1.31.9+k3s1", "v1.32.9+k3s1", true},
+		{"SKEW913", "v1.31.9+k3s1", "v1.33.1+k3s1", false},
 		{"SKEW907", "v1.31.5+k3s1", "v1.32.2+k3s1", true},
 		{"SKEW908", "v1.30.1+k3s1", "v1.30.2+k3s1", true},
 		{"SKEW909", "v1.35.4+rke2r1", "v1.36.0+rke2r1", true},
@@ -57,6 +111,7 @@ func TestApplies(t *testing.T) {
 		{"SKEW910", "v1.31.4+rke2r1", "v1.31.5+rke2r1", true},
 		{"SKEW910", "v1.31.5+rke2r1", "v1.32.1+rke2r1", false},
 		{"SKEW910", "v1.31.4+rke2r1", "v1.32.0+rke2r1", false},
+		{"SKEW910", "v1.31.5+k3s1", "v1.32.1+k3s1", false}, // K3s bundles no ingress-nginx
 		{"SKEW910", "v1.28.9+rke2r1", "v1.29.13+rke2r1", true},
 		{"SKEW911", "v1.34.1+k3s1", "v1.35.0+k3s1", true},
 	}
@@ -71,8 +126,10 @@ func TestApplies(t *testing.T) {
 	}
 }
 
+// node is a server (control plane and etcd member, as K3s with embedded etcd and RKE2
+// label them) when cp, else an agent.
 func node(name, kubelet string, cp bool) Node {
-	return Node{Name: name, Kubelet: kubelet, ControlPlane: cp, Runtime: "containerd://2.0.5-k3s1"}
+	return Node{Name: name, Kubelet: kubelet, ControlPlane: cp, Etcd: cp, Runtime: "containerd://2.0.5-k3s1"}
 }
 
 func args(raw string) []Arg {
@@ -115,13 +172,29 @@ func TestJudge(t *testing.T) {
 			Facts{Nodes: []Node{node("a", "v1.28.15+k3s1", false)}}, 1},
 		{"server below etcd 3.5.26", "SKEW903", hop("v1.33.6+k3s1", "v1.34.1+k3s1"),
 			Facts{Nodes: []Node{node("s", "v1.33.6+k3s1", true), node("a", "v1.33.1+k3s1", false)}}, 1},
-		{"server at etcd 3.5.26", "SKEW903", hop("v1.33.7+k3s1", "v1.34.1+k3s1"),
-			Facts{Nodes: []Node{node("s", "v1.33.7+k3s1", true)}}, 0},
+		{"v1.33.7+k3s1 has etcd 3.5.25", "SKEW903", hop("v1.33.7+k3s1", "v1.34.1+k3s1"),
+			Facts{Nodes: []Node{node("s", "v1.33.7+k3s1", true)}}, 1},
+		{"v1.33.7+k3s3 has etcd 3.5.26", "SKEW903", hop("v1.33.7+k3s3", "v1.34.1+k3s1"),
+			Facts{Nodes: []Node{node("s", "v1.33.7+k3s3", true)}}, 0},
+		{"an etcd-only member counts", "SKEW903", hop("v1.33.7+k3s3", "v1.34.1+k3s1"),
+			Facts{Nodes: []Node{node("s", "v1.33.7+k3s3", true), {Name: "e", Kubelet: "v1.33.6+k3s1", Etcd: true}}}, 1},
 		{"rke2 re-release carries the fix", "SKEW903", hop("v1.32.11+rke2r2", "v1.34.1+rke2r1"),
 			Facts{Nodes: []Node{node("s", "v1.32.11+rke2r2", true)}}, 1},
 		{"rke2 r3", "SKEW903", hop("v1.32.11+rke2r3", "v1.34.1+rke2r1"),
 			Facts{Nodes: []Node{node("s", "v1.32.11+rke2r3", true)}}, 0},
-		{"no control-plane nodes: judge the hop", "SKEW903", hop("v1.33.1+k3s1", "v1.34.1+k3s1"), Facts{}, 1},
+		{"no etcd member (SQLite or an external datastore)", "SKEW903", hop("v1.33.1+k3s1", "v1.34.1+k3s1"),
+			Facts{Nodes: []Node{{Name: "s", Kubelet: "v1.33.1+k3s1", ControlPlane: true}}}, 0},
+		{"a hop that keeps etcd 3.5", "SKEW903", hop("v1.33.6+k3s1", "v1.33.7+k3s1"),
+			Facts{Nodes: []Node{node("s", "v1.33.6+k3s1", true)}}, 0},
+		{"a target newer than the data, past a minor on 3.6", "SKEW903", hop("v1.33.6+k3s1", "v1.34.9+k3s1"),
+			Facts{Nodes: []Node{node("s", "v1.33.6+k3s1", true)}}, 1},
+		{"a member on a release the data does not know", "SKEW903", hop("v1.29.1+k3s1", "v1.34.1+k3s1"),
+			Facts{Nodes: []Node{node("s", "v1.29.1+k3s1", true)}}, 1},
+		{"a member newer than the data on a 3.5.26 line", "SKEW903", hop("v1.33.7+k3s3", "v1.34.1+k3s1"),
+			Facts{Nodes: []Node{node("s", "v1.33.9+k3s1", true)}}, 0},
+		{"3.6 back to 3.5", "SKEW903", Hop{From: version.MustParse("v1.34.1+k3s1"), To: version.MustParse("v1.34.5+k3s1"),
+			Releases: testworld.Releases(t, "v1.34.1+k3s1 etcd=v3.6.4-k3s1", "v1.34.5+k3s1 etcd=v3.5.26-k3s1")},
+			Facts{Nodes: []Node{node("s", "v1.34.1+k3s1", true)}}, 1},
 		{"master label user", "SKEW904", hop("v1.33.1+k3s1", "v1.34.1+k3s1"),
 			Facts{MasterLabelUsers: []Object{{Kind: "deployment", Namespace: "a", Name: "b"}}}, 1},
 		{"cgroup v1 event", "SKEW905", hop("v1.34.1+k3s1", "v1.35.0+k3s1"),
@@ -138,6 +211,10 @@ func TestJudge(t *testing.T) {
 			Facts{Nodes: []Node{{Name: "a", Runtime: "containerd://1.7.23-k3s2"}}}, 1},
 		{"containerd 2", "SKEW907", hop("v1.31.5+k3s1", "v1.31.6+k3s1"),
 			Facts{Nodes: []Node{{Name: "a", Runtime: "containerd://2.0.2-k3s2"}}}, 0},
+		{"containerd 2.0 to 2.1", "SKEW913", hop("v1.31.9+k3s1", "v1.32.9+k3s1"),
+			Facts{Nodes: []Node{{Name: "a", Runtime: "containerd://2.0.5-k3s1"}, {Name: "b", Runtime: "containerd://2.1.4-k3s1"}}}, 1},
+		{"a hop that stays below 2.1", "SKEW913", hop("v1.31.5+k3s1", "v1.31.9+k3s1"),
+			Facts{Nodes: []Node{{Name: "a", Runtime: "containerd://1.7.23-k3s2"}}}, 0},
 		{"stuck helm", "SKEW908", hop("v1.31.5+k3s1", "v1.31.6+k3s1"),
 			Facts{FailedHelmJobs: []Object{{Kind: "job", Name: "helm-install-traefik"}}, PendingReleases: []Object{{Kind: "release", Name: "x"}}}, 2},
 		{"rke2 nginx by default", "SKEW909", hop("v1.35.1+rke2r1", "v1.36.0+rke2r1"), Facts{HelmCharts: []Object{nginx}}, 1},
@@ -210,7 +287,7 @@ func TestNeedsOnlyWhatHopsUse(t *testing.T) {
 func TestPathHopsProjectKubelets(t *testing.T) {
 	v := version.MustParse
 	hops := PathHops([]version.Version{v("v1.31.4+k3s1"), v("v1.31.9+k3s1")},
-		[]version.Version{v("v1.31.9+k3s1"), v("v1.32.1+k3s1")}, [][]string{{"a"}, {"s", "a"}})
+		[]version.Version{v("v1.31.9+k3s1"), v("v1.32.1+k3s1")}, [][]string{{"a"}, {"s", "a"}}, nil)
 	f := &Facts{Nodes: []Node{node("a", "v1.31.4+k3s1", false)}}
 	if e, _ := ByID("SKEW902"); e.Relevant(hops[0]) {
 		t.Fatal("hop 1 does not cross v1.32")

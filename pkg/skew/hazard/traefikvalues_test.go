@@ -138,7 +138,7 @@ func FuzzParseChartValues(f *testing.F) {
 // TestTargetHopNamesHideThePlaceholder: hops after the first start from "the newest
 // patch of a minor", shown as the minor.
 func TestTargetHopNamesHideThePlaceholder(t *testing.T) {
-	hops := TargetHops(version.MustParse("v1.33.5+k3s1"), version.Target{Version: version.MustParse("v1.35.0")})
+	hops := TargetHops(version.MustParse("v1.33.5+k3s1"), version.Target{Version: version.MustParse("v1.35.0")}, nil)
 	var names []string
 	for _, h := range hops {
 		names = append(names, h.String())

@@ -37,7 +37,7 @@ func HazardHops(p *upgradepath.Path) []hazard.Hop {
 			nodes[i] = append(nodes[i], s.Name)
 		}
 	}
-	return hazard.PathHops(from, to, nodes)
+	return hazard.PathHops(from, to, nodes, p.Releases)
 }
 
 // checkHazards fails on a blocking hop hazard the operator did not accept, and warns on

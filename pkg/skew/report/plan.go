@@ -1,6 +1,8 @@
 package report
 
 import (
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
@@ -66,6 +68,10 @@ type PlanHop struct {
 	// BlockingHazards are the IDs among Hazards that stop the hop, as they stop the
 	// upgrade's hazards preflight check: blocking and not acknowledged (--accept-hazard).
 	BlockingHazards []string `json:"blockingHazards,omitempty"`
+	// Components are the bundled components the hop changes (release data), Kubernetes
+	// left out; ReleasesUnknown says why they are not known instead.
+	Components      []release.Change `json:"components,omitempty"`
+	ReleasesUnknown string           `json:"releasesUnknown,omitempty"`
 }
 
 // PlanNode is one node a hop upgrades.

@@ -22,6 +22,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -76,6 +77,9 @@ type Config struct {
 	// the hop hazards off (--hazards=false).
 	AcceptHazards []string
 	NoHazards     bool
+	// Releases is the release data hazards are judged with and stepping stones chosen
+	// from; nil means the embedded table.
+	Releases *release.Index
 	// AllowRancher goes on although Rancher seems to manage the cluster.
 	AllowRancher bool
 	// Snapshot takes an etcd snapshot before the first server Plan this run applies.
@@ -133,7 +137,7 @@ func (c *Config) plans() *suc.Client {
 // resolved: a channel may move while the upgrade runs.
 func (c *Config) request() upgradepath.Request {
 	req := upgradepath.Request{Channel: c.Channel, Version: c.Version, Agents: c.Agents, CustomImage: c.Plans.ImageRepository != "", NodeSelector: c.NodeSelector,
-		AcceptHazards: c.AcceptHazards}
+		AcceptHazards: c.AcceptHazards, Releases: c.Releases}
 	if req.Channel == "" && req.Version == nil {
 		req.Channel = channel.Default
 	}

@@ -185,7 +185,8 @@ func sameNodes(a, b []upgradepath.NodeStep) bool {
 // target stays what this run resolved: a channel may move while it runs.
 func (d *driver) replan(ctx context.Context, cl *Cluster, path *upgradepath.Path, snapshot suc.Record) (*upgradepath.Path, *Step, error) {
 	req := upgradepath.Request{Inventory: cl.Inventory, Version: &version.Target{Version: path.Target, Exact: true}, Channels: d.channels,
-		Agents: d.cfg.Agents, CustomImage: d.cfg.Plans.ImageRepository != "", NodeSelector: d.cfg.NodeSelector, AcceptHazards: d.cfg.AcceptHazards}
+		Agents: d.cfg.Agents, CustomImage: d.cfg.Plans.ImageRepository != "", NodeSelector: d.cfg.NodeSelector, AcceptHazards: d.cfg.AcceptHazards,
+		Releases: d.cfg.Releases}
 	next, err := upgradepath.Find(req)
 	if err != nil {
 		return nil, nil, fmt.Errorf("plan the rest of the upgrade: %w", err)

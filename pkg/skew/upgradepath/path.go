@@ -14,6 +14,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
@@ -69,8 +70,11 @@ type Request struct {
 	// like nodes labelled kubectl-skew.io/exclude=true, within the skew policy.
 	NodeSelector labels.Selector
 	// AcceptHazards are hop hazard IDs the operator acknowledged (--accept-hazard): the
-	// path does not move nodes to a minimum patch for those (hazard.PatchMinimums).
+	// path does not move nodes to a stepping stone for those (hazard.Minimums).
 	AcceptHazards []string
+	// Releases is the release data stepping stones are chosen from; nil means the
+	// embedded table.
+	Releases *release.Index
 }
 
 // Path is the planned way from the cluster's versions to the target.
@@ -89,8 +93,12 @@ type Path struct {
 	// Manual are the nodes no upgrade image can upgrade (Windows, other
 	// architectures): they stay where they are, and each hop says what it needs of them.
 	Manual []ManualNode
-	// Notes explain choices a user may not expect (a hop resumed, a catch-up hop).
+	// Notes explain choices a user may not expect (a hop resumed, a catch-up hop, a
+	// stepping stone).
 	Notes []string
+	// Releases is the release data the path was planned with (nil: the embedded table):
+	// the hazards of its hops are judged with the same.
+	Releases *release.Index `json:"-"`
 }
 
 // Blocked reports whether any hop is blocked by a finding.
@@ -157,3 +165,22 @@ var (
 	ErrAgentsFinal       = errors.New("--agents final is not possible")
 	ErrManualServer      = errors.New("a server cannot be upgraded by the system-upgrade-controller")
 )
+
+// Components lists what the hop changes in the bundled components, from its From release
+// to its To release, as the release data says. unknown names a release the data does not
+// know (then the list is empty): the hop's component hazards say what that means.
+func (p *Path) Components(h Hop) (changes []release.Change, unknown string) {
+	x := p.Releases
+	if x == nil {
+		x = release.Embedded()
+	}
+	from, ok := x.Lookup(h.From)
+	if !ok {
+		return nil, x.Unknown(h.From)
+	}
+	to, ok := x.Lookup(h.To)
+	if !ok {
+		return nil, x.Unknown(h.To)
+	}
+	return release.Changes(from, to), ""
+}

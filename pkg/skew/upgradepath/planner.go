@@ -30,7 +30,7 @@ func Find(req Request) (*Path, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Path{Distro: inv.Distro, Agents: req.Agents, Manual: manual}
+	p := &Path{Distro: inv.Distro, Agents: req.Agents, Manual: manual, Releases: req.Releases}
 	if p.Agents == "" {
 		p.Agents = AgentsEach
 	}

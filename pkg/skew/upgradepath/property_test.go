@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
@@ -22,12 +24,39 @@ type world struct {
 	desc []string
 }
 
-func release(d version.Distro, minor, patch, rev int) string {
+func releaseString(d version.Distro, minor, patch, rev int) string {
 	sfx := "k3s"
 	if d == version.RKE2 {
 		sfx = "rke2r"
 	}
 	return fmt.Sprintf("v1.%d.%d+%s%d", minor, patch, sfx, rev)
+}
+
+// etcdOf is the etcd the worlds' releases bundle, shaped like the real data: 3.5 up to
+// v1.32 (3.5.26 from patch 11, revision 3), 3.6 from v1.34, and inside v1.33 3.5.21,
+// then 3.5.26 (patches 8 to 10), then 3.6 (patch 11 on).
+func etcdOf(minor, patch, rev int) string {
+	switch {
+	case minor >= 34, minor == 33 && patch >= 11:
+		return "v3.6.7-k3s1"
+	case minor == 33 && patch >= 8, minor == 32 && (patch > 11 || patch == 11 && rev >= 3):
+		return "v3.5.26-k3s1"
+	}
+	return "v3.5.21-k3s1"
+}
+
+// worldReleases is the release data of every release a world names.
+func worldReleases(t testing.TB, d version.Distro, names []string) *release.Index {
+	var specs []string
+	for _, s := range names {
+		var minor, patch, rev int
+		if _, err := fmt.Sscanf(strings.NewReplacer("+k3s", " ", "+rke2r", " ").Replace(s), "v1.%d.%d %d", &minor, &patch, &rev); err != nil {
+			continue // the malformed targets a world tries
+		}
+		specs = append(specs, fmt.Sprintf("%s etcd=%s", releaseString(d, minor, patch, rev), etcdOf(minor, patch, rev)))
+	}
+	slices.Sort(specs)
+	return testworld.Releases(t, slices.Compact(specs)...)
 }
 
 // generate builds a random but plausible world: channels for most minors, servers on
@@ -45,7 +74,7 @@ func generate(t testing.TB, r *rand.Rand) world {
 		if r.IntN(10) == 0 {
 			continue // a minor the server does not list
 		}
-		newest[m] = release(d, m, 5+r.IntN(15), 1+r.IntN(3))
+		newest[m] = releaseString(d, m, 5+r.IntN(15), 1+r.IntN(3))
 		data = append(data, fmt.Sprintf(`{"name":"v1.%d","latest":%q}`, m, newest[m]))
 	}
 	pick := func() string {
@@ -70,16 +99,23 @@ func generate(t testing.TB, r *rand.Rand) world {
 		if i > 0 && r.IntN(4) == 0 {
 			role = "etcd" // etcd-only servers, next to at least one control-plane server
 		}
-		specs = append(specs, fmt.Sprintf("%s s%d %s", role, i, release(d, minor, r.IntN(20), 1+r.IntN(3))))
+		specs = append(specs, fmt.Sprintf("%s s%d %s", role, i, releaseString(d, minor, r.IntN(20), 1+r.IntN(3))))
 	}
 	for i := range r.IntN(9) {
 		minor := base - r.IntN(6)
 		if r.IntN(12) == 0 {
 			minor = base + 1
 		}
-		specs = append(specs, fmt.Sprintf("agent a%d %s", i, release(d, minor, r.IntN(20), 1+r.IntN(3))))
+		specs = append(specs, fmt.Sprintf("agent a%d %s", i, releaseString(d, minor, r.IntN(20), 1+r.IntN(3))))
 	}
 
+	var names []string
+	for _, sp := range specs {
+		names = append(names, strings.Fields(sp)[2])
+	}
+	for _, v := range newest {
+		names = append(names, v)
+	}
 	w := world{req: Request{Inventory: testworld.Inventory(t, specs...), Channels: list}, desc: specs}
 	if r.IntN(3) == 0 {
 		w.req.Agents = AgentsFinal
@@ -93,7 +129,7 @@ func generate(t testing.TB, r *rand.Rand) world {
 		w.req.Channel = []string{"testing", "nope"}[r.IntN(2)]
 	default:
 		minor := base + r.IntN(6)
-		s := release(d, minor, r.IntN(25), 1+r.IntN(3))
+		s := releaseString(d, minor, r.IntN(25), 1+r.IntN(3))
 		if r.IntN(3) == 0 {
 			if v, ok := newest[minor]; ok {
 				s = v
@@ -107,6 +143,14 @@ func generate(t testing.TB, r *rand.Rand) world {
 			w.req.Channels = nil // air-gapped
 		}
 	}
+	if w.req.Version != nil {
+		names = append(names, w.req.Version.String())
+	}
+	// Now and then the data lacks the target: a release newer than it.
+	if r.IntN(8) == 0 && w.req.Version != nil {
+		names = names[:len(names)-1]
+	}
+	w.req.Releases = worldReleases(t, d, names)
 	w.desc = append(w.desc, fmt.Sprintf("channel=%q version=%v agents=%q channels=%v", w.req.Channel, w.req.Version, w.req.Agents, w.req.Channels != nil))
 	return w
 }
@@ -184,7 +228,7 @@ func checkPath(req Request, p *Path) string {
 		if len(h.Servers)+len(h.Agents) == 0 {
 			return fmt.Sprintf("hop %d upgrades nothing", hi+1)
 		}
-		if msg := belowMinimum(inv.Distro, h, hi, state, role); msg != "" {
+		if msg := belowMinimum(req.Releases, h, hi, state, role); msg != "" {
 			return msg
 		}
 		seen := map[string]bool{}
@@ -291,20 +335,34 @@ func BenchmarkPlanPath(b *testing.B) {
 	}
 }
 
-// belowMinimum says which node is below a hazard's minimum patch when hop hi moves the
-// servers to the minor that needs it: the planner must have moved it first.
-func belowMinimum(d version.Distro, h Hop, hi int, state map[string]version.Version, role map[string]cluster.Role) string {
-	for _, m := range hazard.PatchMinimums {
-		if len(h.Servers) == 0 || h.To.Minor < m.Before {
+// belowMinimum says which node is below a hazard's minimum when hop hi moves the
+// servers across what the minimum guards: the planner must have moved it first (or
+// refused). Every server of these worlds is an etcd member (testworld labels them).
+func belowMinimum(x *release.Index, h Hop, hi int, state map[string]version.Version, role map[string]cluster.Role) string {
+	if len(h.Servers) == 0 {
+		return ""
+	}
+	var lowest version.Version
+	first := true
+	for n, v := range state {
+		if role[n].IsServer() && (first || v.Compare(lowest) < 0) {
+			lowest, first = v, false
+		}
+	}
+	if m := (hazard.EtcdMinimum{Releases: x}); true {
+		for n, v := range state {
+			if role[n].IsServer() && v.Compare(h.To) < 0 && m.Downgrades(v, h.To) {
+				return fmt.Sprintf("hop %d takes %s from etcd 3.6 (%s) back to 3.5 (%s)", hi+1, n, v, h.To)
+			}
+		}
+	}
+	for _, m := range hazard.Minimums(x) {
+		if m.Guards(lowest, h.To) == hazard.No {
 			continue
 		}
-		crossing := false
 		for n, v := range state {
-			crossing = crossing || (role[n].IsServer() && v.Minor < m.Before)
-		}
-		for n, v := range state {
-			if crossing && (!m.ServersOnly || role[n].IsServer()) && !m.Meets(d, v) {
-				return fmt.Sprintf("hop %d moves the servers to %s while %s runs %s, below the %s minimum patch", hi+1, h.To, n, v, m.ID)
+			if (!m.EtcdOnly() || role[n].IsServer()) && !m.Meets(v) && v.Compare(h.To) < 0 {
+				return fmt.Sprintf("hop %d moves the servers to %s while %s runs %s, below the %s minimum", hi+1, h.To, n, v, m.ID())
 			}
 		}
 	}

@@ -1,0 +1,101 @@
+package hazard
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+)
+
+// The judgements of the hazards a bundled component decides, each from the release a
+// node runs now (or the node's own report) to the release the hop installs.
+
+// judgeEtcd36 names every etcd member that is not ready for the hop's etcd: below
+// v3.5.26 while the hop brings 3.6 (or may: a release the data does not know), and any
+// member the hop would take from 3.6 back to 3.5.
+func judgeEtcd36(h Hop, f *Facts) []Hit {
+	x := h.data()
+	m := EtcdMinimum{Releases: x}
+	guard := m.Guards(h.From, h.To)
+	var out []Hit
+	for _, n := range f.Nodes {
+		if !n.Etcd {
+			continue
+		}
+		kubelet := h.kubelet(n)
+		v, err := version.Parse(kubelet)
+		if err != nil {
+			continue // the skew policy's SKEW501 names unparsable versions
+		}
+		if m.Downgrades(v, h.To) {
+			out = append(out, Hit{Subject: "node/" + n.Name, Message: fmt.Sprintf("runs %s (%s); the hop installs %s (%s): etcd cannot go back from 3.6 to 3.5",
+				kubelet, componentOf(x, v, release.Etcd), h.To, componentOf(x, h.To, release.Etcd))})
+			continue
+		}
+		if guard == No || m.Meets(v) {
+			continue
+		}
+		t := guard
+		if atLeast(x, v, release.Etcd, etcdSafeFrom) == Maybe {
+			t = Maybe
+		}
+		out = append(out, Hit{Subject: "node/" + n.Name, Message: fmt.Sprintf("runs %s (%s); the hop installs %s (%s): every etcd member must run etcd v3.5.26 or later before any moves to 3.6%s",
+			kubelet, componentOf(x, v, release.Etcd), h.To, componentOf(x, h.To, release.Etcd), unknownNote(x, t, v, h.To))})
+	}
+	return out
+}
+
+// runtimeVersion reads containerd's version from the node's report
+// ("containerd://2.0.4-k3s2"); ok is false for another runtime or an unreadable one.
+func runtimeVersion(runtime string) (version.Version, bool) {
+	rest, ok := strings.CutPrefix(runtime, "containerd://")
+	if !ok {
+		return version.Version{}, false
+	}
+	v, err := version.Parse(rest)
+	return v, err == nil
+}
+
+// judgeContainerd2 names nodes that run containerd 1.x where the hop brings 2.x.
+func judgeContainerd2(h Hop, f *Facts) []Hit {
+	return containerdHits(h, f, containerd20, "; containerd 2 reads its config in version 3 syntax: a custom config.toml.tmpl written for containerd 1.7 may no longer apply (K3s and RKE2 render config-v3.toml.tmpl when it exists)")
+}
+
+// judgeContainerd21 names nodes below containerd 2.1 where the hop brings 2.1, which
+// no longer pulls Docker schema 1 images.
+func judgeContainerd21(h Hop, f *Facts) []Hit {
+	return containerdHits(h, f, containerd21, "; containerd 2.1 no longer pulls Docker image manifest schema 1: pods whose image exists only in that format fail to pull")
+}
+
+func containerdHits(h Hop, f *Facts, boundary version.Version, why string) []Hit {
+	x := h.data()
+	to := atLeast(x, h.To, release.Containerd, boundary)
+	if to == No {
+		return nil
+	}
+	note := unknownNote(x, to, h.To)
+	var out []Hit
+	for _, n := range f.Nodes {
+		v, ok := h.containerd(n)
+		if !ok || v.Compare(boundary) >= 0 {
+			continue
+		}
+		out = append(out, Hit{Subject: "node/" + n.Name, Message: fmt.Sprintf("runs containerd %s; the hop brings %s%s%s",
+			v, componentOf(x, h.To, release.Containerd), why, note)})
+	}
+	return out
+}
+
+// containerd is the containerd node n runs before the hop: what it reports, or, where
+// an earlier hop of the path upgrades it, what that hop's release bundles.
+func (h Hop) containerd(n Node) (version.Version, bool) {
+	if v, ok := h.Kubelets[n.Name]; ok {
+		if rel, err := version.Parse(v); err == nil {
+			if r, known := h.data().Lookup(rel); known {
+				return r.Component(release.Containerd)
+			}
+		}
+	}
+	return runtimeVersion(n.Runtime)
+}

@@ -73,6 +73,11 @@ func below(x *release.Index, v version.Version, c string, max version.Version) T
 // below boundary to at or above it.
 func crosses(x *release.Index, a, b version.Version, c string, boundary version.Version) Tri {
 	from, to := below(x, a, c, boundary), atLeast(x, b, c, boundary)
+	// A release whose notes list no version of the component (a placeholder cell) may
+	// still ship it: that side is open, not safe.
+	if s := x.Span(a, c); s.Absent && to != No {
+		from = Maybe
+	}
 	switch {
 	case from == No || to == No:
 		return No

@@ -2,6 +2,7 @@ package hazard
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
@@ -56,18 +57,6 @@ func judgeMasterLabel(_ Hop, f *Facts) []Hit {
 	return out
 }
 
-func judgeCgroupV1(_ Hop, f *Facts) []Hit {
-	var out []Hit
-	for i := range f.Nodes {
-		n := &f.Nodes[i]
-		if n.CgroupV1Warnings == 0 || n.passThrough("kubelet")["fail-cgroupv1"] == "false" {
-			continue
-		}
-		out = append(out, Hit{Subject: "node/" + n.Name, Message: "the kubelet reported a cgroup v1 host (Event reason CgroupV1); from v1.35 it refuses to start there"})
-	}
-	return out
-}
-
 func judgeRemovedFlags(h Hop, f *Facts) []Hit {
 	var out []Hit
 	gone := removedFlagsOn(h)
@@ -81,6 +70,7 @@ func judgeRemovedFlags(h Hop, f *Facts) []Hit {
 				out = append(out, Hit{Subject: "node/" + n.Name, Message: fmt.Sprintf("passes --%s-arg=%s, removed from %s in v1.%d: %s", r.Component, r.Flag, r.Component, r.Removed, r.Replacement)})
 			}
 		}
+		out = append(out, gateHits(h, &n)...)
 	}
 	return out
 }
@@ -108,6 +98,8 @@ func judgeStuckHelm(_ Hop, f *Facts) []Hit {
 }
 
 func judgeRKE2Ingress(_ Hop, f *Facts) []Hit {
+	// Existing clusters keep ingress-nginx (RKE2 detects the deployed HelmChart); what
+	// changes for them is the airgap image tarball, which no longer carries it.
 	for _, n := range f.Nodes {
 		if _, ok := Value(n.Args, "ingress-controller"); ok {
 			return nil // chosen explicitly: the default does not apply
@@ -115,7 +107,7 @@ func judgeRKE2Ingress(_ Hop, f *Facts) []Hit {
 	}
 	for _, o := range f.HelmCharts {
 		if o.Kind == "helmchart" && o.Name == "rke2-ingress-nginx" {
-			return []Hit{{Subject: o.Ref(), Message: "the cluster runs ingress-nginx by default; v1.36 defaults to Traefik"}}
+			return []Hit{{Subject: o.Ref(), Message: "the cluster runs ingress-nginx by default: v1.36 keeps it for this cluster, but its core airgap image tarball carries Traefik instead, and new clusters get Traefik"}}
 		}
 	}
 	return nil
@@ -172,4 +164,17 @@ func joinVersions(vs []version.Version) string {
 		s[i] = v.String()
 	}
 	return strings.Join(s, ", ")
+}
+
+// versionedCIS is a CIS profile name RKE2 accepted before v1.30 ("cis-1.23", "cis-1.6").
+var versionedCIS = regexp.MustCompile(`^cis-1\.\d+$`)
+
+func judgeCISProfile(_ Hop, f *Facts) []Hit {
+	var out []Hit
+	for _, n := range f.Nodes {
+		if p, ok := Value(n.Args, "profile"); ok && versionedCIS.MatchString(p) {
+			out = append(out, Hit{Subject: "node/" + n.Name, Message: fmt.Sprintf("passes --profile %s; from v1.30 RKE2 accepts only cis (and etcd): the server will not start", p)})
+		}
+	}
+	return out
 }

@@ -20,6 +20,15 @@ cluster (only the lists some hop needs, paginated). A list that is forbidden or 
 served makes the hazard "skipped" with the reason: never a pass. A node-args annotation
 that is not a JSON array of strings is named (a warning on that node), not fatal.
 
+Hazards that a bundled component decides (etcd, Traefik and its chart, containerd,
+ingress-nginx) are judged from the release data ([releases.md](releases.md)): from the
+release each node runs now (or the containerd it reports) to the release the hop
+installs, with no Kubernetes patch written by hand. A release the data does not know is
+bounded by the known releases around it in its line (a component only moves forward
+there); where that leaves the answer open, the hazard is reported as unknown for that
+hop, with how to get newer data (` + "`--release-data`" + `), never assumed safe. A component
+the notes list no version of is taken as open too where the other side has it.
+
 Blocking hazards fail the upgrade's ` + "`hazards`" + ` preflight check, and block their hop in
 ` + "`kubectl skew plan`" + ` (exit 3), unless acknowledged with ` + "`--accept-hazard ID`" + `; the others
 warn (` + "`--strict`" + ` makes them fail).
@@ -93,20 +102,19 @@ moved: the hazard names them at the hop.
 `)
 	b.WriteString("\nThe K3s patches SKEW902 reads (K3s's own code, not a component): " + joinVersions(NodeAuthzMinimums) + ".\n")
 	b.WriteString(`
-SKEW912 in detail. K3s installs the upstream Traefik chart with the values of the
-` + "`HelmChartConfig` kube-system/traefik" + ` merged over its own; a value the chart's
-` + "`values.schema.json`" + ` rejects fails the ` + "`helm-install-traefik`" + ` Job. Chart v38 closed each
-` + "`ports.<name>`" + ` entry and each ` + "`providers.<provider>`" + ` (unknown keys rejected); v39 closed the
-root; v40 renamed ` + "`providers.kubernetesIngressNginx`" + ` to ` + "`kubernetesIngressNGINX`" + ` and dropped
-some keys (` + "`podSecurityPolicy`, `ports.<name>.tls`, `redirections`, `middlewares`" + `). The
-allowed keys are those of the schemas at the chart's tags v38.0.0 and v40.0.0. The K3s
-patches: chart v40 is announced in the release notes of v1.33.13+k3s2, v1.35.7+k3s1 and
-v1.36.3+k3s1 (v1.34.10+k3s1 is the same July 2026 batch, not confirmed line by line);
-chart v38 arrived with the February 2026 chart bump (v1.35.0+k3s3 moved Traefik 3.5.1 to
-3.6.7; v1.33.8+k3s1 pins chart 38.0.201; v1.34.4+k3s1 is the same batch). A hop crossing
-both is judged against v40. A hop landing on a minor newer than every listed one is
-assumed to have the newer chart. v1.32 patches that may have received chart v38 are not
-listed.
+SKEW912 in detail. K3s and RKE2 install the upstream Traefik chart with the values of the
+` + "`HelmChartConfig` kube-system/traefik (`rke2-traefik` on RKE2)" + ` merged over their own; a
+value the chart's ` + "`values.schema.json`" + ` rejects fails the ` + "`helm-install`" + ` Job. Chart v38
+closed each ` + "`ports.<name>`" + ` entry and each ` + "`providers.<provider>`" + ` (unknown keys rejected);
+v39 closed the root; v40 renamed ` + "`providers.kubernetesIngressNginx`" + ` to
+` + "`kubernetesIngressNGINX`" + ` and dropped some keys (` + "`podSecurityPolicy`, `ports.<name>.tls`, `redirections`, `middlewares`" + `).
+The allowed keys are those of the schemas at the chart's tags v38.0.0 and v40.0.0. The
+release notes' tables name the Traefik each release ships, not its chart, and the Traefik
+marks the chart in both distributions: chart 38 arrived with Traefik 3.6 (February 2026:
+K3s v1.35.0+k3s3; RKE2 v1.33.7+rke2r3, v1.34.3+rke2r3, v1.35.0+rke2r3), chart 40 with
+Traefik 3.7 (June 2026: RKE2 v1.33.13+rke2r1, v1.34.9+rke2r1, v1.35.6+rke2r1,
+v1.36.2+rke2r1, whose notes warn of the rename; K3s v1.36.2+k3s1 likewise). A hop whose
+Traefik crosses 3.7 is judged against v40, one crossing 3.6 against v38.
 `)
 	return b.String()
 }

@@ -72,15 +72,15 @@ var Table = []Entry{
 		ID: "SKEW905", Title: "The kubelet refuses cgroup v1 hosts by default (v1.35)",
 		When: "to v1.35", Applies: func(h Hop) bool { return h.CrossesMinor(35) },
 		Severity: policy.Error, Blocking: true, Needs: []Fact{FactNodes, FactNodeEvents}, Judge: judgeCgroupV1,
-		Fix:    "move the node to a cgroup v2 host, or pass --kubelet-arg=fail-cgroupv1=false",
+		Fix:    "move the node to a cgroup v2 host, or pass --kubelet-arg=fail-cgroupv1=false (where the evidence says likely, confirm on the node first)",
 		Source: "https://github.com/kubernetes/kubernetes/pull/134298",
 	},
 	{
-		ID: "SKEW906", Title: "A kubelet or apiserver flag removed upstream is still passed: the process will not start",
-		Distros: rancher, When: "to the minor that removes the flag",
-		Applies:  func(h Hop) bool { return len(removedFlagsOn(h)) > 0 },
+		ID: "SKEW906", Title: "A kubelet or apiserver flag removed upstream, or a feature gate locked or removed, is still passed: the process will not start",
+		Distros: rancher, When: "to the minor that removes the flag, or locks or removes the gate",
+		Applies:  func(h Hop) bool { return len(removedFlagsOn(h)) > 0 || len(gatesOn(h)) > 0 },
 		Severity: policy.Error, Blocking: true, Needs: []Fact{FactNodes}, Judge: judgeRemovedFlags,
-		Fix:    "drop the flag from the node's config.yaml or command line (see the replacement) before the hop",
+		Fix:    "drop the flag (see the replacement) or the feature gate from the node's config.yaml or command line before the hop",
 		Source: "https://kubernetes.io/releases/notes/",
 	},
 	{
@@ -99,10 +99,10 @@ var Table = []Entry{
 		Source: "https://github.com/k3s-io/k3s/issues/11815",
 	},
 	{
-		ID: "SKEW909", Title: "RKE2 v1.36 makes Traefik the default ingress; ingress-nginx leaves the airgap images",
+		ID: "SKEW909", Title: "RKE2 v1.36 makes Traefik the default ingress for new clusters; the core airgap images carry Traefik instead of ingress-nginx",
 		Distros: rke2, When: "to v1.36.0 or later", Applies: func(h Hop) bool { return h.Crosses(rke2TraefikDefault) },
 		Severity: policy.Warning, Needs: []Fact{FactNodes, FactHelmCharts}, Judge: judgeRKE2Ingress,
-		Fix:    "set ingress-controller: ingress-nginx explicitly (and ship its images) or migrate to Traefik before the hop",
+		Fix:    "air-gapped nodes: ship the ingress-nginx image tarball with the hop (or set ingress-controller: ingress-nginx explicitly and keep its images); or migrate to Traefik",
 		Source: "https://github.com/rancher/rke2/pull/10037",
 	},
 	{
@@ -121,14 +121,23 @@ var Table = []Entry{
 		Source: "https://github.com/kubernetes/kubernetes/pull/134539",
 	},
 	{
-		ID: "SKEW912", Title: "K3s bundles a stricter Traefik chart: HelmChartConfig traefik values it does not know fail the install",
-		Distros: k3s, When: "to the patches bundling chart v38 (Feb 2026: v1.33.8, v1.34.4, v1.35.0+k3s3) or v40 (Jul 2026: v1.33.13+k3s2, v1.34.10, v1.35.7, v1.36.3)",
+		ID: "SKEW912", Title: "A stricter bundled Traefik chart: HelmChartConfig values it does not know fail the install",
+		Distros: rancher, When: "to a release whose Traefik marks chart v38 (Traefik 3.6, February 2026) or v40 (Traefik 3.7, June 2026) from one before it (release data)",
 		Applies: func(h Hop) bool {
-			return h.CrossesPatches(traefikChart38) || h.CrossesPatches(traefikChart40)
+			_, ok := traefikSchemaFor(h)
+			return ok
 		},
 		Severity: policy.Error, Blocking: true, Needs: []Fact{FactHelmCharts}, Judge: judgeTraefikValues,
-		Fix:    "edit HelmChartConfig kube-system/traefik: drop or move the keys the new chart rejects (kubernetesIngressNginx becomes kubernetesIngressNGINX in v40)",
-		Source: "https://github.com/k3s-io/k3s/releases/tag/v1.35.7%2Bk3s1",
+		Fix:    "edit HelmChartConfig kube-system/traefik (rke2-traefik on RKE2): drop or move the keys the new chart rejects (kubernetesIngressNginx becomes kubernetesIngressNGINX in v40)",
+		Source: "https://github.com/traefik/traefik-helm-chart/releases/tag/v40.0.0",
+	},
+	{
+		ID: "SKEW914", Title: "RKE2 refuses a versioned CIS profile (profile: cis-1.23) from v1.30: the server does not start",
+		Distros: rke2, When: "to v1.30 while a node passes --profile cis-1.x",
+		Applies:  func(h Hop) bool { return h.CrossesMinor(30) },
+		Severity: policy.Error, Blocking: true, Needs: []Fact{FactNodes}, Judge: judgeCISProfile,
+		Fix:    "set profile: cis in the node's config.yaml (or --profile cis) before the hop",
+		Source: "https://github.com/rancher/rke2/pull/5781",
 	},
 	{
 		ID: "SKEW913", Title: "containerd 2.1 no longer pulls Docker image manifest schema 1",

@@ -7,36 +7,35 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
-// K3s bundles the upstream Traefik chart and installs it with the values of the
-// HelmChartConfig kube-system/traefik merged over its own. Two chart majors reject
-// values older charts accepted, so the helm-install Job fails at the hop (SKEW912):
+// K3s and RKE2 bundle the upstream Traefik chart and install it with the values of the
+// HelmChartConfig kube-system/traefik (rke2-traefik on RKE2) merged over their own. Two
+// chart majors reject values older charts accepted, so the helm-install Job fails at
+// the hop (SKEW912):
 //
-//   - chart v38 (K3s: the February 2026 patches) gives every ports.<name> entry and every
-//     providers.<provider> a closed JSON schema: a key the chart does not know fails the
-//     install ("Additional property ... is not allowed");
-//   - chart v39 closes the root as well, and v40 (K3s: the July 2026 patches) renames
-//     providers.kubernetesIngressNginx to providers.kubernetesIngressNGINX and drops
-//     some keys (podSecurityPolicy, ports.<name>.tls, redirections, middlewares).
+//   - chart v38 gives every ports.<name> entry and every providers.<provider> a closed
+//     JSON schema: a key the chart does not know fails the install ("Additional
+//     property ... is not allowed");
+//   - chart v39 closes the root as well, and v40 renames providers.kubernetesIngressNginx
+//     to providers.kubernetesIngressNGINX and drops some keys (podSecurityPolicy,
+//     ports.<name>.tls, redirections, middlewares).
 //
 // The key lists below are the "properties" of the charts' values.schema.json at tags
 // v38.0.0 and v40.0.0 (traefik/traefik-helm-chart).
+//
+// The release notes' tables list the Traefik a release ships, not its chart; the
+// Traefik marks the chart. Both distributions moved to chart 38 with Traefik 3.6
+// (February 2026: K3s v1.35.0+k3s3 went from 3.5.1 with chart 37 to 3.6.7 with chart
+// 38.0.201; RKE2 v1.33.7+rke2r3, v1.34.3+rke2r3 and v1.35.0+rke2r3 with chart 38.0.201)
+// and to chart 40 with Traefik 3.7 (June 2026: RKE2 v1.33.13+rke2r1, v1.34.9+rke2r1,
+// v1.35.6+rke2r1 and v1.36.2+rke2r1 with chart 40.1.003 and Traefik 3.7.4, each with the
+// notes' warning about the kubernetesIngressNGINX rename; K3s v1.36.2+k3s1 likewise).
 var (
-	// traefikChart38 and traefikChart40 are, per minor, the first K3s patch bundling the
-	// chart major. v1.35.0+k3s3 moved Traefik from 3.5.1 to 3.6.7 with the chart bump of
-	// February 2026; v1.33.8+k3s1 is the first 1.33 patch known to pin chart 38.0.201.
-	// Chart 40 is announced in the release notes of v1.33.13+k3s2, v1.35.7+k3s1 and
-	// v1.36.3+k3s1; v1.34.10+k3s1 is the same July 2026 batch. A minor newer than every
-	// entry has the chart from its first release.
-	traefikChart38 = []version.Version{
-		version.MustParse("v1.33.8+k3s1"), version.MustParse("v1.34.4+k3s1"), version.MustParse("v1.35.0+k3s3"),
-	}
-	traefikChart40 = []version.Version{
-		version.MustParse("v1.33.13+k3s2"), version.MustParse("v1.34.10+k3s1"),
-		version.MustParse("v1.35.7+k3s1"), version.MustParse("v1.36.3+k3s1"),
-	}
+	traefikOfChart38 = version.MustParse("v3.6.0")
+	traefikOfChart40 = version.MustParse("v3.7.0")
 
 	traefikSchema38 = traefikSchema{
 		chart: 38,
@@ -157,19 +156,30 @@ func (s traefikSchema) rejected(values map[string]any) []string {
 	return out
 }
 
-// traefikSchemaFor is the newest chart schema the hop brings, if it brings one.
+// traefikSchemaFor is the newest chart schema the hop may bring, from the Traefik the
+// releases ship (release data), if it brings one.
 func traefikSchemaFor(h Hop) (traefikSchema, bool) {
+	x := h.data()
 	switch {
-	case h.CrossesPatches(traefikChart40):
+	case crosses(x, h.From, h.To, release.Traefik, traefikOfChart40) != No:
 		return traefikSchema40, true
-	case h.CrossesPatches(traefikChart38):
+	case crosses(x, h.From, h.To, release.Traefik, traefikOfChart38) != No:
 		return traefikSchema38, true
 	}
 	return traefikSchema{}, false
 }
 
-// judgeTraefikValues checks the HelmChartConfig kube-system/traefik against the chart
-// the hop installs. A valuesContent that is not YAML is an Unknown hit: not checked.
+// traefikConfigName is the HelmChartConfig that carries the Traefik values.
+func traefikConfigName(d version.Distro) string {
+	if d == version.RKE2 {
+		return "rke2-traefik"
+	}
+	return "traefik"
+}
+
+// judgeTraefikValues checks the HelmChartConfig kube-system/traefik (rke2-traefik)
+// against the chart the hop installs. A valuesContent that is not YAML is an Unknown
+// hit: not checked.
 func judgeTraefikValues(h Hop, f *Facts) []Hit {
 	schema, ok := traefikSchemaFor(h)
 	if !ok {
@@ -177,7 +187,7 @@ func judgeTraefikValues(h Hop, f *Facts) []Hit {
 	}
 	var out []Hit
 	for _, o := range f.HelmCharts {
-		if o.Kind != "helmchartconfig" || o.Name != "traefik" || o.Namespace != "kube-system" {
+		if o.Kind != "helmchartconfig" || o.Name != traefikConfigName(h.To.Distro) || o.Namespace != "kube-system" {
 			continue
 		}
 		values, err := ParseChartValues(o.Detail)

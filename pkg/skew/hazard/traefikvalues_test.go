@@ -8,30 +8,29 @@ import (
 )
 
 // TestTraefikValuesApplies checks SKEW912 on both sides of the chart 38 and chart 40
-// boundaries, per line, and that it stays K3s only.
+// boundaries, which the bundled Traefik marks (3.6, 3.7), on both distributions.
 func TestTraefikValuesApplies(t *testing.T) {
 	tests := []struct {
 		from, to string
 		want     bool
 		chart    int
 	}{
-		{"v1.33.7+k3s1", "v1.33.7+k3s3", false, 0},
-		{"v1.33.7+k3s1", "v1.33.8+k3s1", true, 38},
+		{"v1.33.7+k3s1", "v1.33.7+k3s3", true, 38}, // a re-release brings Traefik 3.6
+		{"v1.33.7+k3s3", "v1.33.8+k3s1", false, 0},
 		{"v1.33.8+k3s1", "v1.33.12+k3s1", false, 0},
-		{"v1.33.12+k3s1", "v1.33.13+k3s1", false, 0},
-		{"v1.33.13+k3s1", "v1.33.13+k3s2", true, 40}, // a re-release brings chart 40
+		{"v1.33.12+k3s1", "v1.33.13+k3s1", true, 40},
+		{"v1.33.13+k3s1", "v1.33.13+k3s2", false, 0}, // the notes list no Traefik, and 3.7 came before
 		{"v1.34.3+k3s1", "v1.34.4+k3s1", true, 38},
-		{"v1.34.9+k3s1", "v1.34.10+k3s1", true, 40},
-		{"v1.34.4+k3s1", "v1.34.9+k3s1", false, 0},
-		{"v1.35.0+k3s1", "v1.35.0+k3s2", false, 0},
+		{"v1.34.8+k3s1", "v1.34.9+k3s1", true, 40},
+		{"v1.34.4+k3s1", "v1.34.8+k3s1", false, 0},
 		{"v1.35.0+k3s1", "v1.35.0+k3s3", true, 38},
-		{"v1.35.6+k3s1", "v1.35.7+k3s1", true, 40},
-		{"v1.36.2+k3s1", "v1.36.3+k3s1", true, 40},
-		{"v1.36.3+k3s1", "v1.37.1+k3s1", false, 0},
-		{"v1.32.9+k3s1", "v1.33.5+k3s1", false, 0},     // 1.33 before chart 38
+		{"v1.32.9+k3s1", "v1.33.5+k3s1", false, 0},     // 3.3 to 3.3
 		{"v1.32.9+k3s1", "v1.33.8+k3s1", true, 38},     // crosses into a line that has it
-		{"v1.34.9+k3s1", "v1.35.8+k3s1", true, 40},     // both: judged against the newer
-		{"v1.36.2+rke2r1", "v1.36.3+rke2r1", false, 0}, // K3s only
+		{"v1.34.3+k3s1", "v1.35.8+k3s1", true, 40},     // both: judged against the newer
+		{"v1.35.5+rke2r1", "v1.35.6+rke2r1", true, 40}, // RKE2 too (rke2-traefik)
+		{"v1.36.2+rke2r1", "v1.36.3+rke2r1", false, 0}, // 3.7 to 3.7
+		{"v1.34.9+k3s1", "v1.34.12+k3s1", false, 0},    // newer than the data, after 3.7: nothing to cross
+		{"v1.34.3+k3s1", "v1.34.12+k3s1", true, 40},    // newer than the data: never assumed safe
 	}
 	e, ok := ByID("SKEW912")
 	if !ok {
@@ -54,7 +53,7 @@ func traefikConfig(values string) Object {
 
 func TestJudgeTraefikValues(t *testing.T) {
 	to38 := hop("v1.34.3+k3s1", "v1.34.4+k3s1")
-	to40 := hop("v1.34.9+k3s1", "v1.34.10+k3s1")
+	to40 := hop("v1.34.8+k3s1", "v1.34.9+k3s1")
 	tests := []struct {
 		name    string
 		hop     Hop

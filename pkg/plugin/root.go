@@ -20,6 +20,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/completion"
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/plan"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/releases"
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/rollback"
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/status"
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/upgrade"
@@ -79,6 +80,7 @@ system-upgrade-controller: servers first, one minor at a time.`,
 	cmd.AddCommand(
 		check.NewCmdCheck(env),
 		channels.NewCmdChannels(env),
+		releases.NewCmdReleases(env),
 		plan.NewCmdPlan(env),
 		upgrade.NewCmdUpgrade(env),
 		status.NewCmdStatus(env),

@@ -175,7 +175,7 @@ func TestPlanAndUpgradeNameRemovedAPIs(t *testing.T) {
 	if p.code != 0 {
 		t.Fatalf("plan: %s", p)
 	}
-	for _, want := range []string{"REMOVED APIS AT HOP 2 (v1.32.12+k3s1)", "SKEW801", "Helm release monitoring/prom (revision 3", "excludes v1.32.12+k3s1"} {
+	for _, want := range []string{"REMOVED APIS AT HOP 2 (v1.32.11+k3s3)", "SKEW801", "Helm release monitoring/prom (revision 3", "excludes v1.32.11+k3s3"} {
 		if !strings.Contains(p.stdout, want) {
 			t.Errorf("plan lacks %q\n%s", want, p)
 		}

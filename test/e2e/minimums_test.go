@@ -42,11 +42,11 @@ func TestPathMeetsNodeAuthorizationMinimum(t *testing.T) {
 		t.Errorf("hop 1 should move the agents alone to v1.31.13+k3s1 for SKEW902: %+v\n%s", first, j)
 	}
 	for _, h := range rep.Hops[1:] {
-		if len(h.Servers) > 0 && h.To == "v1.32.12+k3s1" {
+		if len(h.Servers) > 0 && h.To == "v1.32.11+k3s3" {
 			break
 		}
 		if len(h.Servers) > 0 {
-			t.Errorf("the first server hop after the catch-up goes to %s, want v1.32.12+k3s1", h.To)
+			t.Errorf("the first server hop after the catch-up goes to %s, want v1.32.11+k3s3", h.To)
 			break
 		}
 	}
@@ -81,7 +81,7 @@ func TestPlanRefusesWhenTheChannelLacksTheMinimum(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = srv.Close() })
 	fresh(t, "k3s-healthy-ha", onVersion("v1.31.4+k3s1"))
-	r := skew(t, "plan", "--version", "v1.32.12+k3s1", "--channel-server", srv.URL+channelserver.ListPath)
+	r := skew(t, "plan", "--version", "v1.32.11+k3s3", "--channel-server", srv.URL+channelserver.ListPath)
 	if r.code != 1 || len(lines(r.stderr)) != 1 || !strings.Contains(r.stderr, "SKEW902") || !strings.Contains(r.stderr, `channel "v1.31"`) || !strings.Contains(r.stderr, "v1.31.5") {
 		t.Errorf("plan must refuse in one line naming SKEW902, the channel and the minimum:\n%s", r)
 	}

@@ -62,7 +62,7 @@ func TestPlanK3sToStable(t *testing.T) {
 	if j.code != 0 || rep.Kind != "PlanReport" {
 		t.Fatalf("%s", j)
 	}
-	want := []string{"v1.31.13+k3s1", "v1.32.12+k3s1", "v1.33.12+k3s1", "v1.34.9+k3s1", "v1.35.10+k3s1", k3sStable}
+	want := []string{"v1.31.13+k3s1", "v1.32.11+k3s3", "v1.33.12+k3s1", "v1.34.9+k3s1", "v1.35.10+k3s1", k3sStable}
 	if got := hopTargets(rep); !reflect.DeepEqual(got, want) {
 		t.Errorf("hops go to %v, want %v", got, want)
 	}

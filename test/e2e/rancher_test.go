@@ -32,7 +32,7 @@ func rancherFixture(t *testing.T, annotations map[string]string) {
 			{Name: "prod-east-pool1-2", Roles: []string{"worker"}},
 		},
 		Settings: map[string]string{"ui-k8s-supported-versions-range": ">= 1.29.0-0 <= 1.33.x-0", "rke2-default-version": "v1.32.12+rke2r1",
-			"k3s-default-version": "v1.32.12+k3s1", "server-version": "v2.12.1"},
+			"k3s-default-version": "v1.32.11+k3s3", "server-version": "v2.12.1"},
 	}
 	if err := ranchersim.Seed(ctx, env.sb.Client, env.sb.Dynamic, f); err != nil {
 		t.Fatal(err)

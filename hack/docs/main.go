@@ -1,6 +1,7 @@
 // Command docs writes the flag reference of every kubectl-skew command into
-// docs/reference, from the cobra commands themselves, and the tables of docs/ that
-// come from the domain's knowledge tables: make docs. Tests fail when what is
+// docs/reference, from the cobra commands themselves, the tables of docs/ that come
+// from the domain's knowledge tables, docs/hazards.md from the hazard table and
+// docs/releases.md from the release data: make docs. Tests fail when what is
 // committed differs from what the code would write.
 package main
 
@@ -10,14 +11,17 @@ import (
 	"os"
 
 	"github.com/kubectl-skew/kubectl-skew/hack/docs/reference"
+	"github.com/kubectl-skew/kubectl-skew/hack/docs/releases"
 	"github.com/kubectl-skew/kubectl-skew/hack/docs/tables"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 )
 
 func main() {
 	out := flag.String("out", "docs/reference", "directory to write the reference into")
 	docs := flag.String("docs", "docs", "directory of the docs whose tables are generated")
 	hazards := flag.String("hazards", "docs/hazards.md", "file to write the hop hazards table into")
+	releaseData := flag.String("releases", "docs/releases.md", "file to write the release data page into")
 	flag.Parse()
 	if err := reference.Write(*out); err != nil {
 		fmt.Fprintln(os.Stderr, "docs:", err)
@@ -28,6 +32,10 @@ func main() {
 		os.Exit(1)
 	}
 	if err := os.WriteFile(*hazards, []byte(hazard.Markdown()), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "docs:", err)
+		os.Exit(1)
+	}
+	if err := os.WriteFile(*releaseData, []byte(releases.Markdown(release.Embedded())), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "docs:", err)
 		os.Exit(1)
 	}

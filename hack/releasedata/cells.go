@@ -43,6 +43,21 @@ func versionCell(cell string) (text string, ok, tagged bool) {
 	return text, ok, false
 }
 
+// controllerMajor pins components whose cells sometimes hold another artifact's
+// version: rancher/rke2-docs lists the ingress-nginx chart (4.6.1, 4.8.2) instead of
+// the controller (1.x) for a few v1.28 releases. Such a cell is left out, not misread.
+var controllerMajor = map[string]uint64{release.IngressNginx: 1}
+
+// plausible reports whether v can be component c's version.
+func plausible(c, v string) bool {
+	want, pinned := controllerMajor[c]
+	if !pinned {
+		return true
+	}
+	pv, err := version.Parse(v)
+	return err == nil && pv.Major == want
+}
+
 func versionText(t string) (string, bool) {
 	if t == "" || strings.ContainsAny(t, " \t") {
 		return t, false

@@ -19,8 +19,12 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
-// notesDir is where both docs repositories keep one release-notes file per minor.
-const notesDir = "docs/release-notes"
+// notesDir is where both docs repositories keep one release-notes file per minor;
+// archiveDir is where rancher/rke2-docs moves the files of minors past their end of life.
+const (
+	notesDir   = "docs/release-notes"
+	archiveDir = "docs/release-notes-old"
+)
 
 // sourcesFile lists, in a partial copy, the commit each file was read at.
 const sourcesFile = "SOURCES.tsv"
@@ -106,7 +110,7 @@ func readGit(dir, repo string, min version.MinorVersion) ([]notesFile, error) {
 		return nil, fmt.Errorf("%s: %v", dir, err)
 	}
 	head := strings.TrimSpace(string(out))
-	atHead, err := git(dir, "ls-tree", "-r", "-z", "--name-only", "HEAD", "--", notesDir+"/")
+	atHead, err := git(dir, "ls-tree", "-r", "-z", "--name-only", "HEAD", "--", notesDir+"/", archiveDir+"/")
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", dir, err)
 	}
@@ -118,11 +122,30 @@ func readGit(dir, repo string, min version.MinorVersion) ([]notesFile, error) {
 	for _, p := range splitNames(atHead) {
 		present[p] = true
 	}
-	paths := map[string]version.MinorVersion{}
-	for _, p := range append(splitNames(atHead), splitNames(ever)...) {
-		if m, ok := notesMinor(path.Base(p)); ok && path.Dir(p) == notesDir && m.Compare(min) >= 0 {
-			paths[p] = m
+	// One file per minor: at HEAD in notesDir, else at HEAD in archiveDir (where it
+	// kept growing after the move), else its last version in notesDir's history.
+	rank := func(p string) int {
+		switch {
+		case present[p] && path.Dir(p) == notesDir:
+			return 0
+		case present[p]:
+			return 1
 		}
+		return 2
+	}
+	chosen := map[version.MinorVersion]string{}
+	for _, p := range append(splitNames(atHead), splitNames(ever)...) {
+		m, ok := notesMinor(path.Base(p))
+		if !ok || m.Compare(min) < 0 || (path.Dir(p) != notesDir && path.Dir(p) != archiveDir) {
+			continue
+		}
+		if cur, seen := chosen[m]; !seen || rank(p) < rank(cur) {
+			chosen[m] = p
+		}
+	}
+	paths := map[string]version.MinorVersion{}
+	for m, p := range chosen {
+		paths[p] = m
 	}
 	var files []notesFile
 	for p, m := range paths {

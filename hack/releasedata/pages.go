@@ -136,6 +136,7 @@ func parsePage(text []byte, v version.Version, file string) (*release.Release, [
 			}
 		case colComponent:
 			cv, ok, tagged := versionCell(cell)
+			ok = ok && plausible(c.component, cv)
 			if tagged {
 				warn("line %d: %s names a tag, not a version (%q); read as %s", i+1, clip(c.header), clip(plainText(cell)), cv)
 			}

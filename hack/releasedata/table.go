@@ -104,6 +104,7 @@ func parseTable(in tableInput) (rows []row, warns []string, err error) {
 				}
 			case colComponent:
 				cv, ok, tag := versionCell(cell(j))
+				ok = ok && plausible(c.component, cv)
 				switch {
 				case !ok:
 					lacks = append(lacks, lack{j, c.component, cv})

@@ -44,7 +44,9 @@ func atLeast(x *release.Index, v version.Version, c string, min version.Version)
 	s := x.Span(v, c)
 	switch {
 	case s.Absent:
-		return No
+		// A release whose notes list no version of the component (a placeholder or a
+		// cut-short page) may still ship it: open, never safe.
+		return Maybe
 	case s.HasLow && s.Low.Compare(min) >= 0:
 		return Yes
 	case s.HasHigh && s.High.Compare(min) < 0:
@@ -61,9 +63,6 @@ func below(x *release.Index, v version.Version, c string, max version.Version) T
 	case Yes:
 		return No
 	case No:
-		if s := x.Span(v, c); s.Absent {
-			return No
-		}
 		return Yes
 	}
 	return Maybe
@@ -73,11 +72,6 @@ func below(x *release.Index, v version.Version, c string, max version.Version) T
 // below boundary to at or above it.
 func crosses(x *release.Index, a, b version.Version, c string, boundary version.Version) Tri {
 	from, to := below(x, a, c, boundary), atLeast(x, b, c, boundary)
-	// A release whose notes list no version of the component (a placeholder cell) may
-	// still ship it: that side is open, not safe.
-	if s := x.Span(a, c); s.Absent && to != No {
-		from = Maybe
-	}
 	switch {
 	case from == No || to == No:
 		return No
@@ -94,19 +88,25 @@ func componentOf(x *release.Index, v version.Version, c string) string {
 		if raw, has := r.Components[c]; has {
 			return c + " " + raw
 		}
-		return "no " + c
+		return c + " not listed in its notes"
 	}
 	return c + " unknown (" + x.Unknown(v) + ")"
 }
 
-// unknownNote is the message suffix of a hit whose hop the data cannot decide.
-func unknownNote(x *release.Index, t Tri, vs ...version.Version) string {
+// unknownNote is the message suffix of a hit whose hop the data cannot decide for
+// component c: a release it does not know, or one whose notes list no version of c.
+func unknownNote(x *release.Index, t Tri, c string, vs ...version.Version) string {
 	if t != Maybe {
 		return ""
 	}
 	for _, v := range vs {
 		if _, ok := x.Lookup(v); !ok {
 			return fmt.Sprintf("; the release data cannot tell (%s): give newer data with --release-data or %s", x.Unknown(v), release.EnvVar)
+		}
+	}
+	for _, v := range vs {
+		if s := x.Span(v, c); s.Absent {
+			return fmt.Sprintf("; the release data cannot tell: the notes of %s list no %s version, so it is not taken to be safe", v, c)
 		}
 	}
 	return ""

@@ -16,7 +16,7 @@ func judgeTraefikV2(h Hop, f *Facts) []Hit {
 		return nil
 	}
 	x := h.data()
-	note := unknownNote(x, crosses(x, h.From, h.To, release.Traefik, traefik3), h.From, h.To)
+	note := unknownNote(x, crosses(x, h.From, h.To, release.Traefik, traefik3), release.Traefik, h.From, h.To)
 	var out []Hit
 	for _, o := range f.TraefikV2 {
 		out = append(out, Hit{Subject: o.Ref(), Message: fmt.Sprintf("uses traefik.containo.us, which Traefik v3 no longer serves (%s -> %s)%s%s",
@@ -120,7 +120,7 @@ func judgeSnippets(h Hop, f *Facts) []Hit {
 		}
 	}
 	x := h.data()
-	note := unknownNote(x, crosses(x, h.From, h.To, release.IngressNginx, nginx112), h.From, h.To)
+	note := unknownNote(x, crosses(x, h.From, h.To, release.IngressNginx, nginx112), release.IngressNginx, h.From, h.To)
 	var out []Hit
 	for _, o := range f.SnippetIngresses {
 		out = append(out, Hit{Subject: o.Ref(), Message: "has a snippet annotation" + detail(o) + "; the hop brings " + componentOf(x, h.To, release.IngressNginx) + note})

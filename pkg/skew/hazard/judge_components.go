@@ -41,7 +41,7 @@ func judgeEtcd36(h Hop, f *Facts) []Hit {
 			t = Maybe
 		}
 		out = append(out, Hit{Subject: "node/" + n.Name, Message: fmt.Sprintf("runs %s (%s); the hop installs %s (%s): every etcd member must run etcd v3.5.26 or later before any moves to 3.6%s",
-			kubelet, componentOf(x, v, release.Etcd), h.To, componentOf(x, h.To, release.Etcd), unknownNote(x, t, v, h.To))})
+			kubelet, componentOf(x, v, release.Etcd), h.To, componentOf(x, h.To, release.Etcd), unknownNote(x, t, release.Etcd, v, h.To))})
 	}
 	return out
 }
@@ -74,7 +74,7 @@ func containerdHits(h Hop, f *Facts, boundary version.Version, why string) []Hit
 	if to == No {
 		return nil
 	}
-	note := unknownNote(x, to, h.To)
+	note := unknownNote(x, to, release.Containerd, h.To)
 	var out []Hit
 	for _, n := range f.Nodes {
 		v, ok := h.containerd(n)

@@ -71,6 +71,9 @@ func Decode(data []byte) ([]*Release, error) {
 	if f.APIVersion != APIVersion || f.Kind != Kind {
 		return nil, fmt.Errorf("%w: apiVersion %q kind %q, want %s %s", ErrBadData, clip(f.APIVersion), clip(f.Kind), APIVersion, Kind)
 	}
+	if len(f.Releases) == 0 {
+		return nil, fmt.Errorf("%w: no releases (a \"releases\" list of at least one)", ErrBadData)
+	}
 	if len(f.Releases) > MaxReleases {
 		return nil, fmt.Errorf("%w: %d releases, more than the limit of %d", ErrBadData, len(f.Releases), MaxReleases)
 	}
@@ -108,6 +111,9 @@ func (row releaseJSON) release() (*Release, error) {
 	for name, raw := range row.Components {
 		if !componentName.MatchString(name) {
 			return nil, fmt.Errorf("%s: component name %q is not lower-case letters, digits and dashes", v, clip(name))
+		}
+		if raw != strings.TrimSpace(raw) {
+			return nil, fmt.Errorf("%s: component %s: %q has spaces or line breaks around it", v, name, clip(raw))
 		}
 		if _, err := version.Parse(raw); err != nil {
 			return nil, fmt.Errorf("%s: component %s: %v", v, name, err)
@@ -167,13 +173,14 @@ func less(a, b version.Version) bool {
 	return a.Compare(b) < 0
 }
 
-// key identifies a release whatever its spelling ("v1.33.7+k3s3" and "1.33.7+k3s3").
+// key identifies a release whatever its spelling ("v1.33.7+k3s3", "1.33.7+k3s3" and
+// "v1.33.7+k3s03" are one release).
 func key(v version.Version) string {
 	s := fmt.Sprintf("%d.%d.%d", v.Major, v.Minor, v.Patch)
 	if v.PreRelease != "" {
 		s += "-" + v.PreRelease
 	}
-	return s + "+" + v.Build
+	return fmt.Sprintf("%s+%s%d", s, v.Distro, v.Revision)
 }
 
 // jsonProblem says where JSON went wrong, without echoing the input at length.
@@ -183,8 +190,10 @@ func jsonProblem(err error) string {
 	switch {
 	case errors.As(err, &syntax):
 		return fmt.Sprintf("not JSON at byte %d: %v", syntax.Offset, err)
+	case errors.As(err, &typ) && typ.Field == "":
+		return fmt.Sprintf("the document is a JSON %s, not an object with a \"releases\" list", typ.Value)
 	case errors.As(err, &typ):
-		return fmt.Sprintf("field %s: a %s where a %s belongs", typ.Field, typ.Value, typ.Type)
+		return fmt.Sprintf("field %s: a JSON %s where it takes another type", typ.Field, typ.Value)
 	case errors.Is(err, io.EOF):
 		return "empty"
 	case errors.Is(err, io.ErrUnexpectedEOF):

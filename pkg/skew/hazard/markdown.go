@@ -102,6 +102,27 @@ moved: the hazard names them at the hop.
 `)
 	b.WriteString("\nThe K3s patches SKEW902 reads (K3s's own code, not a component): " + joinVersions(NodeAuthzMinimums) + ".\n")
 	b.WriteString(`
+## Feature gates SKEW906 reads
+
+A gate passed through node-args (` + "`--kubelet-arg=feature-gates=...`" + `, ` + "`--kube-apiserver-arg=...`" + `)
+stops the process where it is locked to the other value ("cannot set feature gate") or gone
+("unrecognized feature gate"), whatever value it has then. A removal is listed only where the
+release that removed it is confirmed.
+
+| gate | locked from | locked to | removed in | source |
+|---|---|---|---|---|
+`)
+	for _, g := range FeatureGates {
+		locked, removed := "-", "-"
+		if g.LockedIn > 0 {
+			locked = fmt.Sprintf("v1.%d", g.LockedIn)
+		}
+		if g.RemovedIn > 0 {
+			removed = fmt.Sprintf("v1.%d", g.RemovedIn)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %t | %s | %s |\n", g.Name, locked, g.LockedTo, removed, g.Source)
+	}
+	b.WriteString(`
 SKEW912 in detail. K3s and RKE2 install the upstream Traefik chart with the values of the
 ` + "`HelmChartConfig` kube-system/traefik (`rke2-traefik` on RKE2)" + ` merged over their own; a
 value the chart's ` + "`values.schema.json`" + ` rejects fails the ` + "`helm-install`" + ` Job. Chart v38

@@ -59,7 +59,7 @@ func runtimeVersion(runtime string) (version.Version, bool) {
 
 // judgeContainerd2 names nodes that run containerd 1.x where the hop brings 2.x.
 func judgeContainerd2(h Hop, f *Facts) []Hit {
-	return containerdHits(h, f, containerd20, "; containerd 2 reads its config in version 3 syntax: a custom config.toml.tmpl written for containerd 1.7 may no longer apply (K3s and RKE2 render config-v3.toml.tmpl when it exists)")
+	return containerdHits(h, f, containerd20, "; containerd 2 migrates a version 2 config at start, but a custom config.toml.tmpl naming what 2.0 removed (the runtime v1 and runc.v1 shims, aufs, CRI v1alpha2) stops it, and K3s and RKE2 still render config.toml.tmpl when no config-v3.toml.tmpl exists")
 }
 
 // judgeContainerd21 names nodes below containerd 2.1 where the hop brings 2.1, which

@@ -102,6 +102,11 @@ moved: the hazard names them at the hop.
 `)
 	b.WriteString("\nThe K3s patches SKEW902 reads (K3s's own code, not a component): " + joinVersions(NodeAuthzMinimums) + ".\n")
 	b.WriteString(`
+Not encoded: RKE2 has announced that it will stop shipping its ingress-nginx chart, but
+no release that does so was published when this table was last checked, so no hop can be
+said to bring it; SKEW909 covers the change of default and of the airgap images at v1.36.
+`)
+	b.WriteString(`
 ## Feature gates SKEW906 reads
 
 A gate passed through node-args (` + "`--kubelet-arg=feature-gates=...`" + `, ` + "`--kube-apiserver-arg=...`" + `)

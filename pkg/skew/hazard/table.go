@@ -84,11 +84,11 @@ var Table = []Entry{
 		Source: "https://kubernetes.io/releases/notes/",
 	},
 	{
-		ID: "SKEW907", Title: "containerd 2.0 reads config version 3: a custom containerd 1.7 template may no longer apply",
+		ID: "SKEW907", Title: "containerd 2.0: a custom containerd 1.7 template naming what 2.0 removed stops containerd",
 		Distros: rancher, When: "a node on containerd 1.x to a release bundling containerd 2 (release data; K3s/RKE2 v1.31.6 / v1.32.2 and later)",
 		Applies:  func(h Hop) bool { return reaches(h, release.Containerd, containerd20) },
 		Severity: policy.Warning, Needs: []Fact{FactNodes}, Judge: judgeContainerd2,
-		Fix:    "if the node has a custom config.toml.tmpl, write config-v3.toml.tmpl in containerd 2 (version 3) syntax beside it before the hop",
+		Fix:    "if the node has a custom config.toml.tmpl, drop what containerd 2.0 removed from it, or write config-v3.toml.tmpl in version 3 syntax beside it, before the hop",
 		Source: "https://github.com/k3s-io/k3s/pull/11626",
 	},
 	{
@@ -145,6 +145,6 @@ var Table = []Entry{
 		Applies:  func(h Hop) bool { return reaches(h, release.Containerd, containerd21) },
 		Severity: policy.Warning, Needs: []Fact{FactNodes}, Judge: judgeContainerd21,
 		Fix:    "re-push any image that exists only as Docker schema 1 (images built before 2017 with old Docker) as schema 2 or OCI before the hop",
-		Source: "https://github.com/containerd/containerd/pull/9765",
+		Source: "https://github.com/containerd/containerd/pull/11681",
 	},
 }

@@ -4,6 +4,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
 // Fact names one list the judgements read. Read lists only those some hop needs.
@@ -38,6 +39,11 @@ type Node struct {
 	// pass is Args' pass-through flags by component, built once by NodesFrom: every
 	// entry on every hop asks, and 5,000 nodes times entries times hops adds up.
 	pass map[string]map[string]string
+	// gates are the feature gates set per component, and containerd the runtime's
+	// version, both read once by NodesFrom for the same reason.
+	gates      map[string]map[string]string
+	containerd *version.Version
+	indexed    bool
 }
 
 // passThrough is PassThrough(n.Args, component), from the index when NodesFrom built it.
@@ -101,6 +107,7 @@ func (f *Facts) mark(fact Fact) {
 // of strings are named in ArgsError, never fatal.
 func NodesFrom(nodes []corev1.Node) []Node {
 	out := make([]Node, 0, len(nodes))
+	runtimes := map[string]*version.Version{}
 	for i := range nodes {
 		n := &nodes[i]
 		nd := Node{
@@ -127,6 +134,16 @@ func NodesFrom(nodes []corev1.Node) []Node {
 			nd.pass = passThroughIndex(args)
 			break
 		}
+		nd.gates = gateIndex(nd.Args)
+		// Nodes share a handful of runtime versions: parse each once.
+		v, seen := runtimes[nd.Runtime]
+		if !seen {
+			if pv, ok := runtimeVersion(nd.Runtime); ok {
+				v = &pv
+			}
+			runtimes[nd.Runtime] = v
+		}
+		nd.containerd, nd.indexed = v, true
 		out = append(out, nd)
 	}
 	return out

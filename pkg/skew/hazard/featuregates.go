@@ -65,12 +65,13 @@ func gatesOn(h Hop) []FeatureGate {
 	return out
 }
 
-// setGates is every feature gate a node passes to a component, the last value winning
-// (the flag accumulates over repeats).
-func setGates(n *Node, component string) map[string]string {
-	out := map[string]string{}
-	for _, a := range n.Args {
-		if a.Flag != component+"-arg" {
+// gateIndex is every feature gate the args pass, by component ("kubelet"), the last
+// value winning (the flag accumulates over repeats); nil when there is none.
+func gateIndex(args []Arg) map[string]map[string]string {
+	var out map[string]map[string]string
+	for _, a := range args {
+		component, ok := strings.CutSuffix(a.Flag, "-arg")
+		if !ok {
 			continue
 		}
 		k, v, _ := strings.Cut(strings.TrimLeft(a.Value, "-"), "=")
@@ -79,18 +80,36 @@ func setGates(n *Node, component string) map[string]string {
 		}
 		for _, kv := range strings.Split(v, ",") {
 			name, val, _ := strings.Cut(strings.TrimSpace(kv), "=")
-			if name != "" {
-				out[name] = strings.ToLower(strings.TrimSpace(val))
+			if name == "" {
+				continue
 			}
+			if out == nil {
+				out = map[string]map[string]string{}
+			}
+			if out[component] == nil {
+				out[component] = map[string]string{}
+			}
+			out[component][name] = strings.ToLower(strings.TrimSpace(val))
 		}
 	}
 	return out
 }
 
-// gateHits names the gates node n passes that stop a process at the hop's minor.
-func gateHits(h Hop, n *Node) []Hit {
-	gates := gatesOn(h)
+// setGates is gateIndex for one component, from the index when NodesFrom built it.
+func setGates(n *Node, component string) map[string]string {
+	if n.indexed {
+		return n.gates[component]
+	}
+	return gateIndex(n.Args)[component]
+}
+
+// gateHits names the gates node n passes that stop a process at the hop's minor;
+// gates are gatesOn(h).
+func gateHits(h Hop, gates []FeatureGate, n *Node) []Hit {
 	if len(gates) == 0 {
+		return nil
+	}
+	if n.indexed && n.gates == nil {
 		return nil
 	}
 	var out []Hit

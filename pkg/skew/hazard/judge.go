@@ -59,7 +59,7 @@ func judgeMasterLabel(_ Hop, f *Facts) []Hit {
 
 func judgeRemovedFlags(h Hop, f *Facts) []Hit {
 	var out []Hit
-	gone := removedFlagsOn(h)
+	gone, gates := removedFlagsOn(h), gatesOn(h)
 	for _, n := range f.Nodes {
 		if n.ArgsError != "" {
 			out = append(out, Hit{Subject: "node/" + n.Name, Unknown: true, Message: "node-args unreadable, flags not checked: " + n.ArgsError})
@@ -70,7 +70,7 @@ func judgeRemovedFlags(h Hop, f *Facts) []Hit {
 				out = append(out, Hit{Subject: "node/" + n.Name, Message: fmt.Sprintf("passes --%s-arg=%s, removed from %s in v1.%d: %s", r.Component, r.Flag, r.Component, r.Removed, r.Replacement)})
 			}
 		}
-		out = append(out, gateHits(h, &n)...)
+		out = append(out, gateHits(h, gates, &n)...)
 	}
 	return out
 }

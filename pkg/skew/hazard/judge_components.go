@@ -97,5 +97,11 @@ func (h Hop) containerd(n Node) (version.Version, bool) {
 			}
 		}
 	}
+	if n.indexed {
+		if n.containerd == nil {
+			return version.Version{}, false
+		}
+		return *n.containerd, true
+	}
 	return runtimeVersion(n.Runtime)
 }

@@ -39,7 +39,8 @@ func (h Hop) data() *release.Index {
 }
 
 // atLeast says whether component c of release v is at least min: Yes or No when the
-// data decides it, Maybe when v is unknown and its bounds leave it open.
+// data decides it, Maybe when v is unknown and its bounds leave it open (a known
+// release has both bounds, its own version).
 func atLeast(x *release.Index, v version.Version, c string, min version.Version) Tri {
 	s := x.Span(v, c)
 	switch {
@@ -51,8 +52,6 @@ func atLeast(x *release.Index, v version.Version, c string, min version.Version)
 		return Yes
 	case s.HasHigh && s.High.Compare(min) < 0:
 		return No
-	case s.Known:
-		return No // known, shipped, and unparsable: Span gives no bounds
 	}
 	return Maybe
 }

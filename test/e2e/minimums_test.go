@@ -53,8 +53,9 @@ func TestPathMeetsNodeAuthorizationMinimum(t *testing.T) {
 }
 
 // TestPlanRefusesWhenTheChannelLacksTheMinimum: a channel server whose v1.31 release
-// is itself below the node-authorization patch: plan refuses in one line naming
-// SKEW902, the channel and the minimum.
+// is itself below the node-authorization patch, and release data that knows no v1.31
+// or v1.32 release above it either: plan refuses in one line naming SKEW902, where it
+// looked and the minimum. With the embedded data the path takes a v1.31 stone instead.
 func TestPlanRefusesWhenTheChannelLacksTheMinimum(t *testing.T) {
 	body, err := os.ReadFile(filepath.Join(env.root, "test", "testdata", "channels", "k3s.json"))
 	if err != nil {
@@ -81,8 +82,14 @@ func TestPlanRefusesWhenTheChannelLacksTheMinimum(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = srv.Close() })
 	fresh(t, "k3s-healthy-ha", onVersion("v1.31.4+k3s1"))
-	r := skew(t, "plan", "--version", "v1.32.11+k3s3", "--channel-server", srv.URL+channelserver.ListPath)
-	if r.code != 1 || len(lines(r.stderr)) != 1 || !strings.Contains(r.stderr, "SKEW902") || !strings.Contains(r.stderr, `channel "v1.31"`) || !strings.Contains(r.stderr, "v1.31.5") {
-		t.Errorf("plan must refuse in one line naming SKEW902, the channel and the minimum:\n%s", r)
+	data := releaseData(t, `{"version":"v1.31.4+k3s1","components":{"etcd":"v3.5.16-k3s1"},"source":{"url":"https://releases.test/a"}}`,
+		`{"version":"v1.32.11+k3s3","components":{"etcd":"v3.5.26-k3s1"},"source":{"url":"https://releases.test/b"}}`)
+	r := skew(t, "plan", "--version", "v1.32.11+k3s3", "--channel-server", srv.URL+channelserver.ListPath, "--release-data", data)
+	if r.code != 1 || len(lines(r.stderr)) != 1 || !strings.Contains(r.stderr, "SKEW902") || !strings.Contains(r.stderr, "channel server "+srv.URL) || !strings.Contains(r.stderr, "v1.31.5") {
+		t.Errorf("plan must refuse in one line naming SKEW902, where it looked and the minimum:\n%s", r)
+	}
+	rep, j := planJSON(t, "--version", "v1.32.11+k3s3", "--channel-server", srv.URL+channelserver.ListPath)
+	if j.code != 0 || len(rep.Hops) != 2 || rep.Hops[0].Kind != "patch" || !strings.Contains(rep.Hops[0].Source, "SKEW902") {
+		t.Errorf("with the embedded data, hop 1 should be a v1.31 stepping stone for SKEW902: %s", j)
 	}
 }

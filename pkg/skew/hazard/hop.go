@@ -16,12 +16,29 @@ type Hop struct {
 	// Releases is the release data component hazards are judged with; nil means the
 	// embedded table.
 	Releases *release.Index
+	// Walked is set on the later hops of a target walk (check --target): the hops before
+	// moved every older node to this release, so a bundled component is judged there.
+	Walked *version.Version
 }
 
 // kubelet is the version node n runs before the hop.
 func (h Hop) kubelet(n Node) string {
 	if v, ok := h.Kubelets[n.Name]; ok {
 		return v
+	}
+	return n.Kubelet
+}
+
+// release is the release node n runs before the hop, for the bundled components: what
+// an earlier hop of the path moves it to, or where the walk took it, or its own.
+func (h Hop) release(n Node) string {
+	if v, ok := h.Kubelets[n.Name]; ok {
+		return v
+	}
+	if h.Walked != nil {
+		if v, err := version.Parse(n.Kubelet); err == nil && v.Compare(*h.Walked) < 0 {
+			return h.Walked.String()
+		}
 	}
 	return n.Kubelet
 }

@@ -23,7 +23,7 @@ func judgeEtcd36(h Hop, f *Facts) []Hit {
 		if !n.Etcd {
 			continue
 		}
-		kubelet := h.kubelet(n)
+		kubelet := h.release(n)
 		v, err := version.Parse(kubelet)
 		if err != nil {
 			continue // the skew policy's SKEW501 names unparsable versions
@@ -88,9 +88,9 @@ func containerdHits(h Hop, f *Facts, boundary version.Version, why string) []Hit
 }
 
 // containerd is the containerd node n runs before the hop: what it reports, or, where
-// an earlier hop of the path upgrades it, what that hop's release bundles.
+// an earlier hop moves it, what that hop's release bundles.
 func (h Hop) containerd(n Node) (version.Version, bool) {
-	if v, ok := h.Kubelets[n.Name]; ok {
+	if v := h.release(n); v != n.Kubelet {
 		if rel, err := version.Parse(v); err == nil {
 			if r, known := h.data().Lookup(rel); known {
 				return r.Component(release.Containerd)

@@ -30,7 +30,12 @@ func TargetHops(from version.Version, target version.Target, releases *release.I
 			to.Distro = from.Distro
 			toName = target.String()
 		}
-		out = append(out, Hop{From: cur, To: to, Name: curName + " -> " + toName, Releases: releases})
+		h := Hop{From: cur, To: to, Name: curName + " -> " + toName, Releases: releases}
+		if len(out) > 0 {
+			walked := cur
+			h.Walked = &walked
+		}
+		out = append(out, h)
 		cur, curName = to, toName
 	}
 	if len(out) == 0 && target.Exact && target.Minor == from.Minor && from.Compare(target.Version) < 0 {

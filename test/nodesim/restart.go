@@ -8,6 +8,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
+
+	"github.com/kubectl-skew/kubectl-skew/test/scenarios"
 )
 
 // restart plays the node after its Job: down for RestartDelay, then its kubelet on
@@ -76,6 +78,10 @@ func (s *Simulator) kubeletBack(ctx context.Context, name, version string, ready
 		n.Status.NodeInfo.KubeletVersion = version
 		//lint:ignore SA1019 the simulated kubelet fills the deprecated field as real ones before v1.31 do; the plugin never reads it
 		n.Status.NodeInfo.KubeProxyVersion = kubeProxyReport(version)
+		// A reinstalled K3s or RKE2 brings the containerd its release bundles.
+		if rt, ok := scenarios.BundledRuntime(version); ok {
+			n.Status.NodeInfo.ContainerRuntimeVersion = rt
+		}
 		readyCondition(n, ready)
 	})
 	return from, err

@@ -13,6 +13,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
 // Well-known keys the scenarios write.
@@ -152,7 +155,7 @@ func (g *NodeGroup) node(i, index int, ts metav1.Time) corev1.Node {
 				BootID:                  uuid(digest(name + "/boot")),
 				KernelVersion:           or(g.Kernel, "6.8.0-57-generic"),
 				OSImage:                 or(g.OSImage, "Ubuntu 24.04.2 LTS"),
-				ContainerRuntimeVersion: or(g.Runtime, defaultRuntime(g.Distro)),
+				ContainerRuntimeVersion: or(g.Runtime, defaultRuntime(g.Distro, kubelet)),
 				KubeletVersion:          kubelet,
 				//lint:ignore SA1019 the simulated kubelet fills the deprecated field as real ones before v1.31 do; the plugin never reads it
 				KubeProxyVersion: kubeProxy(g.KubeProxy, kubelet),
@@ -276,11 +279,35 @@ func kubeProxy(set, kubelet string) string {
 	return ""
 }
 
-func defaultRuntime(d Distro) string {
+// defaultRuntime is what a node's kubelet reports as its runtime: for a K3s or RKE2
+// release, the containerd the release bundles (release data), as a real node does.
+func defaultRuntime(d Distro, kubelet string) string {
 	if d == Kubeadm {
 		return "containerd://1.7.24"
 	}
+	if r, ok := BundledRuntime(kubelet); ok {
+		return r
+	}
 	return "containerd://1.7.27-k3s1"
+}
+
+// BundledRuntime is the containerRuntimeVersion a K3s or RKE2 node on release v reports:
+// the containerd its release bundles, by the release data; ok is false when the data
+// does not know the release.
+func BundledRuntime(v string) (string, bool) {
+	pv, err := version.Parse(v)
+	if err != nil {
+		return "", false
+	}
+	r, known := release.Embedded().Lookup(pv)
+	if !known {
+		return "", false
+	}
+	c, has := r.Components[release.Containerd]
+	if !has {
+		return "", false
+	}
+	return "containerd://" + strings.TrimPrefix(c, "v"), true
 }
 
 // minorOf reads the minor of "v1.30.4+k3s1"; -1 when it is not such a version (the

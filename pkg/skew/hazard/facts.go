@@ -43,7 +43,21 @@ type Node struct {
 	// version, both read once by NodesFrom for the same reason.
 	gates      map[string]map[string]string
 	containerd *version.Version
-	indexed    bool
+	// kubelet is Kubelet parsed (nil when it does not parse), read once too.
+	kubelet *version.Version
+	indexed bool
+}
+
+// kubeletVersion is Kubelet parsed, from the index when NodesFrom built it.
+func (n *Node) kubeletVersion() (version.Version, bool) {
+	if n.indexed {
+		if n.kubelet == nil {
+			return version.Version{}, false
+		}
+		return *n.kubelet, true
+	}
+	v, err := version.Parse(n.Kubelet)
+	return v, err == nil
 }
 
 // passThrough is PassThrough(n.Args, component), from the index when NodesFrom built it.
@@ -107,7 +121,7 @@ func (f *Facts) mark(fact Fact) {
 // of strings are named in ArgsError, never fatal.
 func NodesFrom(nodes []corev1.Node) []Node {
 	out := make([]Node, 0, len(nodes))
-	runtimes := map[string]*version.Version{}
+	runtimes, kubelets := map[string]*version.Version{}, map[string]*version.Version{}
 	for i := range nodes {
 		n := &nodes[i]
 		nd := Node{
@@ -144,6 +158,14 @@ func NodesFrom(nodes []corev1.Node) []Node {
 			runtimes[nd.Runtime] = v
 		}
 		nd.containerd, nd.indexed = v, true
+		kv, seen := kubelets[nd.Kubelet]
+		if !seen {
+			if pv, err := version.Parse(nd.Kubelet); err == nil {
+				kv = &pv
+			}
+			kubelets[nd.Kubelet] = kv
+		}
+		nd.kubelet = kv
 		out = append(out, nd)
 	}
 	return out

@@ -30,17 +30,18 @@ func (h Hop) kubelet(n Node) string {
 }
 
 // release is the release node n runs before the hop, for the bundled components: what
-// an earlier hop of the path moves it to, or where the walk took it, or its own.
-func (h Hop) release(n Node) string {
-	if v, ok := h.Kubelets[n.Name]; ok {
-		return v
+// an earlier hop of the path moves it to, or where the walk took it, or its own; moved
+// is set when it is not the node's own. ok is false when the version does not parse.
+func (h Hop) release(n *Node) (v version.Version, moved, ok bool) {
+	if s, in := h.Kubelets[n.Name]; in {
+		pv, err := version.Parse(s)
+		return pv, true, err == nil
 	}
-	if h.Walked != nil {
-		if v, err := version.Parse(n.Kubelet); err == nil && v.Compare(*h.Walked) < 0 {
-			return h.Walked.String()
-		}
+	own, ok := n.kubeletVersion()
+	if ok && h.Walked != nil && own.Compare(*h.Walked) < 0 {
+		return *h.Walked, true, true
 	}
-	return n.Kubelet
+	return own, false, ok
 }
 
 // String names the hop in reports.

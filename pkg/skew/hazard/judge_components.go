@@ -19,15 +19,16 @@ func judgeEtcd36(h Hop, f *Facts) []Hit {
 	m := EtcdMinimum{Releases: x}
 	guard := m.Guards(h.From, h.To)
 	var out []Hit
-	for _, n := range f.Nodes {
+	for i := range f.Nodes {
+		n := &f.Nodes[i]
 		if !n.Etcd {
 			continue
 		}
-		kubelet := h.release(n)
-		v, err := version.Parse(kubelet)
-		if err != nil {
+		v, _, ok := h.release(n)
+		if !ok {
 			continue // the skew policy's SKEW501 names unparsable versions
 		}
+		kubelet := v.String()
 		if m.Downgrades(v, h.To) {
 			out = append(out, Hit{Subject: "node/" + n.Name, Message: fmt.Sprintf("runs %s (%s); the hop installs %s (%s): etcd cannot go back from 3.6 to 3.5",
 				kubelet, componentOf(x, v, release.Etcd), h.To, componentOf(x, h.To, release.Etcd))})
@@ -57,18 +58,25 @@ func runtimeVersion(runtime string) (version.Version, bool) {
 	return v, err == nil
 }
 
-// judgeContainerd2 names nodes that run containerd 1.x where the hop brings 2.x.
+// judgeContainerd2 names nodes that run containerd 1.x where the hop brings 2.x; where
+// it brings 2.1 as well, the one finding says so (SKEW913 names only nodes already on 2.0).
 func judgeContainerd2(h Hop, f *Facts) []Hit {
-	return containerdHits(h, f, containerd20, "; containerd 2 migrates a version 2 config at start, but a custom config.toml.tmpl naming what 2.0 removed (the runtime v1 and runc.v1 shims, aufs, CRI v1alpha2) stops it, and K3s and RKE2 still render config.toml.tmpl when no config-v3.toml.tmpl exists")
+	why := "; containerd 2 migrates a version 2 config at start, but a custom config.toml.tmpl naming what 2.0 removed (the runtime v1 and runc.v1 shims, aufs, CRI v1alpha2) stops it, and K3s and RKE2 still render config.toml.tmpl when no config-v3.toml.tmpl exists"
+	if atLeast(h.data(), h.To, release.Containerd, containerd21) != No {
+		why += "; and 2.1 no longer pulls Docker image manifest schema 1 (SKEW913)"
+	}
+	return containerdHits(h, f, version.Version{}, containerd20, why)
 }
 
-// judgeContainerd21 names nodes below containerd 2.1 where the hop brings 2.1, which
-// no longer pulls Docker schema 1 images.
+// judgeContainerd21 names nodes on containerd 2.0 where the hop brings 2.1, which no
+// longer pulls Docker schema 1 images; nodes still on 1.x are SKEW907's.
 func judgeContainerd21(h Hop, f *Facts) []Hit {
-	return containerdHits(h, f, containerd21, "; containerd 2.1 no longer pulls Docker image manifest schema 1: pods whose image exists only in that format fail to pull")
+	return containerdHits(h, f, containerd20, containerd21, "; containerd 2.1 no longer pulls Docker image manifest schema 1: pods whose image exists only in that format fail to pull")
 }
 
-func containerdHits(h Hop, f *Facts, boundary version.Version, why string) []Hit {
+// containerdHits names the nodes whose containerd is at least from (a zero from: any)
+// and below boundary, where the hop brings boundary or later.
+func containerdHits(h Hop, f *Facts, from, boundary version.Version, why string) []Hit {
 	x := h.data()
 	to := atLeast(x, h.To, release.Containerd, boundary)
 	if to == No {
@@ -76,9 +84,10 @@ func containerdHits(h Hop, f *Facts, boundary version.Version, why string) []Hit
 	}
 	note := unknownNote(x, to, release.Containerd, h.To)
 	var out []Hit
-	for _, n := range f.Nodes {
+	for i := range f.Nodes {
+		n := &f.Nodes[i]
 		v, ok := h.containerd(n)
-		if !ok || v.Compare(boundary) >= 0 {
+		if !ok || v.Compare(boundary) >= 0 || v.Compare(from) < 0 {
 			continue
 		}
 		out = append(out, Hit{Subject: "node/" + n.Name, Message: fmt.Sprintf("runs containerd %s; the hop brings %s%s%s",
@@ -89,12 +98,10 @@ func containerdHits(h Hop, f *Facts, boundary version.Version, why string) []Hit
 
 // containerd is the containerd node n runs before the hop: what it reports, or, where
 // an earlier hop moves it, what that hop's release bundles.
-func (h Hop) containerd(n Node) (version.Version, bool) {
-	if v := h.release(n); v != n.Kubelet {
-		if rel, err := version.Parse(v); err == nil {
-			if r, known := h.data().Lookup(rel); known {
-				return r.Component(release.Containerd)
-			}
+func (h Hop) containerd(n *Node) (version.Version, bool) {
+	if rel, moved, ok := h.release(n); moved && ok {
+		if r, known := h.data().Lookup(rel); known {
+			return r.Component(release.Containerd)
 		}
 	}
 	if n.indexed {

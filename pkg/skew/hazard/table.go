@@ -141,7 +141,7 @@ var Table = []Entry{
 	},
 	{
 		ID: "SKEW913", Title: "containerd 2.1 no longer pulls Docker image manifest schema 1",
-		Distros: rancher, When: "a node below containerd 2.1 to a release bundling containerd 2.1 or later (release data)",
+		Distros: rancher, When: "a node on containerd 2.0 to a release bundling containerd 2.1 or later (release data; a node on 1.x is SKEW907's, which says so)",
 		Applies:  func(h Hop) bool { return reaches(h, release.Containerd, containerd21) },
 		Severity: policy.Warning, Needs: []Fact{FactNodes}, Judge: judgeContainerd21,
 		Fix:    "re-push any image that exists only as Docker schema 1 (images built before 2017 with old Docker) as schema 2 or OCI before the hop",

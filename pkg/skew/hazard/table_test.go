@@ -231,6 +231,8 @@ func TestJudge(t *testing.T) {
 			Facts{Nodes: []Node{{Name: "a", Runtime: "containerd://2.0.2-k3s2"}}}, 0},
 		{"containerd 2.0 to 2.1", "SKEW913", hop("v1.31.9+k3s1", "v1.32.9+k3s1"),
 			Facts{Nodes: []Node{{Name: "a", Runtime: "containerd://2.0.5-k3s1"}, {Name: "b", Runtime: "containerd://2.1.4-k3s1"}}}, 1},
+		{"a node on 1.7 is SKEW907's", "SKEW913", hop("v1.31.5+k3s1", "v1.32.9+k3s1"),
+			Facts{Nodes: []Node{{Name: "a", Runtime: "containerd://1.7.23-k3s2"}}}, 0},
 		{"a hop that stays below 2.1", "SKEW913", hop("v1.31.5+k3s1", "v1.31.9+k3s1"),
 			Facts{Nodes: []Node{{Name: "a", Runtime: "containerd://1.7.23-k3s2"}}}, 0},
 		{"stuck helm", "SKEW908", hop("v1.31.5+k3s1", "v1.31.6+k3s1"),

@@ -8,6 +8,7 @@ import (
 	"io"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -176,11 +177,17 @@ func less(a, b version.Version) bool {
 // key identifies a release whatever its spelling ("v1.33.7+k3s3", "1.33.7+k3s3" and
 // "v1.33.7+k3s03" are one release).
 func key(v version.Version) string {
-	s := fmt.Sprintf("%d.%d.%d", v.Major, v.Minor, v.Patch)
+	b := make([]byte, 0, 32)
+	b = strconv.AppendUint(b, v.Major, 10)
+	b = append(b, '.')
+	b = strconv.AppendUint(b, v.Minor, 10)
+	b = append(b, '.')
+	b = strconv.AppendUint(b, v.Patch, 10)
 	if v.PreRelease != "" {
-		s += "-" + v.PreRelease
+		b = append(append(b, '-'), v.PreRelease...)
 	}
-	return fmt.Sprintf("%s+%s%d", s, v.Distro, v.Revision)
+	b = append(append(b, '+'), v.Distro...)
+	return string(strconv.AppendInt(b, int64(v.Revision), 10))
 }
 
 // jsonProblem says where JSON went wrong, without echoing the input at length.

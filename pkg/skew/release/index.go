@@ -19,6 +19,7 @@ type Index struct {
 func NewIndex(rs []*Release, origin string) *Index {
 	x := &Index{byKey: make(map[string]*Release, len(rs)), byDistro: map[version.Distro][]*Release{}, Origin: origin}
 	for _, r := range rs {
+		r.parse()
 		x.byKey[key(r.Version)] = r
 		x.byDistro[r.Version.Distro] = append(x.byDistro[r.Version.Distro], r)
 	}
@@ -143,4 +144,18 @@ func (x *Index) Span(v version.Version, c string) Span {
 		}
 	}
 	return s
+}
+
+// parse fills r.parsed from r.Components, once: an index owns its releases.
+func (r *Release) parse() {
+	if r.parsed != nil {
+		return
+	}
+	parsed := make(map[string]version.Version, len(r.Components))
+	for name, raw := range r.Components {
+		if v, err := version.Parse(raw); err == nil {
+			parsed[name] = v
+		}
+	}
+	r.parsed = parsed
 }

@@ -40,6 +40,9 @@ type Release struct {
 	// ("v3.5.26-k3s1"). A component the release does not ship is absent.
 	Components map[string]string
 	Source     Source
+	// parsed is Components parsed, filled by NewIndex: hazards ask for a component of
+	// the same few releases for each of thousands of nodes.
+	parsed map[string]version.Version
 }
 
 // Source names where a row was read: a release-notes file at a commit, or a page.
@@ -65,6 +68,10 @@ func (s Source) String() string {
 // Component is the parsed version of a component the release ships; ok is false when
 // the release does not ship it. Vendor suffixes ("-k3s1", "-hardened2") do not order.
 func (r *Release) Component(name string) (version.Version, bool) {
+	if r.parsed != nil {
+		v, ok := r.parsed[name]
+		return v, ok
+	}
 	raw, ok := r.Components[name]
 	if !ok {
 		return version.Version{}, false

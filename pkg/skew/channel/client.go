@@ -302,8 +302,11 @@ func (c *Client) transportError(err error) error {
 	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("%s from %s: interrupted: %w", op, c.url, err)
 	}
-	return &Error{Op: op, URL: c.url, Kind: ErrUnreachable, Detail: innermost(err), Err: err,
-		Fix: "check the URL, the network and the proxy (HTTPS_PROXY); air-gapped clusters can use " + c.opts.Flag + " or an exact --version"}
+	fix := "check the URL, the network and the proxy (HTTPS_PROXY); air-gapped clusters can use " + c.opts.Flag + " or an exact --version"
+	if c.opts.Document != "" {
+		fix = "check the URL, the network and the proxy (HTTPS_PROXY), or download it and give " + c.opts.Flag + " the file"
+	}
+	return &Error{Op: op, URL: c.url, Kind: ErrUnreachable, Detail: innermost(err), Err: err, Fix: fix}
 }
 
 // checkRedirect follows a few redirects, never in a circle and never from HTTPS down to HTTP.

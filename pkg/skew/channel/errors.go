@@ -48,7 +48,14 @@ func (e *Error) Error() string {
 	b.WriteString(" from ")
 	b.WriteString(e.URL)
 	b.WriteString(": ")
-	b.WriteString(e.Kind.Error())
+	kind := e.Kind.Error()
+	if strings.HasPrefix(e.Op, "read ") {
+		// Another document than the channel list (release data): the same failures, not
+		// the channel server's.
+		kind = strings.NewReplacer("the channel server", "the server", "a plain-HTTP channel server", "a plain-HTTP server",
+			"not a channel list", "not the document").Replace(kind)
+	}
+	b.WriteString(kind)
 	if e.Detail != "" {
 		b.WriteString(" (")
 		b.WriteString(e.Detail)

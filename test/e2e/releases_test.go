@@ -5,9 +5,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+	"github.com/kubectl-skew/kubectl-skew/test/nodesim"
 	"github.com/kubectl-skew/kubectl-skew/test/scenarios"
 )
 
@@ -129,4 +131,38 @@ func releaseData(t *testing.T, rows ...string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// TestEtcdSteppingStoneUpgrade: upgrade --wait follows the planned path through the
+// real system-upgrade-controller: every etcd member reaches the stone (etcd v3.5.26)
+// before any of them moves to v1.33.12+k3s1 (etcd 3.6), servers before agents.
+func TestEtcdSteppingStoneUpgrade(t *testing.T) {
+	fresh(t, "k3s-healthy-ha", etcdHA)
+	rep, _ := planJSON(t, "--channel", "v1.33", "--channel-server", k3sChannels())
+	if len(rep.Hops) != 2 {
+		t.Fatalf("plan: want two hops, got %d", len(rep.Hops))
+	}
+	stone := rep.Hops[0].To
+	since := time.Now()
+	r := upgradeCmd(t, k3sChannels(), "--channel", "v1.33", "--yes", "--wait", "--timeout", "3m")
+	if r.code != 0 || !strings.Contains(r.stdout, "hop 1 of 2 -> "+stone) {
+		t.Fatalf("upgrade --wait through the stone %s: %s", stone, r)
+	}
+	events := upgradeEvents(since)
+	checkOrder(t, events)
+	// The first Job of the v1.33.12 hop starts after the last etcd member's stone Job is done.
+	stoneCore := strings.TrimPrefix(strings.SplitN(stone, "+", 2)[0], "v")
+	var lastStone, firstNext time.Time
+	for _, e := range events {
+		switch {
+		case strings.HasPrefix(e.Plan, "kubectl-skew-server-") && e.Event == nodesim.EventJobComplete && strings.Contains(e.Version, stoneCore) && e.Time.After(lastStone):
+			lastStone = e.Time
+		case strings.HasPrefix(e.Plan, "kubectl-skew-server-") && strings.Contains(e.Version, "1.33.12") && (firstNext.IsZero() || e.Time.Before(firstNext)):
+			firstNext = e.Time
+		}
+	}
+	if lastStone.IsZero() || firstNext.IsZero() || !firstNext.After(lastStone) {
+		t.Errorf("the hop to etcd 3.6 must start after every member reached the stone: last stone %v, first v1.33.12 %v", lastStone, firstNext)
+	}
+	allOn(t, "v1.33.12+k3s1")
 }

@@ -89,14 +89,20 @@ in [k3s-io/docs](https://github.com/k3s-io/docs) for K3s and in
 [rancher/rke2-docs](https://github.com/rancher/rke2-docs) for RKE2. Its first table has a row
 per release: the date and the version of each component. The generator
 (~hack/releasedata~) reads that table from every file of v1.28 or later, each at its newest
-commit (for a file since removed, the commit before the removal), and every row it writes
-names the repository, the file and the commit it was read from.
+commit (RKE2 moves the files of ended minors to ~docs/release-notes-old/~, read there; for a
+file since removed, the commit before the removal), and every row it writes names the
+repository, the file and the commit it was read from. It can also read a partial copy of
+a docs repository whose ~SOURCES.tsv~ names the commit each file was read at: this table's
+K3s rows were built that way, because a whole k3s-io/docs checkout could not be had, so a
+K3s minor may stop short of the newest K3s release (see the newest per minor below); a
+release the data does not know is reported unknown, never taken to be safe.
 
 `))
 	fmt.Fprintf(&b, md(`Where a release is missing from the notes file, its row can come from a release page
 instead (a GitHub release or the published notes page), and then names that page's URL
 (rows read from pages: %d of %d). A page may give no date, and may list fewer components
-than the notes do; the data then has no version of those components for that release.
+than the notes do; a component a row does not list is open for the hazards (never taken
+to be safe), as it is for a placeholder cell in a notes file.
 
 `), pages, len(k3s)+len(rke2))
 	b.WriteString(md(`To regenerate the data from fresh checkouts, then this page:

@@ -64,9 +64,6 @@ func (h *HazardFlags) JudgeHazards(ctx context.Context, c *Clients, nodes []core
 	if !h.Enabled || len(hops) == 0 {
 		return nil, nil, nil
 	}
-	for i := range hops {
-		hops[i].Releases = h.Releases
-	}
 	facts := hazard.Read(ctx, hazardClients(c), nodes, hazard.Needs(hops))
 	reports := hazard.Evaluate(hops, facts, h.acceptedSet())
 	findings, skipped := hazard.PolicyFindings(reports)

@@ -24,6 +24,8 @@ type Minimum interface {
 	Meets(v version.Version) bool
 	// Needs says what a node on v needs, for messages: "v1.31.5 or later".
 	Needs(v version.Version) string
+	// StoneReason says why a stepping stone is on the path of a node that ran v.
+	StoneReason(v version.Version) string
 	// Stones are the releases of minor m a node may step to first, best first.
 	Stones(d version.Distro, m version.MinorVersion) []version.Version
 }
@@ -61,6 +63,8 @@ func (nodeAuthzMinimum) Needs(v version.Version) string {
 	return NodeAuthzMinimums[0].MinorString() + " or later"
 }
 
+func (m nodeAuthzMinimum) StoneReason(v version.Version) string { return m.Needs(v) }
+
 // Stones are left to the channel's newest patch (the planner's default) when the
 // release data has none of the minor.
 func (m nodeAuthzMinimum) Stones(d version.Distro, mv version.MinorVersion) []version.Version {
@@ -83,6 +87,11 @@ func (m EtcdMinimum) Needs(v version.Version) string {
 	return fmt.Sprintf("a release bundling etcd v3.5.26 or a later 3.5 (it runs %s)", componentOf(m.data(), v, release.Etcd))
 }
 
+// StoneReason is the same for every member: the minimum before the change.
+func (EtcdMinimum) StoneReason(version.Version) string {
+	return "etcd v3.5.26 or later before etcd 3.6"
+}
+
 // Stones are the known releases of minor mv bundling etcd 3.5.26 or a later 3.5, newest first.
 func (m EtcdMinimum) Stones(d version.Distro, mv version.MinorVersion) []version.Version {
 	if v, ok := m.Stone(d, mv); ok {
@@ -91,5 +100,4 @@ func (m EtcdMinimum) Stones(d version.Distro, mv version.MinorVersion) []version
 	return nil
 }
 
-// Guards is EtcdMinimum's own Guards, with the Minimum signature.
 var _ Minimum = EtcdMinimum{}

@@ -2,6 +2,7 @@ package release
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -135,19 +136,10 @@ func Changes(a, b *Release) []Change {
 func SummarizeChanges(cs []Change, only ...string) string {
 	var parts []string
 	for _, c := range cs {
-		if len(only) > 0 && !contains(only, c.Component) {
+		if len(only) > 0 && !slices.Contains(only, c.Component) {
 			continue
 		}
 		parts = append(parts, c.String())
 	}
 	return strings.Join(parts, ", ")
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

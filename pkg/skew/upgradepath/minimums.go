@@ -187,10 +187,7 @@ func patchHop(req Request, p *Path, m hazard.Minimum, lagging []lag, servers, ne
 	if stone.MinorVersion() != servers.MinorVersion() {
 		kind = HopMinor
 	}
-	why := fmt.Sprintf("%s: %s", stone, m.Needs(lagging[0].at))
-	if m.ID() == "SKEW903" {
-		why = fmt.Sprintf("%s: etcd v3.5.26 or later before etcd 3.6", stone)
-	}
+	why := fmt.Sprintf("%s: %s", stone, m.StoneReason(lagging[0].at))
 	return hopSpec{to: stone, kind: kind, source: fmt.Sprintf("stepping stone (%s), %s", from, m.ID())},
 		fmt.Sprintf("%s; the cluster moves to %s first (%s)", needs, stone, why), nil
 }

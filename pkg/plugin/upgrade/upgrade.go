@@ -322,7 +322,7 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 		// Stdout carries only the Plans, for `> plans.yaml`; the story goes to stderr.
 		human = o.env.Streams.ErrOut
 	}
-	var refused *upgrade.RefusedError
+	var refused *upgrade.Refusal
 	if err := p.Refusal(); errors.As(err, &refused) {
 		r.Summary.Refused = true
 		if err := writeUpgradeReport(human, r, o.env.UseColor(human)); err != nil {

@@ -36,6 +36,11 @@ type ChannelSource interface {
 // Config is one upgrade run. The zero value of each option is the safe choice;
 // Plans should start from suc.DefaultPlanConfig.
 type Config struct {
+	// Driver moves the nodes; nil means the system-upgrade-controller's Plans, which
+	// the SUC settings below (Plans, Deployment, RetryFailed, AllowRancher, ScanAPIs)
+	// are for.
+	Driver Driver
+
 	Kube      kubernetes.Interface
 	Dynamic   dynamic.Interface
 	Discovery discovery.DiscoveryInterface

@@ -9,19 +9,20 @@ import (
 // Export is every Plan of the current hop, for Git: the server Plan over all the
 // hop's servers and the agent Plan whose prepare step waits for it. Committed
 // together they let the controller finish the hop without kubectl-skew; each carries
-// the hop it belongs to. It writes nothing.
+// the hop it belongs to. It writes nothing; a proposal of another driver has none.
 func (p *Proposal) Export(cfg Config) []*upgradev1.Plan {
 	st := p.Step
-	if st == nil {
+	d, ok := p.driver.(*sucDriver)
+	if st == nil || !ok {
 		return nil
 	}
 	byName := map[string]*upgradev1.Plan{}
-	for i := range p.ours {
-		byName[p.ours[i].Name] = &p.ours[i]
+	for i := range d.ours {
+		byName[d.ours[i].Name] = &d.ours[i]
 	}
 	hop := st.Hop
 	if st.Canary {
-		hop.Agents = p.allAgents
+		hop.Agents = d.allAgents
 	}
 	var out []*upgradev1.Plan
 	prepare := ""

@@ -101,7 +101,7 @@ func TestAbortWaitsForJobsTheStatusLagsBehind(t *testing.T) {
 }
 
 func TestNotAbortedSeesAnAbortInProgress(t *testing.T) {
-	d := &driver{applied: map[string]bool{"kubectl-skew-agent-x": true}}
+	d := &sucDriver{applied: map[string]bool{"kubectl-skew-agent-x": true}}
 	plan := agentPlanSelecting(false, "a-1")
 	if err := d.notAborted([]upgradev1.Plan{*plan}); err != nil {
 		t.Errorf("our Plan as applied: %v", err)

@@ -2,14 +2,8 @@ package upgrade
 
 import (
 	"context"
-	"fmt"
-	"strings"
-
-	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/preflight"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
@@ -26,28 +20,35 @@ type Proposal struct {
 	Step *Step
 	// StepErr says why Step cannot be applied now (our Plans still busy elsewhere).
 	StepErr error
-	// Preview says what applying Step would do to each of its Plans.
-	Preview   []suc.Applied
+	// Preview says what applying Step would do to each of its Plans (SUC driver).
+	Preview []suc.Applied
+	// Preflight are the checks of a driver that runs them as a table (SUC driver).
 	Preflight *preflight.Report
+	// Refused stops the run before anything is written.
+	Refused *Refusal
+	// Summary says in words what a driver without Plans to show will do, a line each.
+	Summary []string
 
-	// ours are our Plans as read; allAgents the hop's agents before a canary picked
-	// some: what Export needs.
-	ours      []upgradev1.Plan
-	allAgents []upgradepath.NodeStep
+	driver Driver
+	cfg    *Config
 }
 
 // UpToDate reports whether every node already runs the target.
 func (p *Proposal) UpToDate() bool { return p.Path != nil && len(p.Path.Hops) == 0 }
 
-// Prepare reads the cluster once, plans the path and the next step, and runs the
-// preflight checks. It writes nothing.
+// Prepare reads the cluster once through the Config's driver, plans the path and the
+// next step, and judges them. It writes nothing.
 func Prepare(ctx context.Context, cfg Config) (*Proposal, error) {
-	cl, err := readCluster(ctx, cfg.Kube)
-	if err != nil {
-		return nil, err
+	d := cfg.Driver
+	if d == nil {
+		d = &sucDriver{}
 	}
-	p := &Proposal{Cluster: cl}
-	facts := &preflight.Facts{Nodes: cl.Nodes, Inventory: cl.Inventory}
+	p := &Proposal{driver: d, cfg: &cfg}
+	cl, err := d.Read(ctx, p.cfg)
+	if err != nil {
+		return p, err
+	}
+	p.Cluster = cl
 	if cl.Inventory.Distro.IsRancherDistro() {
 		req := cfg.request()
 		req.Inventory = cl.Inventory
@@ -57,63 +58,19 @@ func Prepare(ctx context.Context, cfg Config) (*Proposal, error) {
 		if p.UpToDate() {
 			return p, nil
 		}
-		facts.Path = p.Path
 	}
-	opts := preflight.Options{
-		Namespace: cfg.Plans.Namespace, Deployment: cfg.Deployment, ServiceAccount: cfg.Plans.ServiceAccount,
-		AllowRancher: cfg.AllowRancher, Force: cfg.Force, Strict: cfg.Strict, RetryFailed: cfg.RetryFailed,
-		AcceptHazards: cfg.AcceptHazards, NoHazards: cfg.NoHazards,
-		TakeSnapshot: cfg.Snapshot, SnapshotMaxAge: cfg.SnapshotMaxAge, Now: cfg.now(), CustomImage: cfg.Plans.ImageRepository != "",
-		Drain: cfg.Plans.Drain, AgentConcurrency: cfg.Plans.AgentConcurrency, ImagePullSecrets: cfg.Plans.ImagePullSecrets,
-	}
-	src := preflight.Source{Kube: cfg.Kube, Dynamic: cfg.Dynamic, Discovery: cfg.Discovery, ScanAPIs: cfg.ScanAPIs}
-	preflight.Gather(ctx, src, facts, opts)
-	if p.Path != nil {
-		// Not served or forbidden: the preflight checks say so, by name.
-		if facts.PlanAPIServed && facts.PlansErr != nil && !apierrors.IsForbidden(facts.PlansErr) {
-			return p, &cluster.ReadError{What: "list plans in " + cfg.Plans.Namespace, Err: facts.PlansErr}
-		}
-		var snap suc.Record
-		if cfg.Snapshot {
-			snap = plannedSnapshot(cl, p.Path)
-		}
-		ours := suc.Ours(facts.Plans)
-		p.ours = ours
-		p.Step, p.StepErr = nextStep(cl.Inventory, p.Path, ours, cfg.planConfig(), snap, unsettledServers(cl.Inventory, ours, facts.Jobs, serverLeases(ctx, cfg.Kube, cl.Inventory)))
-		if p.Step != nil {
-			if len(p.Path.Hops) > 0 {
-				p.allAgents = p.Path.Hops[0].Agents
-			}
-			opts.NeedDelete = len(p.Step.Prune) > 0
-			opts.SnapshotName, opts.SnapshotNode = p.Step.Record.Snapshot, p.Step.Record.SnapshotNode
-			p.Preview, _ = suc.PreviewAgainst(p.Step.Plans, facts.Plans)
-		}
-	}
-	p.Preflight = preflight.Evaluate(facts, opts)
-	return p, nil
+	return p, d.Propose(ctx, p)
 }
 
 // Refusal is the error that stops the run before anything is written, if any.
 func (p *Proposal) Refusal() error {
+	if p.Refused != nil {
+		return p.Refused
+	}
 	if p.Preflight != nil {
 		if failed := p.Preflight.Failed(); len(failed) > 0 {
-			return &RefusedError{Failed: failed, BySkew: p.Preflight.BlockedBySkew}
+			return &Refusal{ID: RefusedPreflight, Failed: failed, BySkew: p.Preflight.BlockedBySkew}
 		}
 	}
 	return p.StepErr
-}
-
-// RefusedError is a run that preflight refused; nothing was written.
-type RefusedError struct {
-	Failed []preflight.Check
-	// BySkew is true when skew findings are the only reason.
-	BySkew bool
-}
-
-func (e *RefusedError) Error() string {
-	names := make([]string, len(e.Failed))
-	for i, c := range e.Failed {
-		names[i] = c.Name
-	}
-	return fmt.Sprintf("preflight failed (%s): nothing was changed", strings.Join(names, ", "))
 }

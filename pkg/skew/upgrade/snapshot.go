@@ -41,7 +41,7 @@ func snapshotTarget(cl *Cluster, step *Step) (upgradepath.NodeStep, version.Vers
 }
 
 // takeSnapshot runs the snapshot Plan on one server and waits for its Job.
-func (d *driver) takeSnapshot(ctx context.Context, cl *Cluster, step *Step) (suc.Record, error) {
+func (d *sucDriver) takeSnapshot(ctx context.Context, cl *Cluster, step *Step) (suc.Record, error) {
 	node, current, err := snapshotTarget(cl, step)
 	if err != nil {
 		return suc.Record{}, err
@@ -76,7 +76,7 @@ func (d *driver) takeSnapshot(ctx context.Context, cl *Cluster, step *Step) (suc
 
 // findSnapshot looks for the record K3s/RKE2 writes for a new snapshot; it may lag
 // the Job by a few seconds, and clusters before v1.27 write none.
-func (d *driver) findSnapshot(ctx context.Context, name string) *etcdsnapshot.Snapshot {
+func (d *sucDriver) findSnapshot(ctx context.Context, name string) *etcdsnapshot.Snapshot {
 	if ok, err := etcdsnapshot.Served(d.cfg.Discovery); err != nil || !ok {
 		return nil
 	}
@@ -121,7 +121,7 @@ func Snapshot(ctx context.Context, cfg Config) (suc.Record, error) {
 	if err != nil {
 		return suc.Record{}, err
 	}
-	d := &driver{cfg: cfg, applied: map[string]bool{}}
-	defer d.close()
+	d := &sucDriver{cfg: &cfg, applied: map[string]bool{}}
+	defer d.Close()
 	return d.takeSnapshot(ctx, cl, &Step{})
 }

@@ -25,7 +25,7 @@ var verifyGrace = 30 * time.Second
 
 // settledCluster reads the cluster after a phase until it verifies, for up to
 // verifyGrace; the last verification error stands after that.
-func (d *driver) settledCluster(ctx context.Context, step *Step, baseline map[string]bool) (*Cluster, error) {
+func (d *sucDriver) settledCluster(ctx context.Context, step *Step, baseline map[string]bool) (*Cluster, error) {
 	deadline := time.Now().Add(verifyGrace)
 	for {
 		cl, err := readCluster(ctx, d.cfg.Kube)
@@ -46,7 +46,7 @@ func (d *driver) settledCluster(ctx context.Context, step *Step, baseline map[st
 
 // verify checks, from a fresh read, that every node of the phase runs its version
 // and that the phase left no skew error the cluster did not have before the run.
-func (d *driver) verify(cl *Cluster, step *Step, baseline map[string]bool) error {
+func (d *sucDriver) verify(cl *Cluster, step *Step, baseline map[string]bool) error {
 	byName := map[string]*cluster.Node{}
 	for i := range cl.Inventory.Nodes {
 		byName[cl.Inventory.Nodes[i].Name] = &cl.Inventory.Nodes[i]
@@ -111,7 +111,7 @@ func errorKeys(inv *cluster.Inventory) map[string]bool {
 
 // retryFailed deletes the failed Jobs of our Plans, then touches those Plans so the
 // controller creates fresh Jobs instead of waiting out the failed one's TTL.
-func (d *driver) retryFailed(ctx context.Context) error {
+func (d *sucDriver) retryFailed(ctx context.Context) error {
 	ns := d.cfg.Plans.Namespace
 	jobs, err := d.cfg.Kube.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{LabelSelector: suc.OwnedSelector})
 	if err != nil {
@@ -143,7 +143,7 @@ func (d *driver) retryFailed(ctx context.Context) error {
 
 // recordon cordons again the nodes our Plans found cordoned before they ran, once
 // the controller (which uncordons every node it upgrades) is done with them.
-func (d *driver) recordon(ctx context.Context, inv *cluster.Inventory) error {
+func (d *sucDriver) recordon(ctx context.Context, inv *cluster.Inventory) error {
 	ours, err := d.cfg.plans().Ours(ctx)
 	if err != nil {
 		return fmt.Errorf("list our plans: %w", err)

@@ -52,8 +52,9 @@ func (r *Refusal) Error() string {
 	return msg
 }
 
-// ExitCode is 3 for a refusal by skew findings alone, else 1.
-func (r *Refusal) ExitCode() int {
+// Exit is the exit code a command ends with: 3 for a refusal by skew findings
+// alone, else 1.
+func (r *Refusal) Exit() int {
 	if r.BySkew {
 		return 3
 	}

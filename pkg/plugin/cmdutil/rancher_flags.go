@@ -19,8 +19,9 @@ type RancherFlags struct {
 	Cluster         string
 	Namespace, Name string
 	// imported is the management Cluster (c-m-…) of an imported K3s/RKE2 cluster
-	// that Cluster names, once Detect found one.
+	// that Cluster names, once Detect found one; detected says Detect ran.
 	imported string
+	detected bool
 }
 
 // defaultRancherNamespace is where Rancher keeps downstream provisioning Clusters.
@@ -64,21 +65,29 @@ func (r *RancherFlags) Ref() string {
 	return r.Namespace + "/" + r.Name
 }
 
-// Detect finds out whether --rancher-cluster names an imported K3s/RKE2 cluster: a
-// name without a namespace that is a management Cluster's name or display name. A
-// provisioned cluster keeps its own path.
+// Detect finds out, once, whether --rancher-cluster names an imported K3s/RKE2
+// cluster: a name without a namespace that is a management Cluster's name or display
+// name, or NAMESPACE/NAME of the provisioning Cluster Rancher lists an imported
+// cluster as (no rkeConfig, status.clusterName the c-m-… cluster). Anything else is
+// a provisioned cluster, which Read reads.
 func (r *RancherFlags) Detect(ctx context.Context, env *Env) (bool, error) {
-	if strings.Contains(r.Cluster, "/") {
-		return false, nil
+	if r.detected {
+		return r.imported != "", nil
 	}
 	c, err := env.Clients()
 	if err != nil {
 		return false, err
 	}
 	if served, derr := cluster.Served(c.Discovery, rancher.ManagementClusterResource); derr != nil || !served || c.Dynamic == nil {
+		r.detected = true
 		return false, nil
 	}
-	name, err := rancher.FindImported(ctx, c.Dynamic, r.Cluster)
+	var name string
+	if strings.Contains(r.Cluster, "/") {
+		name, err = rancher.ImportedBehind(ctx, c.Dynamic, r.Namespace, r.Name)
+	} else {
+		name, err = rancher.FindImported(ctx, c.Dynamic, r.Cluster)
+	}
 	if err != nil {
 		var amb *rancher.AmbiguousError
 		if errors.As(err, &amb) {
@@ -86,7 +95,7 @@ func (r *RancherFlags) Detect(ctx context.Context, env *Env) (bool, error) {
 		}
 		return false, APIError("look up the Rancher cluster "+r.Cluster, c.Server, UnwrapAPI(err))
 	}
-	r.imported = name
+	r.imported, r.detected = name, true
 	return name != "", nil
 }
 

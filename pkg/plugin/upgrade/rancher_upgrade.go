@@ -2,105 +2,104 @@ package upgrade
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade/viarancher"
 )
 
-// runRancher upgrades a provisioned cluster through Rancher: the path one minor at a
-// time, an etcd snapshot before each hop (unless --snapshot=false), and each hop
-// followed until every Machine runs it.
-func (o *UpgradeOptions) runRancher(ctx context.Context) error {
-	if imported, err := o.rancher.Detect(ctx, o.env); err != nil || imported {
-		if err != nil {
-			return err
+// rancherDriver is the engine's driver for the cluster --rancher-cluster names, an
+// imported or a provisioned one, found once.
+func (o *UpgradeOptions) rancherDriver(ctx context.Context, c *cmdutil.Clients) (upgrade.Driver, error) {
+	imported, err := o.rancher.Detect(ctx, o.env)
+	if err != nil {
+		return nil, err
+	}
+	readOnly := o.DryRun != dryRunNone
+	if imported {
+		d := &viarancher.Imported{Name: o.rancher.Ref(), Timeout: o.Timeout, ReadOnly: readOnly, Strategy: o.imported.change(o.changed, &o.cfg.Plans)}
+		if name := o.imported.DownstreamContext; name != "" {
+			dc, err := cmdutil.NewClients(cmdutil.FlagsForContext(o.env.Flags, name), o.env.Streams)
+			if err != nil {
+				return nil, fmt.Errorf("--downstream-context %s: %w", name, err)
+			}
+			down := o.config(dc)
+			if !o.changed("suc-namespace") {
+				down.Plans.Namespace = "cattle-system" // Rancher's own system-upgrade-controller
+			}
+			d.Downstream, d.DownstreamName = &down, name
 		}
-		return o.runImported(ctx)
+		return d, nil
 	}
-	w := o.env.Streams.Out
-	s, c, err := o.rancher.Read(ctx, o.env)
+	if served, derr := cluster.Served(c.Discovery, rancher.ClusterResource); derr == nil && !served {
+		return nil, fmt.Errorf("this is not a Rancher management cluster (provisioning.cattle.io/v1 clusters is not served at %s): use the context of Rancher's local cluster with --rancher-cluster", c.Server)
+	}
+	if c.Dynamic == nil {
+		return nil, errors.New("the Rancher mode needs a dynamic client")
+	}
+	return &viarancher.Provisioned{Namespace: o.rancher.Namespace, Name: o.rancher.Name, Timeout: o.Timeout, ReadOnly: readOnly,
+		Snapshot: o.cfg.Snapshot || !o.changed("snapshot")}, nil
+}
+
+// runRancher upgrades a cluster through Rancher with the engine: the same path,
+// refusals and hop loop as the SUC driver, Rancher moving the nodes.
+func (o *UpgradeOptions) runRancher(ctx context.Context) error {
+	c, err := o.env.Clients()
 	if err != nil {
 		return err
 	}
-	write := o.DryRun == dryRunNone
-	missing, err := rancher.MissingPermissions(ctx, c.Kube, o.rancher.Namespace, write)
-	if err != nil {
-		return cmdutil.APIError("check permissions on the management cluster", c.Server, cmdutil.UnwrapAPI(err))
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("missing permissions on the management cluster for %s: %s; docs/rancher.md lists the Role this mode needs", o.rancher.Ref(), cmdutil.PermissionList(missing))
-	}
-	inv := s.Inventory()
-	path, _, err := o.ResolvePath(ctx, inv)
+	d, err := o.rancherDriver(ctx, c)
 	if err != nil {
 		return err
 	}
-	hops := rancher.Hops(path)
-	var blocking []policy.Finding
-	for _, h := range path.Hops {
-		blocking = append(blocking, h.Blocking...)
+	ref, w := o.rancher.Ref(), o.env.Streams.Out
+	cfg := o.config(c)
+	cfg.Driver = d
+	p, err := upgrade.Prepare(ctx, cfg)
+	var re *cluster.ReadError
+	switch {
+	case errors.As(err, &re):
+		return cmdutil.APIError(re.What, c.Server, cmdutil.UnwrapAPI(re.Err))
+	case err == nil:
+		err = p.Refusal()
 	}
-	if len(blocking) > 0 {
-		return fmt.Errorf("refusing to upgrade %s: %s (kubectl skew plan --rancher-cluster %s shows every finding); nothing was changed", o.rancher.Ref(), blocking[0].Message, o.rancher.Ref())
+	if err != nil {
+		return fmt.Errorf("refusing to upgrade %s: %w; nothing was changed", ref, err)
 	}
-	if err := s.Refusal(hops); err != nil {
-		return fmt.Errorf("refusing to upgrade %s: %v; nothing was changed", o.rancher.Ref(), err)
+	for _, line := range p.Summary {
+		fmt.Fprintln(w, line)
 	}
-	snapshot := o.Snapshot || !o.changed("snapshot")
-	fmt.Fprintf(w, "Rancher cluster %s (%s, %d machines): spec %s, applied %s, target %s\n", o.rancher.Ref(), inv.Distro.Name(), len(s.Machines), s.Cluster.KubernetesVersion, cmdutil.AppliedOf(s), path.Target)
-	if len(hops) == 0 {
-		fmt.Fprintf(w, "Nothing to do: every machine runs %s\n", path.Target)
+	for _, line := range p.Warnings {
+		fmt.Fprintf(o.env.Streams.ErrOut, "warning: %s\n", line)
+	}
+	_, imported := d.(*viarancher.Imported)
+	if p.Step == nil {
+		fmt.Fprintf(w, "Nothing to do: every %s runs %s\n", map[bool]string{true: "node", false: "machine"}[imported], p.Path.Target)
 		return nil
 	}
-	fmt.Fprintf(w, "Path: %s, one hop at a time; Rancher moves etcd, then control-plane, then worker nodes itself\n", cmdutil.VersionList(hops))
-	if snapshot {
-		fmt.Fprintln(w, "Snapshot: an etcd snapshot before each hop (--snapshot is on by default with --rancher-cluster; --snapshot=false skips it)")
-	}
-	if !write {
+	if o.DryRun != dryRunNone {
 		fmt.Fprintln(w, "Dry run: nothing was changed.")
 		return nil
 	}
 	if !o.Yes {
-		if err := o.env.Confirm(ctx, fmt.Sprintf("Set %s to %s through Rancher?", o.rancher.Ref(), hops[0]), "pass --yes to upgrade without asking"); err != nil {
+		if err := o.env.Confirm(ctx, fmt.Sprintf("Set %s to %s through Rancher?", ref, p.Step.Hop.To), "pass --yes to upgrade without asking"); err != nil {
 			return err
 		}
 	}
-	run := &rancher.Config{Dynamic: c.Dynamic, Namespace: o.rancher.Namespace, Name: o.rancher.Name, Timeout: o.Timeout,
-		Out: func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }}
-	for i, v := range hops {
-		if s.ProgressTo(v.String()).Done {
-			continue
-		}
-		fmt.Fprintf(w, "\nhop %d of %d -> %s\n", i+1, len(hops), v)
-		if snapshot && s.Cluster.KubernetesVersion != v.String() {
-			made, err := run.TakeSnapshot(ctx, s)
-			if err != nil {
-				return fmt.Errorf("%v; the version was not changed", err)
-			}
-			fmt.Fprintf(w, "snapshot: %s\n", cmdutil.SnapshotNames(made))
-			if err := rancher.RecordSnapshot(ctx, c.Dynamic, &s.Cluster, made[0].Name, s.Cluster.KubernetesVersion); err != nil {
-				return err
-			}
-		}
-		if !o.Wait {
-			if s.Cluster.KubernetesVersion != v.String() {
-				if err := rancher.SetVersion(ctx, c.Dynamic, &s.Cluster, v.String(), path.Target.String()); err != nil {
-					return err
-				}
-			}
-			fmt.Fprintf(w, "set spec.kubernetesVersion to %s: Rancher now upgrades the nodes. Follow with kubectl skew status --rancher-cluster %s; run this command again for the next hop, or with --wait to follow every hop.\n", v, o.rancher.Ref())
-			return nil
-		}
-		if err := run.MoveTo(ctx, s, v.String(), path.Target.String()); err != nil {
-			return fmt.Errorf("%v; stopped at hop %d of %d, nothing further was changed (kubectl skew rollback --rancher-cluster %s restores the snapshot taken before the hop)", err, i+1, len(hops), o.rancher.Ref())
-		}
-		fmt.Fprintf(w, "hop %d of %d done: every machine runs %s\n", i+1, len(hops), v)
-		if s, err = run.Refresh(ctx); err != nil {
-			return err
-		}
+	pp := newProgressPrinter(w, false, false)
+	cfg.Emit = pp.event
+	res, err := upgrade.Execute(ctx, cfg, p)
+	if err != nil || !res.Complete {
+		return err
 	}
-	fmt.Fprintf(w, "\nUpgrade complete: every machine of %s runs %s\n", o.rancher.Ref(), path.Target)
+	if imported {
+		fmt.Fprintf(w, "\nUpgrade complete: Rancher reports %s and every node of %s runs it\n", p.Path.Target, ref)
+	} else {
+		fmt.Fprintf(w, "\nUpgrade complete: every machine of %s runs %s\n", ref, p.Path.Target)
+	}
 	return nil
 }

@@ -27,67 +27,34 @@ const (
 	dryRunServer = "server"
 )
 
-// UpgradeOptions holds "kubectl skew upgrade".
+// UpgradeOptions holds "kubectl skew upgrade". Its flags bind straight into the
+// engine's Config (cfg) and the Plans' settings in it; what remains here is the
+// command's own: confirmation, dry run, the raw window and selector before parsing.
 type UpgradeOptions struct {
 	env *cmdutil.Env
 	out *cmdutil.OutputFlags
 	cmdutil.TargetFlags
 	apis    cmdutil.APIFlags
 	rancher cmdutil.RancherFlags
+	hazards cmdutil.HazardFlags
+	cfg     upgrade.Config
 
-	Namespace         string
-	ServiceAccount    string
-	Deployment        string
-	ServerConcurrency int64
-	AgentConcurrency  int64
-	DrainTimeout      time.Duration
-	DrainForce        bool
-	DrainGracePeriod  int32
-	DrainPodSelector  string
-	DrainNoEviction   bool
-	DrainSkipWait     int
-	PullSecrets       []string
-	WindowDays        []string
-	WindowStart       string
-	WindowEnd         string
-	WindowZone        string
-	NodeSelector      string
-	Canary            int
+	WindowDays                        []string
+	WindowStart, WindowEnd, WindowZone string
+	NodeSelector                      string
+	Yes                               bool
+	DryRun                            string
+	Timeout                           time.Duration
+	imported                          importedFlags
 
-	nodeSelector      labels.Selector
-	NodeTimeout       time.Duration
-	PostCompleteDelay time.Duration
-	ImageRepository   string
-
-	Yes            bool
-	DryRun         string
-	Wait           bool
-	Timeout        time.Duration
-	Snapshot       bool
-	SnapshotMaxAge time.Duration
-	AllowRancher   bool
-	Force          bool
-	Strict         bool
-	hazards        cmdutil.HazardFlags
-	RetryFailed    bool
-	imported       importedFlags
-
-	cfg     suc.PlanConfig
 	changed func(flag string) bool
-	// now and stallAfter are replaced by tests.
-	now        func() time.Time
-	stallAfter time.Duration
 }
 
 // NewCmdUpgrade builds "kubectl skew upgrade".
 func NewCmdUpgrade(env *cmdutil.Env) *cobra.Command {
-	def := suc.DefaultPlanConfig()
-	o := &UpgradeOptions{
-		env: env, out: cmdutil.NewOutputFlags(true),
-		Namespace: def.Namespace, ServiceAccount: def.ServiceAccount, Deployment: suc.DefaultDeployment,
-		ServerConcurrency: def.ServerConcurrency, AgentConcurrency: def.AgentConcurrency, DrainTimeout: def.Drain.Timeout, DrainGracePeriod: def.Drain.GracePeriod,
-		DryRun: dryRunNone, SnapshotMaxAge: etcdsnapshot.DefaultMaxAge, now: time.Now,
-	}
+	o := &UpgradeOptions{env: env, out: cmdutil.NewOutputFlags(true), DryRun: dryRunNone,
+		cfg: upgrade.Config{Plans: suc.DefaultPlanConfig(), Deployment: suc.DefaultDeployment, SnapshotMaxAge: etcdsnapshot.DefaultMaxAge, Now: time.Now}}
+	c, pc := &o.cfg, &o.cfg.Plans
 	cmd := &cobra.Command{
 		Use:   "upgrade",
 		Short: "Upgrade K3s or RKE2 through the system-upgrade-controller: one minor per hop, servers before agents",
@@ -126,39 +93,39 @@ Exit codes: 0 done (or nothing to do), 1 error or refused, 3 refused because of 
 	o.apis.AddFlags(cmd)
 	o.rancher.AddFlags(cmd)
 	o.changed = cmd.Flags().Changed
-	f.StringVar(&o.Namespace, "suc-namespace", o.Namespace, "Namespace of the system-upgrade-controller; Plans are created there")
-	f.StringVar(&o.ServiceAccount, "service-account", o.ServiceAccount, "Service account the upgrade Jobs run as")
-	f.StringVar(&o.Deployment, "suc-deployment", o.Deployment, "Name of the system-upgrade-controller Deployment (preflight checks it is available)")
-	f.Int64Var(&o.ServerConcurrency, "server-concurrency", o.ServerConcurrency, "Servers upgraded at once (etcd quorum: keep 1 unless you know better)")
-	f.Int64Var(&o.AgentConcurrency, "agent-concurrency", o.AgentConcurrency, "Agents upgraded at once")
-	f.DurationVar(&o.DrainTimeout, "drain-timeout", o.DrainTimeout, "Give up draining an agent after this long: the Job fails, the node stays cordoned, the upgrade stops (an eviction a PodDisruptionBudget forbids is retried until then)")
-	f.Int32Var(&o.DrainGracePeriod, "drain-grace-period", o.DrainGracePeriod, "Seconds each pod gets to stop when drained, instead of its own terminationGracePeriodSeconds (-1 keeps theirs)")
-	f.BoolVar(&o.DrainForce, "drain-force", false, "Also delete pods that no controller manages when draining (they are lost for good)")
-	f.StringVar(&o.DrainPodSelector, "drain-pod-selector", "", "Drain only the pods this label selector selects (kubectl drain --pod-selector)")
-	f.BoolVar(&o.DrainNoEviction, "drain-disable-eviction", false, "Delete pods instead of evicting them: bypasses PodDisruptionBudgets")
-	f.IntVar(&o.DrainSkipWait, "drain-skip-wait-for-delete-timeout", 0, "Stop waiting for pods whose deletion began more than this many seconds ago (0 waits for all); it does not concern PodDisruptionBudgets")
-	f.StringArrayVar(&o.PullSecrets, "image-pull-secret", nil, "Secret in the controller's namespace to pull the upgrade image with (repeatable; type kubernetes.io/dockerconfigjson)")
+	f.StringVar(&pc.Namespace, "suc-namespace", pc.Namespace, "Namespace of the system-upgrade-controller; Plans are created there")
+	f.StringVar(&pc.ServiceAccount, "service-account", pc.ServiceAccount, "Service account the upgrade Jobs run as")
+	f.StringVar(&c.Deployment, "suc-deployment", c.Deployment, "Name of the system-upgrade-controller Deployment (preflight checks it is available)")
+	f.Int64Var(&pc.ServerConcurrency, "server-concurrency", pc.ServerConcurrency, "Servers upgraded at once (etcd quorum: keep 1 unless you know better)")
+	f.Int64Var(&pc.AgentConcurrency, "agent-concurrency", pc.AgentConcurrency, "Agents upgraded at once")
+	f.DurationVar(&pc.Drain.Timeout, "drain-timeout", pc.Drain.Timeout, "Give up draining an agent after this long: the Job fails, the node stays cordoned, the upgrade stops (an eviction a PodDisruptionBudget forbids is retried until then)")
+	f.Int32Var(&pc.Drain.GracePeriod, "drain-grace-period", pc.Drain.GracePeriod, "Seconds each pod gets to stop when drained, instead of its own terminationGracePeriodSeconds (-1 keeps theirs)")
+	f.BoolVar(&pc.Drain.Force, "drain-force", false, "Also delete pods that no controller manages when draining (they are lost for good)")
+	f.StringVar(&pc.Drain.PodSelector, "drain-pod-selector", "", "Drain only the pods this label selector selects (kubectl drain --pod-selector)")
+	f.BoolVar(&pc.Drain.DisableEviction, "drain-disable-eviction", false, "Delete pods instead of evicting them: bypasses PodDisruptionBudgets")
+	f.IntVar(&pc.Drain.SkipWaitForDeleteTimeout, "drain-skip-wait-for-delete-timeout", 0, "Stop waiting for pods whose deletion began more than this many seconds ago (0 waits for all); it does not concern PodDisruptionBudgets")
+	f.StringArrayVar(&pc.ImagePullSecrets, "image-pull-secret", nil, "Secret in the controller's namespace to pull the upgrade image with (repeatable; type kubernetes.io/dockerconfigjson)")
 	f.StringSliceVar(&o.WindowDays, "window-days", nil, "Maintenance window: the days the controller may start upgrades (mon,tue,... or monday,...); with --window-start and --window-end")
 	f.StringVar(&o.WindowStart, "window-start", "", "Maintenance window: when it opens each day, HH:MM")
 	f.StringVar(&o.WindowEnd, "window-end", "", "Maintenance window: when it closes each day, HH:MM (a node in progress finishes)")
 	f.StringVar(&o.WindowZone, "window-timezone", "", "Maintenance window: the IANA time zone of its times (default UTC)")
 	f.StringVar(&o.NodeSelector, "node-selector", "", "Upgrade only the agents this label selector selects; the others must stay within skew at every hop (nodes labelled kubectl-skew.io/exclude=true never move)")
-	f.IntVar(&o.Canary, "canary", 0, "In each hop's agent phase, upgrade this many agents first, verify them and stop, printing the command that goes on")
-	f.DurationVar(&o.NodeTimeout, "node-timeout", upgrade.DefaultNodeTimeout, "With --wait, stop when a server is not back this long after its upgrade Job ended (Ready, new kubelet, static pods), or the control plane not on the hop's version")
-	f.DurationVar(&o.PostCompleteDelay, "post-complete-delay", 0, "The controller's own pause after each node's upgrade, before the next (SUC's postCompleteDelay)")
-	f.StringVar(&o.ImageRepository, "upgrade-image", "", "Upgrade image repository, for mirrors (default rancher/k3s-upgrade or rancher/rke2-upgrade); the tag is always the hop's version")
+	f.IntVar(&pc.Canary, "canary", 0, "In each hop's agent phase, upgrade this many agents first, verify them and stop, printing the command that goes on")
+	f.DurationVar(&c.NodeTimeout, "node-timeout", upgrade.DefaultNodeTimeout, "With --wait, stop when a server is not back this long after its upgrade Job ended (Ready, new kubelet, static pods), or the control plane not on the hop's version")
+	f.DurationVar(&pc.PostCompleteDelay, "post-complete-delay", 0, "The controller's own pause after each node's upgrade, before the next (SUC's postCompleteDelay)")
+	f.StringVar(&pc.ImageRepository, "upgrade-image", "", "Upgrade image repository, for mirrors (default rancher/k3s-upgrade or rancher/rke2-upgrade); the tag is always the hop's version")
 	f.BoolVarP(&o.Yes, "yes", "y", false, "Apply without asking for confirmation (required when stdin is not a terminal)")
 	f.StringVar(&o.DryRun, "dry-run", o.DryRun, "Print the Plans without applying them: client (built here) or server (validated and defaulted by the apiserver)")
 	f.Lookup("dry-run").NoOptDefVal = dryRunClient
-	f.BoolVar(&o.Wait, "wait", false, "Follow the upgrade to the target: node by node, hop after hop")
+	f.BoolVar(&c.Wait, "wait", false, "Follow the upgrade to the target: node by node, hop after hop")
 	f.DurationVar(&o.Timeout, "timeout", 0, "With --wait (or --snapshot), stop waiting after this long (the Plans stay; 0 waits as long as it takes); with --rancher-cluster, stop when Rancher makes no progress for this long (0 means 30m)")
-	f.BoolVar(&o.Snapshot, "snapshot", false, "Take an etcd snapshot on the first server before its upgrade, through a system-upgrade-controller Job (with --rancher-cluster: on by default, through Rancher, before each hop)")
-	f.DurationVar(&o.SnapshotMaxAge, "snapshot-max-age", o.SnapshotMaxAge, "Warn when the newest etcd snapshot is older than this")
-	f.BoolVar(&o.AllowRancher, "allow-rancher", false, "Go on although Rancher seems to manage the cluster (its upgrades would fight ours)")
-	f.BoolVar(&o.Force, "force", false, "Go on despite skew errors now, at a hop's target, or after a hop")
-	f.BoolVar(&o.Strict, "strict", false, "Fail, not warn, when a Helm release, an applied object, a client (/metrics) or a -f manifest uses an API a hop removes, or a non-blocking hop hazard applies")
+	f.BoolVar(&c.Snapshot, "snapshot", false, "Take an etcd snapshot on the first server before its upgrade, through a system-upgrade-controller Job (with --rancher-cluster: on by default, through Rancher, before each hop)")
+	f.DurationVar(&c.SnapshotMaxAge, "snapshot-max-age", c.SnapshotMaxAge, "Warn when the newest etcd snapshot is older than this")
+	f.BoolVar(&c.AllowRancher, "allow-rancher", false, "Go on although Rancher seems to manage the cluster (its upgrades would fight ours)")
+	f.BoolVar(&c.Force, "force", false, "Go on despite skew errors now, at a hop's target, or after a hop")
+	f.BoolVar(&c.Strict, "strict", false, "Fail, not warn, when a Helm release, an applied object, a client (/metrics) or a -f manifest uses an API a hop removes, or a non-blocking hop hazard applies")
 	o.hazards.AddFlags(cmd, true)
-	f.BoolVar(&o.RetryFailed, "retry-failed", false, "Delete the failed Jobs of our Plans so the controller runs them again (after you fixed the cause)")
+	f.BoolVar(&c.RetryFailed, "retry-failed", false, "Delete the failed Jobs of our Plans so the controller runs them again (after you fixed the cause)")
 	o.imported.AddFlags(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("dry-run", cmdutil.FixedCompletion(dryRunNone, dryRunClient, dryRunServer))
 	o.out.AddFlags(cmd)
@@ -177,28 +144,19 @@ func (o *UpgradeOptions) Complete() error {
 		return err
 	}
 	o.DryRun = strings.ToLower(strings.TrimSpace(o.DryRun))
-	o.cfg = suc.PlanConfig{
-		Namespace: o.Namespace, ServiceAccount: o.ServiceAccount,
-		ServerConcurrency: o.ServerConcurrency, AgentConcurrency: o.AgentConcurrency,
-		Drain: suc.Drain{Timeout: o.DrainTimeout, GracePeriod: o.DrainGracePeriod, Force: o.DrainForce, PodSelector: strings.TrimSpace(o.DrainPodSelector),
-			DisableEviction: o.DrainNoEviction, SkipWaitForDeleteTimeout: o.DrainSkipWait},
-		ImagePullSecrets: o.PullSecrets, ImageRepository: strings.TrimSpace(o.ImageRepository),
-		PostCompleteDelay: o.PostCompleteDelay, Canary: o.Canary,
-	}
-	if o.now == nil {
-		o.now = time.Now
-	}
+	o.cfg.Plans.Drain.PodSelector = strings.TrimSpace(o.cfg.Plans.Drain.PodSelector)
+	o.cfg.Plans.ImageRepository = strings.TrimSpace(o.cfg.Plans.ImageRepository)
 	window, err := suc.ParseWindow(o.WindowDays, strings.TrimSpace(o.WindowStart), strings.TrimSpace(o.WindowEnd), strings.TrimSpace(o.WindowZone))
 	if err != nil {
 		return err
 	}
-	o.cfg.Window = window
+	o.cfg.Plans.Window = window
 	if o.NodeSelector != "" {
 		sel, err := labels.Parse(o.NodeSelector)
 		if err != nil {
 			return fmt.Errorf("--node-selector %q: %w; use a label selector such as pool=blue,zone!=b", o.NodeSelector, err)
 		}
-		o.nodeSelector = sel
+		o.cfg.NodeSelector = sel
 	}
 	return nil
 }
@@ -222,22 +180,22 @@ func (o *UpgradeOptions) Validate() error {
 	default:
 		return fmt.Errorf("--dry-run %q: use client or server", o.DryRun)
 	}
-	if err := o.cfg.Validate(); err != nil {
+	if err := o.cfg.Plans.Validate(); err != nil {
 		return err
 	}
-	if strings.Contains(o.cfg.ImageRepository, ":") && !strings.Contains(o.cfg.ImageRepository[strings.LastIndex(o.cfg.ImageRepository, ":"):], "/") {
-		return fmt.Errorf("--upgrade-image %q: give the repository without a tag; the tag is always the hop's version", o.cfg.ImageRepository)
+	if img := o.cfg.Plans.ImageRepository; strings.Contains(img, ":") && !strings.Contains(img[strings.LastIndex(img, ":"):], "/") {
+		return fmt.Errorf("--upgrade-image %q: give the repository without a tag; the tag is always the hop's version", img)
 	}
-	if o.NodeTimeout <= 0 {
-		return fmt.Errorf("--node-timeout %s: must be positive", o.NodeTimeout)
+	if o.cfg.NodeTimeout <= 0 {
+		return fmt.Errorf("--node-timeout %s: must be positive", o.cfg.NodeTimeout)
 	}
 	if o.Timeout < 0 {
 		return fmt.Errorf("--timeout %s: must not be negative", o.Timeout)
 	}
-	if o.Wait && (o.printsPlans()) {
+	if o.cfg.Wait && o.printsPlans() {
 		return fmt.Errorf("--wait follows an upgrade that is applied; --dry-run and -o print the Plans and apply nothing")
 	}
-	if o.Snapshot && o.printsPlans() {
+	if o.cfg.Snapshot && o.printsPlans() {
 		return fmt.Errorf("--snapshot takes a snapshot through a Job, which --dry-run and -o never create; drop one of them")
 	}
 	return nil
@@ -246,21 +204,16 @@ func (o *UpgradeOptions) Validate() error {
 // printsPlans is true when the command only prints the Plans.
 func (o *UpgradeOptions) printsPlans() bool { return o.DryRun != dryRunNone || o.out.Structured() }
 
-// config is the library's Config for this run.
-func (o *UpgradeOptions) config(c *cmdutil.Clients) (upgrade.Config, error) {
-	watchKube, watchDyn, err := watchClients(c)
-	if err != nil {
-		return upgrade.Config{}, err
-	}
-	return upgrade.Config{
-		Kube: c.Kube, Dynamic: c.Dynamic, Discovery: c.Discovery, WatchKube: watchKube, WatchDynamic: watchDyn,
-		ScanAPIs: o.apis.Scanner(c),
-		Channel:  o.Channel, Version: o.Target, Agents: o.AgentMode, Channels: &o.Source, FetchChannels: o.Source.Explicit(), NodeSelector: o.nodeSelector,
-		Plans: o.cfg, Deployment: o.Deployment,
-		Wait: o.Wait, RetryFailed: o.RetryFailed, Force: o.Force, Strict: o.Strict, AllowRancher: o.AllowRancher,
-		AcceptHazards: o.hazards.Accepted, NoHazards: !o.hazards.Enabled, Releases: o.hazards.Releases,
-		Snapshot: o.Snapshot, SnapshotMaxAge: o.SnapshotMaxAge, StallAfter: o.stallAfter, Now: o.now, NodeTimeout: o.NodeTimeout,
-	}, nil
+// config is the engine's Config for this run against the clients c: the flags'
+// settings, the target, the release data, and clients for the long watches.
+func (o *UpgradeOptions) config(c *cmdutil.Clients) upgrade.Config {
+	cfg := o.cfg
+	cfg.Kube, cfg.Dynamic, cfg.Discovery = c.Kube, c.Dynamic, c.Discovery
+	cfg.WatchKube, cfg.WatchDynamic = watchClients(c)
+	cfg.ScanAPIs = o.apis.Scanner(c)
+	cfg.Channel, cfg.Version, cfg.Agents, cfg.Channels, cfg.FetchChannels = o.Channel, o.Target, o.AgentMode, &o.Source, o.Source.Explicit()
+	cfg.AcceptHazards, cfg.NoHazards, cfg.Releases = o.hazards.Accepted, !o.hazards.Enabled, o.hazards.Releases
+	return cfg
 }
 
 // Run prepares the run (read, plan, check), shows it, confirms, applies, and with
@@ -280,10 +233,7 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 	if c.Dynamic == nil {
 		return fmt.Errorf("upgrade needs a dynamic client")
 	}
-	cfg, err := o.config(c)
-	if err != nil {
-		return err
-	}
+	cfg := o.config(c)
 	p, err := upgrade.Prepare(ctx, cfg)
 	var re *cluster.ReadError
 	if errors.As(err, &re) {
@@ -296,7 +246,7 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 		fmt.Fprintf(o.env.Streams.ErrOut, "warning: skipped %s: %s\n", s.What, s.Reason)
 	}
 	r := report.NewUpgradeReport()
-	r.Summary.Namespace, r.Summary.Distro = o.Namespace, string(p.Cluster.Inventory.Distro)
+	r.Summary.Namespace, r.Summary.Distro = o.cfg.Plans.Namespace, string(p.Cluster.Inventory.Distro)
 	if o.DryRun != dryRunNone {
 		r.Summary.DryRun = o.DryRun
 	}
@@ -337,7 +287,7 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 		return err
 	}
 	if o.printsPlans() {
-		return o.printPlans(ctx, r, &suc.Client{Dynamic: c.Dynamic, Namespace: o.Namespace}, p, cfg)
+		return o.printPlans(ctx, r, &suc.Client{Dynamic: c.Dynamic, Namespace: o.cfg.Plans.Namespace}, p, cfg)
 	}
 	if err := writeUpgradeReport(human, r, o.env.UseColor(human)); err != nil {
 		return err

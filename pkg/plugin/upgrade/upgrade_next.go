@@ -17,34 +17,34 @@ import (
 func (o *UpgradeOptions) resumeCommand(target version.Version) string {
 	args := o.SourceArgs()
 	def := suc.DefaultPlanConfig()
-	if o.Namespace != def.Namespace {
-		args = append(args, "--suc-namespace "+o.Namespace)
+	if o.cfg.Plans.Namespace != def.Namespace {
+		args = append(args, "--suc-namespace "+o.cfg.Plans.Namespace)
 	}
-	if o.ServiceAccount != def.ServiceAccount {
-		args = append(args, "--service-account "+o.ServiceAccount)
+	if o.cfg.Plans.ServiceAccount != def.ServiceAccount {
+		args = append(args, "--service-account "+o.cfg.Plans.ServiceAccount)
 	}
-	if o.ServerConcurrency != def.ServerConcurrency {
-		args = append(args, fmt.Sprintf("--server-concurrency %d", o.ServerConcurrency))
+	if o.cfg.Plans.ServerConcurrency != def.ServerConcurrency {
+		args = append(args, fmt.Sprintf("--server-concurrency %d", o.cfg.Plans.ServerConcurrency))
 	}
-	if o.AgentConcurrency != def.AgentConcurrency {
-		args = append(args, fmt.Sprintf("--agent-concurrency %d", o.AgentConcurrency))
+	if o.cfg.Plans.AgentConcurrency != def.AgentConcurrency {
+		args = append(args, fmt.Sprintf("--agent-concurrency %d", o.cfg.Plans.AgentConcurrency))
 	}
-	if o.DrainTimeout != def.Drain.Timeout {
-		args = append(args, "--drain-timeout "+o.DrainTimeout.String())
+	if o.cfg.Plans.Drain.Timeout != def.Drain.Timeout {
+		args = append(args, "--drain-timeout "+o.cfg.Plans.Drain.Timeout.String())
 	}
-	if o.DrainGracePeriod != def.Drain.GracePeriod {
-		args = append(args, fmt.Sprintf("--drain-grace-period %d", o.DrainGracePeriod))
+	if o.cfg.Plans.Drain.GracePeriod != def.Drain.GracePeriod {
+		args = append(args, fmt.Sprintf("--drain-grace-period %d", o.cfg.Plans.Drain.GracePeriod))
 	}
-	if o.DrainPodSelector != "" {
-		args = append(args, "--drain-pod-selector '"+o.DrainPodSelector+"'")
+	if o.cfg.Plans.Drain.PodSelector != "" {
+		args = append(args, "--drain-pod-selector '"+o.cfg.Plans.Drain.PodSelector+"'")
 	}
-	if o.DrainNoEviction {
+	if o.cfg.Plans.Drain.DisableEviction {
 		args = append(args, "--drain-disable-eviction")
 	}
-	if o.DrainSkipWait > 0 {
-		args = append(args, fmt.Sprintf("--drain-skip-wait-for-delete-timeout %d", o.DrainSkipWait))
+	if o.cfg.Plans.Drain.SkipWaitForDeleteTimeout > 0 {
+		args = append(args, fmt.Sprintf("--drain-skip-wait-for-delete-timeout %d", o.cfg.Plans.Drain.SkipWaitForDeleteTimeout))
 	}
-	for _, s := range o.PullSecrets {
+	for _, s := range o.cfg.Plans.ImagePullSecrets {
 		args = append(args, "--image-pull-secret "+s)
 	}
 	if len(o.WindowDays) > 0 {
@@ -56,25 +56,25 @@ func (o *UpgradeOptions) resumeCommand(target version.Version) string {
 	if o.NodeSelector != "" {
 		args = append(args, "--node-selector '"+o.NodeSelector+"'")
 	}
-	if o.Canary > 0 {
-		args = append(args, fmt.Sprintf("--canary %d", o.Canary))
+	if o.cfg.Plans.Canary > 0 {
+		args = append(args, fmt.Sprintf("--canary %d", o.cfg.Plans.Canary))
 	}
-	if o.DrainForce {
+	if o.cfg.Plans.Drain.Force {
 		args = append(args, "--drain-force")
 	}
-	if o.ImageRepository != "" {
-		args = append(args, "--upgrade-image "+o.ImageRepository)
+	if o.cfg.Plans.ImageRepository != "" {
+		args = append(args, "--upgrade-image "+o.cfg.Plans.ImageRepository)
 	}
-	if o.NodeTimeout != upgrade.DefaultNodeTimeout {
-		args = append(args, "--node-timeout "+o.NodeTimeout.String())
+	if o.cfg.NodeTimeout != upgrade.DefaultNodeTimeout {
+		args = append(args, "--node-timeout "+o.cfg.NodeTimeout.String())
 	}
-	if o.PostCompleteDelay > 0 {
-		args = append(args, "--post-complete-delay "+o.PostCompleteDelay.String())
+	if o.cfg.Plans.PostCompleteDelay > 0 {
+		args = append(args, "--post-complete-delay "+o.cfg.Plans.PostCompleteDelay.String())
 	}
-	if o.AllowRancher {
+	if o.cfg.AllowRancher {
 		args = append(args, "--allow-rancher")
 	}
-	if o.Force {
+	if o.cfg.Force {
 		args = append(args, "--force")
 	}
 	return status.ResumeCommand(target, args...)

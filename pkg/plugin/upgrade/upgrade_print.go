@@ -173,7 +173,12 @@ func (p *progressPrinter) event(e upgrade.Event) {
 		for _, a := range e.Applied {
 			p.line("plan.upgrade.cattle.io/%s %s", a.Name, a.Action)
 		}
+	case upgrade.EventNote:
+		p.line("%s", e.Message)
 	case upgrade.EventPhase:
+		if e.Step.Phase == upgrade.PhaseCluster {
+			return // the driver names its hops in its own notes
+		}
 		p.line("\n%s -> %s: %s", e.Step.HopLabel(), e.Step.Hop.To, phaseLine(e.Step))
 		if p.tty && !p.barShown {
 			p.barShown = true
@@ -182,7 +187,9 @@ func (p *progressPrinter) event(e upgrade.Event) {
 	case upgrade.EventNode:
 		p.node(e.Node)
 	case upgrade.EventPhaseDone, upgrade.EventRecordon:
-		p.line("%s", e.Message)
+		if e.Message != "" {
+			p.line("%s", e.Message)
+		}
 	case upgrade.EventWaiting:
 		p.line("  waiting for %s", e.Message)
 	}

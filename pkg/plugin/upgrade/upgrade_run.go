@@ -26,7 +26,7 @@ import (
 func (o *UpgradeOptions) drive(parent context.Context, cfg upgrade.Config, p *upgrade.Proposal) error {
 	ctx := parent
 	// --snapshot waits for its Job even without --wait: the timeout bounds that too.
-	if (o.Wait || o.Snapshot) && o.Timeout > 0 {
+	if (o.cfg.Wait || o.cfg.Snapshot) && o.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(parent, o.Timeout)
 		defer cancel()
@@ -41,7 +41,7 @@ func (o *UpgradeOptions) drive(parent context.Context, cfg upgrade.Config, p *up
 	if err != nil {
 		return o.runError(parent, ctx, err, res, resume)
 	}
-	if !o.Wait {
+	if !o.cfg.Wait {
 		next := o.nextAfterApply(p.Path, res.Last)
 		if len(res.Last.Waiting) > 0 {
 			next = fmt.Sprintf("nothing was applied: the next node goes once %s is settled; follow it with %s --wait, or run it again later",
@@ -59,7 +59,7 @@ func (o *UpgradeOptions) drive(parent context.Context, cfg upgrade.Config, p *up
 			cmdutil.Plural(len(names), "agent"), c.HopLabel(), c.Hop.To, c.Hop.To, strings.Join(names, ", "), o.resumeCommand(p.Path.Target))
 		return nil
 	}
-	writeUpgradeSummary(w, res, p.Path.Target, time.Since(began), o.Namespace)
+	writeUpgradeSummary(w, res, p.Path.Target, time.Since(began), o.cfg.Plans.Namespace)
 	return nil
 }
 
@@ -148,30 +148,28 @@ func (o *UpgradeOptions) confirm(ctx context.Context, step *upgrade.Step) error 
 	if n := len(step.Prune); n > 0 {
 		what += fmt.Sprintf(" and delete %s of ours", cmdutil.Plural(n, "superseded Plan"))
 	}
-	return o.env.Confirm(ctx, fmt.Sprintf("Apply %s to namespace %s?", what, o.Namespace), "pass --yes to apply, or --dry-run to see the Plans only")
+	return o.env.Confirm(ctx, fmt.Sprintf("Apply %s to namespace %s?", what, o.cfg.Plans.Namespace), "pass --yes to apply, or --dry-run to see the Plans only")
 }
 
 // watchClients are clients for long watches: the same identity, no request
-// timeout (--request-timeout would end every watch after 30s) and no client-side
-// throttle on the initial lists.
-func watchClients(c *cmdutil.Clients) (kubernetes.Interface, dynamic.Interface, error) {
+// timeout (--request-timeout would end every watch after 30s) and protobuf for the
+// built-in kinds. A client that cannot be built leaves the shared one in its place.
+func watchClients(c *cmdutil.Clients) (kubernetes.Interface, dynamic.Interface) {
 	if c.Config == nil {
-		return c.Kube, c.Dynamic, nil
+		return c.Kube, c.Dynamic
 	}
 	cfg := rest.CopyConfig(c.Config)
 	cfg.Timeout = 0
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		return nil, nil, fmt.Errorf("build watch client: %w", err)
+	kube, dyn := c.Kube, c.Dynamic
+	if d, err := dynamic.NewForConfig(cfg); err == nil {
+		dyn = d
 	}
-	proto := rest.CopyConfig(cfg)
-	proto.ContentType = "application/vnd.kubernetes.protobuf"
-	proto.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
-	kube, err := kubernetes.NewForConfig(proto)
-	if err != nil {
-		return nil, nil, fmt.Errorf("build watch client: %w", err)
+	cfg.ContentType = "application/vnd.kubernetes.protobuf"
+	cfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	if k, err := kubernetes.NewForConfig(cfg); err == nil {
+		kube = k
 	}
-	return kube, dyn, nil
+	return kube, dyn
 }
 
 func (o *UpgradeOptions) upToDate(path *upgradepath.Path) error {
@@ -210,10 +208,10 @@ func (o *UpgradeOptions) describeStep(r *report.UpgradeReport, path *upgradepath
 
 // needsConfirmation is false when the step writes nothing (a resumed, unchanged step).
 func (o *UpgradeOptions) needsConfirmation(r *report.UpgradeReport, step *upgrade.Step) bool {
-	if o.Yes || (len(step.Waiting) > 0 && !o.Wait) {
+	if o.Yes || (len(step.Waiting) > 0 && !o.cfg.Wait) {
 		return false // a waiting step without --wait applies nothing
 	}
-	if len(step.Prune) > 0 || o.RetryFailed || o.Snapshot {
+	if len(step.Prune) > 0 || o.cfg.RetryFailed || o.cfg.Snapshot {
 		return true
 	}
 	for _, p := range r.Plans {

@@ -118,12 +118,7 @@ func (s *ImportedState) Refusals(hops []version.Version, strategy Strategy) []st
 		out = append(out, s.inProgress()...)
 	}
 	out = append(out, hopRefusals(c.StatusVersion, hops)...)
-	for _, h := range hops {
-		if err := s.Settings.Supported(h); err != nil {
-			out = append(out, err.Error()+"; choose a target this Rancher supports, or upgrade Rancher first")
-		}
-	}
-	return out
+	return append(out, s.Settings.Unsupported(hops)...)
 }
 
 // inProgress: a change that is not ours, or a cluster Rancher does not call healthy.

@@ -51,6 +51,39 @@ func FindImported(ctx context.Context, dyn dynamic.Interface, ref string) (strin
 	return MatchImported(clusters, ref)
 }
 
+// ImportedBehind is the imported cluster a provisioning.cattle.io Cluster stands
+// for, or "": Rancher (v2.6 and later) lists every imported cluster in fleet-default
+// too, as a provisioning Cluster with no rkeConfig whose status.clusterName is the
+// management Cluster (c-m-…), and that name is the one in its UI's URLs. A Cluster
+// that is not there, or that Rancher provisioned, gives "".
+func ImportedBehind(ctx context.Context, dyn dynamic.Interface, namespace, name string) (string, error) {
+	obj, err := dyn.Resource(ClusterResource).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read Cluster %s/%s: %w", namespace, name, err)
+	}
+	if rke, ok, _ := unstructured.NestedMap(obj.Object, "spec", "rkeConfig"); ok && rke != nil {
+		return "", nil
+	}
+	mgmt := str(obj.Object, "status", "clusterName")
+	if mgmt == "" {
+		return "", nil
+	}
+	one, err := dyn.Resource(ManagementClusterResource).Get(ctx, mgmt, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read the management Cluster %s behind %s/%s: %w", mgmt, namespace, name, err)
+	}
+	if c := importedFrom(one); !c.IsImported() {
+		return "", nil
+	}
+	return mgmt, nil
+}
+
 // MatchImported picks the imported cluster ref names (see FindImported).
 func MatchImported(clusters []ImportedCluster, ref string) (string, error) {
 	var byDisplay []string

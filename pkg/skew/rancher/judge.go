@@ -68,6 +68,21 @@ func (st Settings) Supported(v version.Version) error {
 	return nil
 }
 
+// fixUnsupported is the fix for a version this Rancher does not support.
+const fixUnsupported = "choose a target this Rancher supports, or upgrade Rancher first"
+
+// Unsupported says, one line each with the fix, which hops this Rancher does not
+// support.
+func (st Settings) Unsupported(hops []version.Version) []string {
+	var out []string
+	for _, h := range hops {
+		if err := st.Supported(h); err != nil {
+			out = append(out, err.Error()+"; "+fixUnsupported)
+		}
+	}
+	return out
+}
+
 // Findings are SKEW605 findings for the versions this Rancher does not support.
 func (st Settings) Findings(versions ...version.Version) []policy.Finding {
 	var out []policy.Finding
@@ -75,7 +90,7 @@ func (st Settings) Findings(versions ...version.Version) []policy.Finding {
 		if err := st.Supported(v); err != nil {
 			out = append(out, policy.Finding{ID: policy.RancherUnsupported, Severity: policy.Error, Subject: "target",
 				Rule:    "A Rancher-provisioned cluster may only run a version its Rancher supports.",
-				Message: err.Error(), Fix: "choose a target this Rancher supports, or upgrade Rancher first"})
+				Message: err.Error(), Fix: fixUnsupported})
 		}
 	}
 	return out

@@ -3,7 +3,6 @@ package rancher
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	authv1 "k8s.io/api/authorization/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -67,33 +66,25 @@ func missing(ctx context.Context, kube kubernetes.Interface, perms []Permission,
 	return denied, nil
 }
 
-// Refusal says why the path cannot start now, or nil: a restore under way, a control
-// plane in error, another change in progress, a hop this Rancher does not support.
-func (s *State) Refusal(hops []version.Version) error {
+// Refusals says, one line each, why the path cannot start now: a restore under way,
+// a control plane in error, another change in progress, a hop this Rancher does not
+// support. An empty list means it may.
+func (s *State) Refusals(hops []version.Version) []string {
 	c := &s.Cluster
 	if cp := s.ControlPlane; cp != nil && c.Restore != nil && c.Restore.Generation > 0 && cp.RestoreGeneration == c.Restore.Generation && cp.RestorePhase != "" && cp.RestorePhase != "Finished" {
-		return fmt.Errorf("a restore of %s is in progress (phase %s): wait for it to finish", c.Restore.Name, cp.RestorePhase)
+		return []string{fmt.Sprintf("a restore of %s is in progress (phase %s): wait for it to finish", c.Restore.Name, cp.RestorePhase)}
 	}
 	if ready := s.Condition("Ready"); ready.Status == "False" && ready.Reason == "Error" {
-		return fmt.Errorf("the control plane of %s/%s reports an error (Ready=False, reason Error): %s; fix it in Rancher first", c.Namespace, c.Name, ready.Message)
+		return []string{fmt.Sprintf("the control plane of %s/%s reports an error (Ready=False, reason Error): %s; fix it in Rancher first", c.Namespace, c.Name, ready.Message)}
 	}
 	applied := ""
 	if s.ControlPlane != nil {
 		applied = s.ControlPlane.AppliedVersion
 	}
 	if applied != "" && c.KubernetesVersion != applied && !onPath(c.KubernetesVersion, hops) {
-		return fmt.Errorf("a change to %s is in progress (the control plane applied %s), and %s is not on the path: wait for it, or set the version back in Rancher", c.KubernetesVersion, applied, c.KubernetesVersion)
+		return []string{fmt.Sprintf("a change to %s is in progress (the control plane applied %s), and %s is not on the path: wait for it, or set the version back in Rancher", c.KubernetesVersion, applied, c.KubernetesVersion)}
 	}
-	var unsupported []string
-	for _, h := range hops {
-		if err := s.Settings.Supported(h); err != nil {
-			unsupported = append(unsupported, err.Error())
-		}
-	}
-	if len(unsupported) > 0 {
-		return fmt.Errorf("%s; choose a target this Rancher supports, or upgrade Rancher first", strings.Join(unsupported, "; "))
-	}
-	return nil
+	return s.Settings.Unsupported(hops)
 }
 
 func onPath(v string, hops []version.Version) bool {

@@ -124,9 +124,9 @@ func TestRefusal(t *testing.T) {
 		}(), "v1.33.5+rke2r1 is outside the versions"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := tc.s.Refusal(hops)
-			if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
-				t.Errorf("Refusal = %v, want %q", err, tc.want)
+			got := strings.Join(tc.s.Refusals(hops), "; ")
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Errorf("Refusals = %q, want %q", got, tc.want)
 			}
 		})
 	}

@@ -176,8 +176,12 @@ func WaitingLine(w map[string]string) string {
 	return strings.Join(parts, "; ")
 }
 
+// phaseDoneLine says what a finished step did; "" for a step whose driver says it
+// in its own words (Rancher's hops).
 func phaseDoneLine(step, next *Step) string {
 	switch {
+	case step.Phase == PhaseCluster:
+		return ""
 	case next == nil:
 		return fmt.Sprintf("every node runs %s", step.Hop.To)
 	case step.Phase == PhaseServers && next.Phase == PhaseAgents && next.Hop.To.Equal(step.Hop.To):

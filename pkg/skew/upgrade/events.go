@@ -20,9 +20,11 @@ const (
 	EventPhaseDone    EventKind = "phase-done"
 	EventWaiting      EventKind = "waiting"
 	EventRecordon     EventKind = "recordon"
+	// EventNote is a line a driver says in its own words (Rancher's progress).
+	EventNote EventKind = "note"
 )
 
-// Event is one thing the driver did or saw, for the command to print.
+// Event is one thing the engine or its driver did or saw, for the command to print.
 type Event struct {
 	Kind     EventKind
 	Step     *Step

@@ -26,8 +26,9 @@ type Proposal struct {
 	Preflight *preflight.Report
 	// Refused stops the run before anything is written.
 	Refused *Refusal
-	// Summary says in words what a driver without Plans to show will do, a line each.
-	Summary []string
+	// Summary says in words what a driver without Plans to show will do, a line
+	// each; Warnings what the operator should know before it goes on.
+	Summary, Warnings []string
 
 	driver Driver
 	cfg    *Config
@@ -54,9 +55,6 @@ func Prepare(ctx context.Context, cfg Config) (*Proposal, error) {
 		req.Inventory = cl.Inventory
 		if p.Path, p.Channels, err = ResolvePath(ctx, req, cfg.Channels, cfg.FetchChannels); err != nil {
 			return p, err
-		}
-		if p.UpToDate() {
-			return p, nil
 		}
 	}
 	return p, d.Propose(ctx, p)

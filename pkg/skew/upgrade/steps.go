@@ -22,6 +22,9 @@ const (
 	PhaseServers Phase = "servers"
 	// PhaseAgents upgrades the hop's agents, released once every server runs the hop's version.
 	PhaseAgents Phase = "agents"
+	// PhaseCluster moves every node of the hop, in the order the driver's own
+	// controller keeps (Rancher: etcd, control plane, then workers, each gated by it).
+	PhaseCluster Phase = "cluster"
 )
 
 // Step is what to apply next: the Plans of one phase of the first hop of a fresh
@@ -54,8 +57,11 @@ type Step struct {
 
 // Nodes are the nodes the step upgrades.
 func (s *Step) Nodes() []upgradepath.NodeStep {
-	if s.Phase == PhaseServers {
+	switch s.Phase {
+	case PhaseServers:
 		return s.Release
+	case PhaseCluster:
+		return append(append([]upgradepath.NodeStep(nil), s.Hop.Servers...), s.Hop.Agents...)
 	}
 	return s.Hop.Agents
 }

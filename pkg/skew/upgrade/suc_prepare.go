@@ -21,6 +21,9 @@ func (d *sucDriver) Read(ctx context.Context, cfg *Config) (*Cluster, error) {
 // other Plans, skew, hazards, snapshot, removed APIs, nodes) on what Read and the
 // checks' own reads found, and works out the first step from our Plans.
 func (d *sucDriver) Propose(ctx context.Context, p *Proposal) error {
+	if p.UpToDate() {
+		return nil
+	}
 	cfg, cl := d.cfg, p.Cluster
 	d.channels, d.path = p.Channels, p.Path
 	facts := &preflight.Facts{Nodes: cl.Nodes, Inventory: cl.Inventory, Path: p.Path}

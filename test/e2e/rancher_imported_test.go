@@ -168,7 +168,15 @@ func testImportedTwoHops(t *testing.T, driver, from, mid, to, channels string, n
 	if err := json.Unmarshal([]byte(st.stdout), &rs); err != nil || rs.Mode != "imported" || rs.State != "idle" || rs.KubernetesVersion != to {
 		t.Errorf("status: %+v %v %s", rs, err, st)
 	}
-	again := skew(t, "upgrade", "--rancher-cluster", name, "--version", to, "--channel-server", channels, "--wait", "--yes")
+	// The name in Rancher's UI: fleet-default/<name it was imported under> is the
+	// provisioning Cluster Rancher lists the imported cluster as.
+	byUIName := "fleet-default/edge-" + driver
+	byUI := skew(t, "status", "--rancher-cluster", byUIName, "-o", "json")
+	var bs struct{ Mode, KubernetesVersion string }
+	if err := json.Unmarshal([]byte(byUI.stdout), &bs); err != nil || bs.Mode != "imported" || bs.KubernetesVersion != to {
+		t.Errorf("status by the provisioning Cluster's name must read the imported cluster %s: %+v %v %s", name, bs, err, byUI)
+	}
+	again := skew(t, "upgrade", "--rancher-cluster", byUIName, "--version", to, "--channel-server", channels, "--wait", "--yes")
 	if again.code != 0 || !strings.Contains(again.stdout, "Nothing to do") || len(versionsSet(name, since)) != 2 {
 		t.Errorf("a second upgrade must change nothing: %s", again)
 	}

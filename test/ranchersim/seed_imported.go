@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
@@ -81,6 +82,18 @@ func SeedImported(ctx context.Context, kube kubernetes.Interface, dyn dynamic.In
 			return err
 		}
 	}
+	// Rancher (v2.6 and later) lists every imported cluster in fleet-default too: a
+	// provisioning Cluster named as the cluster was imported, without rkeConfig,
+	// whose status.clusterName is the management Cluster.
+	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ImportedNamespace}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	pc := obj("provisioning.cattle.io/v1", "Cluster", ImportedNamespace, ImportedProvisioningName(f), nil)
+	pc.Object["spec"] = map[string]any{}
+	pc.Object["status"] = map[string]any{"clusterName": f.Name, "ready": true}
+	if err := createWithStatus(ctx, dyn, rancher.ClusterResource, pc); err != nil {
+		return err
+	}
 	for name, value := range f.Settings {
 		s := obj("management.cattle.io/v3", "Setting", "", name, nil)
 		s.Object["value"] = value
@@ -92,8 +105,34 @@ func SeedImported(ctx context.Context, kube kubernetes.Interface, dyn dynamic.In
 	return nil
 }
 
-// RemoveImported deletes an imported fixture's Cluster and Nodes.
+// ImportedNamespace is where Rancher lists imported clusters as provisioning Clusters.
+const ImportedNamespace = "fleet-default"
+
+// ImportedProvisioningName is the name Rancher gives the provisioning Cluster of an
+// imported cluster: the name it was imported under (its display name).
+func ImportedProvisioningName(f ImportedFixture) string {
+	if f.DisplayName != "" {
+		return f.DisplayName
+	}
+	return f.Name
+}
+
+// RemoveImported deletes an imported fixture's Cluster, Nodes and the provisioning
+// Cluster that stands for it.
 func RemoveImported(ctx context.Context, dyn dynamic.Interface, name string) error {
+	l, err := dyn.Resource(rancher.ClusterResource).Namespace(ImportedNamespace).List(ctx, metav1.ListOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	if l != nil {
+		for _, c := range l.Items {
+			if mgmt, _, _ := unstructured.NestedString(c.Object, "status", "clusterName"); mgmt == name {
+				if err := dyn.Resource(rancher.ClusterResource).Namespace(ImportedNamespace).Delete(ctx, c.GetName(), metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+					return err
+				}
+			}
+		}
+	}
 	if err := dyn.Resource(rancher.ManagementNodeResource).Namespace(name).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{}); err != nil && !apierrors.IsNotFound(err) {
 		return err
 	}

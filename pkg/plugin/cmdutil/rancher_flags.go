@@ -99,6 +99,19 @@ func (r *RancherFlags) Detect(ctx context.Context, env *Env) (bool, error) {
 	return name != "", nil
 }
 
+// ReadManaged reads the cluster --rancher-cluster names, imported or provisioned:
+// the one place a command finds out which.
+func (r *RancherFlags) ReadManaged(ctx context.Context, env *Env) (rancher.Managed, *Clients, error) {
+	imported, err := r.Detect(ctx, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	if imported {
+		return r.ReadImported(ctx, env)
+	}
+	return r.Read(ctx, env)
+}
+
 // Read reads the provisioned cluster from the management cluster.
 func (r *RancherFlags) Read(ctx context.Context, env *Env) (*rancher.State, *Clients, error) {
 	c, err := env.Clients()

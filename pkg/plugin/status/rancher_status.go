@@ -35,22 +35,11 @@ func (o *StatusOptions) runRancher(ctx context.Context) error {
 
 // rancherStatus reads the status of an imported or a provisioned cluster.
 func (o *StatusOptions) rancherStatus(ctx context.Context) (*report.RancherStatus, error) {
-	imported, err := o.rancher.Detect(ctx, o.env)
+	m, _, err := o.rancher.ReadManaged(ctx, o.env)
 	if err != nil {
 		return nil, err
 	}
-	if imported {
-		s, _, err := o.rancher.ReadImported(ctx, o.env)
-		if err != nil {
-			return nil, err
-		}
-		return s.Status(), nil
-	}
-	s, _, err := o.rancher.Read(ctx, o.env)
-	if err != nil {
-		return nil, err
-	}
-	return s.Status("kubectl skew rollback --rancher-cluster " + o.rancher.Ref()), nil
+	return m.CurrentStatus(), nil
 }
 
 func writeRancherStatus(w io.Writer, r *report.RancherStatus) {

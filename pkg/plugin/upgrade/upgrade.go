@@ -39,13 +39,13 @@ type UpgradeOptions struct {
 	hazards cmdutil.HazardFlags
 	cfg     upgrade.Config
 
-	WindowDays                        []string
+	WindowDays                         []string
 	WindowStart, WindowEnd, WindowZone string
-	NodeSelector                      string
-	Yes                               bool
-	DryRun                            string
-	Timeout                           time.Duration
-	imported                          importedFlags
+	NodeSelector                       string
+	Yes                                bool
+	DryRun                             string
+	Timeout                            time.Duration
+	imported                           importedFlags
 
 	changed func(flag string) bool
 }

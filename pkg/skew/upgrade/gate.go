@@ -25,13 +25,13 @@ import (
 // RKE2 (and kubeadm-style) servers, and must come back on the new version.
 var staticPodComponents = []cluster.Component{cluster.APIServer, cluster.ControllerManager, cluster.Scheduler}
 
-// serverBack says what is still missing before server node counts as back after its
+// ServerBack says what is still missing before server node counts as back after its
 // upgrade to `to`, or "" when it is back: its kubelet reports `to`, it is Ready with a
 // heartbeat newer than the end of its Job, and, where the control plane runs as static
 // pods, its kube-apiserver, kube-controller-manager and kube-scheduler run `to` and
 // are Ready. The heartbeat is the Ready condition's, or the node Lease's renewal
 // (lease; zero when unknown).
-func serverBack(inv *cluster.Inventory, node string, to version.Version, jobEnd, lease time.Time) string {
+func ServerBack(inv *cluster.Inventory, node string, to version.Version, jobEnd, lease time.Time) string {
 	n := inventoryNode(inv, node)
 	switch {
 	case n == nil:
@@ -82,10 +82,10 @@ func staticPodsAt(inv *cluster.Inventory, node string, to version.Version) strin
 	return strings.Join(missing, ", ") + ", not yet " + to.String()
 }
 
-// controlPlaneAt says what keeps the control plane from running `to` by the
+// ControlPlaneAt says what keeps the control plane from running `to` by the
 // definition check uses (static pods on RKE2, server kubelets on K3s), or "" when
 // every control-plane node runs it: the condition for releasing the agents.
-func controlPlaneAt(inv *cluster.Inventory, to version.Version) string {
+func ControlPlaneAt(inv *cluster.Inventory, to version.Version) string {
 	var missing []string
 	for _, n := range inv.Nodes {
 		if !n.Role.IsServer() {
@@ -145,7 +145,7 @@ func unsettledServers(inv *cluster.Inventory, ours []upgradev1.Plan, jobs []batc
 			if n == nil || n.Kubelet == nil || n.Kubelet.Compare(v) < 0 {
 				continue // not upgraded yet: in flight, or not started
 			}
-			if missing := serverBack(inv, n.Name, v, jobEndOf(latest, p.Name, n.Name), leases[n.Name]); missing != "" {
+			if missing := ServerBack(inv, n.Name, v, jobEndOf(latest, p.Name, n.Name), leases[n.Name]); missing != "" {
 				out["server "+n.Name] = missing
 			}
 		}
@@ -153,10 +153,10 @@ func unsettledServers(inv *cluster.Inventory, ours []upgradev1.Plan, jobs []batc
 	return out
 }
 
-// serverLeases are the renewal times of the servers' node Leases (kube-node-lease),
+// ServerLeases are the renewal times of the servers' node Leases (kube-node-lease),
 // a kubelet's other heartbeat. A Lease that cannot be read is left out: the Ready
 // condition's heartbeat stands alone then.
-func serverLeases(ctx context.Context, kube kubernetes.Interface, inv *cluster.Inventory) map[string]time.Time {
+func ServerLeases(ctx context.Context, kube kubernetes.Interface, inv *cluster.Inventory) map[string]time.Time {
 	out := map[string]time.Time{}
 	for _, n := range inv.Servers() {
 		l, err := kube.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, n.Name, metav1.GetOptions{})

@@ -64,7 +64,7 @@ func TestServerBack(t *testing.T) {
 			nodes[0].Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, Status: map[bool]corev1.ConditionStatus{true: "True", false: "False"}[tc.ready],
 				LastHeartbeatTime: metav1.NewTime(tc.heartbeat)}}
 			inv := cluster.Build(cluster.Objects{Nodes: nodes, Pods: append([]corev1.Pod{}, tc.pods...)})
-			got := serverBack(inv, "s-1", to, jobEnd, tc.lease)
+			got := ServerBack(inv, "s-1", to, jobEnd, tc.lease)
 			if (tc.want == "") != (got == "") || !contains(got, tc.want) {
 				t.Errorf("serverBack = %q, want %q", got, tc.want)
 			}
@@ -83,7 +83,7 @@ func TestAgentsWaitForTheControlPlane(t *testing.T) {
 		staticPod(cluster.ControllerManager, "s-1", "v1.31.13-rke2r1", "True"),
 		staticPod(cluster.Scheduler, "s-1", "v1.31.13-rke2r1", "True"),
 	}})
-	if got := controlPlaneAt(lagging, version.MustParse("v1.31.13+rke2r1")); !contains(got, "kube-apiserver runs v1.30.14+rke2r2") {
+	if got := ControlPlaneAt(lagging, version.MustParse("v1.31.13+rke2r1")); !contains(got, "kube-apiserver runs v1.30.14+rke2r2") {
 		t.Errorf("controlPlaneAt = %q: the kube-apiserver pod still runs v1.30", got)
 	}
 	p, err := upgradepath.Find(upgradepath.Request{Inventory: lagging, Version: testworld.Target(t, "v1.31.13+rke2r1")})

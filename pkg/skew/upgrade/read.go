@@ -16,9 +16,9 @@ type Cluster struct {
 	Inventory *cluster.Inventory
 }
 
-// readCluster reads the cluster once (cluster.ReadObjects) and keeps the raw nodes
+// ReadCluster reads the cluster once (cluster.ReadObjects) and keeps the raw nodes
 // beside the inventory built from them.
-func readCluster(ctx context.Context, kube kubernetes.Interface) (*Cluster, error) {
+func ReadCluster(ctx context.Context, kube kubernetes.Interface) (*Cluster, error) {
 	obj, err := cluster.ReadObjects(ctx, kube)
 	if err != nil {
 		return nil, err

@@ -117,7 +117,7 @@ func plannedSnapshot(cl *Cluster, path *upgradepath.Path) suc.Record {
 // for a cluster whose version Rancher drives (an imported cluster), which takes
 // no snapshot itself.
 func Snapshot(ctx context.Context, cfg Config) (suc.Record, error) {
-	cl, err := readCluster(ctx, cfg.Kube)
+	cl, err := ReadCluster(ctx, cfg.Kube)
 	if err != nil {
 		return suc.Record{}, err
 	}

@@ -44,7 +44,9 @@ type Step struct {
 	// Resumed is true when the step's Plans already exist (an earlier run applied them).
 	Resumed bool
 	// Release are the servers this step lets the controller upgrade: one at a time
-	// (ServerConcurrency), each only once the ones before it are back.
+	// (ServerConcurrency), each only once the ones before it are back. A driver
+	// that moves agents in batches names a batch of agents here too; empty for
+	// agents means all of the hop's.
 	Release []upgradepath.NodeStep
 	// Canary is set when the step upgrades only the hop's canary agents: the run
 	// stops once they are verified.
@@ -57,10 +59,10 @@ type Step struct {
 
 // Nodes are the nodes the step upgrades.
 func (s *Step) Nodes() []upgradepath.NodeStep {
-	switch s.Phase {
-	case PhaseServers:
+	switch {
+	case s.Phase == PhaseServers, s.Phase == PhaseAgents && len(s.Release) > 0:
 		return s.Release
-	case PhaseCluster:
+	case s.Phase == PhaseCluster:
 		return append(append([]upgradepath.NodeStep(nil), s.Hop.Servers...), s.Hop.Agents...)
 	}
 	return s.Hop.Agents
@@ -113,7 +115,7 @@ func nextStep(inv *cluster.Inventory, path *upgradepath.Path, ours []upgradev1.P
 	if len(hop.Servers) == 0 {
 		// No server moves (any more): the agents wait for the whole control plane to
 		// run the version they go to, as check sees it.
-		if m := controlPlaneAt(inv, hop.To); m != "" {
+		if m := ControlPlaneAt(inv, hop.To); m != "" {
 			waiting[WaitingControlPlane] = m
 		}
 	}

@@ -70,7 +70,7 @@ func (d *sucDriver) Begin(ctx context.Context, p *Proposal, out *Outcome) error 
 	step := p.Step
 	d.snapshot = suc.Record{Snapshot: step.Record.Snapshot, SnapshotNode: step.Record.SnapshotNode}
 	out.Snapshot = d.snapshot
-	d.baseline = errorKeys(p.Cluster.Inventory)
+	d.baseline = SkewErrors(p.Cluster.Inventory)
 	if d.cfg.RetryFailed {
 		if err := d.retryFailed(ctx); err != nil {
 			return err
@@ -83,7 +83,7 @@ func (d *sucDriver) Begin(ctx context.Context, p *Proposal, out *Outcome) error 
 // deletes our superseded Plans and applies the step's.
 func (d *sucDriver) Apply(ctx context.Context, step *Step, out *Outcome) error {
 	if d.cfg.Snapshot && !d.snapshotDone && step.Phase == PhaseServers && !step.Resumed {
-		cl, err := readCluster(ctx, d.cfg.Kube)
+		cl, err := ReadCluster(ctx, d.cfg.Kube)
 		if err != nil {
 			return fmt.Errorf("read the cluster: %w", err)
 		}
@@ -126,7 +126,7 @@ func (d *sucDriver) Next(ctx context.Context, done *Step, path *upgradepath.Path
 	var cl *Cluster
 	var err error
 	if done == nil {
-		if cl, err = readCluster(ctx, d.cfg.Kube); err != nil {
+		if cl, err = ReadCluster(ctx, d.cfg.Kube); err != nil {
 			return nil, nil, fmt.Errorf("read the cluster: %w", err)
 		}
 	} else {
@@ -174,7 +174,7 @@ func (d *sucDriver) stepFor(ctx context.Context, cl *Cluster, path *upgradepath.
 	if err != nil {
 		return nil, fmt.Errorf("list jobs in %s: %w", d.cfg.Plans.Namespace, err)
 	}
-	return nextStep(cl.Inventory, path, ours, d.cfg.planConfig(), snapshot, unsettledServers(cl.Inventory, ours, jobs.Items, serverLeases(ctx, d.cfg.Kube, cl.Inventory)))
+	return nextStep(cl.Inventory, path, ours, d.cfg.planConfig(), snapshot, unsettledServers(cl.Inventory, ours, jobs.Items, ServerLeases(ctx, d.cfg.Kube, cl.Inventory)))
 }
 
 // Follow waits for one phase, reporting each node.

@@ -14,7 +14,7 @@ import (
 func (d *sucDriver) Read(ctx context.Context, cfg *Config) (*Cluster, error) {
 	d.cfg = cfg
 	d.applied = map[string]bool{}
-	return readCluster(ctx, cfg.Kube)
+	return ReadCluster(ctx, cfg.Kube)
 }
 
 // Propose runs the preflight checks (distribution, controller, permissions, Rancher,
@@ -46,7 +46,7 @@ func (d *sucDriver) Propose(ctx context.Context, p *Proposal) error {
 			snap = plannedSnapshot(cl, p.Path)
 		}
 		d.ours = suc.Ours(facts.Plans)
-		p.Step, p.StepErr = nextStep(cl.Inventory, p.Path, d.ours, cfg.planConfig(), snap, unsettledServers(cl.Inventory, d.ours, facts.Jobs, serverLeases(ctx, cfg.Kube, cl.Inventory)))
+		p.Step, p.StepErr = nextStep(cl.Inventory, p.Path, d.ours, cfg.planConfig(), snap, unsettledServers(cl.Inventory, d.ours, facts.Jobs, ServerLeases(ctx, cfg.Kube, cl.Inventory)))
 		if p.Step != nil {
 			if len(p.Path.Hops) > 0 {
 				d.allAgents = p.Path.Hops[0].Agents

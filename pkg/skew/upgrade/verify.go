@@ -28,11 +28,11 @@ var verifyGrace = 30 * time.Second
 func (d *sucDriver) settledCluster(ctx context.Context, step *Step, baseline map[string]bool) (*Cluster, error) {
 	deadline := time.Now().Add(verifyGrace)
 	for {
-		cl, err := readCluster(ctx, d.cfg.Kube)
+		cl, err := ReadCluster(ctx, d.cfg.Kube)
 		if err != nil {
 			return nil, fmt.Errorf("read the cluster after %s %s: %w", step.HopLabel(), step.Phase, err)
 		}
-		verr := d.verify(cl, step, baseline)
+		verr := VerifyStep(cl.Inventory, step, baseline, d.cfg.Force)
 		if verr == nil || time.Now().After(deadline) {
 			return cl, verr
 		}
@@ -44,12 +44,14 @@ func (d *sucDriver) settledCluster(ctx context.Context, step *Step, baseline map
 	}
 }
 
-// verify checks, from a fresh read, that every node of the phase runs its version
-// and that the phase left no skew error the cluster did not have before the run.
-func (d *sucDriver) verify(cl *Cluster, step *Step, baseline map[string]bool) error {
+// VerifyStep checks, from a fresh read of the inventory, that every node of the step
+// runs its version (agents Ready, their kube-proxy pods on it too) and that the step
+// left no skew error the cluster did not have before the run (baseline, from
+// SkewErrors); force lets such errors pass. Every driver verifies its steps with it.
+func VerifyStep(inv *cluster.Inventory, step *Step, baseline map[string]bool, force bool) error {
 	byName := map[string]*cluster.Node{}
-	for i := range cl.Inventory.Nodes {
-		byName[cl.Inventory.Nodes[i].Name] = &cl.Inventory.Nodes[i]
+	for i := range inv.Nodes {
+		byName[inv.Nodes[i].Name] = &inv.Nodes[i]
 	}
 	var behind []string
 	for _, s := range step.Nodes() {
@@ -62,7 +64,7 @@ func (d *sucDriver) verify(cl *Cluster, step *Step, baseline map[string]bool) er
 			continue
 		}
 		if step.Phase != PhaseAgents {
-			continue // a server is judged by the gate: see serverBack
+			continue // a server is judged by the gate: see ServerBack
 		}
 		// On RKE2 kube-proxy is a static pod of its own, restarted a little after the
 		// kubelet: the phase is done when it runs the version too.
@@ -76,19 +78,19 @@ func (d *sucDriver) verify(cl *Cluster, step *Step, baseline map[string]bool) er
 	if len(behind) > 0 {
 		return fmt.Errorf("after %s %s, nodes do not run %s: %s; run kubectl skew status", step.HopLabel(), step.Phase, step.Hop.To, text.Sample(behind, 5))
 	}
-	if step.Phase == PhaseServers && !serversAt(cl.Inventory, step.Hop.To) {
+	if step.Phase == PhaseServers && !serversAt(inv, step.Hop.To) {
 		// Half way through the servers of a hop, an upgraded server's control plane is
 		// newer than the others' kube-apiserver: that is the upgrade, not a new
 		// problem. The rules are judged once every server runs the hop's version.
 		return nil
 	}
 	var fresh []policy.Finding
-	for _, f := range policy.Evaluate(cl.Inventory, policy.Options{}) {
+	for _, f := range policy.Evaluate(inv, policy.Options{}) {
 		if f.Severity == policy.Error && !baseline[f.ID+" "+f.Subject] {
 			fresh = append(fresh, f)
 		}
 	}
-	if len(fresh) == 0 || d.cfg.Force {
+	if len(fresh) == 0 || force {
 		return nil
 	}
 	var lines []string
@@ -99,7 +101,8 @@ func (d *sucDriver) verify(cl *Cluster, step *Step, baseline map[string]bool) er
 		step.HopLabel(), step.Phase, strings.Join(lines, "; "))
 }
 
-func errorKeys(inv *cluster.Inventory) map[string]bool {
+// SkewErrors are the skew errors of inv, by rule and subject: a run's baseline.
+func SkewErrors(inv *cluster.Inventory) map[string]bool {
 	out := map[string]bool{}
 	for _, f := range policy.Evaluate(inv, policy.Options{}) {
 		if f.Severity == policy.Error {

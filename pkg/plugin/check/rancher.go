@@ -5,6 +5,7 @@ import (
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/judge"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
@@ -29,9 +30,9 @@ func (o *CheckOptions) runRancher(ctx context.Context) error {
 // printRancherCheck judges a Rancher cluster's inventory, and a target against the
 // versions this Rancher supports, then prints the report under the given context.
 func (o *CheckOptions) printRancherCheck(inv *cluster.Inventory, settings rancher.Settings, context string) error {
-	findings := policy.Evaluate(inv, policy.Options{Target: o.target})
-	if o.target != nil {
-		findings = append(findings, settings.Findings(o.target.Version)...)
+	findings := judge.Skew(inv, o.cfg.Target)
+	if o.cfg.Target != nil {
+		findings = append(findings, settings.Findings(o.cfg.Target.Version)...)
 		policy.Sort(findings)
 	}
 	r := report.Check(inv, findings, o.failOn, o.Target)

@@ -49,7 +49,7 @@ func (o *PlanOptions) planRancher(ctx context.Context) (*report.PlanReport, erro
 // rancherReport plans a Rancher cluster's path; a hop whose version this Rancher does
 // not support is blocked.
 func (o *PlanOptions) rancherReport(ctx context.Context, inv *cluster.Inventory, settings rancher.Settings) (*report.PlanReport, error) {
-	path, _, err := o.ResolvePath(ctx, inv)
+	path, _, err := o.ResolvePath(ctx, inv, &o.cfg.Hazards)
 	if err != nil {
 		return nil, err
 	}

@@ -54,7 +54,7 @@ func (o *UpgradeOptions) runImported(ctx context.Context) error {
 	if len(missing) > 0 {
 		return fmt.Errorf("missing permissions on the management cluster for %s: %s; docs/rancher.md lists the ClusterRole and Role this mode needs", ref, cmdutil.PermissionList(missing))
 	}
-	path, _, err := o.ResolvePath(ctx, s.Inventory())
+	path, _, err := o.ResolvePath(ctx, s.Inventory(), o.hazards.Hazards)
 	if err != nil {
 		return fmt.Errorf("refusing to upgrade %s: %w; nothing was changed", ref, err)
 	}

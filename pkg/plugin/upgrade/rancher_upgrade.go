@@ -33,7 +33,7 @@ func (o *UpgradeOptions) runRancher(ctx context.Context) error {
 		return fmt.Errorf("missing permissions on the management cluster for %s: %s; docs/rancher.md lists the Role this mode needs", o.rancher.Ref(), cmdutil.PermissionList(missing))
 	}
 	inv := s.Inventory()
-	path, _, err := o.ResolvePath(ctx, inv)
+	path, _, err := o.ResolvePath(ctx, inv, o.hazards.Hazards)
 	if err != nil {
 		return err
 	}

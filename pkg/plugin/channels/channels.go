@@ -79,7 +79,7 @@ func (o *ChannelsOptions) Complete(ctx context.Context) error {
 		return fmt.Errorf("%w (or give --distro k3s|rke2 to list channels without a cluster)", err)
 	}
 	if !inv.Distro.IsRancherDistro() {
-		return fmt.Errorf("the cluster is not K3s or RKE2 (its kubelets report %s): release channels exist for K3s and RKE2 only; give --distro to list theirs", cmdutil.KubeletSample(inv))
+		return fmt.Errorf("the cluster is not K3s or RKE2 (its kubelets report %s): release channels exist for K3s and RKE2 only; give --distro to list theirs", inv.KubeletSample())
 	}
 	o.distro = inv.Distro
 	for _, n := range inv.Servers() {

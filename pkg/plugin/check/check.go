@@ -12,8 +12,7 @@ import (
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/deprecation"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/judge"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -27,12 +26,14 @@ type CheckOptions struct {
 	Target string
 	FailOn string
 
+	// cfg is the judging's settings: --target parsed, and the removed-API and hazard
+	// flags bound into it.
+	cfg     judge.Config
 	fleet   fleetFlags
 	apis    cmdutil.APIFlags
 	rancher cmdutil.RancherFlags
 	hazards cmdutil.HazardFlags
 
-	target  *version.Target
 	failOn  policy.Severity
 	changed func(flag string) bool
 }
@@ -40,6 +41,7 @@ type CheckOptions struct {
 // NewCmdCheck builds "kubectl skew check".
 func NewCmdCheck(env *cmdutil.Env) *cobra.Command {
 	o := &CheckOptions{env: env, FailOn: string(policy.Error), out: cmdutil.NewOutputFlags(false, cmdutil.FormatWide)}
+	o.apis.APIs, o.hazards.Hazards = &o.cfg.APIs, &o.cfg.Hazards
 	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Check every node and control-plane component against the version skew policy",
@@ -94,7 +96,7 @@ func (o *CheckOptions) Complete() error {
 		if err != nil {
 			return fmt.Errorf("--target: %w; use a version such as v1.33 or v1.33.5+k3s1", err)
 		}
-		o.target = &t
+		o.cfg.Target = &t
 	}
 	o.failOn = policy.Severity(strings.ToLower(o.FailOn))
 	if err := o.rancher.Complete(); err != nil {
@@ -122,7 +124,7 @@ func (o *CheckOptions) Validate() error {
 
 // Run reads the cluster, applies the policy and prints the report.
 func (o *CheckOptions) Run(ctx context.Context) error {
-	if o.target != nil && o.hazards.Enabled {
+	if o.cfg.Target != nil && o.cfg.Hazards.Enabled {
 		if err := o.hazards.LoadReleases(ctx); err != nil {
 			return err
 		}
@@ -193,52 +195,17 @@ func (o *CheckOptions) checkWith(ctx context.Context, c *cmdutil.Clients, kubect
 	if k.skipped != "" {
 		inv.Skipped = append(inv.Skipped, cluster.Skipped{What: "kubectl version", Reason: k.skipped})
 	}
-	findings := policy.Evaluate(inv, policy.Options{Target: o.target})
 	// The hop hazards read their few lists while the removed-API scan reads its own.
-	var (
-		hazards  []hazard.HopReport
-		hf       []policy.Finding
-		hskipped []cluster.Skipped
-	)
-	judged := make(chan struct{})
-	from, ok := cmdutil.OldestAPIServer(inv)
-	go func() {
-		defer close(judged)
-		if ok && o.target != nil {
-			hazards, hf, hskipped = o.hazards.JudgeHazards(ctx, c, obj.Nodes, hazard.TargetHops(from, *o.target, o.hazards.Releases))
-		}
-	}()
-	var apis *report.APIScan
-	if o.target != nil || o.apis.Scan != nil {
-		j, err := o.apis.JudgeAPIs(ctx, c, inv, o.apiHops(inv))
-		if err != nil {
-			<-judged
-			return nil, err
-		}
-		inv.Skipped = append(inv.Skipped, j.Skipped...)
-		apis = j.Summary
-		findings = append(findings, deprecation.Findings(j.Verdicts)...)
+	hops := judge.TargetHops(inv, o.cfg)
+	facts, err := judge.Read(ctx, cmdutil.JudgeSource(c, &o.apis), obj.Nodes, hops)
+	if err != nil {
+		return nil, err
 	}
-	<-judged
-	inv.Skipped = append(inv.Skipped, hskipped...)
-	findings = append(findings, hf...)
+	j := judge.Judge(hops, facts, o.cfg.Hazards.Accepted)
+	inv.Skipped = append(inv.Skipped, j.Skipped...)
+	findings := append(judge.Skew(inv, o.cfg.Target), j.Findings()...)
 	policy.Sort(findings)
 	r := report.Check(inv, findings, o.failOn, o.Target)
-	r.APIs = apis
-	r.Hazards = hazards
+	r.APIs, r.Hazards = j.APIScan, j.Hazards
 	return r, nil
-}
-
-// apiHops are the minors from the control plane to --target; none without a target,
-// so -f alone judges the manifests against the cluster as it is.
-func (o *CheckOptions) apiHops(inv *cluster.Inventory) []deprecation.Hop {
-	from, ok := cmdutil.ControlPlaneMinor(inv)
-	if o.target == nil || !ok {
-		return nil
-	}
-	hops := deprecation.Hops(from, o.target.Version.MinorVersion())
-	if n := len(hops); n > 0 && o.target.Exact {
-		hops[n-1].Version = &o.target.Version
-	}
-	return hops
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/judge"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 )
@@ -16,9 +17,9 @@ func (o *CheckOptions) runRancher(ctx context.Context) error {
 		return err
 	}
 	inv := m.Inventory()
-	findings := policy.Evaluate(inv, policy.Options{Target: o.target})
-	if o.target != nil {
-		findings = append(findings, m.RancherSettings().Findings(o.target.Version)...)
+	findings := judge.Skew(inv, o.cfg.Target)
+	if o.cfg.Target != nil {
+		findings = append(findings, m.RancherSettings().Findings(o.cfg.Target.Version)...)
 		policy.Sort(findings)
 	}
 	r := report.Check(inv, findings, o.failOn, o.Target)

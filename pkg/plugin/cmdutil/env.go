@@ -68,11 +68,17 @@ func NewClients(flags *genericclioptions.ConfigFlags, streams genericiooptions.I
 	}
 	// API warnings (deprecations) are for the user, on stderr, not mixed into -o json.
 	cfg.WarningHandler = rest.NewWarningWriter(streams.ErrOut, rest.WarningWriterOptions{Deduplicate: true})
-	protoCfg := rest.CopyConfig(cfg)
-	// Protobuf is several times cheaper than JSON to decode for large node lists.
-	protoCfg.ContentType = "application/vnd.kubernetes.protobuf"
-	protoCfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
-	kube, err := kubernetes.NewForConfig(protoCfg)
+	return clientsFor(cfg)
+}
+
+// clientsFor builds the clients of one config. The typed client speaks protobuf,
+// several times cheaper than JSON to decode for large node lists; the dynamic client
+// cannot.
+func clientsFor(cfg *rest.Config) (*Clients, error) {
+	proto := rest.CopyConfig(cfg)
+	proto.ContentType = "application/vnd.kubernetes.protobuf"
+	proto.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	kube, err := kubernetes.NewForConfig(proto)
 	if err != nil {
 		return nil, fmt.Errorf("build client: %w", err)
 	}
@@ -82,6 +88,35 @@ func NewClients(flags *genericclioptions.ConfigFlags, streams genericiooptions.I
 	}
 	return &Clients{Kube: kube, Dynamic: dyn, Discovery: kube.Discovery(), Config: cfg, Server: cfg.Host}, nil
 }
+
+// Derived returns clients with c's identity, built from a copy of c's config that the
+// tweaks change (OwnBudget, NoTimeout): the typed client speaks protobuf as c's does,
+// and Config is the changed copy, for other kinds of client. Fake clients (no Config)
+// have nothing to change and come back as they are.
+func (c *Clients) Derived(tweaks ...func(*rest.Config)) (*Clients, error) {
+	if c.Config == nil {
+		return c, nil
+	}
+	cfg := rest.CopyConfig(c.Config)
+	for _, tweak := range tweaks {
+		tweak(cfg)
+	}
+	d, err := clientsFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	d.Server = c.Server
+	return d, nil
+}
+
+// OwnBudget gives clients a request budget of their own, for reads that run beside
+// others or list many kinds at once: client-go's default of five requests a second
+// would make each list wait up to 200 ms on the ones before it.
+func OwnBudget(cfg *rest.Config) { cfg.QPS, cfg.Burst = 50, 100 }
+
+// NoTimeout is for clients that hold watches: --request-timeout would end every watch
+// when it runs out and make the informers re-watch for nothing.
+func NoTimeout(cfg *rest.Config) { cfg.Timeout = 0 }
 
 // inCluster reports whether this process runs in a pod with a ServiceAccount token.
 func inCluster() bool {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 )
 
@@ -14,29 +16,25 @@ func ReadInventory(ctx context.Context, env *Env) (*cluster.Inventory, error) {
 	if err != nil {
 		return nil, err
 	}
-	inv, err := cluster.Read(ctx, c.Kube)
+	inv, _, err := ReadCluster(ctx, env, c)
+	return inv, err
+}
+
+// ReadCluster reads the cluster through c, turning a failed read into a one-line error
+// and warning on stderr about what it skipped. The nodes come back as listed, for what
+// the inventory leaves out (the hazards read their annotations).
+func ReadCluster(ctx context.Context, env *Env, c *Clients) (*cluster.Inventory, []corev1.Node, error) {
+	obj, err := cluster.ReadObjects(ctx, c.Kube)
 	if err != nil {
 		var re *cluster.ReadError
 		if errors.As(err, &re) {
-			return nil, APIError(re.What, c.Server, re.Err)
+			return nil, nil, APIError(re.What, c.Server, re.Err)
 		}
-		return nil, err
+		return nil, nil, err
 	}
+	inv := cluster.Build(obj)
 	for _, s := range inv.Skipped {
 		fmt.Fprintf(env.Streams.ErrOut, "warning: skipped %s: %s\n", s.What, s.Reason)
 	}
-	return inv, nil
-}
-
-// KubeletSample names a kubelet version for a message about the distribution.
-func KubeletSample(inv *cluster.Inventory) string {
-	for _, n := range inv.Nodes {
-		if n.KubeletVersion != "" {
-			return n.KubeletVersion
-		}
-	}
-	if len(inv.Nodes) == 0 {
-		return "nothing: the cluster has no nodes"
-	}
-	return "no version"
+	return inv, obj.Nodes, nil
 }

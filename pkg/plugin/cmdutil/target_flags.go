@@ -9,7 +9,7 @@ import (
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/judge"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -26,10 +26,6 @@ type TargetFlags struct {
 	// Target and AgentMode are --version and --agents parsed, set by Complete.
 	Target    *version.Target
 	AgentMode upgradepath.AgentMode
-	// AcceptHazards are the --accept-hazard IDs of the command, for the planner, and
-	// Releases the release data it picks stepping stones from (nil: the embedded table).
-	AcceptHazards []string
-	Releases      *release.Index
 }
 
 func (t *TargetFlags) AddFlags(cmd *cobra.Command) {
@@ -72,15 +68,14 @@ func (t *TargetFlags) Validate() error {
 	return nil
 }
 
-// ResolvePath plans the path of inv. An explicit version within one minor needs no
-// channel server: the list is fetched for a channel, for a mirror the user named, or
-// when the path turns out to cross minors.
-func (t *TargetFlags) ResolvePath(ctx context.Context, inv *cluster.Inventory) (*upgradepath.Path, *channel.List, error) {
-	return upgrade.ResolvePath(ctx, t.request(inv), &t.Source, t.Source.Explicit())
-}
-
-func (t *TargetFlags) request(inv *cluster.Inventory) upgradepath.Request {
-	return upgradepath.Request{Inventory: inv, Channel: t.Channel, Version: t.Target, Agents: t.AgentMode, AcceptHazards: t.AcceptHazards, Releases: t.Releases}
+// ResolvePath plans the path of inv; h are the command's hazard settings, which choose
+// the stepping stones. An explicit version within one minor needs no channel server:
+// the list is fetched for a channel, for a mirror the user named, or when the path
+// turns out to cross minors.
+func (t *TargetFlags) ResolvePath(ctx context.Context, inv *cluster.Inventory, h *judge.Hazards) (*upgradepath.Path, *channel.List, error) {
+	req := upgradepath.Request{Inventory: inv, Channel: t.Channel, Version: t.Target, Agents: t.AgentMode,
+		AcceptHazards: h.Accepted, Releases: h.Releases}
+	return upgrade.ResolvePath(ctx, req, &t.Source, t.Source.Explicit())
 }
 
 // SourceArgs are the flags a printed follow-up command needs to reach the same channel

@@ -10,8 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/judge"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
@@ -22,6 +21,8 @@ type PlanOptions struct {
 	env *cmdutil.Env
 	out *cmdutil.OutputFlags
 	cmdutil.TargetFlags
+	// cfg is the judging's settings: the removed-API and hazard flags bind into it.
+	cfg     judge.Config
 	apis    cmdutil.APIFlags
 	hazards cmdutil.HazardFlags
 	rancher cmdutil.RancherFlags
@@ -30,6 +31,7 @@ type PlanOptions struct {
 // NewCmdPlan builds "kubectl skew plan".
 func NewCmdPlan(env *cmdutil.Env) *cobra.Command {
 	o := &PlanOptions{env: env, out: cmdutil.NewOutputFlags(false, cmdutil.FormatWide)}
+	o.apis.APIs, o.hazards.Hazards = &o.cfg.APIs, &o.cfg.Hazards
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Show the upgrade path to a channel or version: one minor per hop, servers before agents",
@@ -89,7 +91,6 @@ func (o *PlanOptions) Validate() error {
 	if err := errors.Join(o.TargetFlags.Validate(), o.hazards.Validate()); err != nil {
 		return err
 	}
-	o.AcceptHazards = o.hazards.Accepted
 	if err := o.rancher.WithoutFiles(o.apis.Files); err != nil {
 		return err
 	}
@@ -126,60 +127,40 @@ func (o *PlanOptions) plan(ctx context.Context) (*report.PlanReport, error) {
 	if err := o.hazards.LoadReleases(ctx); err != nil {
 		return nil, err
 	}
-	o.Releases = o.hazards.Releases
 	if o.rancher.Enabled() {
 		return o.planRancher(ctx)
 	}
-	inv, err := cmdutil.ReadInventory(ctx, o.env)
+	c, err := o.env.Clients()
+	if err != nil {
+		return nil, err
+	}
+	inv, nodes, err := cmdutil.ReadCluster(ctx, o.env, c)
 	if err != nil {
 		return nil, err
 	}
 	if !inv.Distro.IsRancherDistro() {
-		return nil, fmt.Errorf("plan works on K3s and RKE2 clusters, whose upgrades the system-upgrade-controller runs; this one's kubelets report %s (kubectl skew check works on any cluster)", cmdutil.KubeletSample(inv))
+		return nil, fmt.Errorf("plan works on K3s and RKE2 clusters, whose upgrades the system-upgrade-controller runs; this one's kubelets report %s (kubectl skew check works on any cluster)", inv.KubeletSample())
 	}
-	path, _, err := o.ResolvePath(ctx, inv)
+	path, _, err := o.ResolvePath(ctx, inv, &o.cfg.Hazards)
 	if err != nil {
 		return nil, err
 	}
 	r := Report(path, o.upgradeCommand())
-	if len(path.Hops) > 0 && o.apis.Enabled() {
-		c, err := o.env.Clients()
-		if err != nil {
-			return nil, err
-		}
-		j, err := o.apis.JudgeAPIs(ctx, c, inv, path.APIHops())
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range j.Skipped {
-			fmt.Fprintf(o.env.Streams.ErrOut, "warning: skipped %s: %s\n", s.What, s.Reason)
-		}
-		r.APIs = j.Summary
-		for _, v := range j.Verdicts {
-			h := &r.Hops[path.HopFor(v)]
-			h.APIs = append(h.APIs, v.Finding)
-		}
-		for i := range r.Hops {
-			policy.Sort(r.Hops[i].APIs)
-		}
-	}
-	reports, skipped, err := o.hazards.PathHazards(ctx, o.env, path)
+	hops := judge.PathHops(inv, path, o.cfg)
+	facts, err := judge.Read(ctx, cmdutil.JudgeSource(c, &o.apis), nodes, hops)
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range skipped {
+	j := judge.Judge(hops, facts, o.cfg.Hazards.Accepted)
+	for _, s := range j.Skipped {
 		fmt.Fprintf(o.env.Streams.ErrOut, "warning: skipped %s: %s\n", s.What, s.Reason)
 	}
-	for i, hr := range reports {
+	r.APIs = j.APIScan
+	for i, v := range j.PerHop(path) {
 		h := &r.Hops[i]
-		for _, f := range hr.Findings {
-			h.Hazards = append(h.Hazards, f.Reported())
-		}
-		for _, f := range hazard.Blocking(reports[i : i+1]) {
-			h.BlockingHazards = cmdutil.AppendUnique(h.BlockingHazards, f.ID)
-		}
+		h.APIs, h.Hazards, h.BlockingHazards = v.APIs, v.Hazards, v.BlockingHazards
 	}
-	settle(r, o.upgradeCommand())
+	settle(r, path, o.upgradeCommand())
 	return r, nil
 }
 
@@ -216,20 +197,25 @@ func Report(p *upgradepath.Path, command string) *report.PlanReport {
 			Components: changes, ReleasesUnknown: unknown,
 		})
 	}
-	settle(r, command)
+	settle(r, p, command)
 	return r
 }
 
 // settle gives the summary its verdict and next step from the hops: a hop is blocked
-// by a skew finding or by a hazard the upgrade's preflight check would refuse.
-func settle(r *report.PlanReport, command string) {
-	r.Summary.Blocked = false
+// by skew findings (the path's Blocking) or by a hazard the upgrade's preflight check
+// would refuse.
+func settle(r *report.PlanReport, p *upgradepath.Path, command string) {
+	skew := map[int]bool{}
+	for _, b := range p.Blocking() {
+		skew[b.Hop.Number] = true
+	}
+	r.Summary.Blocked = len(skew) > 0
 	for _, h := range r.Hops {
-		if len(h.Blocking) > 0 || len(h.BlockingHazards) > 0 {
+		if len(h.BlockingHazards) > 0 {
 			r.Summary.Blocked = true
 		}
 	}
-	r.Summary.Next = nextStep(r, command)
+	r.Summary.Next = nextStep(r, skew, command)
 }
 
 func planNodes(steps []upgradepath.NodeStep) []report.PlanNode {
@@ -240,13 +226,14 @@ func planNodes(steps []upgradepath.NodeStep) []report.PlanNode {
 	return out
 }
 
-// nextStep says, in one sentence, what upgrade would do first, or what stops it.
-func nextStep(r *report.PlanReport, command string) string {
+// nextStep says, in one sentence, what upgrade would do first, or what stops it;
+// skew holds the numbers of the hops skew findings block.
+func nextStep(r *report.PlanReport, skew map[int]bool, command string) string {
 	if r.Summary.UpToDate {
 		return fmt.Sprintf("nothing to do: every node runs %s", r.Summary.Target)
 	}
 	for _, h := range r.Hops {
-		if len(h.Blocking) > 0 {
+		if skew[h.Hop] {
 			return fmt.Sprintf("hop %d is blocked: fix the blocking findings, then run kubectl skew plan again", h.Hop)
 		}
 		if ids := h.BlockingHazards; len(ids) > 0 {

@@ -13,7 +13,7 @@ func (o *PlanOptions) planRancher(ctx context.Context) (*report.PlanReport, erro
 	if err != nil {
 		return nil, err
 	}
-	path, _, err := o.ResolvePath(ctx, m.Inventory())
+	path, _, err := o.ResolvePath(ctx, m.Inventory(), &o.cfg.Hazards)
 	if err != nil {
 		return nil, err
 	}

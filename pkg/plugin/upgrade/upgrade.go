@@ -222,7 +222,6 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 	if err := o.hazards.LoadReleases(ctx); err != nil {
 		return err
 	}
-	o.Releases = o.hazards.Releases
 	if o.rancher.Enabled() {
 		return o.runRancher(ctx)
 	}

@@ -13,7 +13,6 @@ import (
 	"k8s.io/cli-runtime/pkg/printers"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
@@ -151,25 +150,15 @@ func (o *UpgradeOptions) confirm(ctx context.Context, step *upgrade.Step) error 
 	return o.env.Confirm(ctx, fmt.Sprintf("Apply %s to namespace %s?", what, o.cfg.Plans.Namespace), "pass --yes to apply, or --dry-run to see the Plans only")
 }
 
-// watchClients are clients for long watches: the same identity, no request
-// timeout (--request-timeout would end every watch after 30s) and protobuf for the
-// built-in kinds. A client that cannot be built leaves the shared one in its place.
+// watchClients are clients for long watches: the same identity with no request
+// timeout (--request-timeout would end every watch after 30s). A client that cannot
+// be built leaves the shared one in its place.
 func watchClients(c *cmdutil.Clients) (kubernetes.Interface, dynamic.Interface) {
-	if c.Config == nil {
+	w, err := c.Derived(cmdutil.NoTimeout)
+	if err != nil {
 		return c.Kube, c.Dynamic
 	}
-	cfg := rest.CopyConfig(c.Config)
-	cfg.Timeout = 0
-	kube, dyn := c.Kube, c.Dynamic
-	if d, err := dynamic.NewForConfig(cfg); err == nil {
-		dyn = d
-	}
-	cfg.ContentType = "application/vnd.kubernetes.protobuf"
-	cfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
-	if k, err := kubernetes.NewForConfig(cfg); err == nil {
-		kube = k
-	}
-	return kube, dyn
+	return w.Kube, w.Dynamic
 }
 
 func (o *UpgradeOptions) upToDate(path *upgradepath.Path) error {

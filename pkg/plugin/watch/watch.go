@@ -11,8 +11,6 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -27,7 +25,9 @@ type WatchOptions struct {
 	Output      string
 	Target      string
 
-	target *version.Target
+	// cfg is the watch's settings: --target parsed into it, the clients and the
+	// callbacks set by Run.
+	cfg watch.Config
 }
 
 // NewCmdWatch builds "kubectl skew watch".
@@ -76,7 +76,7 @@ func (o *WatchOptions) Complete() error {
 		if err != nil {
 			return fmt.Errorf("--target: %w; use a version such as v1.33 or v1.33.5+k3s1", err)
 		}
-		o.target = &t
+		o.cfg.Target = &t
 	}
 	return nil
 }
@@ -120,27 +120,28 @@ func (o *WatchOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	kube, err := watchClient(c)
+	// No request timeout: it would cut every watch after --request-timeout and make the
+	// informers re-watch for nothing.
+	wc, err := c.Derived(cmdutil.NoTimeout)
 	if err != nil {
 		return err
 	}
 	p := &changePrinter{out: o.env.Streams.Out, json: o.Output == cmdutil.FormatJSON}
-	w := watch.New(watch.Config{
-		Kube: kube, Target: o.target, OnChange: p.print,
-		// The initial lists decode every node in full before the caches keep their slim
-		// copies: most of the peak is garbage by now, and the Go runtime would hand it
-		// back to the OS only slowly. Steady-state memory is what a Deployment's limit meets.
-		OnReady: func() {
-			debug.FreeOSMemory()
-			// Said once ready, not at the start: a start that fails prints its one error line only.
-			if l != nil {
-				fmt.Fprintf(o.env.Streams.ErrOut, "serving metrics on http://%s/metrics\n", l.Addr())
-			}
-		},
-		OnWatchError: func(what string, err error) {
-			fmt.Fprintf(o.env.Streams.ErrOut, "warning: %s: %s; watching again\n", what, cmdutil.OneLine(err.Error()))
-		},
-	})
+	o.cfg.Kube, o.cfg.OnChange = wc.Kube, p.print
+	// The initial lists decode every node in full before the caches keep their slim
+	// copies: most of the peak is garbage by now, and the Go runtime would hand it
+	// back to the OS only slowly. Steady-state memory is what a Deployment's limit meets.
+	o.cfg.OnReady = func() {
+		debug.FreeOSMemory()
+		// Said once ready, not at the start: a start that fails prints its one error line only.
+		if l != nil {
+			fmt.Fprintf(o.env.Streams.ErrOut, "serving metrics on http://%s/metrics\n", l.Addr())
+		}
+	}
+	o.cfg.OnWatchError = func(what string, err error) {
+		fmt.Fprintf(o.env.Streams.ErrOut, "warning: %s: %s; watching again\n", what, cmdutil.OneLine(err.Error()))
+	}
+	w := watch.New(o.cfg)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	served := make(chan error, 1)
@@ -167,24 +168,6 @@ func (o *WatchOptions) Run(ctx context.Context) error {
 		return cmdutil.APIError(se.What, c.Server, se.Err)
 	}
 	return err
-}
-
-// watchClient is c's client without the request timeout: a timeout would cut every
-// watch after --request-timeout and make the informers re-watch for nothing.
-func watchClient(c *cmdutil.Clients) (kubernetes.Interface, error) {
-	if c.Config == nil {
-		return c.Kube, nil // a test's fake clientset
-	}
-	cfg := rest.CopyConfig(c.Config)
-	cfg.Timeout = 0
-	// Protobuf, as for check: several times cheaper to decode for large node lists.
-	cfg.ContentType = "application/vnd.kubernetes.protobuf"
-	cfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
-	kube, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("build client: %w", err)
-	}
-	return kube, nil
 }
 
 func listenError(addr string, err error) error {

@@ -127,13 +127,38 @@ func (inv *Inventory) Agents() []Node {
 	return out
 }
 
-// APIServerVersions returns the parsed kube-apiserver version of every instance that has one.
-func (inv *Inventory) APIServerVersions() []version.Version {
-	var out []version.Version
+// APIServerRange returns the oldest and newest kube-apiserver among the instances whose
+// version parses; ok is false when none does. The skew rules compare against both ends,
+// and every hop of an upgrade starts at the oldest.
+func (inv *Inventory) APIServerRange() (oldest, newest version.Version, ok bool) {
 	for _, in := range inv.ControlPlane {
-		if c, ok := in.Components[APIServer]; ok && c.Parsed != nil {
-			out = append(out, *c.Parsed)
+		c, has := in.Components[APIServer]
+		if !has || c.Parsed == nil {
+			continue
+		}
+		v := *c.Parsed
+		switch {
+		case !ok:
+			oldest, newest, ok = v, v, true
+		case v.Compare(oldest) < 0:
+			oldest = v
+		case v.Compare(newest) > 0:
+			newest = v
 		}
 	}
-	return out
+	return oldest, newest, ok
+}
+
+// KubeletSample names a kubelet version of the cluster, for a message that says which
+// distribution the cluster is not.
+func (inv *Inventory) KubeletSample() string {
+	for _, n := range inv.Nodes {
+		if n.KubeletVersion != "" {
+			return n.KubeletVersion
+		}
+	}
+	if len(inv.Nodes) == 0 {
+		return "nothing: the cluster has no nodes"
+	}
+	return "no version"
 }

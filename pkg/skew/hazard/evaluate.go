@@ -123,12 +123,17 @@ func PolicyFindings(reports []HopReport) (out []policy.Finding, skipped [][2]str
 	return out, skipped
 }
 
-// Blocking returns the findings that block an upgrade: blocking and not accepted.
+// Blocks reports whether the finding stops its hop: the upgrade's preflight refuses it,
+// and plan marks the hop blocked. An acknowledged finding (--accept-hazard) is still
+// reported but no longer blocks: this is the one place that says so.
+func (f Finding) Blocks() bool { return f.Blocking && !f.Accepted }
+
+// Blocking returns the findings that block an upgrade (Blocks), in order.
 func Blocking(reports []HopReport) []Finding {
 	var out []Finding
 	for _, r := range reports {
 		for _, f := range r.Findings {
-			if f.Blocking && !f.Accepted {
+			if f.Blocks() {
 				out = append(out, f)
 			}
 		}

@@ -44,22 +44,7 @@ type evaluation struct {
 
 func (e *evaluation) add(f Finding) { e.out = append(e.out, f) }
 
-func (e *evaluation) bounds() {
-	vs := e.inv.APIServerVersions()
-	if len(vs) == 0 {
-		return
-	}
-	e.ok = true
-	e.amin, e.amax = vs[0], vs[0]
-	for _, v := range vs[1:] {
-		if v.Compare(e.amin) < 0 {
-			e.amin = v
-		}
-		if v.Compare(e.amax) > 0 {
-			e.amax = v
-		}
-	}
-}
+func (e *evaluation) bounds() { e.amin, e.amax, e.ok = e.inv.APIServerRange() }
 
 // KubeletWindow is K of the policy: how many minors a kubelet (or kube-proxy) of
 // minor m may trail the newest apiserver. Three since v1.25 (stable N-3 since v1.28).

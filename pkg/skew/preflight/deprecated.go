@@ -6,6 +6,7 @@ import (
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/internal/text"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/deprecation"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/judge"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 )
 
@@ -23,8 +24,14 @@ func checkDeprecated(v verdicts, f *Facts, o Options) {
 		v.add(CheckDeprecated, Skipped, "cannot scan for removed APIs: "+why+"; whether one is still in use is unknown", "")
 		return
 	}
-	from, to := f.Path.LowestServer.MinorVersion(), f.Path.Target.MinorVersion()
-	fs := deprecation.Findings(deprecation.Judge(f.APIs, from, f.Path.APIHops()))
+	hops := judge.PathHops(f.Inventory, f.Path, o.judging())
+	verdicts, ok := judge.JudgeAPIs(hops, f.APIs)
+	if !ok {
+		v.add(CheckDeprecated, Skipped, "cannot judge the removed-API scan: the control plane's version is unknown; whether one is still in use is unknown", "")
+		return
+	}
+	from, to := hops.From.MinorVersion(), f.Path.Target.MinorVersion()
+	fs := deprecation.Findings(verdicts)
 	removed := policy.AtLeast(fs, policy.Error)
 	var skipped []string
 	for _, s := range f.APIs.Skipped {

@@ -6,38 +6,25 @@ import (
 	"strings"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/judge"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
-// gatherHazards reads the facts the path's hops need and judges them (docs/hazards.md).
+// gatherHazards reads the facts the path's hops need and judges them (docs/hazards.md),
+// as plan does.
 func gatherHazards(ctx context.Context, src Source, f *Facts, o Options) {
-	if f.Path == nil || len(f.Path.Hops) == 0 || o.NoHazards {
+	hops := judge.PathHops(f.Inventory, f.Path, o.judging()).Hazards
+	if len(hops) == 0 {
 		return
 	}
-	hops := HazardHops(f.Path)
-	facts := hazard.Read(ctx, hazard.Clients{Kube: src.Kube, Dynamic: src.Dynamic}, f.Nodes, hazard.Needs(hops))
-	accepted := map[string]bool{}
-	for _, id := range o.AcceptHazards {
-		accepted[id] = true
-	}
-	f.Hazards = hazard.Evaluate(hops, facts, accepted)
+	facts := judge.ReadHazards(ctx, hazard.Clients{Kube: src.Kube, Dynamic: src.Dynamic}, f.Nodes, hops)
+	f.Hazards = judge.JudgeHazards(hops, facts, o.AcceptHazards)
 }
 
-// HazardHops are the path's hops as the hazards table judges them: each knows the
-// kubelet versions the earlier hops leave behind.
-func HazardHops(p *upgradepath.Path) []hazard.Hop {
-	from := make([]version.Version, len(p.Hops))
-	to := make([]version.Version, len(p.Hops))
-	nodes := make([][]string, len(p.Hops))
-	for i, h := range p.Hops {
-		from[i], to[i] = h.From, h.To
-		for _, s := range append(append([]upgradepath.NodeStep{}, h.Servers...), h.Agents...) {
-			nodes[i] = append(nodes[i], s.Name)
-		}
-	}
-	return hazard.PathHops(from, to, nodes, p.Releases)
+// judging is the run's options as the judging takes them. The path carries its own
+// release data, and the scan is read through Source.ScanAPIs.
+func (o Options) judging() judge.Config {
+	return judge.Config{Hazards: judge.Hazards{Enabled: !o.NoHazards, Accepted: o.AcceptHazards}}
 }
 
 // checkHazards fails on a blocking hop hazard the operator did not accept, and warns on
@@ -56,7 +43,7 @@ func checkHazards(v verdicts, f *Facts, o Options) {
 		for _, h := range r.Findings {
 			line := fmt.Sprintf("%s %s at %s", h.ID, h.Subject, r.Hop)
 			switch {
-			case h.Blocking && !h.Accepted:
+			case h.Blocks():
 				blocking = append(blocking, line)
 			case !h.Accepted && h.Severity.Rank() >= policy.Warning.Rank():
 				others = append(others, line)

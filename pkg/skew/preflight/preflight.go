@@ -171,15 +171,13 @@ func (v verdicts) report() *Report {
 	return r
 }
 
+// sampleKubelet names a kubelet version for the distro check; a cluster without nodes
+// has "no version" here, as this check has always said.
 func sampleKubelet(inv *cluster.Inventory) string {
-	if inv != nil {
-		for _, n := range inv.Nodes {
-			if n.KubeletVersion != "" {
-				return n.KubeletVersion
-			}
-		}
+	if inv == nil || len(inv.Nodes) == 0 {
+		return "no version"
 	}
-	return "no version"
+	return inv.KubeletSample()
 }
 
 func distroLine(inv *cluster.Inventory) string {

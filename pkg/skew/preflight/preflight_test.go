@@ -303,6 +303,10 @@ func TestPreflight(t *testing.T) {
 			w.metricsErr = errors.New("forbidden: ask for get on the nonResourceURL /metrics")
 			return w
 		}, nil, map[string][2]string{CheckDeprecated: {"skipped", "not read: the apiserver's /metrics (forbidden"}}},
+		// Removed APIs are judged from the oldest kube-apiserver's minor, as plan judges
+		// them: without one (etcd-only servers run none) nothing can be judged.
+		{"no kube-apiserver version", func(t *testing.T) *world { return newWorld(t, "etcd e v1.30.14+k3s1") }, nil,
+			map[string][2]string{CheckDeprecated: {"skipped", "the control plane's version is unknown"}}},
 		{"a Helm release uses an API a hop removes", func(t *testing.T) *world {
 			w := healthyK3s(t)
 			w.uses = []deprecation.Use{{Source: deprecation.SourceHelm, APIVersion: "flowcontrol.apiserver.k8s.io/v1beta3", Kind: "FlowSchema", Name: "fs",

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/internal/text"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/judge"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 )
 
@@ -12,7 +13,7 @@ import (
 // of today about a node that the path's first hop upgrades (an agent brought back
 // into skew by an agents-only hop) is what the upgrade fixes, not a reason to refuse.
 func checkSkew(v verdicts, f *Facts, o Options) {
-	now := policy.AtLeast(policy.Evaluate(f.Inventory, policy.Options{}), policy.Error)
+	now := policy.AtLeast(judge.Skew(f.Inventory, nil), policy.Error)
 	first := map[string]bool{}
 	if f.Path != nil && len(f.Path.Hops) > 0 {
 		for _, n := range f.Path.Hops[0].Servers {
@@ -35,10 +36,8 @@ func checkSkew(v verdicts, f *Facts, o Options) {
 		parts = append(parts, "now: "+findingList(stuck))
 	}
 	if f.Path != nil {
-		for _, h := range f.Path.Hops {
-			if len(h.Blocking) > 0 {
-				parts = append(parts, fmt.Sprintf("at hop %d (%s): %s", h.Number, h.To, findingList(h.Blocking)))
-			}
+		for _, b := range f.Path.Blocking() {
+			parts = append(parts, fmt.Sprintf("at hop %d (%s): %s", b.Hop.Number, b.Hop.To, findingList(b.Findings)))
 		}
 	}
 	if len(parts) == 0 {

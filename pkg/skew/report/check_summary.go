@@ -36,16 +36,7 @@ func Check(inv *cluster.Inventory, findings []policy.Finding, failOn policy.Seve
 	if lo != nil {
 		s.LowestKubelet, s.HighestKubelet = lo.String(), hi.String()
 	}
-	if vs := inv.APIServerVersions(); len(vs) > 0 {
-		amin, amax := vs[0], vs[0]
-		for _, v := range vs[1:] {
-			if v.Compare(amin) < 0 {
-				amin = v
-			}
-			if v.Compare(amax) > 0 {
-				amax = v
-			}
-		}
+	if amin, amax, ok := inv.APIServerRange(); ok {
 		s.ControlPlane = amax.String()
 		if amin.Compare(amax) != 0 {
 			s.OldestControlPlane = amin.String()

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/preflight"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 )
@@ -65,12 +64,12 @@ func (r *Refusal) Exit() int {
 // the first such finding; nil when none does. Drivers without a preflight table use
 // it; the SUC driver's preflight judges the same findings as its skew check.
 func BlockingRefusal(path *upgradepath.Path, fix string) *Refusal {
-	var blocking []policy.Finding
-	for _, h := range path.Hops {
-		blocking = append(blocking, h.Blocking...)
-	}
-	if len(blocking) == 0 {
+	blocked := path.Blocking()
+	if len(blocked) == 0 {
 		return nil
 	}
-	return &Refusal{ID: blocking[0].ID, Reason: blocking[0].Message, Fix: fix, BySkew: true}
+	f := blocked[0].Findings[0]
+	// Exit 1, as these refusals always had; the SUC driver's exit 3 comes with its
+	// preflight table, which says the rest.
+	return &Refusal{ID: f.ID, Reason: f.Message, Fix: fix}
 }

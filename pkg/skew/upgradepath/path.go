@@ -101,15 +101,27 @@ type Path struct {
 	Releases *release.Index `json:"-"`
 }
 
-// Blocked reports whether any hop is blocked by a finding.
-func (p *Path) Blocked() bool {
-	for _, h := range p.Hops {
-		if h.Blocked() {
-			return true
+// BlockedHop is a hop that skew findings refuse, and those findings.
+type BlockedHop struct {
+	Hop      *Hop
+	Findings []policy.Finding
+}
+
+// Blocking returns the hops that blocking skew findings refuse, in path order: what
+// the upgrade's preflight fails on (unless forced), what plan marks blocked and what
+// an upgrade through Rancher refuses.
+func (p *Path) Blocking() []BlockedHop {
+	var out []BlockedHop
+	for i := range p.Hops {
+		if h := &p.Hops[i]; h.Blocked() {
+			out = append(out, BlockedHop{Hop: h, Findings: h.Blocking})
 		}
 	}
-	return false
+	return out
 }
+
+// Blocked reports whether any hop is blocked by a finding.
+func (p *Path) Blocked() bool { return len(p.Blocking()) > 0 }
 
 // Hop moves some nodes to one exact version: servers first, one at a time, then agents.
 type Hop struct {

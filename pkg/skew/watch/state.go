@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/judge"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
@@ -42,34 +43,16 @@ func (s *State) Worst() policy.Severity {
 // for the findings the target adds. It is pure: the Watcher calls it with the
 // inventory of its caches, tests with any inventory.
 func Evaluate(inv *cluster.Inventory, target *version.Target, now time.Time) *State {
-	s := &State{Evaluated: now, Nodes: len(inv.Nodes), Findings: policy.Evaluate(inv, policy.Options{})}
+	s := &State{Evaluated: now, Nodes: len(inv.Nodes), Findings: judge.Skew(inv, nil)}
 	if target != nil {
 		s.Target = target.Version.MinorString()
 		if target.Exact {
 			s.Target = target.Version.String()
 		}
-		have := map[[2]string]bool{}
-		for _, f := range s.Findings {
-			have[[2]string{f.ID, f.Subject}] = true
-		}
-		for _, f := range policy.Evaluate(inv, policy.Options{Target: target}) {
-			if !have[[2]string{f.ID, f.Subject}] {
-				s.TargetFindings = append(s.TargetFindings, f)
-			}
-		}
+		s.TargetFindings = judge.TargetAdds(inv, *target, s.Findings)
 	}
-	if vs := inv.APIServerVersions(); len(vs) > 0 {
-		lo, hi := vs[0].MinorVersion(), vs[0].MinorVersion()
-		for _, v := range vs[1:] {
-			m := v.MinorVersion()
-			if m.Compare(lo) < 0 {
-				lo = m
-			}
-			if m.Compare(hi) > 0 {
-				hi = m
-			}
-		}
-		s.APIServerMinors = &[2]version.MinorVersion{lo, hi}
+	if lo, hi, ok := inv.APIServerRange(); ok {
+		s.APIServerMinors = &[2]version.MinorVersion{lo.MinorVersion(), hi.MinorVersion()}
 	}
 	for _, n := range inv.Nodes {
 		if n.Kubelet == nil {

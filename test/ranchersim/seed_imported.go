@@ -88,11 +88,20 @@ func SeedImported(ctx context.Context, kube kubernetes.Interface, dyn dynamic.In
 	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ImportedNamespace}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return err
 	}
-	pc := obj("provisioning.cattle.io/v1", "Cluster", ImportedNamespace, ImportedProvisioningName(f), nil)
-	pc.Object["spec"] = map[string]any{}
-	pc.Object["status"] = map[string]any{"clusterName": f.Name, "ready": true}
-	if err := createWithStatus(ctx, dyn, rancher.ClusterResource, pc); err != nil {
-		return err
+	// Names are unique there: a second cluster imported under a taken name gets its
+	// management name.
+	for _, name := range []string{ImportedProvisioningName(f), f.Name} {
+		pc := obj("provisioning.cattle.io/v1", "Cluster", ImportedNamespace, name, nil)
+		pc.Object["spec"] = map[string]any{}
+		pc.Object["status"] = map[string]any{"clusterName": f.Name, "ready": true}
+		_, err := dyn.Resource(rancher.ClusterResource).Namespace(ImportedNamespace).Get(ctx, name, metav1.GetOptions{})
+		if err == nil {
+			continue // taken by another cluster
+		}
+		if err := createWithStatus(ctx, dyn, rancher.ClusterResource, pc); err != nil {
+			return err
+		}
+		break
 	}
 	for name, value := range f.Settings {
 		s := obj("management.cattle.io/v3", "Setting", "", name, nil)

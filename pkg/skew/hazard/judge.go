@@ -3,7 +3,6 @@ package hazard
 import (
 	"fmt"
 	"regexp"
-	"strings"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -156,14 +155,6 @@ func detail(o Object) string {
 		return ""
 	}
 	return " (" + o.Detail + ")"
-}
-
-func joinVersions(vs []version.Version) string {
-	s := make([]string, len(vs))
-	for i, v := range vs {
-		s[i] = v.String()
-	}
-	return strings.Join(s, ", ")
 }
 
 // versionedCIS is a CIS profile name RKE2 accepted before v1.30 ("cis-1.23", "cis-1.6").

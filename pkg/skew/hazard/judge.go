@@ -74,10 +74,10 @@ func judgeRemovedFlags(h Hop, f *Facts) []Hit {
 	return out
 }
 
-// removedFlagsOn lists the flag removals the hop lands on.
+// removedFlagsOn lists the flag removals (of RemovedFlags) the hop lands on.
 func removedFlagsOn(h Hop) []RemovedFlag {
 	var out []RemovedFlag
-	for _, r := range removals() {
+	for _, r := range RemovedFlags {
 		if uint64(r.Removed) > h.From.Minor && uint64(r.Removed) <= h.To.Minor {
 			out = append(out, r)
 		}

@@ -10,17 +10,17 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/kubectl-skew/kubectl-skew/hack/docs/hazards"
 	"github.com/kubectl-skew/kubectl-skew/hack/docs/reference"
 	"github.com/kubectl-skew/kubectl-skew/hack/docs/releases"
 	"github.com/kubectl-skew/kubectl-skew/hack/docs/tables"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 )
 
 func main() {
 	out := flag.String("out", "docs/reference", "directory to write the reference into")
 	docs := flag.String("docs", "docs", "directory of the docs whose tables are generated")
-	hazards := flag.String("hazards", "docs/hazards.md", "file to write the hop hazards table into")
+	hazardsDoc := flag.String("hazards", "docs/hazards.md", "file to write the hop hazards table into")
 	releaseData := flag.String("releases", "docs/releases.md", "file to write the release data page into")
 	flag.Parse()
 	if err := reference.Write(*out); err != nil {
@@ -31,7 +31,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "docs:", err)
 		os.Exit(1)
 	}
-	if err := os.WriteFile(*hazards, []byte(hazard.Markdown()), 0o644); err != nil {
+	if err := os.WriteFile(*hazardsDoc, []byte(hazards.Markdown()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "docs:", err)
 		os.Exit(1)
 	}

@@ -28,6 +28,15 @@ func PluralVerb(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
+// OrDash is s, or "-" when s is empty: a table cell or a field of a status line
+// that has no value still shows that it has none.
+func OrDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
 // Sample joins the first n items and says how many more there are.
 func Sample(items []string, n int) string {
 	if len(items) <= n {

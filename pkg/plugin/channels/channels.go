@@ -12,6 +12,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report/table"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
@@ -100,11 +101,7 @@ func (o *ChannelsOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r := channelsReport(list, o.distro, o.servers)
-	if o.Out.Structured() {
-		return o.Out.Print(o.Env.Streams.Out, r)
-	}
-	return writeChannelsTable(o.Env.Streams.Out, r, o.Env.UseColor(o.Env.Streams.Out))
+	return cmdutil.PrintReport(o.Env, o.Out, channelsReport(list, o.distro, o.servers), table.WriteChannels)
 }
 
 // channelsReport orders the channels as people look for them: the named ones in the

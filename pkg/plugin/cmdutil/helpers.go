@@ -4,20 +4,18 @@ package cmdutil
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/internal/text"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
+// Wording the commands share with the library's messages and tables.
 var (
-	Plural     = text.Plural
-	PluralWord = text.PluralWord
+	Plural = text.Plural
+	OrDash = text.OrDash
 )
 
 // AppendUnique appends s unless list already holds it.
@@ -36,17 +34,6 @@ func FixedCompletion(values ...string) func(*cobra.Command, []string, string) ([
 		return values, cobra.ShellCompDirectiveNoFileComp
 	}
 }
-
-// OrDash is s, or "-" in a table cell when s is empty.
-func OrDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-// DistroName names the distribution of a report's distro field.
-func DistroName(d string) string { return version.Distro(d).Name() }
 
 // OneLine folds a message onto one line, spaces collapsed.
 func OneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
@@ -69,24 +56,4 @@ func UnwrapAPI(err error) error {
 		}
 	}
 	return err
-}
-
-// FindingLines renders findings one per line: severity, ID, subject and message.
-func FindingLines(fs []policy.Finding) []string {
-	out := make([]string, len(fs))
-	for i, f := range fs {
-		out[i] = fmt.Sprintf("%s %s %s (%s)", f.Severity, f.ID, f.Subject, f.Message)
-	}
-	return out
-}
-
-// JoinNonEmpty joins the parts that are not empty.
-func JoinNonEmpty(sep string, parts ...string) string {
-	var out []string
-	for _, p := range parts {
-		if p != "" {
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, sep)
 }

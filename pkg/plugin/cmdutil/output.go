@@ -1,7 +1,6 @@
 package cmdutil
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"k8s.io/cli-runtime/pkg/printers"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report/table"
 )
 
 // Output formats every command with a report accepts; "" is the default table.
@@ -120,13 +120,16 @@ func (o *OutputFlags) Print(w io.Writer, obj runtime.Object) error {
 }
 
 // PrintReport prints a report on stdout: the object itself for json, yaml and the
-// templates, else the table that writeTable draws, coloured when stdout is a terminal.
-func (e *Env) PrintReport(out *OutputFlags, obj report.Object, writeTable func(w io.Writer, wide bool)) error {
+// templates, else the table that draw writes (one of package table's renderers).
+func PrintReport[R report.Object](e *Env, out *OutputFlags, r R, draw func(io.Writer, R, table.Options) error) error {
 	if out.Structured() {
-		return out.Print(e.Streams.Out, obj)
+		return out.Print(e.Streams.Out, r)
 	}
-	var buf bytes.Buffer
-	writeTable(&buf, out.Format == FormatWide)
-	_, err := io.Copy(e.Streams.Out, Paint(&buf, e.UseColor(e.Streams.Out)))
-	return err
+	return draw(e.Streams.Out, r, e.TableOptions(out))
+}
+
+// TableOptions are the options of the table -o chose on stdout: wide with -o wide,
+// coloured when stdout is a terminal.
+func (e *Env) TableOptions(out *OutputFlags) table.Options {
+	return table.Options{Wide: out.Format == FormatWide, Color: e.UseColor(e.Streams.Out)}
 }

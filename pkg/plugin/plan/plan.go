@@ -12,6 +12,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/judge"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report/table"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 )
@@ -107,7 +108,7 @@ func (o *PlanOptions) Run(ctx context.Context) error {
 	if o.out.Structured() {
 		err = o.out.Print(w, r)
 	} else {
-		err = writePlanTable(w, r, o.out.Format == cmdutil.FormatWide, o.env.UseColor(w))
+		err = table.WritePlan(w, r, o.env.TableOptions(o.out))
 	}
 	if err != nil {
 		return err

@@ -13,11 +13,9 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report/table"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
-
-// distros are the distributions the release data covers, in the order they are listed.
-var distros = []version.Distro{version.K3s, version.RKE2}
 
 // ReleasesOptions holds "kubectl skew releases".
 type ReleasesOptions struct {
@@ -138,7 +136,9 @@ func (o *ReleasesOptions) Run(ctx context.Context) error {
 		}
 	}
 	r := o.report(x.Origin, list)
-	return o.env.PrintReport(o.out, r, func(w io.Writer, wide bool) { writeReleasesTable(w, r, x, wide) })
+	return cmdutil.PrintReport(o.env, o.out, r, func(w io.Writer, r *report.ReleaseList, opts table.Options) error {
+		return table.WriteReleases(w, r, x, opts)
+	})
 }
 
 // report lists the releases of list that match the filters; list is by distribution,
@@ -163,7 +163,7 @@ func (o *ReleasesOptions) report(origin string, list []*release.Release) *report
 		r.Items = append(r.Items, item(rel))
 		newest[rel.Version.Distro] = rel
 	}
-	for _, d := range distros {
+	for _, d := range release.Distros {
 		if n := newest[d]; n != nil {
 			r.Newest = append(r.Newest, report.ReleaseRef{Distro: string(d), Version: n.Version.String(), Date: n.Date})
 		}
@@ -176,7 +176,7 @@ func (o *ReleasesOptions) distros() []version.Distro {
 	if o.distro != nil {
 		return []version.Distro{*o.distro}
 	}
-	return distros
+	return release.Distros
 }
 
 // unknownRelease is the error for a --release the data does not know: never an empty

@@ -11,6 +11,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/preflight"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report/table"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/status"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 )
@@ -80,13 +81,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		return cmdutil.APIError("read the upgrade status", c.Server, cmdutil.UnwrapAPI(err))
 	}
 	r := status.Build(in)
-	w := o.env.Streams.Out
-	if o.out.Structured() {
-		err = o.out.Print(w, r)
-	} else {
-		err = writeStatusTable(w, r, o.out.Format == cmdutil.FormatWide, o.env.UseColor(w))
-	}
-	if err != nil {
+	if err := cmdutil.PrintReport(o.env, o.out, r, table.WriteStatus); err != nil {
 		return err
 	}
 	if r.Summary.State == report.StateFailed {

@@ -11,9 +11,9 @@ import (
 	"k8s.io/cli-runtime/pkg/printers"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/plan"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/preflight"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report/table"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -24,7 +24,7 @@ import (
 func writeUpgradeReport(w io.Writer, r *report.UpgradeReport, color bool) error {
 	var buf bytes.Buffer
 	s := r.Summary
-	head := fmt.Sprintf("%s cluster", cmdutil.DistroName(s.Distro))
+	head := fmt.Sprintf("%s cluster", version.Distro(s.Distro).Name())
 	if s.Target != "" {
 		head += ", target " + s.Target
 	}
@@ -57,7 +57,7 @@ func writeUpgradeReport(w io.Writer, r *report.UpgradeReport, color bool) error 
 		tw = printers.GetNewTabWriter(&buf)
 		fmt.Fprintln(tw, "HOP\tKIND\tFROM\tTO\tSERVERS\tAGENTS\tSOURCE")
 		for _, h := range r.Path.Hops {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", h.Hop, h.Kind, h.From, h.To, plan.NodesCell(h.Servers, false), plan.NodesCell(h.Agents, false), h.Source)
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", h.Hop, h.Kind, h.From, h.To, table.NodesCell(h.Servers, false), table.NodesCell(h.Agents, false), h.Source)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -99,14 +99,14 @@ func writeUpgradeReport(w io.Writer, r *report.UpgradeReport, color bool) error 
 	return err
 }
 
-// paintChecks colours pass/warn/fail cells after alignment (see cmdutil.Paint).
+// paintChecks colours pass/warn/fail cells after alignment (as table.Options.Color does).
 func paintChecks(buf *bytes.Buffer, color bool) io.Reader {
 	if !color {
 		return buf
 	}
 	b := buf.Bytes()
-	for word, code := range map[string]string{"fail": cmdutil.ANSIRed, "warn": cmdutil.ANSIYellow, "REFUSED": cmdutil.ANSIRed} {
-		b = bytes.ReplaceAll(b, []byte(" "+word+" "), []byte(" "+code+word+cmdutil.ANSIReset+" "))
+	for word, code := range map[string]string{"fail": table.ANSIRed, "warn": table.ANSIYellow, "REFUSED": table.ANSIRed} {
+		b = bytes.ReplaceAll(b, []byte(" "+word+" "), []byte(" "+code+word+table.ANSIReset+" "))
 	}
 	return bytes.NewReader(b)
 }
@@ -228,7 +228,7 @@ func (p *progressPrinter) node(ev upgrade.NodeEvent) {
 	case upgrade.NodeFailed:
 		msg := "FAILED"
 		if p.color {
-			msg = cmdutil.ANSIRed + msg + cmdutil.ANSIReset
+			msg = table.ANSIRed + msg + table.ANSIReset
 		}
 		p.line("%s  %s: Job %s: %s", head, msg, ev.Job, ev.Message)
 	}

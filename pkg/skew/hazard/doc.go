@@ -7,5 +7,6 @@
 // concerns to patch precision, the facts it reads and a pure judgement over them. Facts
 // are read once (Read), only the lists some hop of the path needs; a list that is
 // forbidden or not served makes the entries that need it "skipped", never a pass.
-// docs/hazards.md is generated from the table (Markdown) and drift-checked by a test.
+// docs/hazards.md is generated from the table and the data beside it by hack/docs/hazards
+// (make docs) and drift-checked by a test there.
 package hazard

@@ -3,7 +3,6 @@ package hazard
 import (
 	"fmt"
 	"regexp"
-	"strings"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -75,10 +74,10 @@ func judgeRemovedFlags(h Hop, f *Facts) []Hit {
 	return out
 }
 
-// removedFlagsOn lists the flag removals the hop lands on.
+// removedFlagsOn lists the flag removals (of RemovedFlags) the hop lands on.
 func removedFlagsOn(h Hop) []RemovedFlag {
 	var out []RemovedFlag
-	for _, r := range removals() {
+	for _, r := range RemovedFlags {
 		if uint64(r.Removed) > h.From.Minor && uint64(r.Removed) <= h.To.Minor {
 			out = append(out, r)
 		}
@@ -156,14 +155,6 @@ func detail(o Object) string {
 		return ""
 	}
 	return " (" + o.Detail + ")"
-}
-
-func joinVersions(vs []version.Version) string {
-	s := make([]string, len(vs))
-	for i, v := range vs {
-		s[i] = v.String()
-	}
-	return strings.Join(s, ", ")
 }
 
 // versionedCIS is a CIS profile name RKE2 accepted before v1.30 ("cis-1.23", "cis-1.6").

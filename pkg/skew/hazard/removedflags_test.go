@@ -70,3 +70,30 @@ func TestRemovedFlagsKnown(t *testing.T) {
 		}
 	}
 }
+
+// TestRemovedFlagsOn: a hop lands on the removals of the minors after the one it
+// starts from, up to and including the one it ends on (rows TestRemovedFlagsKnown pins).
+func TestRemovedFlagsOn(t *testing.T) {
+	lands := func(h Hop, flag string) bool {
+		for _, r := range removedFlagsOn(h) {
+			if r.Flag == flag {
+				return true
+			}
+		}
+		return false
+	}
+	for _, tt := range []struct {
+		from, to, flag string
+		want           bool
+	}{
+		{"v1.34.1+k3s1", "v1.35.0+k3s1", "pod-infra-container-image", true},
+		{"v1.33.1+k3s1", "v1.35.0+k3s1", "cloud-config", true},
+		{"v1.35.0+k3s1", "v1.35.2+k3s1", "pod-infra-container-image", false},
+		{"v1.33.1+k3s1", "v1.34.1+k3s1", "pod-infra-container-image", false},
+		{"v1.34.1+k3s1", "v1.35.0+k3s1", "cloud-config", false},
+	} {
+		if got := lands(hop(tt.from, tt.to), tt.flag); got != tt.want {
+			t.Errorf("%s to %s lands on --%s: %v, want %v", tt.from, tt.to, tt.flag, got, tt.want)
+		}
+	}
+}

@@ -160,11 +160,6 @@ func args(raw string) []Arg {
 
 // TestJudge checks each judgement on both sides of its boundary.
 func TestJudge(t *testing.T) {
-	restore := removals
-	defer func() { removals = restore }()
-	removals = func() []RemovedFlag {
-		return []RemovedFlag{{Component: "kubelet", Flag: "pod-infra-container-image", Removed: 35, Replacement: "drop it"}}
-	}
 	snippetCfg := Object{Kind: "helmchartconfig", Namespace: "kube-system", Name: "rke2-ingress-nginx", Detail: "controller:\n  config:\n    annotations-risk-level: Critical\n"}
 	nginx := Object{Kind: "helmchart", Namespace: "kube-system", Name: "rke2-ingress-nginx"}
 	snippet := Object{Kind: "ingress", Namespace: "web", Name: "a", Detail: "nginx.ingress.kubernetes.io/configuration-snippet"}
@@ -219,6 +214,7 @@ func TestJudge(t *testing.T) {
 			Facts{Nodes: []Node{{Name: "a", CgroupV1Warnings: 1}}}, 1},
 		{"cgroup v1 opted out", "SKEW905", hop("v1.34.1+k3s1", "v1.35.0+k3s1"),
 			Facts{Nodes: []Node{{Name: "a", CgroupV1Warnings: 1, Args: args(`["agent","--kubelet-arg","fail-cgroupv1=false"]`)}}}, 0},
+		// --pod-infra-container-image is gone from v1.35 (TestRemovedFlagsKnown pins it).
 		{"removed kubelet flag", "SKEW906", hop("v1.34.1+k3s1", "v1.35.0+k3s1"),
 			Facts{Nodes: []Node{{Name: "a", Args: args(`["agent","--kubelet-arg=pod-infra-container-image=x"]`)}}}, 1},
 		{"removed flag not passed", "SKEW906", hop("v1.34.1+k3s1", "v1.35.0+k3s1"),

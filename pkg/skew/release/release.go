@@ -32,6 +32,9 @@ const (
 	Multus               = "multus"
 )
 
+// Distros are the distributions release data covers, in the order lists show them.
+var Distros = []version.Distro{version.K3s, version.RKE2}
+
 // Release is one K3s or RKE2 release and what it ships.
 type Release struct {
 	Version version.Version

@@ -9,6 +9,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/judge"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
@@ -73,6 +74,33 @@ type Change struct {
 	// both removed and added.
 	Added, Removed             []policy.Finding
 	TargetAdded, TargetRemoved []policy.Finding
+}
+
+// Report summarises the change as the watch prints it: the time in UTC, the findings
+// counted by severity, and the findings that appeared and went.
+func (c Change) Report() *report.WatchChange {
+	s := c.State
+	r := &report.WatchChange{
+		Time: s.Evaluated.UTC(), Nodes: s.Nodes, Added: c.Added, Removed: c.Removed,
+		Target: s.Target, TargetAdded: c.TargetAdded, TargetRemoved: c.TargetRemoved,
+	}
+	if r.Added == nil {
+		r.Added = []policy.Finding{}
+	}
+	if r.Removed == nil {
+		r.Removed = []policy.Finding{}
+	}
+	for _, f := range s.Findings {
+		switch f.Severity {
+		case policy.Error:
+			r.Errors++
+		case policy.Warning:
+			r.Warnings++
+		case policy.Info:
+			r.Info++
+		}
+	}
+	return r
 }
 
 // diff compares two evaluations; ok is false when their findings are the same. The

@@ -1,4 +1,4 @@
-package hazard
+package hazards
 
 import (
 	"flag"
@@ -11,7 +11,7 @@ var update = flag.Bool("update", false, "rewrite docs/hazards.md")
 
 var docPath = filepath.Join("..", "..", "..", "docs", "hazards.md")
 
-// TestHazardsDocIsCurrent fails when docs/hazards.md differs from the table: run
+// TestHazardsDocIsCurrent fails when docs/hazards.md differs from the hazard table: run
 // make docs (or this test with -update) and commit the result.
 func TestHazardsDocIsCurrent(t *testing.T) {
 	want := Markdown()

@@ -1,22 +1,26 @@
-package plan
+package table
 
 import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"k8s.io/cli-runtime/pkg/printers"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/internal/text"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 )
 
-// writePlanTable prints the summary line, the hop table, notes, blocking findings
-// and the next step. -o wide names the nodes of each hop and lists every gating finding.
-func writePlanTable(w io.Writer, r *report.PlanReport, wide, color bool) error {
+// WritePlan draws an upgrade plan: the summary line, the hop table, what each hop
+// changes in the bundled components, notes, removed APIs and hazards by hop, blocking
+// findings and the next step. Wide names the nodes of each hop, its image, every
+// component change and every finding that gates a hop, not only the blocking ones.
+func WritePlan(w io.Writer, r *report.PlanReport, opts Options) error {
+	wide := opts.Wide
 	var buf bytes.Buffer
 	fmt.Fprintln(&buf, planSummaryLine(r))
 	if len(r.Hops) > 0 {
@@ -88,8 +92,7 @@ func writePlanTable(w io.Writer, r *report.PlanReport, wide, color bool) error {
 		}
 	}
 	fmt.Fprintf(&buf, "\nNEXT: %s\n", r.Summary.Next)
-	_, err := io.Copy(w, cmdutil.Paint(&buf, color))
-	return err
+	return flush(w, buf.Bytes(), opts.Color)
 }
 
 func planSummaryLine(r *report.PlanReport) string {
@@ -106,7 +109,7 @@ func planSummaryLine(r *report.PlanReport) string {
 	default:
 		source += ", checked against " + s.ChannelServer
 	}
-	verdict := cmdutil.Plural(s.Hops, "hop")
+	verdict := text.Plural(s.Hops, "hop")
 	switch {
 	case s.UpToDate:
 		verdict = "up to date"
@@ -117,10 +120,11 @@ func planSummaryLine(r *report.PlanReport) string {
 	if s.Agents != "each" {
 		agents = ", agents " + s.Agents
 	}
-	return fmt.Sprintf("%s cluster, %s, target %s (%s)%s: %s", cmdutil.DistroName(s.Distro), servers, s.Target, source, agents, verdict)
+	return fmt.Sprintf("%s cluster, %s, target %s (%s)%s: %s", distroName(s.Distro), servers, s.Target, source, agents, verdict)
 }
 
-// NodesCell is a count, or the node names with -o wide.
+// NodesCell is the SERVERS or AGENTS cell of a hop: how many nodes it moves, or
+// their names when wide; "-" when none.
 func NodesCell(nodes []report.PlanNode, wide bool) string {
 	if len(nodes) == 0 {
 		return "-"
@@ -137,11 +141,16 @@ func NodesCell(nodes []report.PlanNode, wide bool) string {
 
 func blockingCell(h report.PlanHop) string {
 	var ids []string
+	add := func(id string) {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
 	for _, f := range h.Blocking {
-		ids = cmdutil.AppendUnique(ids, f.ID)
+		add(f.ID)
 	}
 	for _, id := range h.BlockingHazards {
-		ids = cmdutil.AppendUnique(ids, id)
+		add(id)
 	}
 	if len(ids) == 0 {
 		return "-"
@@ -159,9 +168,6 @@ func writeFindingRows(w io.Writer, fs []policy.Finding) error {
 	}
 	return tw.Flush()
 }
-
-// keyComponents are the components the hop hazards judge, shown without -o wide.
-var keyComponents = []string{release.Etcd, release.Containerd, release.Traefik, release.IngressNginx}
 
 // writeComponents lists, per hop, what it changes in the bundled components.
 func writeComponents(buf *bytes.Buffer, r *report.PlanReport, wide bool) error {

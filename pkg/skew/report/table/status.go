@@ -1,4 +1,4 @@
-package status
+package table
 
 import (
 	"bytes"
@@ -8,27 +8,29 @@ import (
 
 	"k8s.io/cli-runtime/pkg/printers"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/internal/text"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 )
 
-// writeStatusTable prints the summary, the Plans, the current hop's nodes, the
-// failures, the rollback advice when something failed, and the next step. -o wide
-// adds the Job of each node and the rollback advice in every state.
-func writeStatusTable(w io.Writer, r *report.StatusReport, wide, color bool) error {
+// WriteStatus draws where an upgrade stands: the summary, the Plans, the current
+// hop's nodes, the failures, nodes left to a manual upgrade, accepted hazards, the
+// snapshot, the rollback advice when something failed, and the next step. Wide adds
+// the Job of each node and the rollback advice in every state. With no upgrade it is
+// one line, never coloured.
+func WriteStatus(w io.Writer, r *report.StatusReport, opts Options) error {
+	wide, color := opts.Wide, opts.Color
 	var buf bytes.Buffer
 	s := r.Summary
 	if s.State == report.StateNone {
 		fmt.Fprintf(&buf, "No upgrade: %s\n", s.Next)
-		_, err := io.Copy(w, &buf)
-		return err
+		return flush(w, buf.Bytes(), false)
 	}
 	hop := fmt.Sprintf("hop %d of %d", s.Hop, s.Hops)
 	if s.Hop == 0 {
 		hop = "hop"
 	}
 	fmt.Fprintf(&buf, "Upgrade to %s (%s, namespace %s): %s, %s (%s) %s: %d done, %d applying, %d pending, %d failed\n",
-		cmdutil.OrDash(s.Target), cmdutil.DistroName(s.Distro), s.Namespace, s.State, hop, s.HopVersion, s.Phase, s.Done, s.Applying, s.Pending, s.Failed)
+		text.OrDash(s.Target), distroName(s.Distro), s.Namespace, s.State, hop, s.HopVersion, s.Phase, s.Done, s.Applying, s.Pending, s.Failed)
 	if len(s.Path) > 0 {
 		fmt.Fprintf(&buf, "Path: %s\n", strings.Join(s.Path, " -> "))
 	}
@@ -61,7 +63,7 @@ func writeStatusTable(w io.Writer, r *report.StatusReport, wide, color bool) err
 		}
 		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%v\t%s", n.Name, n.Role, n.Version, n.State, n.Cordoned, ready)
 		if wide {
-			row += "\t" + cmdutil.OrDash(n.Job)
+			row += "\t" + text.OrDash(n.Job)
 		}
 		fmt.Fprintln(tw, row)
 	}
@@ -111,12 +113,12 @@ func writeStatusTable(w io.Writer, r *report.StatusReport, wide, color bool) err
 	fmt.Fprintf(&buf, "\nNEXT: %s\n", s.Next)
 	b := buf.Bytes()
 	if color {
-		b = bytes.ReplaceAll(b, []byte(" failed "), []byte(" "+cmdutil.ANSIRed+"failed"+cmdutil.ANSIReset+" "))
+		b = bytes.ReplaceAll(b, []byte(" failed "), []byte(" "+ANSIRed+"failed"+ANSIReset+" "))
 	}
-	_, err := io.Copy(w, cmdutil.Paint(bytes.NewBuffer(b), color))
-	return err
+	return flush(w, b, color)
 }
 
+// hopCell is a Plan's hop number, "-" when it is not known (0).
 func hopCell(h int) string {
 	if h == 0 {
 		return "-"

@@ -1,12 +1,18 @@
-package hazard
+// Package hazards renders docs/hazards.md from the hop hazard table and the data
+// beside it (pkg/skew/hazard): what each hazard reads and judges, the stepping stones
+// the planner takes, and the feature gates SKEW906 knows. make docs writes it; a test
+// fails when the committed page differs.
+package hazards
 
 import (
 	"fmt"
 	"strings"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
-// Markdown renders the table as docs/hazards.md (make docs writes it; a test fails when
-// the committed file differs).
+// Markdown renders docs/hazards.md.
 func Markdown() string {
 	var b strings.Builder
 	b.WriteString(`# Hop hazards
@@ -54,7 +60,7 @@ Facts the entries read:
 | ID | hazard | distributions | hop | severity | reads | fix | source |
 |---|---|---|---|---|---|---|---|
 `)
-	for _, e := range Table {
+	for _, e := range hazard.Table {
 		distros := "all"
 		if len(e.Distros) > 0 {
 			names := make([]string, len(e.Distros))
@@ -78,7 +84,7 @@ Facts the entries read:
 ## Stepping stones: the planner's business
 
 `)
-	for _, m := range Minimums(nil) {
+	for _, m := range hazard.Minimums(nil) {
 		who := "every node"
 		if m.EtcdOnly() {
 			who = "every etcd member (servers with the etcd role, etcd-only ones included)"
@@ -100,7 +106,7 @@ on as it is, as the operator's own decision; the hop's hazard finding still says
 at risk. Nodes no upgrade image can move (Windows agents, other architectures) are not
 moved: the hazard names them at the hop.
 `)
-	b.WriteString("\nThe K3s patches SKEW902 reads (K3s's own code, not a component): " + joinVersions(NodeAuthzMinimums) + ".\n")
+	b.WriteString("\nThe K3s patches SKEW902 reads (K3s's own code, not a component): " + joinVersions(hazard.NodeAuthzMinimums) + ".\n")
 	b.WriteString(`
 Not encoded: RKE2 has announced that it will stop shipping its ingress-nginx chart, but
 no release that does so was published when this table was last checked, so no hop can be
@@ -117,7 +123,7 @@ release that removed it is confirmed.
 | gate | locked from | locked to | removed in | source |
 |---|---|---|---|---|
 `)
-	for _, g := range FeatureGates {
+	for _, g := range hazard.FeatureGates {
 		locked, removed := "-", "-"
 		if g.LockedIn > 0 {
 			locked = fmt.Sprintf("v1.%d", g.LockedIn)
@@ -143,4 +149,13 @@ v1.36.2+rke2r1, whose notes warn of the rename; K3s v1.36.2+k3s1 likewise). A ho
 Traefik crosses 3.7 is judged against v40, one crossing 3.6 against v38.
 `)
 	return b.String()
+}
+
+// joinVersions lists versions as the page writes them: "v1.31.5+k3s1, v1.30.9+k3s1".
+func joinVersions(vs []version.Version) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = v.String()
+	}
+	return strings.Join(s, ", ")
 }

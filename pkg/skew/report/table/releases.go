@@ -1,6 +1,7 @@
-package releases
+package table
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"sort"
@@ -8,23 +9,28 @@ import (
 
 	"k8s.io/cli-runtime/pkg/printers"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/internal/text"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
-// keyComponents are the components the hop hazards judge: the default columns.
-var keyComponents = []string{release.Etcd, release.Containerd, release.Traefik, release.IngressNginx}
+// WriteReleases draws a release list: a summary line and one row per release with
+// the versions of the components the hazards judge, or one line saying that nothing
+// matches. data is the release data listed, which that line describes. Wide adds a
+// column for every other component the releases ship, and where each row was read.
+func WriteReleases(w io.Writer, r *report.ReleaseList, data *release.Index, opts Options) error {
+	var buf bytes.Buffer
+	writeReleases(&buf, r, data, opts.Wide)
+	return flush(w, buf.Bytes(), opts.Color)
+}
 
-// writeReleasesTable prints a summary line and one row per release, or one line
-// saying that nothing matches. x is the data listed, for what it does hold.
-func writeReleasesTable(w io.Writer, r *report.ReleaseList, x *release.Index, wide bool) {
+func writeReleases(w io.Writer, r *report.ReleaseList, x *release.Index, wide bool) {
 	if len(r.Items) == 0 {
-		fmt.Fprintln(w, noMatch(r, x))
+		fmt.Fprintln(w, releasesNoMatch(r, x))
 		return
 	}
-	fmt.Fprintln(w, title(r))
+	fmt.Fprintln(w, releasesTitle(r))
 	columns := keyComponents
 	if wide {
 		columns = append(append([]string{}, keyComponents...), otherComponents(r.Items)...)
@@ -39,20 +45,20 @@ func writeReleasesTable(w io.Writer, r *report.ReleaseList, x *release.Index, wi
 	tw := printers.GetNewTabWriter(w)
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	for _, it := range r.Items {
-		row := []string{cmdutil.DistroName(it.Distro), it.Version, cmdutil.OrDash(it.Date)}
+		row := []string{distroName(it.Distro), it.Version, text.OrDash(it.Date)}
 		for _, c := range columns {
-			row = append(row, cmdutil.OrDash(it.Components[c]))
+			row = append(row, text.OrDash(it.Components[c]))
 		}
 		if wide {
-			row = append(row, cmdutil.OrDash(it.Source.String()))
+			row = append(row, text.OrDash(it.Source.String()))
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
-	_ = tw.Flush() // into the caller's buffer: it cannot fail
+	_ = tw.Flush() // into a buffer: it cannot fail
 }
 
-// title is the summary line above the table.
-func title(r *report.ReleaseList) string {
+// releasesTitle is the summary line above the table.
+func releasesTitle(r *report.ReleaseList) string {
 	if r.Filters.Release != "" {
 		it := r.Items[0]
 		date := "no release date given"
@@ -60,21 +66,21 @@ func title(r *report.ReleaseList) string {
 			date = "released " + it.Date
 		}
 		return fmt.Sprintf("%s release %s known to the release data (%s): %s, %s",
-			cmdutil.DistroName(it.Distro), it.Version, r.Origin, date, cmdutil.Plural(len(it.Components), "component"))
+			distroName(it.Distro), it.Version, r.Origin, date, text.Plural(len(it.Components), "component"))
 	}
-	parts := []string{cmdutil.Plural(len(r.Items), "release")}
+	parts := []string{text.Plural(len(r.Items), "release")}
 	for _, n := range r.Newest {
-		parts = append(parts, fmt.Sprintf("newest %s %s%s", cmdutil.DistroName(n.Distro), n.Version, dateSuffix(n.Date)))
+		parts = append(parts, fmt.Sprintf("newest %s %s%s", distroName(n.Distro), n.Version, dateSuffix(n.Date)))
 	}
-	return fmt.Sprintf("%s releases known to the release data (%s): %s", scope(r), r.Origin, strings.Join(parts, ", "))
+	return fmt.Sprintf("%s releases known to the release data (%s): %s", releasesScope(r), r.Origin, strings.Join(parts, ", "))
 }
 
-// noMatch is the one line printed when no release matches the filters: what the data
-// does hold, and where newer data comes from when the minor asked for is past it.
-func noMatch(r *report.ReleaseList, x *release.Index) string {
+// releasesNoMatch is the one line printed when no release matches the filters: what
+// the data does hold, and where newer data comes from when the minor asked for is past it.
+func releasesNoMatch(r *report.ReleaseList, x *release.Index) string {
 	var held []string
 	past := r.Filters.Minor != ""
-	for _, d := range listed(r) {
+	for _, d := range listedDistros(r) {
 		oldest, newest := oldestOf(x, d), x.Newest(d)
 		if newest == nil {
 			held = append(held, "no "+d.Name()+" release")
@@ -85,17 +91,17 @@ func noMatch(r *report.ReleaseList, x *release.Index) string {
 			past = false
 		}
 	}
-	line := fmt.Sprintf("No %s releases in the release data (%s), which has %s", scope(r), r.Origin, strings.Join(held, " and "))
+	line := fmt.Sprintf("No %s releases in the release data (%s), which has %s", releasesScope(r), r.Origin, strings.Join(held, " and "))
 	if past {
 		line += fmt.Sprintf("; for newer release data give --release-data FILE|URL or set $%s", release.EnvVar)
 	}
 	return line
 }
 
-// scope is "K3s and RKE2", "K3s v1.33" and the like: what the filters asked for.
-func scope(r *report.ReleaseList) string {
+// releasesScope is "K3s and RKE2", "K3s v1.33" and the like: what the filters asked for.
+func releasesScope(r *report.ReleaseList) string {
 	var names []string
-	for _, d := range listed(r) {
+	for _, d := range listedDistros(r) {
 		names = append(names, d.Name())
 	}
 	s := strings.Join(names, " and ")
@@ -105,12 +111,12 @@ func scope(r *report.ReleaseList) string {
 	return s
 }
 
-// listed are the distributions the filters ask for.
-func listed(r *report.ReleaseList) []version.Distro {
+// listedDistros are the distributions the filters ask for.
+func listedDistros(r *report.ReleaseList) []version.Distro {
 	if r.Filters.Distro != "" {
 		return []version.Distro{version.Distro(r.Filters.Distro)}
 	}
-	return distros
+	return release.Distros
 }
 
 func oldestOf(x *release.Index, d version.Distro) *release.Release {

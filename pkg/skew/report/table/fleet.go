@@ -1,6 +1,7 @@
-package check
+package table
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"sort"
@@ -8,19 +9,23 @@ import (
 
 	"k8s.io/cli-runtime/pkg/printers"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/internal/text"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 )
 
-func (o *CheckOptions) printFleet(list *report.CheckReportList) error {
-	return o.env.PrintReport(o.out, list, func(w io.Writer, wide bool) { writeFleetTable(w, list, wide) })
+// WriteFleet draws a fleet check: a summary line and one row per context, in the
+// order of the list (worst first). Wide adds the server and agent counts, the IDs of
+// the findings and each context's API server.
+func WriteFleet(w io.Writer, list *report.CheckReportList, opts Options) error {
+	var buf bytes.Buffer
+	writeFleet(&buf, list, opts.Wide)
+	return flush(w, buf.Bytes(), opts.Color)
 }
 
-// writeFleetTable prints a summary line and one row per cluster, worst first.
-func writeFleetTable(w io.Writer, list *report.CheckReportList, wide bool) {
+func writeFleet(w io.Writer, list *report.CheckReportList, wide bool) {
 	s := list.Summary
 	fmt.Fprintf(w, "%s: %d clean, %d with findings at or above %s, %d could not be checked\n\n",
-		cmdutil.Plural(s.Contexts, "context"), s.Clean, s.Failing, s.FailOn, s.Unreadable)
+		text.Plural(s.Contexts, "context"), s.Clean, s.Failing, s.FailOn, s.Unreadable)
 	tw := printers.GetNewTabWriter(w)
 	header := []string{"CONTEXT", "DISTRO", "CONTROL-PLANE", "LOWEST-KUBELET", "HIGHEST-KUBELET", "NODES", "ERRORS", "WARNINGS"}
 	if s.Channel != "" {
@@ -39,18 +44,18 @@ func writeFleetTable(w io.Writer, list *report.CheckReportList, wide bool) {
 				row = append(row, "-")
 			}
 			if wide {
-				row = append(row, "-", "-", "-", cmdutil.OrDash(it.Server))
+				row = append(row, "-", "-", "-", text.OrDash(it.Server))
 			}
 			row = append(row, it.Error)
 		} else {
 			sum := it.Summary
-			row = []string{it.Context, cmdutil.DistroName(sum.Distro), controlPlaneCell(sum), cmdutil.OrDash(sum.LowestKubelet), cmdutil.OrDash(sum.HighestKubelet),
+			row = []string{it.Context, distroName(sum.Distro), controlPlaneCell(sum), text.OrDash(sum.LowestKubelet), text.OrDash(sum.HighestKubelet),
 				fmt.Sprint(sum.Nodes), fmt.Sprint(sum.Errors), fmt.Sprint(sum.Warnings)}
 			if s.Channel != "" {
 				row = append(row, nextCell(it.Next))
 			}
 			if wide {
-				row = append(row, fmt.Sprint(sum.Servers), fmt.Sprint(sum.Agents), cmdutil.OrDash(findingIDs(it)), cmdutil.OrDash(it.Server))
+				row = append(row, fmt.Sprint(sum.Servers), fmt.Sprint(sum.Agents), text.OrDash(findingIDs(it)), text.OrDash(it.Server))
 			}
 			row = append(row, problemCell(it))
 		}
@@ -63,7 +68,7 @@ func controlPlaneCell(s report.CheckSummary) string {
 	if s.OldestControlPlane != "" {
 		return s.OldestControlPlane + ".." + s.ControlPlane
 	}
-	return cmdutil.OrDash(s.ControlPlane)
+	return text.OrDash(s.ControlPlane)
 }
 
 func nextCell(n *report.NextStep) string {
@@ -75,7 +80,7 @@ func nextCell(n *report.NextStep) string {
 	case n.UpToDate:
 		return "up to date"
 	}
-	cell := fmt.Sprintf("%s (%s)", n.Target, cmdutil.Plural(len(n.Hops), "hop"))
+	cell := fmt.Sprintf("%s (%s)", n.Target, text.Plural(len(n.Hops), "hop"))
 	if n.Blocked {
 		cell += " blocked"
 	}

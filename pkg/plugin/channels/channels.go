@@ -12,7 +12,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report/table"
+	"github.com/kubectl-skew/kubectl-skew/pkg/table"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 

@@ -5,7 +5,7 @@ import (
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report/table"
+	"github.com/kubectl-skew/kubectl-skew/pkg/table"
 )
 
 // print warns on stderr of what the read of the cluster skipped (stdout holds the

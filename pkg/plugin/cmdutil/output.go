@@ -13,7 +13,7 @@ import (
 	"k8s.io/cli-runtime/pkg/printers"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report/table"
+	"github.com/kubectl-skew/kubectl-skew/pkg/table"
 )
 
 // Output formats every command with a report accepts; "" is the default table.

@@ -13,7 +13,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report/table"
+	"github.com/kubectl-skew/kubectl-skew/pkg/table"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 

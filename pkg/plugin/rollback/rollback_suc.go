@@ -21,6 +21,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/status"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+	"github.com/kubectl-skew/kubectl-skew/pkg/table"
 )
 
 // sucRollback is rollback without --rancher-cluster: the runbook for a cluster the
@@ -125,7 +126,9 @@ func (s *sucRollback) Run(ctx context.Context, env *cmdutil.Env) error {
 	}
 	r := rollback.Build(rin)
 	if s.OutputDir != "" {
-		if err := writeScripts(s.OutputDir, rollback.Scripts(r)); err != nil {
+		var text strings.Builder
+		table.WriteRollbackRunbook(&text, r)
+		if err := writeScripts(s.OutputDir, rollback.Scripts(r, text.String())); err != nil {
 			return err
 		}
 	}
@@ -133,7 +136,7 @@ func (s *sucRollback) Run(ctx context.Context, env *cmdutil.Env) error {
 	if s.out.Structured() {
 		return s.out.Print(w, r)
 	}
-	rollback.WriteText(w, r)
+	table.WriteRollbackRunbook(w, r)
 	if s.OutputDir != "" {
 		fmt.Fprintf(w, "\nScripts written to %s: run ./NODE.sh STEP on each node, in the order above (RUNBOOK.txt has it).\n", s.OutputDir)
 	}
@@ -172,7 +175,7 @@ func (s *sucRollback) verify(ctx context.Context, env *cmdutil.Env, c *cmdutil.C
 	if s.out.Structured() {
 		err = s.out.Print(w, r)
 	} else {
-		rollback.WriteVerify(w, r)
+		table.WriteRollbackVerify(w, r)
 	}
 	if err != nil {
 		return err

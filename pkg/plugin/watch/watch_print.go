@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report/table"
+	"github.com/kubectl-skew/kubectl-skew/pkg/table"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/watch"
 )
 

@@ -21,6 +21,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+	"github.com/kubectl-skew/kubectl-skew/pkg/table"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -191,7 +192,7 @@ func TestRunbookGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			var buf bytes.Buffer
-			WriteText(&buf, Build(in))
+			table.WriteRollbackRunbook(&buf, Build(in))
 			golden(t, name+".txt", buf.Bytes())
 		})
 	}
@@ -252,7 +253,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestScripts(t *testing.T) {
-	files := Scripts(Build(runbooks()["k3s-local"]))
+	files := Scripts(Build(runbooks()["k3s-local"]), "runbook\n")
 	for _, name := range []string{"cluster.sh", "s-1.sh", "s-2.sh", "s-3.sh", "a-1.sh", "RUNBOOK.txt"} {
 		if _, ok := files[name]; !ok {
 			t.Errorf("no %s among %v", name, keys(files))
@@ -318,7 +319,7 @@ func TestVerify(t *testing.T) {
 				t.Errorf("problems %v lack %q", got, tt.problem)
 			}
 			var buf bytes.Buffer
-			WriteVerify(&buf, r)
+			table.WriteRollbackVerify(&buf, r)
 			if buf.Len() == 0 {
 				t.Error("nothing printed")
 			}
@@ -375,7 +376,7 @@ func TestScriptsParse(t *testing.T) {
 		t.Skip("no bash")
 	}
 	for name, in := range runbooks() {
-		for file, body := range Scripts(Build(in)) {
+		for file, body := range Scripts(Build(in), "") {
 			if !strings.HasSuffix(file, ".sh") {
 				continue
 			}

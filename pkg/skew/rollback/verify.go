@@ -2,12 +2,12 @@ package rollback
 
 import (
 	"fmt"
-	"io"
 	"sort"
 
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/internal/text"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -42,7 +42,7 @@ func Verify(expect version.Version, nodes []corev1.Node, pods []corev1.Pod, plan
 		kv, err := version.Parse(vn.Version)
 		onExpect := err == nil && kv.Compare(expect) == 0
 		if !onExpect {
-			vn.Problems = append(vn.Problems, fmt.Sprintf("kubelet reports %s, not %s", orDash(vn.Version), expect))
+			vn.Problems = append(vn.Problems, fmt.Sprintf("kubelet reports %s, not %s", text.OrDash(vn.Version), expect))
 		}
 		if !vn.Ready {
 			vn.Problems = append(vn.Problems, "not Ready")
@@ -75,32 +75,4 @@ func Verify(expect version.Version, nodes []corev1.Node, pods []corev1.Pod, plan
 // samePatch compares major.minor.patch: an apiserver image tag carries no distro revision.
 func samePatch(a, b version.Version) bool {
 	return a.Major == b.Major && a.Minor == b.Minor && a.Patch == b.Patch
-}
-
-// WriteVerify prints the verdict, with what is still wrong per node.
-func WriteVerify(w io.Writer, r *report.RollbackVerify) {
-	switch r.State {
-	case report.RollbackComplete:
-		fmt.Fprintf(w, "Rollback complete: every node runs %s and is Ready, and no Plan of ours is left.\n", r.Expect)
-	case report.RollbackNotStarted:
-		fmt.Fprintf(w, "Rollback not started: no node runs %s yet.\n", r.Expect)
-	default:
-		fmt.Fprintf(w, "Rollback half done: some of the cluster is back on %s, not all of it.\n", r.Expect)
-	}
-	if len(r.Plans) > 0 {
-		fmt.Fprintf(w, "  Plans of ours still exist (%v): the snapshot was not restored, or they were created again; the runbook's step 1 deletes them.\n", r.Plans)
-	}
-	for _, n := range r.Nodes {
-		if len(n.Problems) == 0 {
-			continue
-		}
-		fmt.Fprintf(w, "  %s (%s): ", n.Name, n.Role)
-		for i, p := range n.Problems {
-			if i > 0 {
-				fmt.Fprint(w, "; ")
-			}
-			fmt.Fprint(w, p)
-		}
-		fmt.Fprintln(w)
-	}
 }

@@ -2,7 +2,6 @@ package rollback
 
 import (
 	"fmt"
-	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,49 +10,13 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
-// WriteText prints the runbook for a person: the snapshot, then each step with
-// where it runs, its commands and the check before the next.
-func WriteText(w io.Writer, r *report.RollbackRunbook) {
-	fmt.Fprintf(w, "Rollback of %s from %s to %s (datastore: %s)\n", r.Distro, orDash(r.Failed), r.From, r.Datastore)
-	if s := r.Snapshot; s != nil {
-		how := "the newest ready snapshot taken before the hop"
-		if s.Recorded {
-			how = "taken by kubectl skew upgrade --snapshot"
-		}
-		fmt.Fprintf(w, "Snapshot: %s (ETCDSnapshotFile %s), %s\n", s.Name, orDash(s.Object), how)
-		fmt.Fprintf(w, "  node %s, location %s, size %s, taken %s (%s ago)\n", s.Node, s.Location, orDash(s.Size), s.Created, s.Age)
-	}
-	fmt.Fprintln(w, "Downgrades are not supported: this restores the cluster's state as it was then; whatever changed since is lost.")
-	for _, n := range r.Notes {
-		fmt.Fprintf(w, "Note: %s\n", n)
-	}
-	for _, st := range r.Steps {
-		where := "where kubectl reaches the cluster"
-		if st.Node != "" {
-			where = "on " + st.Role + " " + st.Node + " (as root)"
-		}
-		fmt.Fprintf(w, "\n%d. %s\n   Run %s:\n", st.Number, st.Title, where)
-		for _, c := range st.Commands {
-			fmt.Fprintf(w, "     %s\n", c)
-		}
-		fmt.Fprintf(w, "   Check before going on: %s\n", st.Check)
-	}
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
 // Scripts writes the runbook as shell scripts: one per node, and cluster.sh for the
 // steps run with kubectl. A node's script runs one step at a time (its number is
 // the argument), so the order across nodes stays the runbook's, and it first
 // checks that the host is that node: the service of its role exists and the
 // installed binary reports one of the step's versions. The map is file name to
-// content; RUNBOOK.txt is the text runbook.
-func Scripts(r *report.RollbackRunbook) map[string]string {
+// content; RUNBOOK.txt is the text runbook, as given.
+func Scripts(r *report.RollbackRunbook, runbook string) map[string]string {
 	d := distroOf(version.Distro(r.Distro))
 	byNode := map[string][]report.RollbackStep{}
 	var order []string
@@ -71,10 +34,7 @@ func Scripts(r *report.RollbackRunbook) map[string]string {
 	for _, node := range order {
 		out[node+".sh"] = script(d, r, node, byNode[node])
 	}
-	var b strings.Builder
-	WriteText(&b, r)
-	b.WriteString("\nScripts: run ./NODE.sh STEP on each node (./cluster.sh STEP where kubectl works), step by step in the order above.\n")
-	out["RUNBOOK.txt"] = b.String()
+	out["RUNBOOK.txt"] = runbook + "\nScripts: run ./NODE.sh STEP on each node (./cluster.sh STEP where kubectl works), step by step in the order above.\n"
 	return out
 }
 

@@ -12,8 +12,8 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
-	"github.com/kubectl-skew/kubectl-skew/pkg/table"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+	"github.com/kubectl-skew/kubectl-skew/pkg/table"
 )
 
 // ChannelsOptions holds "kubectl skew channels".

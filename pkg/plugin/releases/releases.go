@@ -13,8 +13,8 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
-	"github.com/kubectl-skew/kubectl-skew/pkg/table"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
+	"github.com/kubectl-skew/kubectl-skew/pkg/table"
 )
 
 // ReleasesOptions holds "kubectl skew releases".

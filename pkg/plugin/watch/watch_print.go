@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/kubectl-skew/kubectl-skew/pkg/table"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/watch"
+	"github.com/kubectl-skew/kubectl-skew/pkg/table"
 )
 
 // changePrinter writes one line per change of the findings: text, or JSON with -o json.

@@ -18,6 +18,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
+	"github.com/kubectl-skew/kubectl-skew/pkg/table"
 )
 
 // Dry-run modes, as kubectl spells them.
@@ -274,7 +275,7 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 	var refused *upgrade.Refusal
 	if err := p.Refusal(); errors.As(err, &refused) {
 		r.Summary.Refused = true
-		if err := writeUpgradeReport(human, r, o.env.UseColor(human)); err != nil {
+		if err := table.WriteUpgrade(human, r, o.env.UseColor(human)); err != nil {
 			return err
 		}
 		if refused.BySkew {
@@ -288,7 +289,7 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 	if o.printsPlans() {
 		return o.printPlans(ctx, r, &suc.Client{Dynamic: c.Dynamic, Namespace: o.cfg.Plans.Namespace}, p, cfg)
 	}
-	if err := writeUpgradeReport(human, r, o.env.UseColor(human)); err != nil {
+	if err := table.WriteUpgrade(human, r, o.env.UseColor(human)); err != nil {
 		return err
 	}
 	if o.needsConfirmation(r, p.Step) {

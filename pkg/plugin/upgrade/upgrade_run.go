@@ -19,6 +19,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
+	"github.com/kubectl-skew/kubectl-skew/pkg/table"
 )
 
 // drive applies the step and, with --wait, follows the upgrade to the target.
@@ -31,11 +32,11 @@ func (o *UpgradeOptions) drive(parent context.Context, cfg upgrade.Config, p *up
 		defer cancel()
 	}
 	w := o.env.Streams.Out
-	pp := newProgressPrinter(w, cmdutil.IsTerminal(w), o.env.UseColor(w))
-	cfg.Emit = pp.event
+	pp := table.NewProgress(w, cmdutil.IsTerminal(w), o.env.UseColor(w))
+	cfg.Emit = pp.Event
 	began := time.Now()
 	res, err := upgrade.Execute(ctx, cfg, p)
-	pp.finish()
+	pp.Finish()
 	resume := o.resumeCommand(p.Path.Target)
 	if err != nil {
 		return o.runError(parent, ctx, err, res, resume)
@@ -58,7 +59,7 @@ func (o *UpgradeOptions) drive(parent context.Context, cfg upgrade.Config, p *up
 			cmdutil.Plural(len(names), "agent"), c.HopLabel(), c.Hop.To, c.Hop.To, strings.Join(names, ", "), o.resumeCommand(p.Path.Target))
 		return nil
 	}
-	writeUpgradeSummary(w, res, p.Path.Target, time.Since(began), o.cfg.Plans.Namespace)
+	table.WriteUpgradeSummary(w, res, p.Path.Target, time.Since(began), o.cfg.Plans.Namespace)
 	return nil
 }
 
@@ -98,7 +99,7 @@ func (o *UpgradeOptions) runError(parent, ctx context.Context, err error, res *u
 // printPlans prints the step's Plans (built here, or as the apiserver would store
 // them with --dry-run=server) and applies nothing.
 func (o *UpgradeOptions) printPlans(ctx context.Context, r *report.UpgradeReport, plans *suc.Client, p *upgrade.Proposal, cfg upgrade.Config) error {
-	if err := writeUpgradeReport(o.env.Streams.ErrOut, r, o.env.UseColor(o.env.Streams.ErrOut)); err != nil {
+	if err := table.WriteUpgrade(o.env.Streams.ErrOut, r, o.env.UseColor(o.env.Streams.ErrOut)); err != nil {
 		return err
 	}
 	step := p.Step
@@ -185,7 +186,7 @@ func (o *UpgradeOptions) describeStep(r *report.UpgradeReport, path *upgradepath
 		r.Plans = append(r.Plans, report.UpgradePlan{
 			Name: p.Name, Role: p.Labels[suc.LabelRole], Version: p.Spec.Version,
 			Nodes: len(suc.SelectedHostnames(p)), Concurrency: p.Spec.Concurrency,
-			Strategy: strategy(p), Image: p.Spec.Upgrade.Image,
+			Strategy: table.PlanStrategy(p), Image: p.Spec.Upgrade.Image,
 		})
 	}
 	s.Next = o.nextAfterApply(path, step)

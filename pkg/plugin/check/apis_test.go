@@ -1,4 +1,4 @@
-package plugin
+package check_test
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/internal/clitest"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/deprecation"
 )
 
@@ -48,26 +49,26 @@ func TestCheckTargetScansHelmReleases(t *testing.T) {
 		Data:       map[string]string{"release": string(cmStored)},
 	}
 	sc := checkScenarios[0].cluster // K3s v1.32
-	sc.objects = append([]runtime.Object{
+	sc.Objects = append([]runtime.Object{
 		configMapRelease,
 		helmSecret(t, "flows", stored),
 		helmSecret(t, "bomb", []byte(base64.StdEncoding.EncodeToString(bomb.Bytes()))),
-	}, sc.objects...)
-	r := run(t, sc, "check", "--target", "v1.33", "--max-release-size", "1Mi")
-	if r.code != cmdutil.ExitFindings {
-		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}, sc.Objects...)
+	r := clitest.Run(t, sc, "check", "--target", "v1.33", "--max-release-size", "1Mi")
+	if r.Code != cmdutil.ExitFindings {
+		t.Fatalf("exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
 	}
 	for _, want := range []string{
 		"SKEW801", "Helm release apps/flows (revision 1) renders FlowSchema f as flowcontrol.apiserver.k8s.io/v1beta3, removed in v1.32 already",
 		"SKEW804", "Helm release apps/bomb (revision 1, secret sh.helm.release.v1.bomb.v1) could not be read: release too large",
 		"Helm release apps/cron (revision 4) renders CronJob nightly as batch/v1beta1, removed in v1.25 already",
 	} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("output lacks %q\n%s", want, r.stdout)
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("output lacks %q\n%s", want, r.Stdout)
 		}
 	}
-	if !strings.Contains(r.stderr, "warning: skipped live objects'") {
-		t.Errorf("the fake client has no metadata client: that source is skipped, on stderr\n%s", r.stderr)
+	if !strings.Contains(r.Stderr, "warning: skipped live objects'") {
+		t.Errorf("the fake client has no metadata client: that source is skipped, on stderr\n%s", r.Stderr)
 	}
 }
 
@@ -79,17 +80,15 @@ func TestCheckAPIFlagsBadInput(t *testing.T) {
 	}{
 		{[]string{"check", "--target", "v1.33", "--max-release-size", "lots"}, `--max-release-size "lots": use a size such as 32Mi`},
 		{[]string{"check", "-f", "/nonexistent/deploy.yaml"}, "-f /nonexistent/deploy.yaml: no such file or directory"},
-		{[]string{"plan", "-f", t.TempDir()}, "holds no .yaml, .yml or .json file"},
-		{[]string{"upgrade", "--version", "v1.31.13+k3s1", "--accept-hazard", "SKEW999"}, `--accept-hazard "SKEW999": no hop hazard has that ID`},
 	} {
-		r := run(t, sc, tc.args...)
-		if r.code != cmdutil.ExitError || !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
-			t.Errorf("%v: exit %d, stderr %q; want 1 and one line with %q", tc.args, r.code, r.stderr, tc.want)
+		r := clitest.Run(t, sc, tc.args...)
+		if r.Code != cmdutil.ExitError || !strings.Contains(r.Stderr, tc.want) || strings.Count(strings.TrimSpace(r.Stderr), "\n") > 0 {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and one line with %q", tc.args, r.Code, r.Stderr, tc.want)
 		}
 	}
 }
 
-func TestRancherFlagsBadInput(t *testing.T) {
+func TestCheckRancherFlagsBadInput(t *testing.T) {
 	sc := checkScenarios[0].cluster
 	for _, tc := range []struct {
 		args []string
@@ -97,21 +96,12 @@ func TestRancherFlagsBadInput(t *testing.T) {
 	}{
 		{[]string{"check", "--rancher-cluster", "a/b/c"}, `--rancher-cluster "a/b/c": use NAMESPACE/NAME`},
 		{[]string{"check", "--rancher-cluster", "fleet-default/x", "--all-contexts"}, "cannot be combined with --all-contexts"},
-		{[]string{"rollback", "--verify"}, "--verify and --expect-version go together"},
-		{[]string{"rollback", "--verify", "--expect-version", "1.x"}, `--expect-version "1.x"`},
-		{[]string{"rollback", "--snapshot", "s"}, "--snapshot goes with --rancher-cluster"},
-		{[]string{"rollback", "--rancher-cluster", "fleet-default/x", "--verify"}, "--rancher-cluster restores through Rancher"},
-		{[]string{"plan", "--rancher-cluster", "fleet-default/x", "-f", "."}, "-f needs the downstream cluster's own kubeconfig"},
-		{[]string{"status", "--rancher-cluster", "/x"}, "use NAMESPACE/NAME"},
-		{[]string{"plan", "--rancher-cluster", "fleet-default/x"}, "this is not a Rancher management cluster"},
-		{[]string{"upgrade", "--version", "v1.31.13+k3s1", "--downstream-context", "edge"}, "--downstream-context works with --rancher-cluster"},
-		{[]string{"upgrade", "--version", "v1.31.13+k3s1", "--rancher-drain-agents"}, "--rancher-drain-agents works with --rancher-cluster"},
-		{[]string{"upgrade", "--rancher-cluster", "c-m-x", "--version", "v1.31.13+k3s1", "--server-concurrency", "0"}, "--server-concurrency 0: must be at least 1"},
-		{[]string{"abort", "--rancher-cluster", "c-m-x", "--yes"}, "is not one"},
+		{[]string{"check", "--rancher-cluster", "fleet-default/x", "-f", "."}, "-f needs the downstream cluster's own kubeconfig"},
+		{[]string{"check", "--rancher-cluster", "fleet-default/x"}, "this is not a Rancher management cluster"},
 	} {
-		r := run(t, sc, tc.args...)
-		if r.code != cmdutil.ExitError || !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
-			t.Errorf("%v: exit %d, stderr %q; want 1 and one line with %q", tc.args, r.code, r.stderr, tc.want)
+		r := clitest.Run(t, sc, tc.args...)
+		if r.Code != cmdutil.ExitError || !strings.Contains(r.Stderr, tc.want) || strings.Count(strings.TrimSpace(r.Stderr), "\n") > 0 {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and one line with %q", tc.args, r.Code, r.Stderr, tc.want)
 		}
 	}
 }

@@ -1,16 +1,16 @@
-package plugin
+package check_test
 
 import (
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/internal/clitest"
 )
 
 // fleet is three readable clusters and one that cannot be reached.
@@ -38,21 +38,21 @@ func TestFleetGolden(t *testing.T) {
 			default:
 				name += ".txt"
 			}
-			r := runFleet(t, fleet(), args...)
-			if r.code != cmdutil.ExitError {
-				t.Errorf("an unreadable context makes the fleet exit 1, got %d", r.code)
+			r := clitest.RunFleet(t, fleet(), args...)
+			if r.Code != cmdutil.ExitError {
+				t.Errorf("an unreadable context makes the fleet exit 1, got %d", r.Code)
 			}
 			want := "error: 1 of 6 contexts could not be checked"
-			if !strings.HasPrefix(r.stderr, want) || strings.Count(r.stderr, "\n") != 1 {
-				t.Errorf("stderr = %q, want one line starting %q", r.stderr, want)
+			if !strings.HasPrefix(r.Stderr, want) || strings.Count(r.Stderr, "\n") != 1 {
+				t.Errorf("stderr = %q, want one line starting %q", r.Stderr, want)
 			}
-			golden(t, name, r.stdout)
+			clitest.Golden(t, name, r.Stdout)
 		})
 	}
 }
 
 func TestFleetOrderAndJSON(t *testing.T) {
-	r := runFleet(t, fleet(), "check", "--all-contexts", "-o", "json")
+	r := clitest.RunFleet(t, fleet(), "check", "--all-contexts", "-o", "json")
 	var list struct {
 		Kind  string `json:"kind"`
 		Items []struct {
@@ -63,7 +63,7 @@ func TestFleetOrderAndJSON(t *testing.T) {
 			} `json:"summary"`
 		} `json:"items"`
 	}
-	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil {
+	if err := json.Unmarshal([]byte(r.Stdout), &list); err != nil {
 		t.Fatal(err)
 	}
 	var order []string
@@ -78,28 +78,28 @@ func TestFleetOrderAndJSON(t *testing.T) {
 
 func TestFleetExitCodes(t *testing.T) {
 	clean := map[string]any{"a": checkScenarios[0].cluster, "b": checkScenarios[0].cluster}
-	if r := runFleet(t, clean, "check", "--all-contexts"); r.code != cmdutil.ExitOK {
-		t.Errorf("clean fleet: exit %d\n%s", r.code, r.stderr)
+	if r := clitest.RunFleet(t, clean, "check", "--all-contexts"); r.Code != cmdutil.ExitOK {
+		t.Errorf("clean fleet: exit %d\n%s", r.Code, r.Stderr)
 	}
 	clean["c"] = checkScenarios[1].cluster
-	if r := runFleet(t, clean, "check", "--all-contexts"); r.code != cmdutil.ExitFindings || r.stderr != "" {
-		t.Errorf("fleet with findings: exit %d, stderr %q", r.code, r.stderr)
+	if r := clitest.RunFleet(t, clean, "check", "--all-contexts"); r.Code != cmdutil.ExitFindings || r.Stderr != "" {
+		t.Errorf("fleet with findings: exit %d, stderr %q", r.Code, r.Stderr)
 	}
 }
 
 func TestFleetContextSelection(t *testing.T) {
-	r := runFleet(t, fleet(), "check", "--contexts", "prod-*,staging-k3s", "-o", "json")
+	r := clitest.RunFleet(t, fleet(), "check", "--contexts", "prod-*,staging-k3s", "-o", "json")
 	for _, name := range []string{"prod-k3s", "prod-rke2", "staging-k3s"} {
-		if !strings.Contains(r.stdout, `"context": "`+name+`"`) {
+		if !strings.Contains(r.Stdout, `"context": "`+name+`"`) {
 			t.Errorf("%s missing", name)
 		}
 	}
-	if strings.Contains(r.stdout, "lab-offline") || r.code != cmdutil.ExitFindings {
-		t.Errorf("only the selected contexts are checked; exit %d", r.code)
+	if strings.Contains(r.Stdout, "lab-offline") || r.Code != cmdutil.ExitFindings {
+		t.Errorf("only the selected contexts are checked; exit %d", r.Code)
 	}
-	r = runFleet(t, fleet(), "check", "--contexts", "qa-*")
-	if r.code != cmdutil.ExitError || !strings.Contains(r.stderr, `no context matches "qa-*"`) {
-		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	r = clitest.RunFleet(t, fleet(), "check", "--contexts", "qa-*")
+	if r.Code != cmdutil.ExitError || !strings.Contains(r.Stderr, `no context matches "qa-*"`) {
+		t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
 	}
 }
 
@@ -115,18 +115,15 @@ func TestFleetBadFlags(t *testing.T) {
 		"check --all-contexts --channel stable --channel-server k0s=http://x": "use k3s=URL,rke2=URL",
 		"check --all-contexts --channel stable --parallel x":                  "invalid argument",
 	} {
-		r := runFleet(t, fleet(), strings.Fields(args)...)
-		if r.code != cmdutil.ExitError || !strings.Contains(r.stderr, want) {
-			t.Errorf("%s: exit %d, stderr %q, want %q", args, r.code, r.stderr, want)
+		r := clitest.RunFleet(t, fleet(), strings.Fields(args)...)
+		if r.Code != cmdutil.ExitError || !strings.Contains(r.Stderr, want) {
+			t.Errorf("%s: exit %d, stderr %q, want %q", args, r.Code, r.Stderr, want)
 		}
 	}
 }
 
 func TestFleetChannelFetchedOncePerDistro(t *testing.T) {
-	body, err := os.ReadFile("../skew/channel/testdata/k3s.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	body := clitest.ChannelFixture(t, "k3s")
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
@@ -138,14 +135,14 @@ func TestFleetChannelFetchedOncePerDistro(t *testing.T) {
 	for _, name := range []string{"k3s-a", "k3s-b", "k3s-c", "k3s-d"} {
 		contexts[name] = checkScenarios[0].cluster // K3s v1.32.5+k3s1
 	}
-	r := runFleet(t, contexts, "check", "--all-contexts", "--channel", "stable", "--channel-server", "k3s="+srv.URL+",rke2=http://127.0.0.1:1")
-	if r.code != cmdutil.ExitOK {
-		t.Fatalf("exit %d: %s\n%s", r.code, r.stderr, r.stdout)
+	r := clitest.RunFleet(t, contexts, "check", "--all-contexts", "--channel", "stable", "--channel-server", "k3s="+srv.URL+",rke2=http://127.0.0.1:1")
+	if r.Code != cmdutil.ExitOK {
+		t.Fatalf("exit %d: %s\n%s", r.Code, r.Stderr, r.Stdout)
 	}
 	if got := hits.Load(); got != 1 {
 		t.Errorf("the channel list was fetched %d times for one distro, want 1", got)
 	}
-	if !strings.Contains(r.stdout, "v1.33.5+k3s1 (1 hop)") {
-		t.Errorf("each row shows the next target and its hops:\n%s", r.stdout)
+	if !strings.Contains(r.Stdout, "v1.33.5+k3s1 (1 hop)") {
+		t.Errorf("each row shows the next target and its hops:\n%s", r.Stdout)
 	}
 }

@@ -1,4 +1,4 @@
-package plugin
+package releases_test
 
 import (
 	"encoding/json"
@@ -10,21 +10,23 @@ import (
 	"testing"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/internal/clitest"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
 )
 
 // releaseFixture is made-up release data (two minors of each distribution), so the
-// golden files do not change each time the embedded table is regenerated.
+// golden files do not change each time the embedded table is regenerated. It sits in
+// testdata/releases/ because the golden files print its path.
 const releaseFixture = "testdata/releases/data.json"
 
 // runReleases runs "kubectl skew releases" with args; it fails the test if the command
 // builds Kubernetes clients, which it never needs.
-func runReleases(t *testing.T, args ...string) result {
+func runReleases(t *testing.T, args ...string) clitest.Result {
 	t.Helper()
-	return runEnv(t, func(env *cmdutil.Env) {
+	return clitest.RunEnv(t, func(env *cmdutil.Env) {
 		env.Clients = func() (*cmdutil.Clients, error) {
 			t.Error("releases built Kubernetes clients")
-			return fakeCluster{}.clients("https://fake:6443"), nil
+			return clitest.Cluster{}.Clients("https://fake:6443"), nil
 		}
 	}, append([]string{"releases"}, args...)...)
 }
@@ -47,8 +49,8 @@ func TestReleasesGolden(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runReleases(t, append(tc.args, data...)...)
-			if r.code != cmdutil.ExitOK || r.stderr != "" {
-				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			if r.Code != cmdutil.ExitOK || r.Stderr != "" {
+				t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 			}
 			if strings.HasSuffix(tc.name, ".json") {
 				var obj struct {
@@ -56,20 +58,20 @@ func TestReleasesGolden(t *testing.T) {
 					Origin string           `json:"origin"`
 					Items  []map[string]any `json:"items"`
 				}
-				if err := json.Unmarshal([]byte(r.stdout), &obj); err != nil || obj.Kind != "ReleaseList" || obj.Origin != releaseFixture || len(obj.Items) != 7 {
+				if err := json.Unmarshal([]byte(r.Stdout), &obj); err != nil || obj.Kind != "ReleaseList" || obj.Origin != releaseFixture || len(obj.Items) != 7 {
 					t.Errorf("not a ReleaseList of the fixture's 7 releases: %v %q %q %d", err, obj.Kind, obj.Origin, len(obj.Items))
 				}
 			}
-			golden(t, "releases/"+tc.name, r.stdout)
+			clitest.Golden(t, tc.name, r.Stdout)
 		})
 	}
 }
 
 func TestReleasesNoMatchIsOneLine(t *testing.T) {
 	r := runReleases(t, "--minor", "v1.40", "--release-data", releaseFixture)
-	if r.code != cmdutil.ExitOK || strings.Count(r.stdout, "\n") != 1 || !strings.HasPrefix(r.stdout, "No K3s and RKE2 v1.40 releases") ||
-		!strings.Contains(r.stdout, "--release-data") {
-		t.Errorf("want exit 0 and one line that says so and where newer data comes from; got %d %q %q", r.code, r.stdout, r.stderr)
+	if r.Code != cmdutil.ExitOK || strings.Count(r.Stdout, "\n") != 1 || !strings.HasPrefix(r.Stdout, "No K3s and RKE2 v1.40 releases") ||
+		!strings.Contains(r.Stdout, "--release-data") {
+		t.Errorf("want exit 0 and one line that says so and where newer data comes from; got %d %q %q", r.Code, r.Stdout, r.Stderr)
 	}
 }
 
@@ -109,12 +111,12 @@ func TestReleasesFailures(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runReleases(t, tc.args...)
-			if r.code != cmdutil.ExitError || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 {
-				t.Fatalf("want exit 1, nothing on stdout, one line on stderr; got %d, %q, %q", r.code, r.stdout, r.stderr)
+			if r.Code != cmdutil.ExitError || r.Stdout != "" || strings.Count(r.Stderr, "\n") != 1 {
+				t.Fatalf("want exit 1, nothing on stdout, one line on stderr; got %d, %q, %q", r.Code, r.Stdout, r.Stderr)
 			}
 			for _, w := range tc.want {
-				if !strings.Contains(r.stderr, w) {
-					t.Errorf("stderr %q does not mention %q", r.stderr, w)
+				if !strings.Contains(r.Stderr, w) {
+					t.Errorf("stderr %q does not mention %q", r.Stderr, w)
 				}
 			}
 		})
@@ -126,9 +128,9 @@ func TestReleasesFailures(t *testing.T) {
 func TestReleasesEmbedded(t *testing.T) {
 	t.Setenv(release.EnvVar, "")
 	r := runReleases(t)
-	first, _, _ := strings.Cut(r.stdout, "\n")
-	if r.code != cmdutil.ExitOK || !strings.HasPrefix(first, "K3s and RKE2 releases known to the release data (embedded): ") {
-		t.Errorf("exit %d, summary %q, stderr %q", r.code, first, r.stderr)
+	first, _, _ := strings.Cut(r.Stdout, "\n")
+	if r.Code != cmdutil.ExitOK || !strings.HasPrefix(first, "K3s and RKE2 releases known to the release data (embedded): ") {
+		t.Errorf("exit %d, summary %q, stderr %q", r.Code, first, r.Stderr)
 	}
 }
 
@@ -137,8 +139,8 @@ func TestReleasesEmbedded(t *testing.T) {
 func TestReleasesDataFromEnvAndURL(t *testing.T) {
 	t.Setenv(release.EnvVar, releaseFixture)
 	r := runReleases(t, "--distro", "k3s")
-	if r.code != cmdutil.ExitOK || !strings.HasPrefix(r.stdout, "K3s releases known to the release data ("+releaseFixture+"): 4 releases") {
-		t.Errorf("$%s: exit %d, %q %q", release.EnvVar, r.code, r.stdout, r.stderr)
+	if r.Code != cmdutil.ExitOK || !strings.HasPrefix(r.Stdout, "K3s releases known to the release data ("+releaseFixture+"): 4 releases") {
+		t.Errorf("$%s: exit %d, %q %q", release.EnvVar, r.Code, r.Stdout, r.Stderr)
 	}
 	body, err := os.ReadFile(releaseFixture)
 	if err != nil {
@@ -150,7 +152,7 @@ func TestReleasesDataFromEnvAndURL(t *testing.T) {
 	}))
 	defer srv.Close()
 	r = runReleases(t, "--release", "v1.33.7+rke2r2", "--release-data", srv.URL+"/releases.json")
-	if r.code != cmdutil.ExitOK || !strings.HasPrefix(r.stdout, "RKE2 release v1.33.7+rke2r2 known to the release data ("+srv.URL+"/releases.json): released 2025-12-04") {
-		t.Errorf("URL: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	if r.Code != cmdutil.ExitOK || !strings.HasPrefix(r.Stdout, "RKE2 release v1.33.7+rke2r2 known to the release data ("+srv.URL+"/releases.json): released 2025-12-04") {
+		t.Errorf("URL: exit %d, %q %q", r.Code, r.Stdout, r.Stderr)
 	}
 }

@@ -1,4 +1,4 @@
-package plugin
+package watch_test
 
 import (
 	"bytes"
@@ -21,7 +21,9 @@ import (
 	clienttesting "k8s.io/client-go/testing"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/internal/testworld"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin"
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/internal/clitest"
 	watchcmd "github.com/kubectl-skew/kubectl-skew/pkg/plugin/watch"
 )
 
@@ -45,7 +47,7 @@ func (s *syncBuffer) String() string {
 
 // runWatch runs "kubectl skew watch args..." against cs until stop returns true for
 // its stdout (then it cancels, as SIGTERM does) or it exits on its own.
-func runWatch(t *testing.T, cs *fake.Clientset, stop func(stdout string) bool, args ...string) result {
+func runWatch(t *testing.T, cs *fake.Clientset, stop func(stdout string) bool, args ...string) clitest.Result {
 	t.Helper()
 	var in bytes.Buffer
 	var out, errOut syncBuffer
@@ -60,12 +62,12 @@ func runWatch(t *testing.T, cs *fake.Clientset, stop func(stdout string) bool, a
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan int, 1)
-	go func() { done <- Execute(ctx, env, append([]string{"watch"}, args...)) }()
+	go func() { done <- plugin.Execute(ctx, env, append([]string{"watch"}, args...)) }()
 	deadline := time.After(10 * time.Second)
 	for {
 		select {
 		case code := <-done:
-			return result{stdout: out.String(), stderr: errOut.String(), code: code}
+			return clitest.Result{Stdout: out.String(), Stderr: errOut.String(), Code: code}
 		case <-deadline:
 			t.Fatalf("watch %v: no end within 10s; stdout %q stderr %q", args, out.String(), errOut.String())
 		case <-time.After(5 * time.Millisecond):
@@ -96,10 +98,10 @@ func TestWatchPrintsChanges(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runWatch(t, watchCluster(t), func(out string) bool { return strings.Count(out, "\n") >= 1 }, tt.args...)
-			if r.code != cmdutil.ExitOK || r.stderr != "" {
-				t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+			if r.Code != cmdutil.ExitOK || r.Stderr != "" {
+				t.Fatalf("exit %d, stderr %q", r.Code, r.Stderr)
 			}
-			golden(t, "watch/"+tt.name+".txt", rfc3339.ReplaceAllString(r.stdout, "TIME"))
+			clitest.Golden(t, tt.name+".txt", rfc3339.ReplaceAllString(r.Stdout, "TIME"))
 		})
 	}
 }
@@ -137,8 +139,8 @@ func TestWatchBadInput(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runWatch(t, tt.cs, func(string) bool { return false }, tt.args...)
-			if r.code != cmdutil.ExitError || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, tt.want) {
-				t.Errorf("exit %d, stderr %q: want exit 1 and one line with %q", r.code, r.stderr, tt.want)
+			if r.Code != cmdutil.ExitError || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q: want exit 1 and one line with %q", r.Code, r.Stderr, tt.want)
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package plugin
+package plan_test
 
 import (
 	"encoding/json"
@@ -15,15 +15,16 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/internal/clitest"
 )
 
 // hazardCluster is K3s on v1.31 carrying facts for several hop hazards: an IngressRoute
 // in traefik.containo.us (SKEW901 at the hop to v1.32), node-args passing flags removed
 // in v1.32 and v1.33 (SKEW906), containerd 1.7 (SKEW907) and a failed helm-install Job
 // (SKEW908, every hop).
-func hazardCluster() fakeCluster {
-	withArgs := func(s nodeSpec, args string) runtime.Object {
-		n := s.object()
+func hazardCluster() clitest.Cluster {
+	withArgs := func(s clitest.NodeSpec, args string) runtime.Object {
+		n := s.Object()
 		n.Annotations = map[string]string{"k3s.io/node-args": args}
 		return n
 	}
@@ -38,21 +39,21 @@ func hazardCluster() fakeCluster {
 		"spec":     map[string]any{"routes": []any{map[string]any{"match": "Host(`app.example.com`)"}}},
 	}}
 	ingressRoutes := schema.GroupVersionResource{Group: "traefik.containo.us", Version: "v1alpha1", Resource: "ingressroutes"}
-	return fakeCluster{
-		objects: []runtime.Object{
-			withArgs(server("k3s-server-1", "v1.31.13+k3s1"), `["server","--kube-apiserver-arg","cloud-provider=external","--token","********"]`),
-			withArgs(agent("k3s-agent-1", "v1.31.13+k3s1"), `["agent","--kubelet-arg=runonce=false"]`),
-			withArgs(agent("k3s-agent-2", "v1.31.13+k3s1"), `["agent"]`),
+	return clitest.Cluster{
+		Objects: []runtime.Object{
+			withArgs(clitest.Server("k3s-server-1", "v1.31.13+k3s1"), `["server","--kube-apiserver-arg","cloud-provider=external","--token","********"]`),
+			withArgs(clitest.Agent("k3s-agent-1", "v1.31.13+k3s1"), `["agent","--kubelet-arg=runonce=false"]`),
+			withArgs(clitest.Agent("k3s-agent-2", "v1.31.13+k3s1"), `["agent"]`),
 			failed,
 		},
-		custom: []runtime.Object{route},
-		listKinds: map[schema.GroupVersionResource]string{
+		Custom: []runtime.Object{route},
+		ListKinds: map[schema.GroupVersionResource]string{
 			ingressRoutes: "IngressRouteList",
 			{Group: "upgrade.cattle.io", Version: "v1", Resource: "plans"}:         "PlanList",
 			{Group: "helm.cattle.io", Version: "v1", Resource: "helmcharts"}:       "HelmChartList",
 			{Group: "helm.cattle.io", Version: "v1", Resource: "helmchartconfigs"}: "HelmChartConfigList",
 		},
-		resources: []*metav1.APIResourceList{{GroupVersion: "traefik.containo.us/v1alpha1", APIResources: []metav1.APIResource{
+		Resources: []*metav1.APIResourceList{{GroupVersion: "traefik.containo.us/v1alpha1", APIResources: []metav1.APIResource{
 			{Name: "ingressroutes", Kind: "IngressRoute", Namespaced: true, Verbs: metav1.Verbs{"get", "list", "watch"}},
 		}}},
 	}
@@ -61,17 +62,17 @@ func hazardCluster() fakeCluster {
 // TestPlanHazardsGolden: plan lists the hop hazards under each hop (text), and carries
 // their IDs per hop in JSON and YAML.
 func TestPlanHazardsGolden(t *testing.T) {
-	srv := startChannelServer(t)
+	srv := clitest.StartChannelServer(t)
 	for _, tc := range []struct{ name, out string }{{"k3s-hazards.txt", ""}, {"k3s-hazards-json.json", "json"}, {"k3s-hazards-yaml.yaml", "yaml"}} {
 		args := []string{"plan", "--channel", "stable"}
 		if tc.out != "" {
 			args = append(args, "-o", tc.out)
 		}
-		r := run(t, hazardCluster(), args...)
-		if r.code != cmdutil.ExitOK && r.code != cmdutil.ExitFindings {
-			t.Fatalf("%s: exit %d: %s", tc.name, r.code, r.stderr)
+		r := clitest.Run(t, hazardCluster(), args...)
+		if r.Code != cmdutil.ExitOK && r.Code != cmdutil.ExitFindings {
+			t.Fatalf("%s: exit %d: %s", tc.name, r.Code, r.Stderr)
 		}
-		golden(t, "plan/"+tc.name, srv.scrub(r.stdout))
+		clitest.Golden(t, tc.name, srv.Scrub(r.Stdout))
 		if tc.out != "json" {
 			continue
 		}
@@ -81,7 +82,7 @@ func TestPlanHazardsGolden(t *testing.T) {
 				Hazards []struct{ ID, Subject string }
 			}
 		}
-		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
 			t.Fatal(err)
 		}
 		want := map[string][]string{
@@ -109,21 +110,21 @@ func TestPlanHazardsGolden(t *testing.T) {
 // preflight check (exit 3, the hop's BLOCKING cell, the way out in NEXT); acknowledged
 // with --accept-hazard, it is still listed, marked accepted, and no longer blocks.
 func TestPlanBlockedByHazards(t *testing.T) {
-	startChannelServer(t)
-	r := run(t, hazardCluster(), "plan", "--channel", "stable")
-	if r.code != cmdutil.ExitFindings {
-		t.Fatalf("want exit %d for blocking hazards, got %d: %s", cmdutil.ExitFindings, r.code, r.stderr)
+	clitest.StartChannelServer(t)
+	r := clitest.Run(t, hazardCluster(), "plan", "--channel", "stable")
+	if r.Code != cmdutil.ExitFindings {
+		t.Fatalf("want exit %d for blocking hazards, got %d: %s", cmdutil.ExitFindings, r.Code, r.Stderr)
 	}
-	if !strings.Contains(r.stdout, "--accept-hazard SKEW901 --accept-hazard SKEW906 --accept-hazard SKEW908") {
-		t.Errorf("NEXT does not say how to acknowledge the hazards:\n%s", r.stdout)
+	if !strings.Contains(r.Stdout, "--accept-hazard SKEW901 --accept-hazard SKEW906 --accept-hazard SKEW908") {
+		t.Errorf("NEXT does not say how to acknowledge the hazards:\n%s", r.Stdout)
 	}
 	accepted := []string{"plan", "--channel", "stable", "-o", "json"}
 	for _, id := range []string{"SKEW901", "SKEW906", "SKEW908"} {
 		accepted = append(accepted, "--accept-hazard", id)
 	}
-	r = run(t, hazardCluster(), accepted...)
-	if r.code != cmdutil.ExitOK {
-		t.Fatalf("every hazard acknowledged: want exit 0, got %d: %s", r.code, r.stderr)
+	r = clitest.Run(t, hazardCluster(), accepted...)
+	if r.Code != cmdutil.ExitOK {
+		t.Fatalf("every hazard acknowledged: want exit 0, got %d: %s", r.Code, r.Stderr)
 	}
 	var rep struct {
 		Summary struct{ Blocked bool }
@@ -132,7 +133,7 @@ func TestPlanBlockedByHazards(t *testing.T) {
 			Hazards         []struct{ ID, Message string }
 		}
 	}
-	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
 		t.Fatal(err)
 	}
 	if rep.Summary.Blocked {

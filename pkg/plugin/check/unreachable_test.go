@@ -1,4 +1,4 @@
-package plugin
+package check_test
 
 import (
 	"bytes"
@@ -12,12 +12,14 @@ import (
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin"
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/internal/clitest"
 )
 
 // runReal executes the command with the real Env (real ConfigFlags and clients) and an
 // empty kubeconfig, so only the flags in args say where the cluster is.
-func runReal(t *testing.T, args ...string) result {
+func runReal(t *testing.T, args ...string) clitest.Result {
 	t.Helper()
 	kubeconfig := filepath.Join(t.TempDir(), "config")
 	if err := os.WriteFile(kubeconfig, nil, 0o600); err != nil {
@@ -25,10 +27,10 @@ func runReal(t *testing.T, args ...string) result {
 	}
 	t.Setenv("KUBECONFIG", kubeconfig)
 	var out, errOut bytes.Buffer
-	env := NewEnv(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
+	env := plugin.NewEnv(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
 	env.KubectlVersion = nil
-	code := Execute(context.Background(), env, args)
-	return result{stdout: out.String(), stderr: errOut.String(), code: code}
+	code := plugin.Execute(context.Background(), env, args)
+	return clitest.Result{Stdout: out.String(), Stderr: errOut.String(), Code: code}
 }
 
 func TestCheckRefusedConnection(t *testing.T) {
@@ -39,15 +41,15 @@ func TestCheckRefusedConnection(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close() // nothing listens there now
 	r := runReal(t, "check", "--server", "https://"+addr, "--insecure-skip-tls-verify")
-	if r.code != cmdutil.ExitError {
-		t.Fatalf("exit %d, want 1", r.code)
+	if r.Code != cmdutil.ExitError {
+		t.Fatalf("exit %d, want 1", r.Code)
 	}
 	want := "error: list nodes: cannot reach the cluster at https://" + addr + " (connection refused)"
-	if !strings.HasPrefix(r.stderr, want) || strings.Count(r.stderr, "\n") != 1 {
-		t.Errorf("stderr = %q, want one line starting %q", r.stderr, want)
+	if !strings.HasPrefix(r.Stderr, want) || strings.Count(r.Stderr, "\n") != 1 {
+		t.Errorf("stderr = %q, want one line starting %q", r.Stderr, want)
 	}
-	if r.stdout != "" {
-		t.Errorf("stdout = %q", r.stdout)
+	if r.Stdout != "" {
+		t.Errorf("stdout = %q", r.Stdout)
 	}
 }
 
@@ -70,24 +72,24 @@ func TestCheckSilentServerTimesOut(t *testing.T) {
 	start := time.Now()
 	r := runReal(t, "check", "--server", "https://"+l.Addr().String(), "--insecure-skip-tls-verify", "--request-timeout", "1s")
 	took := time.Since(start)
-	if r.code != cmdutil.ExitError {
-		t.Fatalf("exit %d, want 1; stderr %q", r.code, r.stderr)
+	if r.Code != cmdutil.ExitError {
+		t.Fatalf("exit %d, want 1; stderr %q", r.Code, r.Stderr)
 	}
 	if took > 10*time.Second {
 		t.Errorf("took %s: the request timeout must bound the run", took)
 	}
-	if !strings.Contains(r.stderr, "within the timeout") || strings.Count(r.stderr, "\n") != 1 {
-		t.Errorf("stderr = %q", r.stderr)
+	if !strings.Contains(r.Stderr, "within the timeout") || strings.Count(r.Stderr, "\n") != 1 {
+		t.Errorf("stderr = %q", r.Stderr)
 	}
 }
 
 func TestCheckBadKubeconfig(t *testing.T) {
 	r := runReal(t, "check", "--kubeconfig", filepath.Join(t.TempDir(), "missing"))
-	if r.code != cmdutil.ExitError || !strings.Contains(r.stderr, "kubeconfig") || strings.Count(r.stderr, "\n") != 1 {
-		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	if r.Code != cmdutil.ExitError || !strings.Contains(r.Stderr, "kubeconfig") || strings.Count(r.Stderr, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
 	}
 	r = runReal(t, "check", "--context", "nope")
-	if r.code != cmdutil.ExitError || !strings.Contains(r.stderr, `context "nope"`) {
-		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	if r.Code != cmdutil.ExitError || !strings.Contains(r.Stderr, `context "nope"`) {
+		t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
 	}
 }

@@ -250,3 +250,65 @@ func TestRollbackVerifyGolden(t *testing.T) {
 		})
 	}
 }
+
+// management is a Rancher v2.11 management cluster with the provisioned RKE2 cluster
+// fleet-default/prod-east and the imported K3s cluster c-m-abc12345 (edge-k3s).
+func management(t *testing.T, prodEast clitest.Provisioned) *clitest.Management {
+	objs := append(prodEast.Objects(t), clitest.EdgeK3s().Objects()...)
+	return clitest.NewManagement(t, append(objs, clitest.Rancher211()...)...)
+}
+
+// TestRollbackRancherDryRun: rollback --rancher-cluster names the snapshot the last
+// upgrade recorded, with the version it restores, or the one given with --snapshot.
+func TestRollbackRancherDryRun(t *testing.T) {
+	for _, tc := range []struct {
+		golden string
+		args   []string
+	}{
+		{"rancher-prod-east-dry-run.txt", nil},
+		{"rancher-prod-east-snapshot-dry-run.txt", []string{"--snapshot", "prod-east-etcd-snapshot-prod-east-cp-2-1748771400-local"}},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			m := management(t, clitest.ProdEastMoving())
+			r := m.Run(t, append([]string{"rollback", "--rancher-cluster", "fleet-default/prod-east", "--dry-run"}, tc.args...)...)
+			if r.Code != cmdutil.ExitOK || r.Stderr != "" {
+				t.Fatalf("exit %d, stderr %q", r.Code, r.Stderr)
+			}
+			clitest.Golden(t, tc.golden, r.Stdout)
+			if w := m.Writes(); len(w) != 0 {
+				t.Errorf("a dry run wrote: %v", w)
+			}
+		})
+	}
+}
+
+func TestRollbackRancherRefusals(t *testing.T) {
+	noRecord := clitest.ProdEastMoving()
+	noRecord.Annotations = nil
+	for _, tc := range []struct {
+		name     string
+		prodEast clitest.Provisioned
+		args     []string
+		want     string
+	}{
+		{"imported cluster", clitest.ProdEast(), []string{"--rancher-cluster", "edge-k3s"},
+			"c-m-abc12345 is imported into Rancher, which cannot roll back an imported cluster (it takes no snapshot of it)"},
+		{"a snapshot of another cluster", clitest.ProdEast(), []string{"--rancher-cluster", "fleet-default/prod-east", "--snapshot", "prod-west-etcd-snapshot-1"},
+			`snapshot "prod-west-etcd-snapshot-1" is not one of cluster fleet-default/prod-east's (its snapshots: prod-east-etcd-snapshot-prod-east-cp-1-1748685600-local, `},
+		{"nothing recorded", noRecord, []string{"--rancher-cluster", "fleet-default/prod-east"},
+			"no snapshot to restore: kubectl skew upgrade --rancher-cluster records the one it takes, and this cluster has none recorded; name one with --snapshot"},
+		{"no confirmation off a terminal", clitest.ProdEast(), []string{"--rancher-cluster", "fleet-default/prod-east"},
+			"refusing to change the cluster without confirmation: stdin is not a terminal; pass --yes to restore without asking"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := management(t, tc.prodEast)
+			r := m.Run(t, append([]string{"rollback"}, tc.args...)...)
+			if r.Code != cmdutil.ExitError || !strings.HasPrefix(r.Stderr, "error: "+tc.want) || strings.Count(r.Stderr, "\n") != 1 {
+				t.Errorf("exit %d, stderr %q; want one line starting %q", r.Code, r.Stderr, tc.want)
+			}
+			if w := m.Writes(); len(w) != 0 {
+				t.Errorf("a refused rollback wrote: %v", w)
+			}
+		})
+	}
+}

@@ -68,6 +68,7 @@ func (p Provisioned) Objects(t testing.TB) []runtime.Object {
 	}
 	cl := object("provisioning.cattle.io/v1", "Cluster", p.Namespace, p.Name, nil)
 	cl.SetAnnotations(p.Annotations)
+	cl.SetResourceVersion("1001")
 	cl.Object["spec"] = map[string]any{"kubernetesVersion": p.Version, "rkeConfig": map[string]any{
 		"upgradeStrategy": map[string]any{"controlPlaneConcurrency": "1", "workerConcurrency": "1"},
 	}}
@@ -104,20 +105,27 @@ func (p Provisioned) Objects(t testing.TB) []runtime.Object {
 		out = append(out, mo)
 	}
 	for _, s := range p.Snapshots {
-		meta := ""
-		if s.Version != "" {
-			var err error
-			if meta, err = rancher.SnapshotMetadata(map[string]any{"kubernetesVersion": s.Version}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		so := object("rke.cattle.io/v1", "ETCDSnapshot", p.Namespace, s.Name, map[string]string{rancher.LabelSnapshotCluster: p.Name})
-		so.Object["spec"] = map[string]any{"clusterName": p.Name}
-		so.Object["snapshotFile"] = map[string]any{"name": s.Name, "nodeName": s.Node, "location": "file:///var/lib/rancher/rke2/server/db/snapshots/" + s.Name,
-			"metadata": meta, "createdAt": s.CreatedAt.UTC().Format(time.RFC3339), "size": int64(4 << 20), "status": "successful"}
-		out = append(out, so)
+		out = append(out, s.Object(t, p.Namespace, p.Name))
 	}
 	return out
+}
+
+// Object is the ETCDSnapshot of cluster namespace/name, its Cluster spec in its
+// metadata as Rancher stores it.
+func (s RancherSnapshot) Object(t testing.TB, namespace, cluster string) *unstructured.Unstructured {
+	t.Helper()
+	meta := ""
+	if s.Version != "" {
+		var err error
+		if meta, err = rancher.SnapshotMetadata(map[string]any{"kubernetesVersion": s.Version}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	so := object("rke.cattle.io/v1", "ETCDSnapshot", namespace, s.Name, map[string]string{rancher.LabelSnapshotCluster: cluster})
+	so.Object["spec"] = map[string]any{"clusterName": cluster}
+	so.Object["snapshotFile"] = map[string]any{"name": s.Name, "nodeName": s.Node, "location": "file:///var/lib/rancher/rke2/server/db/snapshots/" + s.Name,
+		"metadata": meta, "createdAt": s.CreatedAt.UTC().Format(time.RFC3339), "size": int64(4 << 20), "status": "successful"}
+	return so
 }
 
 // Imported is a K3s or RKE2 cluster imported into Rancher: its management Cluster
@@ -154,6 +162,7 @@ func (im Imported) Objects() []runtime.Object {
 	}
 	cl := object("management.cattle.io/v3", "Cluster", "", im.Name, nil)
 	cl.SetAnnotations(im.Annotations)
+	cl.SetResourceVersion("2002")
 	cl.Object["spec"] = map[string]any{"displayName": im.DisplayName,
 		im.Driver + "Config": map[string]any{"kubernetesVersion": im.Version, im.Driver + "upgradeStrategy": map[string]any{
 			"serverConcurrency": strategy.ServerConcurrency, "workerConcurrency": strategy.WorkerConcurrency,
@@ -309,4 +318,81 @@ func (m *Management) Get(t testing.TB, gvr schema.GroupVersionResource, namespac
 		t.Fatal(err)
 	}
 	return o
+}
+
+// Rancher211 are the version settings of a Rancher v2.11 management cluster.
+func Rancher211() []runtime.Object {
+	return RancherSettings(map[string]string{
+		"server-version": "v2.11.3", "ui-k8s-supported-versions-range": ">= 1.30.0-0 < 1.34.0-0",
+		"rke2-default-version": "v1.32.9+rke2r1", "k3s-default-version": "v1.32.9+k3s1",
+	})
+}
+
+// ProdEast is an RKE2 cluster Rancher provisioned, fleet-default/prod-east, idle on
+// v1.31.13+rke2r1: three etcd and control-plane machines and two workers, and an
+// etcd snapshot of each etcd machine taken on v1.30.14+rke2r2 before the last hop,
+// the one the last kubectl skew upgrade recorded.
+func ProdEast() Provisioned {
+	const v = "v1.31.13+rke2r1"
+	taken := T0.Add(-24 * time.Hour)
+	p := Provisioned{Namespace: "fleet-default", Name: "prod-east", Version: v,
+		Annotations: map[string]string{
+			rancher.AnnotationSnapshot: "prod-east-etcd-snapshot-prod-east-cp-1-1748685600-local", rancher.AnnotationSnapshotFrom: "v1.30.14+rke2r2",
+			rancher.AnnotationUpgradeTarget: v,
+		}}
+	for _, n := range []string{"prod-east-cp-1", "prod-east-cp-2", "prod-east-cp-3"} {
+		p.Machines = append(p.Machines, RancherNode{Name: n, Roles: []string{"etcd", "control-plane"}})
+		p.Snapshots = append(p.Snapshots, RancherSnapshot{Name: "prod-east-etcd-snapshot-" + n + "-1748685600-local", Node: n, CreatedAt: taken, Version: "v1.30.14+rke2r2"})
+	}
+	for _, n := range []string{"prod-east-worker-1", "prod-east-worker-2"} {
+		p.Machines = append(p.Machines, RancherNode{Name: n, Roles: []string{"worker"}})
+	}
+	return p
+}
+
+// EdgeK3s is a K3s cluster imported into Rancher, c-m-abc12345 shown as edge-k3s,
+// idle on v1.31.13+k3s1: one server and two agents, Rancher's managed
+// system-upgrade-controller on.
+func EdgeK3s() Imported {
+	return Imported{Name: "c-m-abc12345", DisplayName: "edge-k3s", Driver: rancher.DriverK3s, Version: "v1.31.13+k3s1",
+		Nodes: []RancherNode{
+			{Name: "edge-server-1", Roles: []string{"control-plane", "etcd"}},
+			{Name: "edge-agent-1", Roles: []string{"worker"}}, {Name: "edge-agent-2", Roles: []string{"worker"}},
+		}}
+}
+
+// ProdEastMoving is ProdEast in the hop to v1.32.9+rke2r1 of an upgrade to
+// v1.33.5+rke2r1: the snapshot of that hop taken on v1.31.13+rke2r1 and recorded,
+// prod-east-cp-1 moved, and Rancher configuring prod-east-cp-2.
+func ProdEastMoving() Provisioned {
+	p := ProdEast()
+	taken := T0.Add(-10 * time.Minute)
+	p.Version, p.Applied = "v1.32.9+rke2r1", "v1.31.13+rke2r1"
+	p.Ready, p.ReadyReason, p.ReadyMessage = "Unknown", "Waiting", "configuring control plane node(s) prod-east-cp-2: waiting for plan to be applied"
+	p.Annotations = map[string]string{
+		rancher.AnnotationSnapshot: "prod-east-etcd-snapshot-prod-east-cp-1-1748771400-local", rancher.AnnotationSnapshotFrom: "v1.31.13+rke2r1",
+		rancher.AnnotationUpgradeTarget: "v1.33.5+rke2r1",
+	}
+	for _, n := range []string{"prod-east-cp-1", "prod-east-cp-2", "prod-east-cp-3"} {
+		p.Snapshots = append(p.Snapshots, RancherSnapshot{Name: "prod-east-etcd-snapshot-" + n + "-1748771400-local", Node: n, CreatedAt: taken, Version: "v1.31.13+rke2r1"})
+	}
+	for i := range p.Machines {
+		p.Machines[i].Kubelet = "v1.31.13+rke2r1"
+	}
+	p.Machines[0].Kubelet = p.Version
+	return p
+}
+
+// EdgeK3sMoving is EdgeK3s in the hop to v1.32.9+k3s1 a kubectl skew upgrade set:
+// its server moved (so Rancher, which reads the downstream apiserver's version,
+// reports v1.32.9+k3s1), Rancher upgrading edge-agent-1.
+func EdgeK3sMoving() Imported {
+	im := EdgeK3s()
+	im.Version = "v1.32.9+k3s1"
+	im.Upgraded, im.UpgradedMessage = "Unknown", "worker node [edge-agent-1] being upgraded"
+	for i := range im.Nodes {
+		im.Nodes[i].Kubelet = "v1.31.13+k3s1"
+	}
+	im.Nodes[0].Kubelet = im.Version
+	return im
 }

@@ -1,17 +1,18 @@
-package plugin
+package plugin_test
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/internal/clitest"
 )
 
 // TestKubectlOutputFormats: every command that prints a typed report takes
 // cli-runtime's formats, jsonpath and go-template included.
 func TestKubectlOutputFormats(t *testing.T) {
-	startChannelServer(t)
-	c := newSUCCluster(t, k3sHA())
+	clitest.StartChannelServer(t)
+	c := clitest.NewSUCCluster(t, clitest.K3sHA())
 	cases := []struct {
 		args []string
 		want string
@@ -27,20 +28,20 @@ func TestKubectlOutputFormats(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			r := c.run(t, tc.args...)
-			if r.code != cmdutil.ExitOK || strings.TrimSpace(r.stdout) != tc.want {
-				t.Errorf("exit %d, stdout %q, want %q; stderr: %s", r.code, r.stdout, tc.want, r.stderr)
+			r := c.Run(t, tc.args...)
+			if r.Code != cmdutil.ExitOK || strings.TrimSpace(r.Stdout) != tc.want {
+				t.Errorf("exit %d, stdout %q, want %q; stderr: %s", r.Code, r.Stdout, tc.want, r.Stderr)
 			}
 		})
 	}
 }
 
 func TestBadOutputFormat(t *testing.T) {
-	c := newSUCCluster(t, k3sHA())
+	c := clitest.NewSUCCluster(t, clitest.K3sHA())
 	for _, args := range [][]string{{"check", "-o", "xml"}, {"check", "-o", "name"}, {"check", "-o", "jsonpath={.kind"}, {"check", "--template", "{.kind}"}} {
-		r := c.run(t, args...)
-		if r.code != cmdutil.ExitError || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || r.stdout != "" {
-			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and one line", args, r.code, r.stdout, r.stderr)
+		r := c.Run(t, args...)
+		if r.Code != cmdutil.ExitError || strings.Count(strings.TrimSpace(r.Stderr), "\n") != 0 || r.Stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and one line", args, r.Code, r.Stdout, r.Stderr)
 		}
 	}
 }

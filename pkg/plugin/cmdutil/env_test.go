@@ -1,54 +1,150 @@
-package cmdutil
+package cmdutil_test
 
 import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
-	"time"
 
-	"k8s.io/client-go/kubernetes/fake"
-	"k8s.io/client-go/rest"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 )
 
-func TestDerived(t *testing.T) {
-	base := &rest.Config{Host: "https://10.0.0.1:6443", QPS: 5, Burst: 10, Timeout: 30 * time.Second}
-	orig, err := clientsFor(base)
+func TestNoColor(t *testing.T) {
+	env := &cmdutil.Env{Getenv: func(k string) string {
+		if k == "NO_COLOR" {
+			return "1"
+		}
+		return ""
+	}}
+	if env.UseColor(nil) {
+		t.Error("NO_COLOR disables colour")
+	}
+	env.Getenv = func(string) string { return "" }
+	if env.UseColor(&bytes.Buffer{}) {
+		t.Error("a buffer is not a terminal")
+	}
+}
+
+func TestFlagsForContext(t *testing.T) {
+	base := genericclioptions.NewConfigFlags(true)
+	*base.KubeConfig, *base.Timeout, *base.CacheDir = "/tmp/fleet.yaml", "5s", "/tmp/cache"
+	*base.Impersonate, *base.ImpersonateUID = "auditor", "42"
+	*base.ImpersonateGroup = []string{"readers"}
+	*base.Context, *base.APIServer, *base.Namespace, *base.ClusterName, *base.BearerToken = "prod", "https://one:6443", "apps", "prod-cluster", "secret"
+	f := cmdutil.FlagsForContext(base, "staging")
+	if *f.Context != "staging" {
+		t.Errorf("context %q, want staging", *f.Context)
+	}
+	if *f.KubeConfig != "/tmp/fleet.yaml" || *f.Timeout != "5s" || *f.CacheDir != "/tmp/cache" ||
+		*f.Impersonate != "auditor" || *f.ImpersonateUID != "42" || strings.Join(*f.ImpersonateGroup, ",") != "readers" {
+		t.Errorf("the fleet-wide flags are not carried over: %q %q %q %q %q %v", *f.KubeConfig, *f.Timeout, *f.CacheDir, *f.Impersonate, *f.ImpersonateUID, *f.ImpersonateGroup)
+	}
+	// What names one cluster stays with the base context.
+	if *f.APIServer != "" || *f.Namespace != "" || *f.ClusterName != "" || *f.BearerToken != "" {
+		t.Errorf("one cluster's flags leak into another context: server %q namespace %q cluster %q token %q", *f.APIServer, *f.Namespace, *f.ClusterName, *f.BearerToken)
+	}
+	if *base.Context != "prod" {
+		t.Errorf("the base flags changed: context %q", *base.Context)
+	}
+}
+
+// TestConfirmRefusesWithoutTerminal: off a terminal nothing is asked and nothing is
+// read, even an answer waiting on stdin: the command refuses and says what to pass.
+func TestConfirmRefusesWithoutTerminal(t *testing.T) {
+	pr, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	orig.Server = "https://lb.example:6443"
-	tests := []struct {
-		name    string
-		tweaks  []func(*rest.Config)
-		qps     float32
-		burst   int
-		timeout time.Duration
-	}{
-		{"none", nil, 5, 10, 30 * time.Second},
-		{"own budget", []func(*rest.Config){OwnBudget}, 50, 100, 30 * time.Second},
-		{"no timeout", []func(*rest.Config){NoTimeout}, 5, 10, 0},
-		{"both", []func(*rest.Config){OwnBudget, NoTimeout}, 50, 100, 0},
+	defer pr.Close()
+	defer pw.Close()
+	if _, err := pw.WriteString("y\n"); err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			d, err := orig.Derived(tt.tweaks...)
-			if err != nil {
-				t.Fatal(err)
+	for name, in := range map[string]io.Reader{"buffer": strings.NewReader("yes\n"), "pipe": pr, "nil": nil} {
+		t.Run(name, func(t *testing.T) {
+			var out bytes.Buffer
+			env := &cmdutil.Env{Streams: genericiooptions.IOStreams{In: in, Out: &out, ErrOut: &out}}
+			err := env.Confirm(context.Background(), "Abort the upgrade?", "pass --yes to abort")
+			want := "refusing to change the cluster without confirmation: stdin is not a terminal; pass --yes to abort"
+			if err == nil || err.Error() != want {
+				t.Errorf("Confirm = %v, want %q", err, want)
 			}
-			if d.Config == base || d.Kube == nil || d.Dynamic == nil || d.Discovery == nil {
-				t.Fatalf("derived clients share the config or lack a client: %+v", d)
-			}
-			if d.Config.QPS != tt.qps || d.Config.Burst != tt.burst || d.Config.Timeout != tt.timeout {
-				t.Errorf("qps %v, burst %d, timeout %s; want %v, %d, %s", d.Config.QPS, d.Config.Burst, d.Config.Timeout, tt.qps, tt.burst, tt.timeout)
-			}
-			if d.Server != orig.Server || d.Config.Host != base.Host {
-				t.Errorf("server %s, host %s: the identity changed", d.Server, d.Config.Host)
-			}
-			if base.QPS != 5 || base.Timeout != 30*time.Second {
-				t.Errorf("the base config changed: %+v", base)
+			if out.Len() != 0 {
+				t.Errorf("a refusal asks nothing: %q", out.String())
 			}
 		})
 	}
-	fakes := &Clients{Kube: fake.NewSimpleClientset()}
-	if d, err := fakes.Derived(OwnBudget, NoTimeout); err != nil || d != fakes {
-		t.Errorf("fake clients must come back as they are: %v, %v", d, err)
+}
+
+func writeKubeconfig(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const twoContexts = `apiVersion: v1
+kind: Config
+clusters:
+- name: a
+  cluster: {server: "https://a.example:6443"}
+- name: b
+  cluster: {server: "https://b.example:6443"}
+users:
+- name: u
+  user: {token: t}
+contexts:
+- name: zeta
+  context: {cluster: b, user: u}
+- name: alpha
+  context: {cluster: a, user: u}
+current-context: alpha
+`
+
+func TestContextNames(t *testing.T) {
+	flags := genericclioptions.NewConfigFlags(false)
+	*flags.KubeConfig = writeKubeconfig(t, twoContexts)
+	names, err := cmdutil.ContextNames(flags)
+	if err != nil || strings.Join(names, " ") != "alpha zeta" {
+		t.Errorf("ContextNames = %v, %v; want alpha zeta, sorted", names, err)
+	}
+	*flags.KubeConfig = writeKubeconfig(t, "clusters: [")
+	if _, err := cmdutil.ContextNames(flags); err == nil || !strings.HasPrefix(err.Error(), "load kubeconfig: ") || !strings.Contains(err.Error(), "set --kubeconfig or KUBECONFIG") {
+		t.Errorf("a broken kubeconfig: %v", err)
+	}
+}
+
+func TestNewClientsErrors(t *testing.T) {
+	t.Setenv("KUBERNETES_SERVICE_HOST", "") // not in a pod
+	streams := genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: io.Discard, ErrOut: io.Discard}
+	good := writeKubeconfig(t, twoContexts)
+	empty := writeKubeconfig(t, "")
+	for _, tc := range []struct {
+		name, kubeconfig, context, want string
+	}{
+		{"missing context", good, "nope", `load kubeconfig: context "nope" does not exist in ` + good + "; 'kubectl config get-contexts' lists them"},
+		{"no cluster", empty, "", "no cluster configured: the kubeconfig (" + empty + ") has no clusters; set --kubeconfig or KUBECONFIG, or use --server"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			flags := genericclioptions.NewConfigFlags(false)
+			*flags.KubeConfig, *flags.Context = tc.kubeconfig, tc.context
+			if _, err := cmdutil.NewClients(flags, streams); err == nil || err.Error() != tc.want {
+				t.Errorf("NewClients = %v\nwant %s", err, tc.want)
+			}
+		})
+	}
+	flags := genericclioptions.NewConfigFlags(false)
+	*flags.KubeConfig = good
+	c, err := cmdutil.NewClients(flags, streams)
+	if err != nil || c.Server != "https://a.example:6443" || c.Kube == nil || c.Dynamic == nil || c.Discovery == nil || c.Config == nil {
+		t.Errorf("NewClients on the current context: %+v, %v", c, err)
 	}
 }

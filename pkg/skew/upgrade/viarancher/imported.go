@@ -8,6 +8,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
 // Imported upgrades a K3s or RKE2 cluster imported into Rancher: per hop it sets the
@@ -69,7 +70,7 @@ func (d *Imported) Propose(_ context.Context, p *upgrade.Proposal) error {
 		p.Refused = notRancherDistro(d.Ref(), p)
 		return nil
 	}
-	d.steps = hopSteps(p.Path)
+	d.steps = underWay(s, p.Path, hopSteps(p.Path))
 	d.want, d.changes = d.Strategy.apply(s.Cluster.Strategy)
 	refuse(p, d.Ref(), s.Refusals(hopVersions(d.steps), d.want))
 	p.Summary = []string{fmt.Sprintf("Rancher cluster %s (imported %s, %d nodes): spec %s, Rancher reports %s, target %s", d.Ref(), s.Distro().Name(), len(s.Nodes), s.Cluster.Version, s.Cluster.StatusVersion, p.Path.Target)}
@@ -85,6 +86,26 @@ func (d *Imported) Propose(_ context.Context, p *upgrade.Proposal) error {
 	}
 	p.Step = d.steps[0]
 	return nil
+}
+
+// underWay puts in front of steps the hop Rancher is making when the path, planned
+// from the nodes, starts past it: once the servers moved, the nodes say the next
+// hop, but the spec names the one under way, which the run follows to its end first
+// (a run that resumes, or one that follows what an earlier one set).
+func underWay(s *rancher.ImportedState, path *upgradepath.Path, steps []*upgrade.Step) []*upgrade.Step {
+	c := &s.Cluster
+	v, err := version.Parse(c.Version)
+	if err != nil || s.HopDone(c.Version, true) || len(steps) == 0 || !v.LessThan(steps[0].Hop.To) || path.Target.LessThan(v) {
+		return steps
+	}
+	if cur, err := version.Parse(c.StatusVersion); err == nil && v.LessThan(cur) {
+		return steps // a downgrade is no hop of ours
+	}
+	out := append([]*upgrade.Step{{Hop: upgradepath.Hop{Number: 1, To: v}, Phase: upgrade.PhaseCluster}}, steps...)
+	for i, st := range out {
+		st.Index, st.Total, st.Hop.Number = i+1, len(out), i+1
+	}
+	return out
 }
 
 // Begin clears an earlier abort request (this run is asked for), takes the

@@ -1,0 +1,248 @@
+package abort_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/internal/clitest"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
+)
+
+func TestAbortBadFlags(t *testing.T) {
+	sc := clitest.K3sCluster("v1.30.14+k3s1", 1, 1)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"abort", "--rancher-cluster", "c-m-x", "--yes"}, "is not one"},
+		{[]string{"abort", "--timeout", "0s"}, "--timeout 0s: must be positive"},
+		{[]string{"abort", "--rancher-cluster", "a/b/c"}, "use NAMESPACE/NAME"},
+	} {
+		r := clitest.Run(t, sc, tc.args...)
+		if r.Code != cmdutil.ExitError || !strings.Contains(r.Stderr, tc.want) || strings.Count(strings.TrimSpace(r.Stderr), "\n") > 0 {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and one line with %q", tc.args, r.Code, r.Stderr, tc.want)
+		}
+	}
+}
+
+func TestAbortNothingToAbort(t *testing.T) {
+	for _, args := range [][]string{{"abort", "--yes"}, {"abort", "--dry-run"}} {
+		c := clitest.NewSUCCluster(t, clitest.K3sHA())
+		r := c.Run(t, args...)
+		if r.Code != cmdutil.ExitOK || r.Stdout != "Nothing to abort: no Plan of kubectl skew in namespace system-upgrade.\n" || r.Stderr != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, r.Code, r.Stdout, r.Stderr)
+		}
+		if w := c.Writes(); len(w) != 0 {
+			t.Errorf("%v wrote: %v", args, w)
+		}
+	}
+}
+
+// TestAbortDryRunGolden: the dry run says what abort would do on a cluster in hop 2
+// of 3 (s-2 upgrading, or its Job failed) and writes nothing.
+//
+// BUG: with s-2's Job failed (the controller keeps s-2 in the Plan's
+// status.applying), the dry run lists s-2 both as upgrading ("which finish first
+// (would wait for): s-2") and as left cordoned because its Job failed: abort takes
+// status.applying as in flight without looking at the node's failed Job.
+func TestAbortDryRunGolden(t *testing.T) {
+	for _, tc := range []struct {
+		golden string
+		failed bool
+	}{{"dry-run-k3s-hop2.txt", false}, {"dry-run-k3s-hop2-failed.txt", true}} {
+		t.Run(tc.golden, func(t *testing.T) {
+			c := clitest.K3sHop2(t, tc.failed)
+			r := c.Run(t, "abort", "--dry-run")
+			if r.Code != cmdutil.ExitOK || r.Stderr != "" {
+				t.Fatalf("exit %d, stderr %q", r.Code, r.Stderr)
+			}
+			clitest.Golden(t, tc.golden, r.Stdout)
+			if w := c.Writes(); len(w) != 0 {
+				t.Errorf("a dry run wrote: %v", w)
+			}
+		})
+	}
+}
+
+func TestAbortWithoutYesOffTerminalRefuses(t *testing.T) {
+	c := clitest.K3sHop2(t, false)
+	r := c.Run(t, "abort")
+	if r.Code != cmdutil.ExitError || r.Stderr != "error: refusing to change the cluster without confirmation: stdin is not a terminal; pass --yes to abort, or --dry-run to see what abort would do\n" {
+		t.Fatalf("exit %d, stderr %q", r.Code, r.Stderr)
+	}
+	if !strings.Contains(r.Stdout, "Our Plans (would delete): ") {
+		t.Errorf("what abort would do is shown before the question:\n%s", r.Stdout)
+	}
+	if w := c.Writes(); len(w) != 0 {
+		t.Errorf("an unconfirmed abort wrote: %v", w)
+	}
+}
+
+// finishNarrowedJobs stands in for the controller: once abort narrowed plan (our
+// aborting annotation is on it), the Job of node on it completes.
+func finishNarrowedJobs(t *testing.T, c *clitest.SUCCluster, plan, node string) {
+	jobs := schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}
+	c.Kube.PrependReactor("list", "jobs", func(k8stesting.Action) (bool, runtime.Object, error) {
+		p, err := c.Dyn.Tracker().Get(suc.PlanResource, suc.DefaultNamespace, plan)
+		if err != nil {
+			return false, nil, nil
+		}
+		if p.(metav1.Object).GetAnnotations()[suc.AnnotationAborting] == "" {
+			return false, nil, nil
+		}
+		name := clitest.JobSpec{Plan: plan, Node: node}.Object().Name
+		o, err := c.Kube.Tracker().Get(jobs, suc.DefaultNamespace, name)
+		if err != nil {
+			t.Errorf("the Job of %s on %s: %v", plan, node, err)
+			return false, nil, nil
+		}
+		j := o.(*batchv1.Job)
+		if len(j.Status.Conditions) == 0 {
+			j.Status.Active, j.Status.Succeeded = 0, 1
+			j.Status.Conditions = []batchv1.JobCondition{{Type: batchv1.JobComplete, Status: corev1.ConditionTrue}}
+			if err := c.Kube.Tracker().Update(jobs, j, suc.DefaultNamespace); err != nil {
+				t.Error(err)
+			}
+		}
+		return false, nil, nil
+	})
+}
+
+// TestAbortNarrowsThenDeletes: abort deletes the Plans that upgrade no node, narrows
+// hop 2's server Plan to s-2 (marked aborting), waits for s-2's Job, deletes that
+// Plan, and uncordons s-2; a-2, cordoned before the run, stays cordoned.
+//
+// BUG: the two Plans of hop 1, deleted at once because they upgrade no node ("deleted:
+// it upgraded no node"), are reported deleted a second time after the wait: abort
+// emits "deleted" for every Plan it lists, also when the Plan was already gone.
+func TestAbortNarrowsThenDeletes(t *testing.T) {
+	c := clitest.K3sHop2(t, false)
+	hop2 := clitest.PlanName(suc.RoleServer, "v1.32.9+k3s1")
+	finishNarrowedJobs(t, c, hop2, "s-2")
+	r := c.Run(t, "abort", "--yes")
+	if r.Code != cmdutil.ExitOK || r.Stderr != "" {
+		t.Fatalf("exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+	clitest.Golden(t, "abort-k3s-hop2.txt", r.Stdout)
+	// The Plans through the dynamic client, in order; the uncordon through the clientset.
+	wantDyn := []string{
+		"delete plans " + clitest.PlanName(suc.RoleAgent, "v1.31.13+k3s1"),
+		"delete plans " + clitest.PlanName(suc.RoleServer, "v1.31.13+k3s1"),
+		"patch plans " + hop2,
+		"delete plans " + hop2,
+	}
+	if got := writes(c.Dyn.Actions()); strings.Join(got, "\n") != strings.Join(wantDyn, "\n") {
+		t.Errorf("writes of Plans:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantDyn, "\n"))
+	}
+	if got := writes(c.Kube.Actions()); strings.Join(got, "\n") != "patch nodes s-2" {
+		t.Errorf("writes through the clientset: %q, want the uncordon of s-2 only", got)
+	}
+	for _, a := range c.WriteActions() {
+		pa, ok := a.(k8stesting.PatchAction)
+		if !ok {
+			continue
+		}
+		switch a.GetResource().Resource {
+		case "plans":
+			// The narrowing: server-side apply of the whole Plan, hostnames cut to s-2.
+			var p struct {
+				Metadata struct{ Annotations map[string]string }
+				Spec     struct {
+					NodeSelector struct {
+						MatchExpressions []struct {
+							Key    string
+							Values []string
+						}
+					}
+				}
+			}
+			if err := json.Unmarshal(pa.GetPatch(), &p); err != nil {
+				t.Fatal(err)
+			}
+			if pa.GetPatchType() != types.ApplyPatchType || p.Metadata.Annotations[suc.AnnotationAborting] == "" {
+				t.Errorf("the narrowing is an apply marked aborting: %s %s", pa.GetPatchType(), pa.GetPatch())
+			}
+			for _, e := range p.Spec.NodeSelector.MatchExpressions {
+				if e.Key == "kubernetes.io/hostname" && strings.Join(e.Values, ",") != "s-2" {
+					t.Errorf("narrowed to %v, want [s-2]", e.Values)
+				}
+			}
+		case "nodes":
+			if string(pa.GetPatch()) != `{"spec":{"unschedulable":false}}` {
+				t.Errorf("uncordon patch %s", pa.GetPatch())
+			}
+		}
+	}
+	if l, err := c.Dyn.Resource(suc.PlanResource).Namespace(suc.DefaultNamespace).List(t.Context(), metav1.ListOptions{}); err != nil || len(l.Items) != 0 {
+		t.Errorf("Plans left: %v %v", l, err)
+	}
+	for node, cordoned := range map[string]bool{"s-2": false, "a-2": true} {
+		n, err := c.Kube.CoreV1().Nodes().Get(t.Context(), node, metav1.GetOptions{})
+		if err != nil || n.Spec.Unschedulable != cordoned {
+			t.Errorf("%s cordoned %v, want %v (%v)", node, n.Spec.Unschedulable, cordoned, err)
+		}
+	}
+}
+
+// TestAbortLeavesAFailedNodeCordoned: with s-2's Job failed, abort removes every Plan
+// and leaves s-2 cordoned, naming its Job.
+//
+// BUG: as in the dry run, the report also lists s-2 under "Nodes upgrading, which
+// finish first (waited for)", though its Job had failed before abort began.
+func TestAbortLeavesAFailedNodeCordoned(t *testing.T) {
+	c := clitest.K3sHop2(t, true)
+	r := c.Run(t, "abort", "--yes")
+	if r.Code != cmdutil.ExitOK || r.Stderr != "" {
+		t.Fatalf("exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+	clitest.Golden(t, "abort-k3s-hop2-failed.txt", r.Stdout)
+	for _, w := range c.Writes() {
+		if w == "patch nodes" {
+			t.Errorf("abort uncordoned a node: %v", c.Writes())
+		}
+	}
+	n, err := c.Kube.CoreV1().Nodes().Get(t.Context(), "s-2", metav1.GetOptions{})
+	if err != nil || !n.Spec.Unschedulable {
+		t.Errorf("s-2, whose Job failed, must stay cordoned: %v %v", n.Spec.Unschedulable, err)
+	}
+	if l, err := c.Dyn.Resource(suc.PlanResource).Namespace(suc.DefaultNamespace).List(t.Context(), metav1.ListOptions{}); err != nil || len(l.Items) != 0 {
+		t.Errorf("Plans left: %v %v", l, err)
+	}
+}
+
+// writes are the actions that changed something, as "verb resource name" (access
+// reviews aside).
+func writes(actions []k8stesting.Action) []string {
+	var out []string
+	for _, a := range actions {
+		switch a.GetVerb() {
+		case "get", "list", "watch":
+			continue
+		}
+		if a.GetResource().Resource == "selfsubjectaccessreviews" {
+			continue
+		}
+		out = append(out, a.GetVerb()+" "+a.GetResource().Resource+" "+actionName(a))
+	}
+	return out
+}
+
+func actionName(a k8stesting.Action) string {
+	switch a := a.(type) {
+	case k8stesting.PatchAction:
+		return a.GetName()
+	case k8stesting.DeleteAction:
+		return a.GetName()
+	}
+	return ""
+}

@@ -131,7 +131,8 @@ func PlanStrategy(p *upgradev1.Plan) string {
 	return strings.Join(parts, "+")
 }
 
-// WriteUpgradeSummary closes a --wait run: the target reached and how long each phase took.
+// WriteUpgradeSummary closes a --wait run: the target reached and how long each
+// phase took; ns is the namespace of the run's Plans, "" for a driver without any.
 func WriteUpgradeSummary(w io.Writer, res *upgrade.Outcome, target version.Version, took time.Duration, ns string) {
 	nodes := 0
 	for _, ph := range res.Phases {
@@ -148,6 +149,10 @@ func WriteUpgradeSummary(w io.Writer, res *upgrade.Outcome, target version.Versi
 	}
 	if res.Snapshot.Snapshot != "" {
 		fmt.Fprintf(w, "Pre-upgrade etcd snapshot: %s on %s (kubectl skew status explains a rollback).\n", res.Snapshot.Snapshot, res.Snapshot.SnapshotNode)
+	}
+	if ns == "" {
+		fmt.Fprintln(w, "\nNEXT: kubectl skew check confirms the skew rules")
+		return
 	}
 	fmt.Fprintf(w, "\nNEXT: kubectl skew check confirms the skew rules; the Plans stay as a record (kubectl delete plans -n %s -l %s removes them)\n", ns, suc.OwnedSelector)
 }

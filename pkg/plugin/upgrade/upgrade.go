@@ -47,6 +47,7 @@ type UpgradeOptions struct {
 	DryRun                             string
 	Timeout                            time.Duration
 	imported                           importedFlags
+	command                            commandFlags
 
 	changed func(flag string) bool
 }
@@ -128,6 +129,7 @@ Exit codes: 0 done (or nothing to do), 1 error or refused, 3 refused because of 
 	o.hazards.AddFlags(cmd, true)
 	f.BoolVar(&c.RetryFailed, "retry-failed", false, "Delete the failed Jobs of our Plans so the controller runs them again (after you fixed the cause)")
 	o.imported.AddFlags(cmd)
+	o.command.AddFlags(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("dry-run", cmdutil.FixedCompletion(dryRunNone, dryRunClient, dryRunServer))
 	o.out.AddFlags(cmd)
 	return cmd
@@ -174,6 +176,9 @@ func (o *UpgradeOptions) Validate() error {
 		return err
 	}
 	if err := o.imported.Validate(o.changed, o.rancher.Enabled()); err != nil {
+		return err
+	}
+	if err := o.validateDriver(); err != nil {
 		return err
 	}
 	switch o.DryRun {
@@ -234,6 +239,13 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 		return fmt.Errorf("upgrade needs a dynamic client")
 	}
 	cfg := o.config(c)
+	byCommand := o.command.Driver != driverSUC
+	if byCommand {
+		if cfg.Driver, err = o.commandDriver(); err != nil {
+			return err
+		}
+		cfg.Wait = true // the operator's tool moves nodes only while we run
+	}
 	p, err := upgrade.Prepare(ctx, cfg)
 	var re *cluster.ReadError
 	if errors.As(err, &re) {
@@ -273,7 +285,9 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 		human = o.env.Streams.ErrOut
 	}
 	var refused *upgrade.Refusal
-	if err := p.Refusal(); errors.As(err, &refused) {
+	if err := p.Refusal(); errors.As(err, &refused) && refused.ID != upgrade.RefusedPreflight {
+		return fmt.Errorf("%w; nothing was changed", refused)
+	} else if refused != nil {
 		r.Summary.Refused = true
 		if err := table.WriteUpgrade(human, r, o.env.UseColor(human)); err != nil {
 			return err
@@ -291,6 +305,18 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 	}
 	if err := table.WriteUpgrade(human, r, o.env.UseColor(human)); err != nil {
 		return err
+	}
+	if byCommand {
+		if o.DryRun != dryRunNone {
+			fmt.Fprintln(human, "Dry run: nothing was changed.")
+			return nil
+		}
+		if !o.Yes {
+			if err := o.confirmCommand(ctx, p); err != nil {
+				return err
+			}
+		}
+		return o.driveCommand(ctx, cfg, p)
 	}
 	if o.needsConfirmation(r, p.Step) {
 		if err := o.confirm(ctx, p.Step); err != nil {

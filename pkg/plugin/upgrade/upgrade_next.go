@@ -74,6 +74,21 @@ func (o *UpgradeOptions) resumeCommand(target version.Version) string {
 	if o.cfg.AllowRancher {
 		args = append(args, "--allow-rancher")
 	}
+	if f := o.command; f.Driver != driverSUC && f.Driver != "" {
+		args = append(args, "--driver "+f.Driver)
+		if f.Command != "" {
+			args = append(args, "--command "+shellQuote(f.Command))
+		}
+		if !f.Drain {
+			args = append(args, "--drain=false")
+		}
+		if f.Concurrency > 1 {
+			args = append(args, fmt.Sprintf("--concurrency %d", f.Concurrency))
+		}
+		if f.LogDir != "" {
+			args = append(args, "--log-dir "+shellQuote(f.LogDir))
+		}
+	}
 	if o.cfg.Force {
 		args = append(args, "--force")
 	}
@@ -95,3 +110,6 @@ func (o *UpgradeOptions) nextAfterApply(path *upgradepath.Path, step *upgrade.St
 	return fmt.Sprintf("the controller upgrades the %s of %s (%s), the last step to %s; follow it with kubectl skew status or %s --wait",
 		step.Phase, hop, step.Hop.To, path.Target, resume)
 }
+
+// shellQuote single-quotes s for a command line the user copies.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

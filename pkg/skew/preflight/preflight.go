@@ -87,6 +87,10 @@ func (r *Report) Get(name string) (Check, bool) {
 
 // Options are the run's choices that the checks judge by.
 type Options struct {
+	// Driver is the upgrade's driver when it is not the system-upgrade-controller
+	// ("command", "manual"): the checks of the controller, its Plans' permissions,
+	// failed Jobs, image platforms and pull secrets do not concern it and are skipped.
+	Driver string
 	Namespace, Deployment, ServiceAccount string
 
 	AllowRancher bool
@@ -156,6 +160,11 @@ func Evaluate(f *Facts, o Options) *Report {
 	checkSnapshot(v, f, o)
 	checkDeprecated(v, f, o)
 	checkHazards(v, f, o)
+	if o.Driver != "" {
+		for _, name := range []string{CheckPlanCRD, CheckController, CheckServiceAccount, CheckPermissions, CheckFailedJobs, CheckPlatforms, CheckPullSecrets} {
+			v.add(name, Skipped, "not used by --driver "+o.Driver, "")
+		}
+	}
 	return v.report()
 }
 

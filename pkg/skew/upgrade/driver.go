@@ -16,7 +16,7 @@ import (
 // Prepare calls Read, plans the path on the inventory it returns, then calls
 // Propose. Execute calls Begin once, then for each step Apply, Follow (with Wait)
 // and Next, until Next returns no step; a step whose Waiting is set is not applied:
-// the engine calls Next until nothing holds it back.
+// the engine calls Next until nothing holds it back. End comes last, always.
 type Driver interface {
 	// Read reads the facts the driver works from, once, and writes nothing: the
 	// cluster as the path is planned on, and the driver's own preconditions (its
@@ -39,6 +39,7 @@ type Driver interface {
 	// step just followed, verified here: its nodes on the hop's release, and no
 	// skew rule broken that held before; nil when the engine only waits for a gate.
 	Next(ctx context.Context, done *Step, path *upgradepath.Path) (*upgradepath.Path, *Step, error)
-	// Close releases what the driver holds (watches).
-	Close()
+	// End is told how the run ended (err nil: as far as it could go) and releases
+	// what the driver holds: watches, a Lease, a record to close.
+	End(ctx context.Context, out *Outcome, err error)
 }

@@ -35,8 +35,12 @@ func Execute(ctx context.Context, cfg Config, p *Proposal) (*Outcome, error) {
 			emit(ev)
 		}
 	}
-	defer e.d.Close()
-	return e.run(ctx, p)
+	out, err := e.run(ctx, p)
+	// A run stopped by Ctrl-C still ends its record: with a context of its own.
+	end, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	e.d.End(end, out, err)
+	return out, err
 }
 
 // engine walks a path with one driver: it applies a step, with Wait follows it,

@@ -122,6 +122,6 @@ func Snapshot(ctx context.Context, cfg Config) (suc.Record, error) {
 		return suc.Record{}, err
 	}
 	d := &sucDriver{cfg: &cfg, applied: map[string]bool{}}
-	defer d.Close()
+	defer d.close()
 	return d.takeSnapshot(ctx, cl, &Step{})
 }

@@ -39,7 +39,10 @@ type sucDriver struct {
 	path *upgradepath.Path
 }
 
-func (d *sucDriver) Close() {
+// End stops the watches.
+func (d *sucDriver) End(context.Context, *Outcome, error) { d.close() }
+
+func (d *sucDriver) close() {
 	if d.watcher != nil {
 		d.watcher.Stop()
 	}

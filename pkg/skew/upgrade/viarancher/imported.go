@@ -198,4 +198,5 @@ func (d *Imported) Next(_ context.Context, done *upgrade.Step, path *upgradepath
 	return path, after(d.steps, done, func(string) bool { return true }), nil
 }
 
-func (d *Imported) Close() {}
+// End holds nothing to release.
+func (d *Imported) End(context.Context, *upgrade.Outcome, error) {}

@@ -139,7 +139,8 @@ func (d *Provisioned) Next(ctx context.Context, done *upgrade.Step, path *upgrad
 	return path, after(d.steps, done, d.pending(s)), nil
 }
 
-func (d *Provisioned) Close() {}
+// End holds nothing to release.
+func (d *Provisioned) End(context.Context, *upgrade.Outcome, error) {}
 
 func snapshotNames(snaps []rancher.Snapshot) string {
 	out := make([]string, 0, len(snaps))

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/install"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/status"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
@@ -77,7 +78,7 @@ func (o *UpgradeOptions) resumeCommand(target version.Version) string {
 	if f := o.command; f.Driver != driverSUC && f.Driver != "" {
 		args = append(args, "--driver "+f.Driver)
 		if f.Command != "" {
-			args = append(args, "--command "+shellQuote(f.Command))
+			args = append(args, "--command "+install.Quote(f.Command))
 		}
 		if !f.Drain {
 			args = append(args, "--drain=false")
@@ -86,7 +87,7 @@ func (o *UpgradeOptions) resumeCommand(target version.Version) string {
 			args = append(args, fmt.Sprintf("--concurrency %d", f.Concurrency))
 		}
 		if f.LogDir != "" {
-			args = append(args, "--log-dir "+shellQuote(f.LogDir))
+			args = append(args, "--log-dir "+install.Quote(f.LogDir))
 		}
 	}
 	if o.cfg.Force {
@@ -110,6 +111,3 @@ func (o *UpgradeOptions) nextAfterApply(path *upgradepath.Path, step *upgrade.St
 	return fmt.Sprintf("the controller upgrades the %s of %s (%s), the last step to %s; follow it with kubectl skew status or %s --wait",
 		step.Phase, hop, step.Hop.To, path.Target, resume)
 }
-
-// shellQuote single-quotes s for a command line the user copies.
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

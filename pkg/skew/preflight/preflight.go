@@ -35,6 +35,7 @@ const (
 	CheckFailedJobs     = "failed-jobs"
 	CheckNodes          = "nodes"
 	CheckPlatforms      = "platforms"
+	CheckNixOS          = "nixos"
 	CheckDrain          = "drain"
 	CheckPullSecrets    = "image-pull-secrets"
 	CheckSkew           = "skew"
@@ -45,7 +46,7 @@ const (
 
 // CheckOrder is the order of the report.
 var CheckOrder = []string{CheckDistro, CheckPlanCRD, CheckController, CheckServiceAccount, CheckPermissions, CheckRancher,
-	CheckForeignPlans, CheckFailedJobs, CheckNodes, CheckPlatforms, CheckDrain, CheckPullSecrets, CheckSkew, CheckSnapshot, CheckDeprecated,
+	CheckForeignPlans, CheckFailedJobs, CheckNodes, CheckPlatforms, CheckNixOS, CheckDrain, CheckPullSecrets, CheckSkew, CheckSnapshot, CheckDeprecated,
 	CheckHazards}
 
 // Check is one named preflight check.
@@ -154,6 +155,7 @@ func Evaluate(f *Facts, o Options) *Report {
 	checkPlans(v, f, o)
 	checkNodes(v, f)
 	checkPlatforms(v, f, o)
+	checkNixOS(v, f)
 	checkDrain(v, f, o)
 	checkPullSecrets(v, f, o)
 	checkSkew(v, f, o)
@@ -161,7 +163,7 @@ func Evaluate(f *Facts, o Options) *Report {
 	checkDeprecated(v, f, o)
 	checkHazards(v, f, o)
 	if o.Driver != "" {
-		for _, name := range []string{CheckPlanCRD, CheckController, CheckServiceAccount, CheckPermissions, CheckFailedJobs, CheckPlatforms, CheckPullSecrets} {
+		for _, name := range []string{CheckPlanCRD, CheckController, CheckServiceAccount, CheckPermissions, CheckFailedJobs, CheckPlatforms, CheckPullSecrets, CheckNixOS} {
 			v.add(name, Skipped, "not used by --driver "+o.Driver, "")
 		}
 	}

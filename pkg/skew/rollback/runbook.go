@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/etcdsnapshot"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/install"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -26,14 +27,13 @@ const (
 // carries the etcd role label, an external database when a server runs with
 // --datastore-endpoint, else K3s's single-server SQLite.
 func Datastore(d version.Distro, nodes []corev1.Node) string {
-	dd := distroOf(d)
 	external := false
 	for i := range nodes {
 		n := &nodes[i]
 		if v, ok := n.Labels[cluster.LabelEtcd]; ok && v != "false" {
 			return DatastoreEtcd
 		}
-		if cluster.RoleOf(n).IsServer() && hasFlag(nodeArgs(n, dd), "--datastore-endpoint") {
+		if cluster.RoleOf(n).IsServer() && install.HasFlag(install.NodeArgs(n, d), "--datastore-endpoint") {
 			external = true
 		}
 	}
@@ -62,7 +62,7 @@ type Input struct {
 
 type book struct {
 	in    Input
-	d     distro
+	d     install.Spec
 	r     *report.RollbackRunbook
 	vars  map[string]bool
 	check string
@@ -107,7 +107,7 @@ func (b *book) nodeCheck(node string) string {
 
 // Build writes the runbook for the cluster.
 func Build(in Input) *report.RollbackRunbook {
-	b := &book{in: in, d: distroOf(in.Distro), r: report.NewRollbackRunbook(), vars: map[string]bool{}, nodes: map[string]*corev1.Node{}}
+	b := &book{in: in, d: install.SpecOf(in.Distro), r: report.NewRollbackRunbook(), vars: map[string]bool{}, nodes: map[string]*corev1.Node{}}
 	for i := range in.Nodes {
 		b.nodes[in.Nodes[i].Name] = &in.Nodes[i]
 	}
@@ -123,9 +123,9 @@ func Build(in Input) *report.RollbackRunbook {
 		[]string{fmt.Sprintf("kubectl delete plans -n %s -l %s", in.Namespace, suc.OwnedSelector)},
 		fmt.Sprintf("kubectl get plans -n %s -l %s prints no Plan", in.Namespace, suc.OwnedSelector))
 	for _, s := range servers {
-		b.add("Stop "+b.d.bin+" on server "+s.Name, s.Name, "server",
-			[]string{"systemctl stop " + b.d.server, b.d.bin + "-killall.sh"},
-			fmt.Sprintf("systemctl is-active %s prints inactive, on every server, before the next step", b.d.server))
+		b.add("Stop "+b.d.Bin+" on server "+s.Name, s.Name, "server",
+			[]string{"systemctl stop " + b.d.ServerUnit, b.d.Bin + "-killall.sh"},
+			fmt.Sprintf("systemctl is-active %s prints inactive, on every server, before the next step", b.d.ServerUnit))
 	}
 	switch in.Datastore {
 	case DatastoreEtcd:
@@ -140,11 +140,11 @@ func Build(in Input) *report.RollbackRunbook {
 			r.Notes = append(r.Notes, fmt.Sprintf("agent %s still runs %s: nothing to do on it", a.Name, a.Status.NodeInfo.KubeletVersion))
 			continue
 		}
-		args := nodeArgs(a, b.d)
-		cmds, vars := install(b.d, in.From, false, args)
+		args := install.NodeArgs(a, in.Distro)
+		cmds, vars := install.ScriptCommand(in.Distro, in.From, false, args)
 		b.need(vars)
 		b.add(fmt.Sprintf("Agent %s (on %s): install %s and restart", a.Name, a.Status.NodeInfo.KubeletVersion, in.From), a.Name, "agent",
-			append(cmds, "systemctl restart "+b.d.agent), b.nodeCheck(a.Name))
+			append(cmds, "systemctl restart "+b.d.AgentUnit), b.nodeCheck(a.Name))
 	}
 	r.Verify = fmt.Sprintf("kubectl skew rollback --verify --expect-version %s --suc-namespace %s", in.From, in.Namespace)
 	b.add("Verify the rollback", "", "", []string{r.Verify}, "it reports the rollback complete and exits 0")
@@ -172,24 +172,24 @@ func (b *book) need(vars []string) {
 func (b *book) etcd(first *corev1.Node, servers []*corev1.Node) {
 	in, c := b.in, b.in.Choice
 	b.r.Snapshot = snapshotOf(c, in.Now)
-	args := nodeArgs(first, b.d)
-	cmds, vars := install(b.d, in.From, true, args)
+	args := install.NodeArgs(first, b.in.Distro)
+	cmds, vars := install.ScriptCommand(in.Distro, in.From, true, args)
 	b.need(vars)
-	restore := []string{"--cluster-reset", "--cluster-reset-restore-path=" + restorePath(c.Snapshot, dataDir(b.d, args))}
+	restore := []string{"--cluster-reset", "--cluster-reset-restore-path=" + restorePath(c.Snapshot, install.DataDir(in.Distro, args))}
 	if c.Snapshot.S3 != nil {
 		restore = append(restore, s3Flags(c.Snapshot.S3)...)
 	}
-	if t := flagValue(args, "--token", "-t"); t != "" {
+	if t := install.FlagValue(args, "--token", "-t"); t != "" {
 		restore = append(restore, "--token", t)
 	}
-	if dir := flagValue(args, "--data-dir", "-d"); dir != "" {
+	if dir := install.FlagValue(args, "--data-dir", "-d"); dir != "" {
 		restore = append(restore, "--data-dir", dir)
 	}
-	line, vars := shellArgs(b.d, restore)
+	line, vars := install.ShellArgs(in.Distro, restore)
 	b.need(vars)
-	cmds = append(cmds, b.d.bin+" server "+line)
+	cmds = append(cmds, b.d.Bin+" server "+line)
 	b.add(fmt.Sprintf("Server %s: install %s, restore snapshot %s, start", first.Name, in.From, c.Snapshot.Name), first.Name, "server",
-		append(cmds, "systemctl start "+b.d.server), b.nodeCheck(first.Name))
+		append(cmds, "systemctl start "+b.d.ServerUnit), b.nodeCheck(first.Name))
 	// The snapshot Plan was created before the snapshot, so the restore brings it back.
 	b.add("Delete the Plans the snapshot brought back (ours created before it, such as the snapshot Plan)", "", "",
 		[]string{fmt.Sprintf("kubectl delete plans -n %s -l %s", in.Namespace, suc.OwnedSelector)},
@@ -198,25 +198,25 @@ func (b *book) etcd(first *corev1.Node, servers []*corev1.Node) {
 		if s == first {
 			continue
 		}
-		sargs := nodeArgs(s, b.d)
-		db := dataDir(b.d, sargs) + "/server/db"
-		cmds, vars := install(b.d, in.From, true, sargs)
+		sargs := install.NodeArgs(s, b.in.Distro)
+		db := install.DataDir(in.Distro, sargs) + "/server/db"
+		cmds, vars := install.ScriptCommand(in.Distro, in.From, true, sargs)
 		b.need(vars)
 		b.add(fmt.Sprintf("Server %s: set its datastore aside, install %s, start (it joins the restored cluster)", s.Name, in.From), s.Name, "server",
-			append([]string{fmt.Sprintf("if [ -d %[1]s ]; then mv %[1]s %[1]s-before-rollback-%[2]s; fi", db, in.Now.UTC().Format("20060102T150405Z"))}, append(cmds, "systemctl start "+b.d.server)...),
+			append([]string{fmt.Sprintf("if [ -d %[1]s ]; then mv %[1]s %[1]s-before-rollback-%[2]s; fi", db, in.Now.UTC().Format("20060102T150405Z"))}, append(cmds, "systemctl start "+b.d.ServerUnit)...),
 			b.nodeCheck(s.Name))
 	}
 }
 
 func (b *book) sqlite(first *corev1.Node) {
-	dir := dataDir(b.d, nodeArgs(first, b.d)) + "/server"
-	cmds, vars := install(b.d, b.in.From, true, nodeArgs(first, b.d))
+	dir := install.DataDir(b.in.Distro, install.NodeArgs(first, b.in.Distro)) + "/server"
+	cmds, vars := install.ScriptCommand(b.in.Distro, b.in.From, true, install.NodeArgs(first, b.in.Distro))
 	b.need(vars)
 	b.r.Notes = append(b.r.Notes, fmt.Sprintf("SQLite has no etcd snapshots: the rollback needs the copy of %s taken before the upgrade (K3s's documented backup for SQLite)", dir))
 	b.add(fmt.Sprintf("Server %s: put back the copy of %s taken before the upgrade, install %s, start", first.Name, dir, b.in.From), first.Name, "server",
 		append([]string{fmt.Sprintf(`test -d "${BACKUP:?set BACKUP to the copy of %s taken before the upgrade}"`, dir),
 			fmt.Sprintf("mv %[1]s %[1]s-before-rollback-%[2]s", dir, b.in.Now.UTC().Format("20060102T150405Z")),
-			fmt.Sprintf(`cp -a "$BACKUP" %s`, dir)}, append(cmds, "systemctl start "+b.d.server)...),
+			fmt.Sprintf(`cp -a "$BACKUP" %s`, dir)}, append(cmds, "systemctl start "+b.d.ServerUnit)...),
 		b.nodeCheck(first.Name))
 }
 
@@ -226,9 +226,9 @@ func (b *book) external(servers []*corev1.Node) {
 		[]string{"# with the database's own tools (pg_restore, mysql, etcdctl snapshot restore, ...)"},
 		"the database serves the restored data")
 	for _, s := range servers {
-		cmds, vars := install(b.d, b.in.From, true, nodeArgs(s, b.d))
+		cmds, vars := install.ScriptCommand(b.in.Distro, b.in.From, true, install.NodeArgs(s, b.in.Distro))
 		b.need(vars)
-		b.add(fmt.Sprintf("Server %s: install %s, start", s.Name, b.in.From), s.Name, "server", append(cmds, "systemctl start "+b.d.server), b.nodeCheck(s.Name))
+		b.add(fmt.Sprintf("Server %s: install %s, start", s.Name, b.in.From), s.Name, "server", append(cmds, "systemctl start "+b.d.ServerUnit), b.nodeCheck(s.Name))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/install"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
@@ -17,7 +18,7 @@ import (
 // installed binary reports one of the step's versions. The map is file name to
 // content; RUNBOOK.txt is the text runbook, as given.
 func Scripts(r *report.RollbackRunbook, runbook string) map[string]string {
-	d := distroOf(version.Distro(r.Distro))
+	d := install.SpecOf(version.Distro(r.Distro))
 	byNode := map[string][]report.RollbackStep{}
 	var order []string
 	for _, st := range r.Steps {
@@ -38,7 +39,7 @@ func Scripts(r *report.RollbackRunbook, runbook string) map[string]string {
 	return out
 }
 
-func script(d distro, r *report.RollbackRunbook, node string, steps []report.RollbackStep) string {
+func script(d install.Spec, r *report.RollbackRunbook, node string, steps []report.RollbackStep) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "#!/usr/bin/env bash\n# Rollback of %s to %s: the steps that run on %s. Written by kubectl skew rollback;\n# run each step when RUNBOOK.txt reaches it, and do its check before the next one.\nset -euo pipefail\n", r.Distro, r.From, node)
 	nums := make([]string, 0, len(steps))
@@ -47,14 +48,14 @@ func script(d distro, r *report.RollbackRunbook, node string, steps []report.Rol
 	}
 	fmt.Fprintf(&b, "step=\"${1:?usage: $0 STEP, one of %s}\"\n", strings.Join(nums, " "))
 	if node != "cluster" {
-		unit := d.unit(steps[0].Role == "server")
+		unit := d.Unit(steps[0].Role == "server")
 		fmt.Fprintf(&b, "[ \"$(id -u)\" = 0 ] || { echo \"run as root\" >&2; exit 1; }\n")
-		fmt.Fprintf(&b, "export PATH=\"$PATH:/usr/local/bin:/opt/%s/bin\"\n", d.bin)
+		fmt.Fprintf(&b, "export PATH=\"$PATH:/usr/local/bin:/opt/%s/bin\"\n", d.Bin)
 		fmt.Fprintf(&b, "systemctl cat %s.service >/dev/null 2>&1 || { echo \"no %s.service on this host: this script is for %s %s\" >&2; exit 1; }\n", unit, unit, steps[0].Role, node)
 		vs := steps[0].HostVersions
 		sort.Strings(vs)
-		fmt.Fprintf(&b, "have=\"$(%s --version 2>/dev/null | awk 'NR==1 {print $3}')\"\n", d.bin)
-		fmt.Fprintf(&b, "case \"$have\" in\n  %s) ;;\n  *) echo \"%s reports '$have', not %s: is this %s?\" >&2; exit 1 ;;\nesac\n", strings.Join(quoteAll(vs), "|"), d.bin, strings.Join(vs, " or "), node)
+		fmt.Fprintf(&b, "have=\"$(%s --version 2>/dev/null | awk 'NR==1 {print $3}')\"\n", d.Bin)
+		fmt.Fprintf(&b, "case \"$have\" in\n  %s) ;;\n  *) echo \"%s reports '$have', not %s: is this %s?\" >&2; exit 1 ;;\nesac\n", strings.Join(quoteAll(vs), "|"), d.Bin, strings.Join(vs, " or "), node)
 	}
 	b.WriteString("case \"$step\" in\n")
 	for _, st := range steps {
@@ -62,7 +63,7 @@ func script(d distro, r *report.RollbackRunbook, node string, steps []report.Rol
 		for _, c := range st.Commands {
 			fmt.Fprintf(&b, "    %s\n", c)
 		}
-		fmt.Fprintf(&b, "    echo %s\n    ;;\n", quote("step "+strconv.Itoa(st.Number)+" done; check: "+st.Check))
+		fmt.Fprintf(&b, "    echo %s\n    ;;\n", install.Quote("step "+strconv.Itoa(st.Number)+" done; check: "+st.Check))
 	}
 	fmt.Fprintf(&b, "  *) echo \"no step $step on %s\" >&2; exit 2 ;;\nesac\n", node)
 	return b.String()
@@ -71,7 +72,7 @@ func script(d distro, r *report.RollbackRunbook, node string, steps []report.Rol
 func quoteAll(l []string) []string {
 	out := make([]string, len(l))
 	for i, s := range l {
-		out[i] = quote(s)
+		out[i] = install.Quote(s)
 	}
 	return out
 }

@@ -23,6 +23,8 @@ const (
 	EnvVersion     = "SKEW_VERSION"
 	EnvFromVersion = "SKEW_FROM_VERSION"
 	EnvHop         = "SKEW_HOP"
+	// EnvInstallExec is the node's own arguments (node-args), each quoted for a
+	// POSIX shell: `sh -s - $SKEW_INSTALL_EXEC` on the host gets them back exactly.
 	EnvInstallExec = "SKEW_INSTALL_EXEC"
 	// EnvMasked names the flags of the node's arguments whose values the cluster
 	// keeps masked, left out of SKEW_INSTALL_EXEC: the command must take them from
@@ -43,7 +45,7 @@ func commandEnv(raw *corev1.Node, s upgradepath.NodeStep, d version.Distro, to v
 		EnvVersion + "=" + to.String(),
 		EnvFromVersion + "=" + s.From.String(),
 		EnvHop + "=" + strconv.Itoa(hop),
-		EnvInstallExec + "=" + strings.Join(kept, " "),
+		EnvInstallExec + "=" + install.ShellWords(kept),
 		EnvMasked + "=" + strings.Join(masked, " "),
 	}
 }

@@ -21,6 +21,9 @@ func WriteStatus(w io.Writer, r *report.StatusReport, opts Options) error {
 	wide, color := opts.Wide, opts.Color
 	var buf bytes.Buffer
 	s := r.Summary
+	if r.Run != nil && len(r.Plans) == 0 {
+		return writeRun(w, r, color)
+	}
 	if s.State == report.StateNone {
 		fmt.Fprintf(&buf, "No upgrade: %s\n", s.Next)
 		return flush(w, buf.Bytes(), false)

@@ -80,6 +80,9 @@ func (o *AbortOptions) Run(ctx context.Context) error {
 		return fmt.Errorf("abort needs a dynamic client")
 	}
 	w := o.env.Streams.Out
+	if stopped, err := o.abortRun(ctx, c); stopped || err != nil {
+		return err
+	}
 	cfg := upgrade.AbortConfig{Kube: c.Kube, Dynamic: c.Dynamic, Namespace: o.Namespace, Timeout: o.Timeout, DryRun: true}
 	preview, err := upgrade.Abort(ctx, cfg)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/preflight"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rollback"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/runrecord"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/status"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -101,25 +102,14 @@ func (s *sucRollback) Run(ctx context.Context, env *cmdutil.Env) error {
 		return cmdutil.APIError("read the upgrade", c.Server, cmdutil.UnwrapAPI(err))
 	}
 	st := status.Build(in)
+	var rin rollback.Input
 	if st.Summary.State == report.StateNone {
-		return fmt.Errorf("no upgrade by kubectl-skew in namespace %s, so nothing to roll back (after a restore, check it with: kubectl skew rollback --verify --expect-version VERSION)", s.Namespace)
-	}
-	d := version.Distro(st.Summary.Distro)
-	if !d.IsRancherDistro() {
-		return fmt.Errorf("the upgrade in namespace %s is not of K3s or RKE2 (%s): the rollback runbook covers those two", s.Namespace, cmdutil.OrDash(st.Summary.Distro))
-	}
-	from, err := version.Parse(st.Summary.From)
-	if err != nil {
-		return fmt.Errorf("the Plans of the hop to %s do not record the version it started from (annotation %s): roll back by hand (docs/upgrade.md)", st.Summary.HopVersion, suc.AnnotationFrom)
-	}
-	rin := rollback.Input{Distro: d, Namespace: s.Namespace, Failed: st.Summary.HopVersion, From: from,
-		Datastore: rollback.Datastore(d, in.Nodes), Nodes: in.Nodes, Now: time.Now()}
-	if rin.Datastore == rollback.DatastoreEtcd {
-		choice, err := s.choose(ctx, c, in, st.Summary.HopVersion)
-		if err != nil {
+		// No Plans of ours: a run of --driver command or manual records what it moved.
+		if rin, err = s.fromRun(ctx, env, c); err != nil {
 			return err
 		}
-		rin.Choice, rin.From = &choice, choice.Version
+	} else if rin, err = s.fromPlans(ctx, c, in, st); err != nil {
+		return err
 	}
 	if err := rollback.Check(rin); err != nil {
 		return err
@@ -143,19 +133,20 @@ func (s *sucRollback) Run(ctx context.Context, env *cmdutil.Env) error {
 	return nil
 }
 
-func (s *sucRollback) choose(ctx context.Context, c *cmdutil.Clients, in status.Input, hop string) (rollback.Choice, error) {
+// snapshots are the cluster's etcd snapshots, as ETCDSnapshotFiles.
+func (s *sucRollback) snapshots(ctx context.Context, c *cmdutil.Clients) ([]etcdsnapshot.Snapshot, error) {
 	served, err := etcdsnapshot.Served(c.Discovery)
 	if err != nil {
-		return rollback.Choice{}, cmdutil.APIError("discover the ETCDSnapshotFile API", c.Server, cmdutil.UnwrapAPI(err))
+		return nil, cmdutil.APIError("discover the ETCDSnapshotFile API", c.Server, cmdutil.UnwrapAPI(err))
 	}
 	if !served {
-		return rollback.Choice{}, fmt.Errorf("this cluster does not serve ETCDSnapshotFile (k3s.cattle.io/v1, K3s and RKE2 releases of 2024 on), so the snapshot cannot be found from here: list them on a server (k3s etcd-snapshot ls or rke2 etcd-snapshot ls) and follow docs/upgrade.md by hand")
+		return nil, fmt.Errorf("this cluster does not serve ETCDSnapshotFile (k3s.cattle.io/v1, K3s and RKE2 releases of 2024 on), so the snapshot cannot be found from here: list them on a server (k3s etcd-snapshot ls or rke2 etcd-snapshot ls) and follow docs/upgrade.md by hand")
 	}
 	snaps, err := etcdsnapshot.List(ctx, c.Dynamic)
 	if err != nil {
-		return rollback.Choice{}, cmdutil.APIError("list ETCDSnapshotFiles", c.Server, cmdutil.UnwrapAPI(err))
+		return nil, cmdutil.APIError("list ETCDSnapshotFiles", c.Server, cmdutil.UnwrapAPI(err))
 	}
-	return rollback.Choose(in.Plans, hop, snaps)
+	return snaps, nil
 }
 
 func (s *sucRollback) verify(ctx context.Context, env *cmdutil.Env, c *cmdutil.Clients, plans *suc.Client) error {
@@ -211,4 +202,74 @@ func writeScripts(dir string, files map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// fromPlans is the rollback of the hop our Plans are at.
+func (s *sucRollback) fromPlans(ctx context.Context, c *cmdutil.Clients, in status.Input, st *report.StatusReport) (rollback.Input, error) {
+	d := version.Distro(st.Summary.Distro)
+	if !d.IsRancherDistro() {
+		return rollback.Input{}, fmt.Errorf("the upgrade in namespace %s is not of K3s or RKE2 (%s): the rollback runbook covers those two", s.Namespace, cmdutil.OrDash(st.Summary.Distro))
+	}
+	from, err := version.Parse(st.Summary.From)
+	if err != nil {
+		return rollback.Input{}, fmt.Errorf("the Plans of the hop to %s do not record the version it started from (annotation %s): roll back by hand (docs/upgrade.md)", st.Summary.HopVersion, suc.AnnotationFrom)
+	}
+	rin := rollback.Input{Distro: d, Namespace: s.Namespace, Failed: st.Summary.HopVersion, From: from,
+		Datastore: rollback.Datastore(d, in.Nodes), Nodes: in.Nodes, Now: time.Now()}
+	if rin.Datastore == rollback.DatastoreEtcd {
+		snaps, err := s.snapshots(ctx, c)
+		if err != nil {
+			return rin, err
+		}
+		choice, err := rollback.Choose(in.Plans, st.Summary.HopVersion, snaps)
+		if err != nil {
+			return rin, err
+		}
+		rin.Choice, rin.From = &choice, choice.Version
+	}
+	return rin, nil
+}
+
+// fromRun is the rollback of the last hop a run of --driver command or manual moved,
+// from its record.
+func (s *sucRollback) fromRun(ctx context.Context, env *cmdutil.Env, c *cmdutil.Clients) (rollback.Input, error) {
+	rec, err := runrecord.Read(ctx, c.Kube, runrecord.DefaultNamespace)
+	if err != nil {
+		return rollback.Input{}, cmdutil.APIError("read the run record", c.Server, cmdutil.UnwrapAPI(err))
+	}
+	last, prev := "", ""
+	if rec != nil {
+		last, prev = rec.LastHops()
+	}
+	if last == "" {
+		return rollback.Input{}, fmt.Errorf("no upgrade by kubectl-skew in namespace %s, so nothing to roll back (after a restore, check it with: kubectl skew rollback --verify --expect-version VERSION)", s.Namespace)
+	}
+	fromText, started, _ := rec.HopStart(last)
+	from, err := version.Parse(fromText)
+	if err != nil {
+		return rollback.Input{}, fmt.Errorf("the run record does not say which version the hop to %s started from (%q): roll back by hand (docs/upgrade.md)", last, fromText)
+	}
+	_, nodes, err := cmdutil.ReadCluster(ctx, env, c)
+	if err != nil {
+		return rollback.Input{}, err
+	}
+	d := version.Distro(rec.Distro)
+	rin := rollback.Input{Distro: d, Namespace: s.Namespace, Failed: last, From: from, Datastore: rollback.Datastore(d, nodes), Nodes: nodes, Now: time.Now()}
+	if rin.Datastore == rollback.DatastoreEtcd {
+		snaps, err := s.snapshots(ctx, c)
+		if err != nil {
+			return rin, err
+		}
+		var before *rollback.Hop
+		if prev != "" {
+			_, at, _ := rec.HopStart(prev)
+			before = &rollback.Hop{To: prev, Started: at}
+		}
+		choice, err := rollback.ChooseBefore(rollback.Hop{To: last, From: from, Started: started}, before, snaps)
+		if err != nil {
+			return rin, err
+		}
+		rin.Choice, rin.From = &choice, choice.Version
+	}
+	return rin, nil
 }

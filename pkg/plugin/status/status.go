@@ -6,11 +6,13 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/preflight"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/runrecord"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/status"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/table"
@@ -73,7 +75,16 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		return fmt.Errorf("status needs a dynamic client")
 	}
 	plans := &suc.Client{Dynamic: c.Dynamic, Namespace: o.Namespace}
+	// A run of --driver command or manual has no Plans: its record says where it is.
+	run, rerr := runrecord.Read(ctx, c.Kube, runrecord.DefaultNamespace)
+	if rerr != nil && !apierrors.IsForbidden(rerr) {
+		return cmdutil.APIError("read the run record", c.Server, cmdutil.UnwrapAPI(rerr))
+	}
 	in, err := status.Read(ctx, c.Kube, plans)
+	if err != nil && run != nil {
+		in, err = status.Input{Namespace: o.Namespace}, nil
+	}
+	in.Run = run
 	if err != nil {
 		if served, derr := cluster.Served(c.Discovery, suc.PlanResource); derr == nil && !served {
 			return fmt.Errorf("no Plan API in this cluster (upgrade.cattle.io/v1 is not served): the system-upgrade-controller is not installed, so no upgrade runs; %s", preflight.SUCInstallHint)

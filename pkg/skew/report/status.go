@@ -18,6 +18,8 @@ type StatusReport struct {
 	// AcceptedHazards are the hop hazards an upgrade run acknowledged
 	// (--accept-hazard), as recorded in our Plans.
 	AcceptedHazards []StatusHazard `json:"acceptedHazards,omitempty"`
+	// Run is the run of --driver command or manual, when its record is there.
+	Run *StatusRun `json:"run,omitempty"`
 }
 
 // StatusHazard is one acknowledged hop hazard.
@@ -132,3 +134,32 @@ func NewStatusReport() *StatusReport {
 
 // DeepCopyObject implements runtime.Object.
 func (r *StatusReport) DeepCopyObject() Object { return deepCopyJSON(r) }
+
+// StatusRun is a run of kubectl skew upgrade that no controller holds (--driver
+// command or manual), as its record in the cluster has it.
+type StatusRun struct {
+	Driver  string   `json:"driver"`
+	Holder  string   `json:"holder"`
+	State   string   `json:"state"`
+	Target  string   `json:"target"`
+	Hops    []string `json:"hops"`
+	Hop     string   `json:"hop,omitempty"`
+	Node    string   `json:"node,omitempty"`
+	// NodeState is what the run does to Node: cordoned, draining, running command,
+	// waiting, waiting for the operator.
+	NodeState      string          `json:"nodeState,omitempty"`
+	Updated        string          `json:"updated"`
+	AbortRequested string          `json:"abortRequested,omitempty"`
+	Message        string          `json:"message,omitempty"`
+	Nodes          []StatusRunNode `json:"nodes"`
+}
+
+// StatusRunNode is what the run did to one node.
+type StatusRunNode struct {
+	Name  string `json:"name"`
+	Role  string `json:"role"`
+	From  string `json:"from"`
+	To    string `json:"to"`
+	State string `json:"state"`
+	Log   string `json:"log,omitempty"`
+}

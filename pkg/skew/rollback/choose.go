@@ -126,16 +126,35 @@ func Choose(plans []upgradev1.Plan, hopVersion string, snaps []etcdsnapshot.Snap
 	if err != nil {
 		return Choice{}, fmt.Errorf("the Plans of the hop to %s do not record the version it started from (annotation %s): give it with --version", h.version, suc.AnnotationFrom)
 	}
+	var prev *Hop
+	if cur > 0 {
+		prev = &Hop{To: hops[cur-1].version.String(), Started: hops[cur-1].created}
+	}
+	return ChooseBefore(Hop{To: h.version.String(), From: from, Started: h.created}, prev, snaps)
+}
+
+// Hop is a hop as a rollback needs it: where it went, where from, when it started.
+type Hop struct {
+	To      string
+	From    version.Version
+	Started time.Time
+}
+
+// ChooseBefore picks the snapshot a rollback of hop restores: the newest ready one
+// taken before the hop started, and after the hop before it (prev, nil for the
+// first), so that it holds the cluster on the hop's from-version. Every driver's
+// runs are rolled back by it: the SUC Plans' and the record of a command run.
+func ChooseBefore(hop Hop, prev *Hop, snaps []etcdsnapshot.Snapshot) (Choice, error) {
 	for _, s := range snaps {
-		if !s.Created.Before(h.created) {
+		if !s.Created.Before(hop.Started) {
 			continue
 		}
-		if cur > 0 && s.Created.Before(hops[cur-1].created) {
+		if prev != nil && s.Created.Before(prev.Started) {
 			return Choice{}, fmt.Errorf("the newest etcd snapshot taken before the hop to %s, %s (%s), predates the hop to %s too, so it holds the cluster on another minor than %s: K3s and RKE2 restore a snapshot only with the version it was taken on; there is no rollback to %s without a snapshot taken on it",
-				h.version, s.Name, s.Created.UTC().Format(time.RFC3339), hops[cur-1].version, from.MinorString(), from)
+				hop.To, s.Name, s.Created.UTC().Format(time.RFC3339), prev.To, hop.From.MinorString(), hop.From)
 		}
-		return Choice{Snapshot: s, Version: from}, nil
+		return Choice{Snapshot: s, Version: hop.From}, nil
 	}
 	return Choice{}, fmt.Errorf("no ready etcd snapshot was taken before the hop to %s started (%s): K3s and RKE2 cannot be downgraded, and without a snapshot taken on %s there is no rollback; finish the hop instead (kubectl skew status says how)",
-		h.version, h.created.UTC().Format(time.RFC3339), from)
+		hop.To, hop.Started.UTC().Format(time.RFC3339), hop.From)
 }

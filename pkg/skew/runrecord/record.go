@@ -80,17 +80,49 @@ type NodeRecord struct {
 	Cordoned bool   `json:"cordoned,omitempty"`
 	Log      string `json:"log,omitempty"`
 	Message  string `json:"message,omitempty"`
+	// Started is when the run began to move the node (cordon): a rollback restores
+	// a snapshot taken before the first node of the hop started.
+	Started time.Time `json:"started"`
 }
 
-// SetNode records the state of a node's move, adding the node on first sight.
+// SetNode records the state of a node's move, adding the node on first sight (and
+// keeping when it first started).
 func (r *Record) SetNode(n NodeRecord) {
 	for i := range r.Nodes {
 		if r.Nodes[i].Name == n.Name && r.Nodes[i].To == n.To {
+			if !r.Nodes[i].Started.IsZero() {
+				n.Started = r.Nodes[i].Started
+			}
 			r.Nodes[i] = n
 			return
 		}
 	}
 	r.Nodes = append(r.Nodes, n)
+}
+
+// HopStart is the hop to `to` as the run moved it: the version its first node left,
+// and when that node started; ok is false when no node of it is recorded.
+func (r *Record) HopStart(to string) (from string, started time.Time, ok bool) {
+	for _, n := range r.Nodes {
+		if n.To != to {
+			continue
+		}
+		if !ok || n.Started.Before(started) {
+			from, started, ok = n.From, n.Started, true
+		}
+	}
+	return from, started, ok
+}
+
+// LastHops are the hop the run moved last and the one before it ("" when none),
+// in the order of its path.
+func (r *Record) LastHops() (last, prev string) {
+	for _, h := range r.Hops {
+		if _, _, ok := r.HopStart(h); ok {
+			last, prev = h, last
+		}
+	}
+	return last, prev
 }
 
 // NodeOf is the record of node's move to version to, if any.

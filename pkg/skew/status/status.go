@@ -17,6 +17,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/hazard"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/runrecord"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -34,6 +35,8 @@ type Input struct {
 	PodErrors map[string]string
 	// Now is the clock, for the maintenance window.
 	Now time.Time
+	// Run is the record of a --driver command or manual run, if there is one.
+	Run *runrecord.Record
 }
 
 type statusPlan struct {
@@ -65,6 +68,10 @@ func Build(in Input) *report.StatusReport {
 			continue
 		}
 		plans = append(plans, &statusPlan{plan: p, version: v, role: p.Labels[suc.LabelRole], rec: rec})
+	}
+	if len(plans) == 0 && in.Run != nil {
+		fromRun(r, in.Run)
+		return r
 	}
 	if len(plans) == 0 {
 		r.Summary.State = report.StateNone

@@ -87,12 +87,16 @@ func setUpAndRun(m *testing.M) (int, error) {
 	// finds kubectl-skew by PATH, exactly as for a user.
 	env.path = env.bin + string(os.PathListSeparator) + filepath.Dir(tools.Kubectl) + string(os.PathListSeparator) + "/usr/local/bin:/usr/bin:/bin"
 
-	build := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(env.bin, "kubectl-skew"),
+	// The plugin, and the command the `--driver command` tests give it
+	// (nodesim-install, test/cmd/nodesim-install): both into the PATH's first
+	// directory, so such a test's command line is just `nodesim-install`. One go
+	// build compiles the two in parallel.
+	build := exec.Command("go", "build", "-trimpath", "-o", env.bin+string(os.PathSeparator),
 		"-ldflags", "-X github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil.BuildVersion=v0.0.0-e2e -X github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil.BuildCommit=e2e",
-		"./cmd/kubectl-skew")
+		"./cmd/kubectl-skew", "./test/cmd/nodesim-install")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("build kubectl-skew: %v\n%s", err, out)
+		return 0, fmt.Errorf("build kubectl-skew and nodesim-install: %v\n%s", err, out)
 	}
 
 	// One sandbox for the package, with everything on: the upgrade tests need SUC, the

@@ -115,7 +115,7 @@ func (s *Simulator) run(ctx context.Context, pod *corev1.Pod) {
 	if name := snapshotName(job); name != "" {
 		s.recordSnapshot(ctx, ev, name)
 	}
-	s.restart(ctx, ev)
+	s.restart(ctx, ev, nil)
 }
 
 // endPod fails the pod in init container i (-1: in the upgrade container) with msg as

@@ -5,7 +5,9 @@
 // its kubelet comes back reporting the Plan's version, and its static control-plane
 // and kube-proxy pods move to the new image PodLag later. An agent Job (one with
 // SUC's prepare step) waits exactly as the images' prepare does. A node can be told
-// to fail its Job, to come back NotReady, or never to come back. Every step is
+// to fail its Job, to come back NotReady, or never to come back. An install
+// requested by annotation (install.go, what test/cmd/nodesim-install does for the
+// command driver) restarts the node the same way, without a Job. Every step is
 // logged as one JSON line, so tests can assert the order of events.
 package nodesim
 
@@ -129,7 +131,7 @@ func (s *Simulator) Start(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("nodesim: watch pods: %w", err)
 	}
-	// Nodes carry the restore and reinstall annotations (snapshot.go).
+	// Nodes carry the install (install.go), restore and reinstall (snapshot.go) annotations.
 	nodes := factory.Core().V1().Nodes().Informer()
 	if _, err := nodes.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { s.considerNode(ctx, obj) },
@@ -193,7 +195,6 @@ func (s *Simulator) SetDelay(d time.Duration) {
 // Reset forgets failures and restores the configured delay (a new scenario).
 func (s *Simulator) Reset() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.fail = map[string]string{}
 	s.delay = s.opts.Delay
 	for k := range s.handled {
@@ -201,6 +202,12 @@ func (s *Simulator) Reset() {
 			delete(s.handled, k) // a new scenario may play a restore again
 		}
 	}
+	s.mu.Unlock()
+	// A new scenario's nodes are new and up, whatever a node of the same name did
+	// before: one that never came back would otherwise never renew its Lease again.
+	s.leases.mu.Lock()
+	s.leases.down = map[string]bool{}
+	s.leases.mu.Unlock()
 }
 
 // Events returns every event logged so far.

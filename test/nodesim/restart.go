@@ -12,10 +12,18 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/test/scenarios"
 )
 
-// restart plays the node after its Job: down for RestartDelay, then its kubelet on
-// the new version, then its pods PodLag later; or what its come-back annotation says.
-func (s *Simulator) restart(ctx context.Context, ev Event) {
-	mode := s.comeBack(ctx, ev.Node)
+// restart plays the node after its Job (job.go) or an install (install.go): the
+// service restarts, so the node is down (NotReady, no Lease renewals) for
+// RestartDelay, then its kubelet is back on ev.Version, then its static
+// control-plane and kube-proxy pods show the new image PodLag later; or what its
+// come-back annotation says. down, when not nil, runs once the node is NotReady: the
+// moment `systemctl restart` has returned on a real host, which is when an install
+// command ends. Both paths share this one sequence so they cannot drift apart.
+func (s *Simulator) restart(ctx context.Context, ev Event, down func()) {
+	mode, from := s.comeBack(ctx, ev.Node)
+	if from != "" {
+		ev.From = from // the events of the whole restart say what it came from
+	}
 	// The kubelet is down: no Lease renewals until it is back (never, for "never").
 	s.setDown(ev.Node, true)
 	if err := s.setReady(ctx, ev.Node, corev1.ConditionFalse); err != nil {
@@ -23,6 +31,9 @@ func (s *Simulator) restart(ctx context.Context, ev Event) {
 		return
 	}
 	s.emit(ev, EventNodeDown, "restarting "+mode)
+	if down != nil {
+		down()
+	}
 	if mode == "never" {
 		return
 	}
@@ -60,12 +71,14 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-func (s *Simulator) comeBack(ctx context.Context, node string) string {
+// comeBack is the node's come-back annotation and the version its kubelet reports
+// before the restart (both "" when the node cannot be read).
+func (s *Simulator) comeBack(ctx context.Context, node string) (mode, version string) {
 	n, err := s.kube.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
 	if err != nil {
-		return ""
+		return "", ""
 	}
-	return n.Annotations[AnnotationComeBack]
+	return n.Annotations[AnnotationComeBack], n.Status.NodeInfo.KubeletVersion
 }
 
 // kubeletBack is the restarted kubelet: it reports the new version (and, as kubelets

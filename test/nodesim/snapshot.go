@@ -150,12 +150,13 @@ func (s *Simulator) binOf(ctx context.Context, node string) (string, error) {
 	return "k3s", nil
 }
 
-// considerNode plays the restore and reinstall annotations.
+// considerNode plays the install (install.go), restore and reinstall annotations.
 func (s *Simulator) considerNode(ctx context.Context, obj any) {
 	n, ok := obj.(*corev1.Node)
 	if !ok {
 		return
 	}
+	s.considerInstall(ctx, n)
 	snap, v := n.Annotations[AnnotationRestore], n.Annotations[AnnotationReinstall]
 	if snap == "" && v == "" {
 		return

@@ -1,6 +1,7 @@
 package nodesim
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -111,4 +112,22 @@ func baseOf(v string) string {
 		return v[:i]
 	}
 	return v
+}
+
+// release is an exact K3s or RKE2 release as the install scripts take it
+// (INSTALL_K3S_VERSION=v1.33.5+k3s1, INSTALL_RKE2_VERSION=v1.33.5+rke2r1): the "+"
+// spelling only, as SUC's munged "-k3s1" is not a release name the scripts download.
+var release = regexp.MustCompile(`^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-(alpha|beta|rc)[0-9]+)?\+(k3s|rke2r)[1-9][0-9]*$`)
+
+// ReleaseDistro is "k3s" or "rke2" for an exact release of that distribution, ""
+// for anything else (a kubeadm kubelet's v1.33.5, a munged tag, a channel name).
+func ReleaseDistro(v string) string {
+	m := release.FindStringSubmatch(v)
+	switch {
+	case m == nil:
+		return ""
+	case m[6] == "k3s":
+		return "k3s"
+	}
+	return "rke2"
 }

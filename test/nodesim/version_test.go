@@ -58,3 +58,39 @@ func TestJobShape(t *testing.T) {
 		t.Errorf("kubeProxyReport")
 	}
 }
+
+func TestReleaseDistro(t *testing.T) {
+	for in, want := range map[string]string{
+		"v1.33.5+k3s1":      "k3s",
+		"v1.34.0-rc1+k3s1":  "k3s",
+		"v1.30.14+rke2r2":   "rke2",
+		"v1.33.5-k3s1":      "", // SUC's munged spelling: no release of that name
+		"v1.33.5":           "", // kubeadm
+		"v1.33+k3s1":        "",
+		"1.33.5+k3s1":       "",
+		"v1.33.5+k3s0":      "",
+		"v1.33.5+k3s1\n":    "",
+		"v1.33.5+k3s1 ; id": "",
+		"stable":            "",
+		"":                  "",
+	} {
+		if got := ReleaseDistro(in); got != want {
+			t.Errorf("ReleaseDistro(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestInstallDone(t *testing.T) {
+	for _, tc := range []struct{ version, id, outcome string }{
+		{"v1.33.5+k3s1", "4f2a9c", InstallRestarted},
+		{"v1.33.5+k3s1", "", InstallUnchanged},
+	} {
+		req := InstallRequest(tc.version, tc.id)
+		if got, outcome := ParseInstallDone(req + " " + tc.outcome); got != req || outcome != tc.outcome {
+			t.Errorf("ParseInstallDone(%q) = %q, %q", req+" "+tc.outcome, got, outcome)
+		}
+	}
+	if req, outcome := ParseInstallDone(""); req != "" || outcome != "" {
+		t.Errorf("ParseInstallDone(\"\") = %q, %q", req, outcome)
+	}
+}

@@ -126,7 +126,15 @@ func (d *Driver) next(ctx context.Context, path *upgradepath.Path) *upgrade.Step
 		ended[k] = v
 	}
 	d.mu.Unlock()
-	step := nextStep(d.cl.Inventory, path, d.Concurrency, gateFacts{ended: ended, leases: upgrade.ServerLeases(ctx, d.cfg.Kube, d.cl.Inventory)})
+	unfinished := map[string]bool{}
+	if d.record != nil && len(path.Hops) > 0 {
+		for _, n := range d.record.Nodes {
+			if n.To == path.Hops[0].To.String() && n.State != runrecord.NodeDone {
+				unfinished[n.Name] = true
+			}
+		}
+	}
+	step := nextStep(d.cl.Inventory, path, d.Concurrency, gateFacts{ended: ended, leases: upgrade.ServerLeases(ctx, d.cfg.Kube, d.cl.Inventory), unfinished: unfinished})
 	if d.record != nil {
 		placed(step, d.record.Hops)
 	}

@@ -45,7 +45,7 @@ func (e *NodeError) Error() string {
 func (d *Driver) start(ctx context.Context, step *upgrade.Step, s upgradepath.NodeStep) error {
 	raw := d.raw(s.Name)
 	rec := runrecord.NodeRecord{Name: s.Name, Role: role(s.Role), From: s.From.String(), To: step.Hop.To.String(), State: runrecord.NodeCordoned, Started: time.Now().UTC()}
-	if prev, ok := d.record.NodeOf(s.Name, rec.To); ok {
+	if prev, ok := d.nodeRecord(s.Name, rec.To); ok {
 		rec.Cordoned = prev.Cordoned // a resumed node: we cordoned it in an earlier run
 	}
 	if raw != nil && !raw.Spec.Unschedulable {
@@ -104,7 +104,7 @@ func (d *Driver) start(ctx context.Context, step *upgrade.Step, s upgradepath.No
 // release), then uncordons it if the run cordoned it.
 func (d *Driver) finish(ctx context.Context, step *upgrade.Step, s upgradepath.NodeStep) error {
 	began := time.Now()
-	rec, _ := d.record.NodeOf(s.Name, step.Hop.To.String())
+	rec, _ := d.nodeRecord(s.Name, step.Hop.To.String())
 	limit := d.cfg.NodeTimeout
 	if limit <= 0 {
 		limit = upgrade.DefaultNodeTimeout
@@ -246,4 +246,12 @@ func (d *Driver) raw(name string) *corev1.Node {
 		}
 	}
 	return nil
+}
+
+// nodeRecord is what the record says of node's move to `to`; the agents of a step
+// move at once, so the record is read under the lock.
+func (d *Driver) nodeRecord(name, to string) (runrecord.NodeRecord, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.record.NodeOf(name, to)
 }

@@ -16,6 +16,9 @@ import (
 type gateFacts struct {
 	ended  map[string]time.Time
 	leases map[string]time.Time
+	// unfinished are the nodes whose move to the hop's release a run began and did
+	// not finish (the run record): an agent among them must be Ready again.
+	unfinished map[string]bool
 }
 
 // nextStep is what to do next for the first hop of path on inv, one node at a time
@@ -58,13 +61,16 @@ func nextStep(inv *cluster.Inventory, path *upgradepath.Path, concurrency int, g
 	step.Phase = upgrade.PhaseAgents
 	var agents []upgradepath.NodeStep
 	for _, a := range hop.Agents {
-		n := node(inv, a.Name)
-		switch {
-		case n == nil:
-		case !on(n, hop.To):
+		if n := node(inv, a.Name); n != nil && !on(n, hop.To) {
 			agents = append(agents, a)
-		case !n.Ready:
-			step.Waiting["agent "+a.Name] = "it runs " + hop.To.String() + " but is not Ready"
+		}
+	}
+	// An agent a run moved must be Ready again, listed in this hop or not (a run
+	// that resumes finds one half way); one that was NotReady before is the nodes
+	// check's business, not a reason to wait.
+	for _, n := range inv.Nodes {
+		if !n.Role.IsServer() && on(&n, hop.To) && !n.Ready && g.unfinished[n.Name] {
+			step.Waiting["agent "+n.Name] = "it runs " + hop.To.String() + " but is not Ready"
 		}
 	}
 	if len(agents) == 0 && len(step.Waiting) == 0 {

@@ -43,6 +43,15 @@ func WritePlan(w io.Writer, r *report.PlanReport, opts Options) error {
 			return err
 		}
 	}
+	var nix [][]string
+	for _, h := range r.Hops {
+		if h.Nixpkgs != "" {
+			nix = append(nix, []string{fmt.Sprint(h.Hop), h.To, "pkgs." + h.Nixpkgs})
+		}
+	}
+	if err := section(&buf, "NIXOS (the NixOS nodes move when their configuration names each hop's package; upgrade with --driver command or manual)", []string{"HOP", "TO", "PACKAGE"}, nix); err != nil {
+		return err
+	}
 	if err := writeComponents(&buf, r, wide); err != nil {
 		return err
 	}

@@ -10,10 +10,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/install"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/judge"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 	"github.com/kubectl-skew/kubectl-skew/pkg/table"
 )
 
@@ -123,7 +122,7 @@ func (o *PlanOptions) Run(ctx context.Context) error {
 	return nil
 }
 
-// plan builds the report; upgrade and the fleet view can reuse it.
+// plan reads the cluster once, plans the path and judges it into the report.
 func (o *PlanOptions) plan(ctx context.Context) (*report.PlanReport, error) {
 	if err := o.hazards.LoadReleases(ctx); err != nil {
 		return nil, err
@@ -146,7 +145,7 @@ func (o *PlanOptions) plan(ctx context.Context) (*report.PlanReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := Report(path, o.upgradeCommand())
+	r := report.Plan(path, o.upgradeCommand(), install.RunsNixOS(inv))
 	hops := judge.PathHops(inv, path, o.cfg)
 	facts, err := judge.Read(ctx, cmdutil.JudgeSource(c, &o.apis), nodes, hops)
 	if err != nil {
@@ -161,7 +160,7 @@ func (o *PlanOptions) plan(ctx context.Context) (*report.PlanReport, error) {
 		h := &r.Hops[i]
 		h.APIs, h.Hazards, h.BlockingHazards = v.APIs, v.Hazards, v.BlockingHazards
 	}
-	settle(r, path, o.upgradeCommand())
+	report.Settle(r, path, o.upgradeCommand())
 	return r, nil
 }
 
@@ -177,83 +176,4 @@ func (o *PlanOptions) upgradeCommand() string {
 		args = append(args, "--channel "+o.Channel)
 	}
 	return strings.Join(append(args, o.SourceArgs()...), " ")
-}
-
-// Report turns a path into the printed report.
-func Report(p *upgradepath.Path, command string) *report.PlanReport {
-	r := report.NewPlanReport()
-	r.Notes = p.Notes
-	s := &r.Summary
-	s.Distro, s.Target, s.TargetSource = string(p.Distro), p.Target.String(), p.TargetSource
-	s.LowestServer, s.HighestServer = p.LowestServer.String(), p.HighestServer.String()
-	s.ChannelServer, s.Agents, s.Hops = p.ChannelsURL, string(p.Agents), len(p.Hops)
-	s.UpToDate = len(p.Hops) == 0
-	for _, h := range p.Hops {
-		changes, unknown := p.Components(h)
-		r.Hops = append(r.Hops, report.PlanHop{
-			Hop: h.Number, Kind: string(h.Kind), From: h.From.String(), To: h.To.String(), Source: h.Source,
-			Image:   suc.Image(p.Distro, h.To),
-			Servers: planNodes(h.Servers), Agents: planNodes(h.Agents),
-			Findings: cmdutil.NonNil(h.Findings), Blocking: cmdutil.NonNil(h.Blocking),
-			Components: changes, ReleasesUnknown: unknown,
-		})
-	}
-	settle(r, p, command)
-	return r
-}
-
-// settle gives the summary its verdict and next step from the hops: a hop is blocked
-// by skew findings (the path's Blocking) or by a hazard the upgrade's preflight check
-// would refuse.
-func settle(r *report.PlanReport, p *upgradepath.Path, command string) {
-	skew := map[int]bool{}
-	for _, b := range p.Blocking() {
-		skew[b.Hop.Number] = true
-	}
-	r.Summary.Blocked = len(skew) > 0
-	for _, h := range r.Hops {
-		if len(h.BlockingHazards) > 0 {
-			r.Summary.Blocked = true
-		}
-	}
-	r.Summary.Next = nextStep(r, skew, command)
-}
-
-func planNodes(steps []upgradepath.NodeStep) []report.PlanNode {
-	out := make([]report.PlanNode, 0, len(steps))
-	for _, st := range steps {
-		out = append(out, report.PlanNode{Name: st.Name, Role: string(st.Role), Hostname: st.Hostname, From: st.From.String()})
-	}
-	return out
-}
-
-// nextStep says, in one sentence, what upgrade would do first, or what stops it;
-// skew holds the numbers of the hops skew findings block.
-func nextStep(r *report.PlanReport, skew map[int]bool, command string) string {
-	if r.Summary.UpToDate {
-		return fmt.Sprintf("nothing to do: every node runs %s", r.Summary.Target)
-	}
-	for _, h := range r.Hops {
-		if skew[h.Hop] {
-			return fmt.Sprintf("hop %d is blocked: fix the blocking findings, then run kubectl skew plan again", h.Hop)
-		}
-		if ids := h.BlockingHazards; len(ids) > 0 {
-			what := "hazard " + ids[0] + ": fix what it names, or acknowledge it"
-			if len(ids) > 1 {
-				what = "hazards " + strings.Join(ids, ", ") + ": fix what they name, or acknowledge them"
-			}
-			return fmt.Sprintf("hop %d is blocked by %s with --accept-hazard %s, then run kubectl skew plan again",
-				h.Hop, what, strings.Join(ids, " --accept-hazard "))
-		}
-	}
-	h := r.Hops[0]
-	var who []string
-	if n := len(h.Servers); n > 0 {
-		who = append(who, fmt.Sprintf("%s one at a time", cmdutil.Plural(n, "server")))
-	}
-	if n := len(h.Agents); n > 0 {
-		who = append(who, cmdutil.Plural(n, "agent"))
-	}
-	return fmt.Sprintf("%s would start with hop %d: %s (image %s) on %s; nothing was changed",
-		command, h.Hop, h.To, h.Image, strings.Join(who, ", then "))
 }

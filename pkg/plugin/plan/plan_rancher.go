@@ -21,7 +21,7 @@ func (o *PlanOptions) planRancher(ctx context.Context) (*report.PlanReport, erro
 		h := &path.Hops[i]
 		h.Blocking = append(h.Blocking, m.RancherSettings().Findings(h.To)...)
 	}
-	r := Report(path, o.upgradeCommand())
+	r := report.Plan(path, o.upgradeCommand(), false)
 	r.Notes = append(r.Notes, m.PlanNote())
 	return r, nil
 }

@@ -12,9 +12,9 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/plan"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/etcdsnapshot"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/install"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
@@ -264,7 +264,7 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 	}
 	if p.Path != nil {
 		r.Summary.Target = p.Path.Target.String()
-		r.Path = plan.Report(p.Path, o.resumeCommand(p.Path.Target))
+		r.Path = report.Plan(p.Path, o.resumeCommand(p.Path.Target), install.RunsNixOS(p.Cluster.Inventory))
 		if p.UpToDate() {
 			return o.upToDate(p.Path)
 		}

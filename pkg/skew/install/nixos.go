@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
+
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
@@ -66,4 +68,14 @@ func NixOSSteps(d version.Distro, v version.Version, node, hostname string) []st
 // dots, which would otherwise split the path).
 func nixString(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "${", `\${`).Replace(s) + `"`
+}
+
+// RunsNixOS reports whether any node of inv runs NixOS.
+func RunsNixOS(inv *cluster.Inventory) bool {
+	for _, n := range inv.Nodes {
+		if IsNixOS(n.OSImage) {
+			return true
+		}
+	}
+	return false
 }

@@ -51,7 +51,10 @@ type PlanHop struct {
 	To     string `json:"to"`
 	Source string `json:"source"`
 	// Image is the system-upgrade-controller image that installs To.
-	Image   string     `json:"image"`
+	Image string `json:"image"`
+	// Nixpkgs is the nixpkgs attribute of To's minor (k3s_1_33), for clusters with
+	// NixOS nodes, which move when their configuration names it.
+	Nixpkgs string     `json:"nixpkgs,omitempty"`
 	Servers []PlanNode `json:"servers"`
 	Agents  []PlanNode `json:"agents"`
 	// Findings are the skew rules checked before the hop, against its version.

@@ -91,7 +91,7 @@ type Options struct {
 	// Driver is the upgrade's driver when it is not the system-upgrade-controller
 	// ("command", "manual"): the checks of the controller, its Plans' permissions,
 	// failed Jobs, image platforms and pull secrets do not concern it and are skipped.
-	Driver string
+	Driver                                string
 	Namespace, Deployment, ServiceAccount string
 
 	AllowRancher bool

@@ -138,13 +138,13 @@ func (r *StatusReport) DeepCopyObject() Object { return deepCopyJSON(r) }
 // StatusRun is a run of kubectl skew upgrade that no controller holds (--driver
 // command or manual), as its record in the cluster has it.
 type StatusRun struct {
-	Driver  string   `json:"driver"`
-	Holder  string   `json:"holder"`
-	State   string   `json:"state"`
-	Target  string   `json:"target"`
-	Hops    []string `json:"hops"`
-	Hop     string   `json:"hop,omitempty"`
-	Node    string   `json:"node,omitempty"`
+	Driver string   `json:"driver"`
+	Holder string   `json:"holder"`
+	State  string   `json:"state"`
+	Target string   `json:"target"`
+	Hops   []string `json:"hops"`
+	Hop    string   `json:"hop,omitempty"`
+	Node   string   `json:"node,omitempty"`
 	// NodeState is what the run does to Node: cordoned, draining, running command,
 	// waiting, waiting for the operator.
 	NodeState      string          `json:"nodeState,omitempty"`

@@ -49,4 +49,3 @@ func fromRun(r *report.StatusReport, rec *runrecord.Record) {
 		s.Next = fmt.Sprintf("the run stopped (%s): %s; run the same kubectl skew upgrade command again to resume, or kubectl skew rollback for the way back", rec.State, text.OrDash(rec.Message))
 	}
 }
-

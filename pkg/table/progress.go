@@ -76,6 +76,16 @@ func (p *Progress) Event(e upgrade.Event) {
 
 func phaseLine(s *upgrade.Step) string {
 	n := len(s.Nodes())
+	if len(s.Plans) == 0 {
+		// A driver without Plans moves exactly the step's nodes, all at once.
+		switch {
+		case s.Phase == upgrade.PhaseServers && n == 1:
+			return fmt.Sprintf("upgrading server %s, the next one only once it is back", s.Nodes()[0].Name)
+		case n == 1:
+			return fmt.Sprintf("upgrading agent %s", s.Nodes()[0].Name)
+		}
+		return fmt.Sprintf("upgrading %d agents at once", n)
+	}
 	if s.Phase == upgrade.PhaseServers && s.Plans[0].Spec.Concurrency == 1 && n == 1 {
 		return fmt.Sprintf("upgrading server %s (%s), the next one only once it is back", s.Nodes()[0].Name, PlanStrategy(s.Plans[0]))
 	}

@@ -30,6 +30,7 @@ const k3sTwoHops = "v1.32.11+k3s3"
 // run that changes nothing.
 func TestCommandDriverK3sHATwoHops(t *testing.T) {
 	fresh(t, "k3s-healthy-ha", nil)
+	cleanRun(t)
 	since := time.Now()
 	r := upgradeCmd(t, k3sChannels(), "--driver", "command", "--command", "nodesim-install", "--version", k3sTwoHops, "--yes")
 	t.Logf("upgrade took %v", r.took.Round(time.Millisecond))
@@ -67,6 +68,7 @@ func TestCommandDriverK3sHATwoHops(t *testing.T) {
 // the one before runs its control-plane static pods on the release.
 func TestCommandDriverRKE2GatedOnStaticPods(t *testing.T) {
 	fresh(t, "rke2-etcd", nil)
+	cleanRun(t)
 	since := time.Now()
 	r := upgradeCmd(t, rke2Channels(), "--driver", "command", "--command", "nodesim-install", "--version", rke2Target, "--yes", "--drain=false")
 	if r.code != 0 {
@@ -99,6 +101,7 @@ func TestCommandDriverRKE2GatedOnStaticPods(t *testing.T) {
 // starts; once fixed, the same command resumes and converges.
 func TestCommandDriverFailingCommandResumes(t *testing.T) {
 	fresh(t, "k3s-healthy-ha", nil)
+	cleanRun(t)
 	setAnnotation(t, "k3s-agent-3", nodesim.AnnotationFail, "disk full")
 	since := time.Now()
 	args := []string{"--driver", "command", "--command", "nodesim-install", "--version", "v1.31.13+k3s1", "--yes", "--concurrency", "1"}
@@ -135,6 +138,7 @@ func TestCommandDriverFailingCommandResumes(t *testing.T) {
 // the test plays the operator, upgrading each node it names, and the run follows.
 func TestCommandDriverManual(t *testing.T) {
 	fresh(t, "k3s-healthy-ha", func(s *scenarios.Scenario) { s.Nodes[1].Count = 2 })
+	cleanRun(t)
 	run := startSkew(t, "upgrade", "--channel-server", k3sChannels(), "--driver", "manual", "--version", "v1.31.13+k3s1", "--yes")
 	named := 0
 	for line := range run.lines {
@@ -160,12 +164,13 @@ func TestCommandDriverManual(t *testing.T) {
 // --driver command|manual, and the command driver upgrades it.
 func TestCommandDriverNixOSRefusedBySUC(t *testing.T) {
 	fresh(t, "k3s-healthy-ha", func(s *scenarios.Scenario) {
+	cleanRun(t)
 		for i := range s.Nodes {
 			s.Nodes[i].OSImage = "NixOS 25.05 (Warbler)"
 		}
 	})
 	r := upgradeCmd(t, k3sChannels(), "--version", "v1.31.13+k3s1", "--dry-run")
-	if r.code != 1 || !strings.Contains(r.stdout, "nixos") || !strings.Contains(r.stdout, "--driver command") || !strings.Contains(r.stdout, "--driver manual") {
+	if out := r.stdout + r.stderr; r.code != 1 || !strings.Contains(out, "nixos") || !strings.Contains(out, "--driver command") || !strings.Contains(out, "--driver manual") {
 		t.Errorf("the SUC driver must refuse NixOS nodes, naming the other drivers: %s", r)
 	}
 	if p := skew(t, "plan", "--channel-server", k3sChannels(), "--version", k3sTwoHops); !strings.Contains(p.stdout, "k3s_1_31") || !strings.Contains(p.stdout, "k3s_1_32") {
@@ -182,6 +187,7 @@ func TestCommandDriverNixOSRefusedBySUC(t *testing.T) {
 // before its next node: the node at work finishes, nothing starts after it.
 func TestCommandDriverAbortAndLease(t *testing.T) {
 	fresh(t, "k3s-healthy-ha", nil)
+	cleanRun(t)
 	since := time.Now()
 	run := startSkew(t, "upgrade", "--channel-server", k3sChannels(), "--driver", "command", "--command", "nodesim-install --sleep 3s", "--version", "v1.31.13+k3s1", "--yes")
 	waitFor(t, "the run at its first node", func() (bool, string) {
@@ -232,6 +238,7 @@ func TestCommandDriverAbortAndLease(t *testing.T) {
 // from SKEW_INSTALL_EXEC and run nothing.
 func TestCommandDriverShellMetacharacters(t *testing.T) {
 	fresh(t, "k3s-healthy-ha", func(s *scenarios.Scenario) { s.Nodes[0].Count, s.Nodes[1].Count = 1, 1 })
+	cleanRun(t)
 	dir := t.TempDir()
 	canary := dir + "/pwned"
 	args := `["agent","--node-label","x=$(touch ` + canary + `)","--node-taint","a=b;touch ` + canary + `","--token","********"]`
@@ -246,6 +253,19 @@ func TestCommandDriverShellMetacharacters(t *testing.T) {
 	if got.code != 0 || got.stdout != want {
 		t.Errorf("SKEW_INSTALL_EXEC, word by word, then the masked flags:\n%q\nwant\n%q (exit %d: a non-zero exit means the canary was created)", got.stdout, want, got.code)
 	}
+}
+
+// cleanRun removes the run record and Lease an earlier test's run left (a run that
+// was killed keeps the Lease for a minute, as it must), before and after the test.
+func cleanRun(t *testing.T) {
+	t.Helper()
+	clean := func() {
+		ctx := context.Background()
+		_ = runrecord.Delete(ctx, env.sb.Client, runrecord.DefaultNamespace)
+		_ = env.sb.Client.CoordinationV1().Leases(runrecord.DefaultNamespace).Delete(ctx, runrecord.Name, metav1.DeleteOptions{})
+	}
+	clean()
+	t.Cleanup(clean)
 }
 
 // installEvents are the simulator's events of reinstalls (the command driver's moves).

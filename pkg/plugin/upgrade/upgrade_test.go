@@ -169,6 +169,14 @@ func TestUpgradeBadFlags(t *testing.T) {
 		{[]string{"--upgrade-image", "mirror/k3s-upgrade:v1"}, "without a tag"},
 		{[]string{"--agents", "some"}, "use each or final"},
 		{[]string{"-o", "table"}, "unknown output format"},
+		{[]string{"--driver", "ansible"}, `--driver "ansible": use suc, command or manual`},
+		{[]string{"--command", "true"}, "--command works with --driver command or manual"},
+		{[]string{"--driver", "command"}, "--command goes with --driver command"},
+		{[]string{"--driver", "manual", "--command", "true"}, "--command goes with --driver command"},
+		{[]string{"--driver", "command", "--command", "true", "--suc-namespace", "x"}, "--suc-namespace shapes system-upgrade-controller Plans"},
+		{[]string{"--driver", "command", "--command", "true", "--concurrency", "0"}, "--concurrency 0: at least 1"},
+		{[]string{"--driver", "command", "--command", "true", "-o", "yaml"}, "writes no Plans to print"},
+		{[]string{"--driver", "manual", "--rancher-cluster", "x"}, "drop --rancher-cluster"},
 	} {
 		r := clitest.Run(t, clitest.Cluster{}, append([]string{"upgrade"}, c.args...)...)
 		if r.Code != 1 || !strings.Contains(r.Stderr, c.want) {

@@ -280,7 +280,7 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 	}
 
 	human := o.env.Streams.Out
-	if o.printsPlans() {
+	if o.printsPlans() && !byCommand {
 		// Stdout carries only the Plans, for `> plans.yaml`; the story goes to stderr.
 		human = o.env.Streams.ErrOut
 	}
@@ -300,7 +300,7 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 	} else if err != nil {
 		return err
 	}
-	if o.printsPlans() {
+	if o.printsPlans() && !byCommand {
 		return o.printPlans(ctx, r, &suc.Client{Dynamic: c.Dynamic, Namespace: o.cfg.Plans.Namespace}, p, cfg)
 	}
 	if err := table.WriteUpgrade(human, r, o.env.UseColor(human)); err != nil {

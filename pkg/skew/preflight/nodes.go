@@ -8,7 +8,7 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 )
 
-func checkNodes(v verdicts, f *Facts) {
+func checkNodes(v verdicts, f *Facts, o Options) {
 	targets := pathNodes(f.Path)
 	var noHostname, renamed, notReady, cordoned []string
 	for i := range f.Nodes {
@@ -27,6 +27,11 @@ func checkNodes(v verdicts, f *Facts) {
 		if n.Spec.Unschedulable {
 			cordoned = append(cordoned, n.Name)
 		}
+	}
+	if o.Driver != "" {
+		// The hostname label matters to the controller's node selection only: the
+		// operator's own tool reaches each node by its name and addresses.
+		noHostname, renamed = nil, nil
 	}
 	if len(noHostname) > 0 {
 		v.add(CheckNodes, Fail, fmt.Sprintf("%s lack the label %s, which the system-upgrade-controller selects nodes by: %s",

@@ -153,7 +153,7 @@ func Evaluate(f *Facts, o Options) *Report {
 	checkPermissions(v, f, o)
 	checkRancher(v, f, o)
 	checkPlans(v, f, o)
-	checkNodes(v, f)
+	checkNodes(v, f, o)
 	checkPlatforms(v, f, o)
 	checkNixOS(v, f)
 	checkDrain(v, f, o)

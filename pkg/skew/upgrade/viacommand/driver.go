@@ -59,6 +59,9 @@ type Driver struct {
 	stop     context.CancelFunc
 	renewed  chan struct{}
 
+	// hop is the hop under way: its agents go before the path goes on.
+	hop *upgradepath.Hop
+
 	mu    sync.Mutex
 	ended map[string]time.Time
 }
@@ -120,6 +123,7 @@ func (d *Driver) Propose(ctx context.Context, p *upgrade.Proposal) error {
 }
 
 func (d *Driver) next(ctx context.Context, path *upgradepath.Path) *upgrade.Step {
+	path, d.hop = underWay(d.cl.Inventory, path, d.hop, d.record)
 	d.mu.Lock()
 	ended := make(map[string]time.Time, len(d.ended))
 	for k, v := range d.ended {
@@ -137,6 +141,9 @@ func (d *Driver) next(ctx context.Context, path *upgradepath.Path) *upgrade.Step
 	step := nextStep(d.cl.Inventory, path, d.Concurrency, gateFacts{ended: ended, leases: upgrade.ServerLeases(ctx, d.cfg.Kube, d.cl.Inventory), unfinished: unfinished})
 	if d.record != nil {
 		placed(step, d.record.Hops)
+	}
+	if step != nil {
+		d.hop = &step.Hop
 	}
 	return step
 }

@@ -164,7 +164,7 @@ func TestCommandDriverManual(t *testing.T) {
 // --driver command|manual, and the command driver upgrades it.
 func TestCommandDriverNixOSRefusedBySUC(t *testing.T) {
 	fresh(t, "k3s-healthy-ha", func(s *scenarios.Scenario) {
-	cleanRun(t)
+		cleanRun(t)
 		for i := range s.Nodes {
 			s.Nodes[i].OSImage = "NixOS 25.05 (Warbler)"
 		}

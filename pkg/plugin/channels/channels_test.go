@@ -8,7 +8,7 @@ import (
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/channels"
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/internal/clitest"
+	"github.com/kubectl-skew/kubectl-skew/test/clitest"
 )
 
 // noCluster is an empty fake cluster, for commands that should not need one

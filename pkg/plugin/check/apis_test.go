@@ -12,8 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/internal/clitest"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/deprecation"
+	"github.com/kubectl-skew/kubectl-skew/test/clitest"
 )
 
 func helmSecret(t *testing.T, name string, data []byte) *corev1.Secret {

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/internal/clitest"
+	"github.com/kubectl-skew/kubectl-skew/test/clitest"
 )
 
 func TestCheckGolden(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/internal/clitest"
+	"github.com/kubectl-skew/kubectl-skew/test/clitest"
 )
 
 // fleet is three readable clusters and one that cannot be reached.

@@ -14,7 +14,7 @@ import (
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin"
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/internal/clitest"
+	"github.com/kubectl-skew/kubectl-skew/test/clitest"
 )
 
 // runReal executes the command with the real Env (real ConfigFlags and clients) and an

@@ -15,7 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/internal/clitest"
+	"github.com/kubectl-skew/kubectl-skew/test/clitest"
 )
 
 // hazardCluster is K3s on v1.31 carrying facts for several hop hazards: an IngressRoute

@@ -8,8 +8,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/internal/clitest"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
+	"github.com/kubectl-skew/kubectl-skew/test/clitest"
 )
 
 const (

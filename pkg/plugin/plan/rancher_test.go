@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/internal/clitest"
+	"github.com/kubectl-skew/kubectl-skew/test/clitest"
 )
 
 // management is a Rancher v2.11 management cluster with the provisioned RKE2 cluster

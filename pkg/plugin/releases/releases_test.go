@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/internal/clitest"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/release"
+	"github.com/kubectl-skew/kubectl-skew/test/clitest"
 )
 
 // releaseFixture is made-up release data (two minors of each distribution), so the

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
@@ -101,14 +102,18 @@ func (s *sucRollback) Run(ctx context.Context, env *cmdutil.Env) error {
 		}
 		return cmdutil.APIError("read the upgrade", c.Server, cmdutil.UnwrapAPI(err))
 	}
-	st := status.Build(in)
-	var rin rollback.Input
-	if st.Summary.State == report.StateNone {
-		// No Plans of ours: a run of --driver command or manual records what it moved.
-		if rin, err = s.fromRun(ctx, env, c); err != nil {
+	tgt, nodes, err := s.target(ctx, env, c, in)
+	if err != nil {
+		return err
+	}
+	var snaps []etcdsnapshot.Snapshot
+	if tgt.NeedsSnapshots(nodes) {
+		if snaps, err = s.snapshots(ctx, c); err != nil {
 			return err
 		}
-	} else if rin, err = s.fromPlans(ctx, c, in, st); err != nil {
+	}
+	rin, err := tgt.Input(s.Namespace, nodes, snaps, time.Now())
+	if err != nil {
 		return err
 	}
 	if err := rollback.Check(rin); err != nil {
@@ -204,72 +209,24 @@ func writeScripts(dir string, files map[string]string) error {
 	return nil
 }
 
-// fromPlans is the rollback of the hop our Plans are at.
-func (s *sucRollback) fromPlans(ctx context.Context, c *cmdutil.Clients, in status.Input, st *report.StatusReport) (rollback.Input, error) {
-	d := version.Distro(st.Summary.Distro)
-	if !d.IsRancherDistro() {
-		return rollback.Input{}, fmt.Errorf("the upgrade in namespace %s is not of K3s or RKE2 (%s): the rollback runbook covers those two", s.Namespace, cmdutil.OrDash(st.Summary.Distro))
+// target is the hop to roll back: our Plans' (the SUC driver), else the last one a
+// run of --driver command or manual recorded; with the nodes as they are.
+func (s *sucRollback) target(ctx context.Context, env *cmdutil.Env, c *cmdutil.Clients, in status.Input) (rollback.Target, []corev1.Node, error) {
+	if st := status.Build(in); st.Summary.State != report.StateNone {
+		t, err := rollback.OfPlans(s.Namespace, in.Plans, st.Summary)
+		return t, in.Nodes, err
 	}
-	from, err := version.Parse(st.Summary.From)
-	if err != nil {
-		return rollback.Input{}, fmt.Errorf("the Plans of the hop to %s do not record the version it started from (annotation %s): roll back by hand (docs/upgrade.md)", st.Summary.HopVersion, suc.AnnotationFrom)
-	}
-	rin := rollback.Input{Distro: d, Namespace: s.Namespace, Failed: st.Summary.HopVersion, From: from,
-		Datastore: rollback.Datastore(d, in.Nodes), Nodes: in.Nodes, Now: time.Now()}
-	if rin.Datastore == rollback.DatastoreEtcd {
-		snaps, err := s.snapshots(ctx, c)
-		if err != nil {
-			return rin, err
-		}
-		choice, err := rollback.Choose(in.Plans, st.Summary.HopVersion, snaps)
-		if err != nil {
-			return rin, err
-		}
-		rin.Choice, rin.From = &choice, choice.Version
-	}
-	return rin, nil
-}
-
-// fromRun is the rollback of the last hop a run of --driver command or manual moved,
-// from its record.
-func (s *sucRollback) fromRun(ctx context.Context, env *cmdutil.Env, c *cmdutil.Clients) (rollback.Input, error) {
 	rec, err := runrecord.Read(ctx, c.Kube, runrecord.DefaultNamespace)
 	if err != nil {
-		return rollback.Input{}, cmdutil.APIError("read the run record", c.Server, cmdutil.UnwrapAPI(err))
+		return rollback.Target{}, nil, cmdutil.APIError("read the run record", c.Server, cmdutil.UnwrapAPI(err))
 	}
-	last, prev := "", ""
-	if rec != nil {
-		last, prev = rec.LastHops()
+	t, ok, err := rollback.OfRun(rec)
+	if !ok {
+		return t, nil, fmt.Errorf("no upgrade by kubectl-skew in namespace %s, so nothing to roll back (after a restore, check it with: kubectl skew rollback --verify --expect-version VERSION)", s.Namespace)
 	}
-	if last == "" {
-		return rollback.Input{}, fmt.Errorf("no upgrade by kubectl-skew in namespace %s, so nothing to roll back (after a restore, check it with: kubectl skew rollback --verify --expect-version VERSION)", s.Namespace)
-	}
-	fromText, started, _ := rec.HopStart(last)
-	from, err := version.Parse(fromText)
 	if err != nil {
-		return rollback.Input{}, fmt.Errorf("the run record does not say which version the hop to %s started from (%q): roll back by hand (docs/upgrade.md)", last, fromText)
+		return t, nil, err
 	}
 	_, nodes, err := cmdutil.ReadCluster(ctx, env, c)
-	if err != nil {
-		return rollback.Input{}, err
-	}
-	d := version.Distro(rec.Distro)
-	rin := rollback.Input{Distro: d, Namespace: s.Namespace, Failed: last, From: from, Datastore: rollback.Datastore(d, nodes), Nodes: nodes, Now: time.Now()}
-	if rin.Datastore == rollback.DatastoreEtcd {
-		snaps, err := s.snapshots(ctx, c)
-		if err != nil {
-			return rin, err
-		}
-		var before *rollback.Hop
-		if prev != "" {
-			_, at, _ := rec.HopStart(prev)
-			before = &rollback.Hop{To: prev, Started: at}
-		}
-		choice, err := rollback.ChooseBefore(rollback.Hop{To: last, From: from, Started: started}, before, snaps)
-		if err != nil {
-			return rin, err
-		}
-		rin.Choice, rin.From = &choice, choice.Version
-	}
-	return rin, nil
+	return t, nodes, err
 }

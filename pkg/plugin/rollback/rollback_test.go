@@ -12,9 +12,9 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/internal/clitest"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/etcdsnapshot"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
+	"github.com/kubectl-skew/kubectl-skew/test/clitest"
 )
 
 func TestRollbackBadFlags(t *testing.T) {

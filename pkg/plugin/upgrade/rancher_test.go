@@ -11,8 +11,8 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/internal/clitest"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
+	"github.com/kubectl-skew/kubectl-skew/test/clitest"
 )
 
 // management is a Rancher v2.11 management cluster with the provisioned RKE2 cluster

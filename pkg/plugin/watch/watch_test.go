@@ -23,8 +23,8 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/internal/testworld"
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin"
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
-	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/internal/clitest"
 	watchcmd "github.com/kubectl-skew/kubectl-skew/pkg/plugin/watch"
+	"github.com/kubectl-skew/kubectl-skew/test/clitest"
 )
 
 // syncBuffer is a bytes.Buffer a running command writes while the test reads it.

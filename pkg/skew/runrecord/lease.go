@@ -36,7 +36,7 @@ func Holder(ctx context.Context, kube kubernetes.Interface, ns string, now time.
 		return nil, fmt.Errorf("read the run Lease %s/%s: %w", ns, Name, err)
 	}
 	if !ours(l.ObjectMeta) {
-		return nil, fmt.Errorf("Lease %s/%s %w: rename or remove it", ns, Name, ErrForeign)
+		return nil, fmt.Errorf("the Lease %s/%s %w: rename or remove it", ns, Name, ErrForeign)
 	}
 	return live(l, now), nil
 }
@@ -78,7 +78,7 @@ func Acquire(ctx context.Context, kube kubernetes.Interface, ns, holder string, 
 		return leaseErr(ns, err)
 	}
 	if !ours(l.ObjectMeta) {
-		return fmt.Errorf("Lease %s/%s %w: rename or remove it", ns, Name, ErrForeign)
+		return fmt.Errorf("the Lease %s/%s %w: rename or remove it", ns, Name, ErrForeign)
 	}
 	if held := live(l, now); held != nil && held.Holder != holder {
 		return held

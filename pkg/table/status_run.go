@@ -22,7 +22,7 @@ func writeRun(w io.Writer, r *report.StatusReport, color bool) error {
 	if len(run.Hops) > 0 {
 		fmt.Fprintf(&buf, "Path: %s\n", strings.Join(run.Hops, " -> "))
 	}
-	if run.Node != "" {
+	if run.Node != "" && run.State == "running" {
 		fmt.Fprintf(&buf, "Now: %s (%s)\n", run.Node, run.NodeState)
 	}
 	if run.AbortRequested != "" {

@@ -123,7 +123,13 @@ func (o *UpgradeOptions) confirmCommand(ctx context.Context, p *upgrade.Proposal
 }
 
 // driveCommand runs the engine with the command driver to the target.
-func (o *UpgradeOptions) driveCommand(ctx context.Context, cfg upgrade.Config, p *upgrade.Proposal) error {
+func (o *UpgradeOptions) driveCommand(parent context.Context, cfg upgrade.Config, p *upgrade.Proposal) error {
+	ctx := parent
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(parent, o.Timeout)
+		defer cancel()
+	}
 	w := o.env.Streams.Out
 	pp := table.NewProgress(w, cmdutil.IsTerminal(w), o.env.UseColor(w))
 	cfg.Emit = pp.Event
@@ -141,8 +147,10 @@ func (o *UpgradeOptions) driveCommand(ctx context.Context, cfg upgrade.Config, p
 		return fmt.Errorf("%w; nothing further was started; run %s again to go on", err, resume)
 	case errors.As(err, &ne), errors.As(err, &nb):
 		return fmt.Errorf("stopped: %w; fix the cause, then run %s again: it resumes and skips the nodes already on their release", err, resume)
-	case ctx.Err() != nil:
+	case parent.Err() != nil:
 		return fmt.Errorf("interrupted: %w; a node whose command was running may be half done: kubectl skew status shows where the run stood; run %s again to resume", err, resume)
+	case ctx.Err() != nil:
+		return fmt.Errorf("timed out after %s: %w; a node whose command was running may be half done: kubectl skew status shows where the run stood; run %s again to resume", o.Timeout, err, resume)
 	}
 	return fmt.Errorf("stopped: %w; after fixing the cause run %s again", err, resume)
 }

@@ -19,7 +19,7 @@ func (o *CheckOptions) runRancher(ctx context.Context) error {
 	inv := m.Inventory()
 	findings := judge.Skew(inv, o.cfg.Target)
 	if o.cfg.Target != nil {
-		findings = append(findings, m.RancherSettings().Findings(o.cfg.Target.Version)...)
+		findings = append(findings, m.RancherSettings().Findings(inv.Distro, o.cfg.Target.Version)...)
 		policy.Sort(findings)
 	}
 	r := report.Check(inv, findings, o.failOn, o.Target)

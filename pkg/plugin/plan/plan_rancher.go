@@ -19,7 +19,7 @@ func (o *PlanOptions) planRancher(ctx context.Context) (*report.PlanReport, erro
 	}
 	for i := range path.Hops {
 		h := &path.Hops[i]
-		h.Blocking = append(h.Blocking, m.RancherSettings().Findings(h.To)...)
+		h.Blocking = append(h.Blocking, m.RancherSettings().Findings(path.Distro, h.To)...)
 	}
 	r := report.Plan(path, o.upgradeCommand(), false)
 	r.Notes = append(r.Notes, m.PlanNote())

@@ -114,15 +114,13 @@ func TestStatusMidUpgradeGolden(t *testing.T) {
 
 // TestStatusRollbackAdviceInHop2 pins the rollback advice status prints in hop 2.
 //
-// BUG: in hop 2 of 3 the advice says to restore "the newest snapshot taken before
-// the upgrade" with v1.31.13+k3s1 (hop 2's from-version). A snapshot taken before
-// the upgrade holds the cluster on v1.30, which K3s cannot restore with v1.31.13;
-// the snapshot to restore is the one taken before the hop, as kubectl skew rollback
-// itself picks (and refuses an older one). The test documents the current wording.
+// TestStatusRollbackAdviceInHop2: in hop 2 of 3 the snapshot to restore is the one
+// taken before the hop, on its from-version (v1.31.13+k3s1), as kubectl skew
+// rollback itself picks: one taken before the upgrade holds v1.30.
 func TestStatusRollbackAdviceInHop2(t *testing.T) {
 	c := clitest.K3sHop2(t, true)
 	r := c.Run(t, "status")
-	want := "1. Downgrades are not supported: roll back by restoring the newest snapshot taken before the upgrade (k3s etcd-snapshot ls) with v1.31.13+k3s1;"
+	want := "1. Downgrades are not supported: roll back by restoring the newest snapshot taken before this hop started (k3s etcd-snapshot ls; one taken on v1.31.13+k3s1) with v1.31.13+k3s1;"
 	if !strings.Contains(r.Stdout, want) {
 		t.Errorf("the advice changed (see the BUG note):\n%s", r.Stdout)
 	}

@@ -83,10 +83,14 @@ func (st Settings) Unsupported(hops []version.Version) []string {
 	return out
 }
 
-// Findings are SKEW605 findings for the versions this Rancher does not support.
-func (st Settings) Findings(versions ...version.Version) []policy.Finding {
+// Findings are SKEW605 findings for the versions this Rancher does not support, on a
+// cluster of distribution d (a version without one, such as --target v1.34, is d's).
+func (st Settings) Findings(d version.Distro, versions ...version.Version) []policy.Finding {
 	var out []policy.Finding
 	for _, v := range versions {
+		if !v.Distro.IsRancherDistro() {
+			v.Distro = d
+		}
 		if err := st.Supported(v); err != nil {
 			out = append(out, policy.Finding{ID: policy.RancherUnsupported, Severity: policy.Error, Subject: "target",
 				Rule:    "A Rancher-provisioned cluster may only run a version its Rancher supports.",
@@ -110,10 +114,14 @@ func Hops(p *upgradepath.Path) []version.Version {
 
 // defaultFor names the version Rancher gives new clusters of the distribution, for a message.
 func (st Settings) defaultFor(d version.Distro) string {
-	def := st.RKE2Default
-	if d == version.K3s {
+	var def string
+	switch d {
+	case version.K3s:
 		def = st.K3sDefault
+	case version.RKE2:
+		def = st.RKE2Default
 	}
+	// A target of no distribution (--target v1.34) names no default.
 	if def == "" {
 		return ""
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/install"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -11,17 +12,16 @@ import (
 
 // Rollback is how to go back to from, the hop's previous version, on the distro:
 // downgrades are not supported, so the way back is the etcd snapshot taken before
-// the upgrade, restored with the previous release installed.
+// the hop (one taken on from: an older one holds another minor, which from cannot
+// restore), restored with that release installed.
 func Rollback(d version.Distro, from string, snap *report.StatusSnapshot) []string {
 	if from == "" {
 		from = "<the previous version>"
 	}
-	bin, svc, agentSvc, installer, envVar := "k3s", "k3s", "k3s-agent", "https://get.k3s.io", "INSTALL_K3S_VERSION"
-	if d == version.RKE2 {
-		bin, svc, agentSvc, installer, envVar = "rke2", "rke2-server", "rke2-agent", "https://get.rke2.io", "INSTALL_RKE2_VERSION"
-	}
+	spec := install.SpecOf(d)
+	bin, svc, agentSvc, installer, envVar := spec.Bin, spec.ServerUnit, spec.AgentUnit, spec.Installer, spec.VersionVar
 	dir := "/var/lib/rancher/" + bin + "/server/db"
-	snapName := "the newest snapshot taken before the upgrade (" + bin + " etcd-snapshot ls)"
+	snapName := "the newest snapshot taken before this hop started (" + bin + " etcd-snapshot ls; one taken on " + from + ")"
 	first := "the server that took it"
 	if snap != nil {
 		snapName = fmt.Sprintf("snapshot %s (its file is %s/snapshots/%s-%s-<timestamp>)", snap.Name, dir, snap.Name, strings.SplitN(snap.Node, ".", 2)[0])

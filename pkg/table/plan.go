@@ -35,7 +35,7 @@ func WritePlan(w io.Writer, r *report.PlanReport, opts Options) error {
 			row := fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s", h.Hop, h.Kind, h.From, h.To,
 				NodesCell(h.Servers, wide), NodesCell(h.Agents, wide), h.Source, blockingCell(h))
 			if wide {
-				row += "\t" + h.Image
+				row += "\t" + text.OrDash(h.Image)
 			}
 			fmt.Fprintln(tw, row)
 		}

@@ -22,6 +22,7 @@ func (o *PlanOptions) planRancher(ctx context.Context) (*report.PlanReport, erro
 		h.Blocking = append(h.Blocking, m.RancherSettings().Findings(path.Distro, h.To)...)
 	}
 	r := report.Plan(path, o.upgradeCommand(), false)
+	report.MovedByRancher(r, o.upgradeCommand())
 	r.Notes = append(r.Notes, m.PlanNote())
 	return r, nil
 }

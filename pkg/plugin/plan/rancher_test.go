@@ -18,13 +18,8 @@ func management(t *testing.T, prodEast clitest.Provisioned, edge clitest.Importe
 
 // TestPlanRancherGolden: plan --rancher-cluster plans from Rancher's objects: the
 // provisioned cluster idle and in its hop to v1.32 (resumed), the imported one, and a
-// target beyond what this Rancher supports, blocked with SKEW605 (exit 3).
-//
-// BUG: for the provisioned cluster NEXT says the upgrade "would start with hop 1:
-// v1.32.9+rke2r1 (image rancher/rke2-upgrade:v1.32.9-rke2r1) on 3 servers one at a
-// time, then 2 agents", the system-upgrade-controller's wording: with
-// --rancher-cluster no upgrade image of ours is used, and Rancher moves the machines
-// with its own concurrency (etcd, control plane, workers), as NOTES says.
+// target beyond what this Rancher supports, blocked with SKEW605 (exit 3). NEXT says
+// Rancher moves the nodes itself, with no upgrade image of ours.
 func TestPlanRancherGolden(t *testing.T) {
 	srv := clitest.StartChannelServer(t)
 	for _, tc := range []struct {

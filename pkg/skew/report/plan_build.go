@@ -102,3 +102,17 @@ func nonNil(fs []policy.Finding) []policy.Finding {
 	}
 	return fs
 }
+
+// MovedByRancher rewords a plan for a cluster whose nodes Rancher moves: no upgrade
+// image of ours runs, and Rancher keeps its own order and concurrency.
+func MovedByRancher(r *PlanReport, command string) {
+	for i := range r.Hops {
+		r.Hops[i].Image = ""
+	}
+	if r.Summary.Blocked || r.Summary.UpToDate || len(r.Hops) == 0 {
+		return
+	}
+	h := r.Hops[0]
+	r.Summary.Next = fmt.Sprintf("%s would start with hop %d: it sets the cluster's version to %s, and Rancher moves its %s itself (etcd, then control plane, then workers); nothing was changed",
+		command, h.Hop, h.To, text.Plural(len(h.Servers)+len(h.Agents), "node"))
+}

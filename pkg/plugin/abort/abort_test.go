@@ -51,10 +51,8 @@ func TestAbortNothingToAbort(t *testing.T) {
 // TestAbortDryRunGolden: the dry run says what abort would do on a cluster in hop 2
 // of 3 (s-2 upgrading, or its Job failed) and writes nothing.
 //
-// BUG: with s-2's Job failed (the controller keeps s-2 in the Plan's
-// status.applying), the dry run lists s-2 both as upgrading ("which finish first
-// (would wait for): s-2") and as left cordoned because its Job failed: abort takes
-// status.applying as in flight without looking at the node's failed Job.
+// TestAbortDryRunGolden: with s-2\'s Job failed (the controller keeps s-2 in the
+// Plan\'s status.applying), s-2 is left cordoned, not waited for.
 func TestAbortDryRunGolden(t *testing.T) {
 	for _, tc := range []struct {
 		golden string
@@ -122,9 +120,8 @@ func finishNarrowedJobs(t *testing.T, c *clitest.SUCCluster, plan, node string) 
 // hop 2's server Plan to s-2 (marked aborting), waits for s-2's Job, deletes that
 // Plan, and uncordons s-2; a-2, cordoned before the run, stays cordoned.
 //
-// BUG: the two Plans of hop 1, deleted at once because they upgrade no node ("deleted:
-// it upgraded no node"), are reported deleted a second time after the wait: abort
-// emits "deleted" for every Plan it lists, also when the Plan was already gone.
+// TestAbortNarrowsThenDeletes: the Plans that upgrade no node are deleted at once
+// (and said so once); the one in flight is narrowed, then deleted.
 func TestAbortNarrowsThenDeletes(t *testing.T) {
 	c := clitest.K3sHop2(t, false)
 	hop2 := clitest.PlanName(suc.RoleServer, "v1.32.9+k3s1")
@@ -197,8 +194,8 @@ func TestAbortNarrowsThenDeletes(t *testing.T) {
 // TestAbortLeavesAFailedNodeCordoned: with s-2's Job failed, abort removes every Plan
 // and leaves s-2 cordoned, naming its Job.
 //
-// BUG: as in the dry run, the report also lists s-2 under "Nodes upgrading, which
-// finish first (waited for)", though its Job had failed before abort began.
+// TestAbortLeavesAFailedNodeCordoned: a node whose Job failed before abort began is
+// left cordoned and not waited for.
 func TestAbortLeavesAFailedNodeCordoned(t *testing.T) {
 	c := clitest.K3sHop2(t, true)
 	r := c.Run(t, "abort", "--yes")

@@ -95,6 +95,9 @@ func Abort(ctx context.Context, cfg AbortConfig) (*AbortResult, error) {
 			return res, fmt.Errorf("list jobs in %s: %w", cfg.Namespace, err)
 		}
 		for _, name := range res.Plans {
+			if len(inFlight[name]) == 0 {
+				continue // freeze deleted it at once: it upgraded no node
+			}
 			if err := plans.Delete(ctx, name, false); err != nil {
 				return res, err
 			}
@@ -162,13 +165,22 @@ func judgeCordons(res *AbortResult, ours []upgradev1.Plan, selected map[string]b
 
 // upgrading are, by Plan, the nodes being upgraded now: those the Plan's status
 // says it applies, and those with a Job of the Plan that has not ended. The status
-// lags: the controller may have started the next node's Job since it was written.
+// lags: the controller may have started the next node's Job since it was written;
+// and it keeps a node whose Job failed, which upgrades nothing any more.
 func upgrading(ours []upgradev1.Plan, jobs []batchv1.Job) map[string][]string {
 	out := map[string][]string{}
 	latest := suc.LatestJobs(jobs)
 	for i := range ours {
 		name := ours[i].Name
-		nodes := append([]string{}, ours[i].Status.Applying...)
+		var nodes []string
+		for _, n := range ours[i].Status.Applying {
+			if j := latest[suc.JobKey{Plan: name, Node: n}]; j != nil {
+				if _, failed := suc.JobFailed(j); failed {
+					continue
+				}
+			}
+			nodes = append(nodes, n)
+		}
 		for k, j := range latest {
 			if _, failed := suc.JobFailed(j); k.Plan == name && !failed && !suc.JobComplete(j) && !slices.Contains(nodes, k.Node) {
 				nodes = append(nodes, k.Node)

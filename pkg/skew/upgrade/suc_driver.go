@@ -133,7 +133,7 @@ func (d *sucDriver) Next(ctx context.Context, done *Step, path *upgradepath.Path
 			return nil, nil, fmt.Errorf("read the cluster: %w", err)
 		}
 	} else {
-		if cl, err = d.settledCluster(ctx, done, d.baseline); err != nil {
+		if cl, err = Settled(ctx, d.cfg.Kube, done, d.baseline, d.cfg.Force); err != nil {
 			return nil, nil, err
 		}
 		if err := d.watcher.Settle(ctx, done.Plans[0].Name, time.Minute); err != nil {

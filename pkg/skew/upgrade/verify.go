@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/internal/text"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
@@ -23,16 +24,17 @@ import (
 // little after their node's kubelet.
 var verifyGrace = 30 * time.Second
 
-// settledCluster reads the cluster after a phase until it verifies, for up to
-// verifyGrace; the last verification error stands after that.
-func (d *sucDriver) settledCluster(ctx context.Context, step *Step, baseline map[string]bool) (*Cluster, error) {
+// Settled reads the cluster after a step until it verifies (VerifyStep), for up to
+// verifyGrace; the last verification error stands after that. Every driver reads
+// the cluster after a step with it.
+func Settled(ctx context.Context, kube kubernetes.Interface, step *Step, baseline map[string]bool, force bool) (*Cluster, error) {
 	deadline := time.Now().Add(verifyGrace)
 	for {
-		cl, err := ReadCluster(ctx, d.cfg.Kube)
+		cl, err := ReadCluster(ctx, kube)
 		if err != nil {
 			return nil, fmt.Errorf("read the cluster after %s %s: %w", step.HopLabel(), step.Phase, err)
 		}
-		verr := VerifyStep(cl.Inventory, step, baseline, d.cfg.Force)
+		verr := VerifyStep(cl.Inventory, step, baseline, force)
 		if verr == nil || time.Now().After(deadline) {
 			return cl, verr
 		}

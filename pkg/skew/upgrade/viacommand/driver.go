@@ -217,16 +217,19 @@ func (d *Driver) each(step *upgrade.Step, f func(upgradepath.NodeStep) error) er
 // Next verifies the step just done from a fresh read, then works out the rest of the
 // path toward the same target and its next step.
 func (d *Driver) Next(ctx context.Context, done *upgrade.Step, path *upgradepath.Path) (*upgradepath.Path, *upgrade.Step, error) {
-	cl, err := upgrade.ReadCluster(ctx, d.cfg.Kube)
+	var cl *upgrade.Cluster
+	var err error
+	if done != nil {
+		// Verified, with the grace a restart needs (kube-proxy and static pods move a
+		// little after their kubelet).
+		cl, err = upgrade.Settled(ctx, d.cfg.Kube, done, d.baseline, d.cfg.Force)
+	} else if cl, err = upgrade.ReadCluster(ctx, d.cfg.Kube); err != nil {
+		err = fmt.Errorf("read the cluster: %w", err)
+	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("read the cluster: %w", err)
+		return nil, nil, err
 	}
 	d.cl = cl
-	if done != nil {
-		if err := upgrade.VerifyStep(cl.Inventory, done, d.baseline, d.cfg.Force); err != nil {
-			return nil, nil, err
-		}
-	}
 	req := upgradepath.Request{Inventory: cl.Inventory, Version: &version.Target{Version: path.Target, Exact: true}, Channels: d.channels,
 		Agents: d.cfg.Agents, NodeSelector: d.cfg.NodeSelector, AcceptHazards: d.cfg.AcceptHazards, Releases: d.cfg.Releases}
 	next, err := upgradepath.Find(req)

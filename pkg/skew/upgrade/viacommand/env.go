@@ -40,7 +40,7 @@ func commandEnv(raw *corev1.Node, s upgradepath.NodeStep, d version.Distro, to v
 		EnvNode + "=" + s.Name,
 		EnvHostname + "=" + hostname(raw, s),
 		EnvInternalIP + "=" + internalIP(raw),
-		EnvRole + "=" + role(s.Role),
+		EnvRole + "=" + string(s.Role),
 		EnvDistro + "=" + string(d),
 		EnvVersion + "=" + to.String(),
 		EnvFromVersion + "=" + s.From.String(),

@@ -44,7 +44,7 @@ func (e *NodeError) Error() string {
 // the operator's command (or, in manual mode, the instructions for the operator).
 func (d *Driver) start(ctx context.Context, step *upgrade.Step, s upgradepath.NodeStep) error {
 	raw := d.raw(s.Name)
-	rec := runrecord.NodeRecord{Name: s.Name, Role: role(s.Role), From: s.From.String(), To: step.Hop.To.String(), State: runrecord.NodeCordoned, Started: time.Now().UTC()}
+	rec := runrecord.NodeRecord{Name: s.Name, Role: string(s.Role), From: s.From.String(), To: step.Hop.To.String(), State: runrecord.NodeCordoned, Started: time.Now().UTC()}
 	if prev, ok := d.nodeRecord(s.Name, rec.To); ok {
 		rec.Cordoned = prev.Cordoned // a resumed node: we cordoned it in an earlier run
 	}

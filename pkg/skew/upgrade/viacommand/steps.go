@@ -110,9 +110,6 @@ func on(n *cluster.Node, to version.Version) bool {
 	return n.Kubelet != nil && n.Kubelet.Compare(to) >= 0
 }
 
-// role is SKEW_ROLE: server, etcd (an etcd-only server) or agent.
-func role(r cluster.Role) string { return string(r) }
-
 func hopVersions(p *upgradepath.Path) []string {
 	out := make([]string, 0, len(p.Hops))
 	for _, h := range p.Hops {

@@ -43,7 +43,7 @@ func (o *AbortOptions) runImported(ctx context.Context) error {
 		return cmdutil.APIError("check permissions on the management cluster", c.Server, cmdutil.UnwrapAPI(err))
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("missing permissions on the management cluster for %s: %s; docs/rancher.md lists the ClusterRole and Role this mode needs", ref, cmdutil.PermissionList(missing))
+		return fmt.Errorf("%s; docs/rancher.md lists the ClusterRole and Role this mode needs", rancher.MissingLine(ref, missing))
 	}
 	if err := rancher.SetAbort(ctx, c.Dynamic, &s.Cluster, true); err != nil {
 		return err

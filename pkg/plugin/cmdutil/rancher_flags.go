@@ -10,7 +10,6 @@ import (
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
 // RancherFlags select Rancher mode: the current context is Rancher's management
@@ -163,28 +162,4 @@ func AppliedOf(s *rancher.State) string {
 		return "-"
 	}
 	return s.ControlPlane.AppliedVersion
-}
-
-func VersionList(vs []version.Version) string {
-	out := make([]string, 0, len(vs))
-	for _, v := range vs {
-		out = append(out, v.String())
-	}
-	return strings.Join(out, " -> ")
-}
-
-func SnapshotNames(snaps []rancher.Snapshot) string {
-	out := make([]string, 0, len(snaps))
-	for _, s := range snaps {
-		out = append(out, fmt.Sprintf("%s (node %s, %s)", s.Name, s.Node, s.CreatedAt.UTC().Format("2006-01-02 15:04:05 MST")))
-	}
-	return strings.Join(out, ", ")
-}
-
-func PermissionList(ps []rancher.Permission) string {
-	out := make([]string, 0, len(ps))
-	for _, p := range ps {
-		out = append(out, p.String())
-	}
-	return strings.Join(out, ", ")
 }

@@ -132,7 +132,7 @@ func (o *RollbackOptions) Run(ctx context.Context) error {
 			return cmdutil.APIError("check permissions on the management cluster", c.Server, cmdutil.UnwrapAPI(err))
 		}
 		if len(missing) > 0 {
-			return fmt.Errorf("missing permissions on the management cluster for %s: %s; docs/rancher.md lists the Role this mode needs", o.rancher.Ref(), cmdutil.PermissionList(missing))
+			return fmt.Errorf("%s; docs/rancher.md lists the Role this mode needs", rancher.MissingLine(o.rancher.Ref(), missing))
 		}
 	}
 	to := snap.KubernetesVersion

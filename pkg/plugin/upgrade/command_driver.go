@@ -124,18 +124,11 @@ func (o *UpgradeOptions) confirmCommand(ctx context.Context, p *upgrade.Proposal
 
 // driveCommand runs the engine with the command driver to the target.
 func (o *UpgradeOptions) driveCommand(parent context.Context, cfg upgrade.Config, p *upgrade.Proposal) error {
-	ctx := parent
-	if o.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(parent, o.Timeout)
-		defer cancel()
-	}
+	ctx, cancel := o.bounded(parent, true)
+	defer cancel()
 	w := o.env.Streams.Out
-	pp := table.NewProgress(w, cmdutil.IsTerminal(w), o.env.UseColor(w))
-	cfg.Emit = pp.Event
 	began := time.Now()
-	res, err := upgrade.Execute(ctx, cfg, p)
-	pp.Finish()
+	res, err := o.execute(ctx, cfg, p)
 	resume := o.resumeCommand(p.Path.Target)
 	var ne *viacommand.NodeError
 	var nb *upgrade.NotBackError

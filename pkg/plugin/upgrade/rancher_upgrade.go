@@ -10,7 +10,6 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade/viarancher"
-	"github.com/kubectl-skew/kubectl-skew/pkg/table"
 )
 
 // rancherDriver is the engine's driver for the cluster --rancher-cluster names, an
@@ -91,9 +90,7 @@ func (o *UpgradeOptions) runRancher(ctx context.Context) error {
 			return err
 		}
 	}
-	pp := table.NewProgress(w, false, false)
-	cfg.Emit = pp.Event
-	res, err := upgrade.Execute(ctx, cfg, p)
+	res, err := o.execute(ctx, cfg, p)
 	if err != nil || !res.Complete {
 		return err
 	}

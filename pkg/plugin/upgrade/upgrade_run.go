@@ -24,19 +24,12 @@ import (
 
 // drive applies the step and, with --wait, follows the upgrade to the target.
 func (o *UpgradeOptions) drive(parent context.Context, cfg upgrade.Config, p *upgrade.Proposal) error {
-	ctx := parent
 	// --snapshot waits for its Job even without --wait: the timeout bounds that too.
-	if (o.cfg.Wait || o.cfg.Snapshot) && o.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(parent, o.Timeout)
-		defer cancel()
-	}
+	ctx, cancel := o.bounded(parent, o.cfg.Wait || o.cfg.Snapshot)
+	defer cancel()
 	w := o.env.Streams.Out
-	pp := table.NewProgress(w, cmdutil.IsTerminal(w), o.env.UseColor(w))
-	cfg.Emit = pp.Event
 	began := time.Now()
-	res, err := upgrade.Execute(ctx, cfg, p)
-	pp.Finish()
+	res, err := o.execute(ctx, cfg, p)
 	resume := o.resumeCommand(p.Path.Target)
 	if err != nil {
 		return o.runError(parent, ctx, err, res, resume)
@@ -61,6 +54,23 @@ func (o *UpgradeOptions) drive(parent context.Context, cfg upgrade.Config, p *up
 	}
 	table.WriteUpgradeSummary(w, res, p.Path.Target, time.Since(began), o.cfg.Plans.Namespace)
 	return nil
+}
+
+// bounded is parent, bounded by --timeout when the run waits (and one is given).
+func (o *UpgradeOptions) bounded(parent context.Context, waits bool) (context.Context, context.CancelFunc) {
+	if waits && o.Timeout > 0 {
+		return context.WithTimeout(parent, o.Timeout)
+	}
+	return parent, func() {}
+}
+
+// execute runs the engine, printing its events as they come.
+func (o *UpgradeOptions) execute(ctx context.Context, cfg upgrade.Config, p *upgrade.Proposal) (*upgrade.Outcome, error) {
+	w := o.env.Streams.Out
+	pp := table.NewProgress(w, cmdutil.IsTerminal(w), o.env.UseColor(w))
+	cfg.Emit = pp.Event
+	defer pp.Finish()
+	return upgrade.Execute(ctx, cfg, p)
 }
 
 // runError explains why a run stopped, with how to go on. The Plans always stay:

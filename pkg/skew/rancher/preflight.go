@@ -3,6 +3,7 @@ package rancher
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	authv1 "k8s.io/api/authorization/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -110,4 +111,14 @@ var ImportedPermissions = []Permission{
 // (the Cluster by its name, the Nodes in the namespace of that name) and returns those denied; writes only when write is set.
 func MissingImportedPermissions(ctx context.Context, kube kubernetes.Interface, name string, write bool) ([]Permission, error) {
 	return missing(ctx, kube, ImportedPermissions, name, write)
+}
+
+// MissingLine says, in one line, which permissions on the management cluster the
+// identity lacks for cluster ref.
+func MissingLine(ref string, missing []Permission) string {
+	names := make([]string, len(missing))
+	for i, p := range missing {
+		names[i] = p.String()
+	}
+	return fmt.Sprintf("missing permissions on the management cluster for %s: %s", ref, strings.Join(names, ", "))
 }

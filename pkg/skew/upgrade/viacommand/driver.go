@@ -61,6 +61,8 @@ type Driver struct {
 
 	// hop is the hop under way: its agents go before the path goes on.
 	hop *upgradepath.Hop
+	// seen is the last read of the nodes a step waits for.
+	seen observation
 
 	mu    sync.Mutex
 	ended map[string]time.Time

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -152,9 +153,9 @@ const notYetOn = "its kubelet does not report the release yet"
 
 // back says what is missing before s counts as back, "" when it is.
 func (d *Driver) back(ctx context.Context, step *upgrade.Step, s upgradepath.NodeStep) (string, error) {
-	cl, err := upgrade.ReadCluster(ctx, d.cfg.Kube)
+	cl, leases, err := d.observe(ctx)
 	if err != nil {
-		return "", fmt.Errorf("read the cluster: %w", err)
+		return "", err
 	}
 	n := node(cl.Inventory, s.Name)
 	switch {
@@ -171,7 +172,32 @@ func (d *Driver) back(ctx context.Context, step *upgrade.Step, s upgradepath.Nod
 	d.mu.Lock()
 	ended := d.ended[s.Name]
 	d.mu.Unlock()
-	return upgrade.ServerBack(cl.Inventory, s.Name, step.Hop.To, ended, upgrade.ServerLeases(ctx, d.cfg.Kube, cl.Inventory)[s.Name]), nil
+	return upgrade.ServerBack(cl.Inventory, s.Name, step.Hop.To, ended, leases[s.Name]), nil
+}
+
+// observation is the cluster and its servers' Leases as last read: the nodes of a
+// step wait together, and share one read per poll rather than each read it.
+type observation struct {
+	mu     sync.Mutex
+	at     time.Time
+	cl     *upgrade.Cluster
+	leases map[string]time.Time
+}
+
+// observe is the cluster as read at most half a poll ago.
+func (d *Driver) observe(ctx context.Context) (*upgrade.Cluster, map[string]time.Time, error) {
+	o := &d.seen
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.cl != nil && time.Since(o.at) < gatePoll/2 {
+		return o.cl, o.leases, nil
+	}
+	cl, err := upgrade.ReadCluster(ctx, d.cfg.Kube)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the cluster: %w", err)
+	}
+	o.cl, o.leases, o.at = cl, upgrade.ServerLeases(ctx, d.cfg.Kube, cl.Inventory), time.Now()
+	return o.cl, o.leases, nil
 }
 
 func (d *Driver) fail(ctx context.Context, step *upgrade.Step, rec runrecord.NodeRecord, e *NodeError) error {

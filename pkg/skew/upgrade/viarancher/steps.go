@@ -98,13 +98,8 @@ func missingPermissions(ref, role string, missing []rancher.Permission, err erro
 	if len(missing) == 0 {
 		return nil
 	}
-	names := make([]string, len(missing))
-	for i, p := range missing {
-		names[i] = p.String()
-	}
-	return &upgrade.Refusal{ID: upgrade.RefusedPermissions,
-		Reason: fmt.Sprintf("missing permissions on the management cluster for %s: %s", ref, strings.Join(names, ", ")),
-		Fix:    "docs/rancher.md lists the " + role + " this mode needs"}
+	return &upgrade.Refusal{ID: upgrade.RefusedPermissions, Reason: rancher.MissingLine(ref, missing),
+		Fix: "docs/rancher.md lists the " + role + " this mode needs"}
 }
 
 func note(cfg *upgrade.Config, format string, args ...any) {

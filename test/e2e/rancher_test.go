@@ -232,13 +232,19 @@ func TestRancherPermissions(t *testing.T) {
 	if r := skew(t, "check", "--context", sandbox.ContextRancherViewer, "--rancher-cluster", rancherCluster); r.code != 0 {
 		t.Errorf("a viewer's check: %s", r)
 	}
-	before := rancherState(t).Cluster.ResourceVersion
+	// What an upgrade writes (the version, our annotations), not the resourceVersion:
+	// the simulated Rancher writes the Cluster's status on its own, at any moment.
+	written := func() string {
+		c := rancherState(t).Cluster
+		return fmt.Sprintf("%s %v", c.KubernetesVersion, c.Annotations)
+	}
+	before := written()
 	up := skew(t, "upgrade", "--context", sandbox.ContextRancherViewer, "--rancher-cluster", rancherCluster, "--version", rke2Target, "--channel-server", rke2Channels(), "--yes", "--wait")
 	if up.code != 1 || !strings.Contains(up.stderr, "missing permissions on the management cluster for fleet-default/prod-east: patch clusters.provisioning.cattle.io") {
 		t.Errorf("a viewer's upgrade must be refused: %s", up)
 	}
-	if after := rancherState(t).Cluster.ResourceVersion; after != before {
-		t.Errorf("a refused upgrade wrote the Cluster")
+	if after := written(); after != before {
+		t.Errorf("a refused upgrade wrote the Cluster: %s, was %s", after, before)
 	}
 	if rb := skew(t, "rollback", "--context", sandbox.ContextRancherViewer, "--rancher-cluster", rancherCluster, "--snapshot", "x", "--yes"); rb.code != 1 {
 		t.Errorf("a viewer's rollback: %s", rb)

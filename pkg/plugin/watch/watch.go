@@ -128,15 +128,17 @@ func (o *WatchOptions) Run(ctx context.Context) error {
 	}
 	p := &changePrinter{out: o.env.Streams.Out, json: o.Output == cmdutil.FormatJSON}
 	o.cfg.Kube, o.cfg.OnChange = wc.Kube, p.print
-	// The initial lists decode every node in full before the caches keep their slim
-	// copies: most of the peak is garbage by now, and the Go runtime would hand it
-	// back to the OS only slowly. Steady-state memory is what a Deployment's limit meets.
 	o.cfg.OnReady = func() {
-		debug.FreeOSMemory()
 		// Said once ready, not at the start: a start that fails prints its one error line only.
 		if l != nil {
 			fmt.Fprintf(o.env.Streams.ErrOut, "serving metrics on http://%s/metrics\n", l.Addr())
 		}
+		// The initial lists decode every node in full before the caches keep their slim
+		// copies: most of the peak is garbage by now, and the Go runtime would hand it
+		// back to the OS only slowly. Steady-state memory is what a Deployment's limit
+		// meets. After the line above: /readyz already answers 200, and a forced
+		// collection of the whole heap need not delay saying so.
+		debug.FreeOSMemory()
 	}
 	o.cfg.OnWatchError = func(what string, err error) {
 		fmt.Fprintf(o.env.Streams.ErrOut, "warning: %s: %s; watching again\n", what, cmdutil.OneLine(err.Error()))

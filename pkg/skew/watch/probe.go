@@ -2,6 +2,7 @@ package watch
 
 import (
 	"context"
+	"sync"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
@@ -16,12 +17,16 @@ const probeName = "kubectl-skew.io/no-such-object"
 // closes a watch on each, so that missing RBAC (or credentials, or a route to the
 // apiserver) fails at the start with a clear error. Without it the informers would
 // retry a forbidden list or watch forever, or sync from their list and then let the
-// caches silently age.
+// caches silently age. The two resources are probed at the same time; when both fail,
+// the nodes' error is the one returned.
 func probeWatch(ctx context.Context, kube kubernetes.Interface) error {
 	timeout := int64(1)
-	// A field selector that matches nothing: a watch from "now" on a name no object
-	// has sends no events, where an unfiltered one would replay every object first.
-	opts := metav1.ListOptions{FieldSelector: "metadata.name=" + probeName, TimeoutSeconds: &timeout}
+	// A field selector that matches nothing, from resourceVersion "0": the watch cache
+	// answers at once, with no object to replay. A watch without a resourceVersion
+	// ("from now") makes the apiserver first confirm that its cache is as new as etcd,
+	// which takes up to 3 s where etcd cannot say so quickly (etcd before 3.4.31 and
+	// 3.5.13).
+	opts := metav1.ListOptions{FieldSelector: "metadata.name=" + probeName, ResourceVersion: "0", TimeoutSeconds: &timeout}
 	one := metav1.ListOptions{Limit: 1}
 	probes := []struct {
 		what  string
@@ -35,15 +40,27 @@ func probeWatch(ctx context.Context, kube kubernetes.Interface) error {
 			func() error { _, err := kube.CoreV1().Pods(metav1.NamespaceSystem).List(ctx, one); return err },
 			func() (watch.Interface, error) { return kube.CoreV1().Pods(metav1.NamespaceSystem).Watch(ctx, opts) }},
 	}
-	for _, p := range probes {
-		if err := p.list(); err != nil {
-			return &SyncError{What: p.what, Err: err}
-		}
-		wi, err := p.watch()
+	errs := make([]error, len(probes))
+	var wg sync.WaitGroup
+	for i, p := range probes {
+		wg.Go(func() {
+			if err := p.list(); err != nil {
+				errs[i] = &SyncError{What: p.what, Err: err}
+				return
+			}
+			wi, err := p.watch()
+			if err != nil {
+				errs[i] = &SyncError{What: p.what, Err: err}
+				return
+			}
+			wi.Stop()
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
-			return &SyncError{What: p.what, Err: err}
+			return err
 		}
-		wi.Stop()
 	}
 	return nil
 }

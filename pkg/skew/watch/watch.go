@@ -103,11 +103,20 @@ func (w *Watcher) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// /version stands for the control plane only when nothing else names it (see
-	// cluster.Build); it does not change without a restart, so it is read once.
-	if v, err := w.cfg.Kube.Discovery().ServerVersion(); err == nil {
-		w.serverVer = v.GitVersion
-	}
-	if err := probeWatch(ctx, w.cfg.Kube); err != nil {
+	// cluster.Build); it does not change without a restart, so it is read once, beside
+	// the probe: each is a round trip, and neither needs the other.
+	gitVersion := make(chan string, 1)
+	go func() {
+		v, err := w.cfg.Kube.Discovery().ServerVersion()
+		if err != nil {
+			gitVersion <- ""
+			return
+		}
+		gitVersion <- v.GitVersion
+	}()
+	err := probeWatch(ctx, w.cfg.Kube)
+	w.serverVer = <-gitVersion
+	if err != nil {
 		return err
 	}
 	// Resync 0: the informers never re-list on a timer, only after a dropped watch.

@@ -3,7 +3,9 @@ package watch
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -223,5 +225,30 @@ kubectl_skew_worst_severity 2
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), MetricAPIServerMinor, MetricFindingsSeverity,
 		MetricLastEvaluation, MetricNodes, MetricTargetFindings, MetricWorstSeverity); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestProbeWatchesFromTheCache: the probe's watches ask for resourceVersion "0", which
+// the apiserver's watch cache answers at once. Without one, the apiserver first waits
+// until its cache is as new as etcd: up to 3 s a watch on an etcd that cannot say so.
+func TestProbeWatchesFromTheCache(t *testing.T) {
+	cs := fakeWith(t, "server s1 v1.32.9+k3s1")
+	var mu sync.Mutex
+	probed := map[string]string{}
+	cs.PrependWatchReactor("*", func(a clienttesting.Action) (bool, watch.Interface, error) {
+		wa := a.(clienttesting.WatchActionImpl)
+		if v, ok := wa.WatchRestrictions.Fields.RequiresExactMatch("metadata.name"); ok && v == probeName {
+			mu.Lock()
+			probed[a.GetResource().Resource+" "+a.GetNamespace()] = wa.WatchRestrictions.ResourceVersion
+			mu.Unlock()
+		}
+		return false, nil, nil
+	})
+	if err := probeWatch(context.Background(), cs); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"nodes ": "0", "pods kube-system": "0"}
+	if !reflect.DeepEqual(probed, want) {
+		t.Errorf("probe watches (resource namespace: resourceVersion) %v, want %v", probed, want)
 	}
 }

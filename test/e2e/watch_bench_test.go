@@ -30,6 +30,9 @@ const startRounds = 7
 // version changing to the new series on /metrics.
 //
 //	go test ./test/e2e -run '^$' -bench Watch5000 -benchtime 10x
+//
+// With SKEW_BENCH_BASELINE naming another kubectl-skew binary (an older build), each
+// round also starts that one's watch, for a before-and-after in the same run.
 func BenchmarkWatch5000(b *testing.B) {
 	env.mu.Lock()
 	defer env.mu.Unlock()
@@ -45,6 +48,8 @@ func BenchmarkWatch5000(b *testing.B) {
 	peakRSS(b, env.sb.Tools.Kubectl, "get", "--raw", "/api/v1/nodes")
 	var (
 		checkTook, rawTook, readyTook []time.Duration
+		baseTook                      []time.Duration
+		baseline                      = os.Getenv("SKEW_BENCH_BASELINE")
 		checkRSS, rawRSS, startPeak   []int64
 		watch                         *benchWatch
 	)
@@ -53,6 +58,11 @@ func BenchmarkWatch5000(b *testing.B) {
 		checkRSS, checkTook = append(checkRSS, rss), append(checkTook, took)
 		rss, took = peakRSS(b, env.sb.Tools.Kubectl, "get", "--raw", "/api/v1/nodes")
 		rawRSS, rawTook = append(rawRSS, rss), append(rawTook, took)
+		if baseline != "" {
+			w := startBenchWatch(b, baseline)
+			baseTook = append(baseTook, w.ready)
+			w.stop()
+		}
 		w := startBenchWatch(b, plugin)
 		readyTook = append(readyTook, w.ready)
 		_, hwm := procMemKiB(b, w.cmd.Process.Pid)
@@ -116,6 +126,10 @@ func BenchmarkWatch5000(b *testing.B) {
 	b.ReportMetric(mib(steady), "watch-steady-MiB")
 	b.ReportMetric(mib(peak), "watch-peak-MiB")
 	b.ReportMetric(idleCPU, "idle-cpu-%")
+	if baseline != "" {
+		b.ReportMetric(ms(median(baseTook)), "baseline-ready-ms")
+		b.Logf("start to ready of the baseline watch (%s): %v", baseline, rounded(baseTook))
+	}
 	b.Logf("start to ready over %d rounds (goal: the watch within 1.5x of check): check -o json %v, raw list %v, watch %v",
 		startRounds, rounded(checkTook), rounded(rawTook), rounded(readyTook))
 }

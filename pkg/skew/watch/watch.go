@@ -139,18 +139,15 @@ func (w *Watcher) Run(ctx context.Context) error {
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
 
-	synced := make(chan bool, 1)
-	go func() {
-		synced <- cache.WaitForCacheSync(ctx.Done(), nodeInf.Informer().HasSynced, podInf.Informer().HasSynced)
-	}()
-	select {
-	case err := <-w.fatal:
-		return err
-	case <-ctx.Done():
-		return nil
-	case ok := <-synced:
-		if !ok {
+	// The informers' synced channels close the moment each cache holds its initial
+	// list (cache.WaitForCacheSync would poll, and add up to 100 ms).
+	for _, inf := range []cache.SharedIndexInformer{nodeInf.Informer(), podInf.Informer()} {
+		select {
+		case err := <-w.fatal:
+			return err
+		case <-ctx.Done():
 			return nil
+		case <-inf.HasSyncedChecker().Done():
 		}
 	}
 	w.synced.Store(true)

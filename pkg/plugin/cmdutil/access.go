@@ -19,7 +19,13 @@ func RequireAccess(ctx context.Context, c *Clients, set string, o access.Options
 	if s == nil {
 		return fmt.Errorf("no permission set %q", set)
 	}
-	err := access.Require(ctx, c.Kube, s, o)
+	// Its own request budget: a set asks a few dozen reviews at once, which the shared
+	// client's default budget would throttle (and klog would say so on stderr).
+	kube := c.Kube
+	if own, err := c.Derived(OwnBudget); err == nil {
+		kube = own.Kube
+	}
+	err := access.Require(ctx, kube, s, o)
 	var missing *access.MissingError
 	if err == nil || errors.As(err, &missing) {
 		return err

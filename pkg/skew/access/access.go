@@ -19,7 +19,6 @@ const (
 	Cluster    Scope = ""
 	KubeSystem Scope = "kube-system"
 	NodeLease  Scope = "kube-node-lease"
-	Cattle     Scope = "cattle-system"
 	SUC        Scope = "$suc"
 )
 

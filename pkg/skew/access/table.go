@@ -23,7 +23,7 @@ func judging(f Feature) []Rule {
 		{Group: "apps", Resource: "daemonsets", Verbs: []string{"list"}, Optional: true, Why: "hazards: pod templates (node selectors, affinities, tolerations)"},
 		{Group: "apps", Resource: "statefulsets", Verbs: []string{"list"}, Optional: true, Why: "hazards: pod templates (node selectors, affinities, tolerations)"},
 		{Group: "networking.k8s.io", Resource: "ingresses", Verbs: []string{"list"}, Optional: true, Why: "hazards: ingress-nginx annotations (snippets)"},
-		{Group: "upgrade.cattle.io", Resource: "plans", Verbs: []string{"list"}, Optional: true, Why: "hazards: every Plan's node selectors and tolerations"},
+		{Group: "upgrade.cattle.io", Resource: "plans", Verbs: []string{"list"}, Optional: true, Why: "hazards: every Plan's node selectors and tolerations; upgrade's preflight: Rancher's own Plans in cattle-system, which would fight ours"},
 		{Group: "batch", Resource: "jobs", Verbs: []string{"list"}, Scope: KubeSystem, Optional: true, Why: "hazards: failed helm-install Jobs"},
 		{Group: "helm.cattle.io", Resource: "helmcharts", Verbs: []string{"list"}, Scope: KubeSystem, Optional: true, Why: "hazards: the bundled charts' values"},
 		{Group: "helm.cattle.io", Resource: "helmchartconfigs", Verbs: []string{"list"}, Scope: KubeSystem, Optional: true, Why: "hazards: the bundled charts' values"},
@@ -101,8 +101,9 @@ var Table = []Set{
 		{Resource: "pods", Verbs: []string{"list"}, Optional: true, Why: "preflight: what the drains would meet (pods without a controller, local storage)"},
 		{Resource: "persistentvolumes", Verbs: []string{"list"}, Optional: true, Why: "preflight: volumes bound to one node, which a drained pod cannot follow"},
 		{Group: "policy", Resource: "poddisruptionbudgets", Verbs: []string{"list"}, Optional: true, Why: "preflight: budgets that would block a drain"},
-		{Group: "apps", Resource: "deployments", Verbs: []string{"get"}, Scope: Cattle, Optional: true, Why: "preflight: whether Rancher manages the cluster (cattle-cluster-agent)"},
-		{Group: "upgrade.cattle.io", Resource: "plans", Verbs: []string{"list"}, Scope: Cattle, Optional: true, Why: "preflight: Rancher's own Plans, which would fight ours"},
+		// Cluster-wide, not a Role in cattle-system: that namespace exists only where Rancher runs,
+		// and a manifest with a Role in it would not apply elsewhere.
+		{Group: "apps", Resource: "deployments", Verbs: []string{"get"}, Optional: true, Why: "preflight: whether Rancher manages the cluster (cattle-system/cattle-cluster-agent)"},
 	}, inventory[1:], jobFailure[:3], judging(Always))},
 	{Name: "upgrade-command", Command: "upgrade", Driver: "command, manual", Writes: true, Rules: join([]Rule{
 		{Resource: "nodes", Verbs: []string{"get", "list", "watch"}, Why: "the inventory, then each node coming back on its new version"},

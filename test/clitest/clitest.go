@@ -97,6 +97,7 @@ func RunEnv(t testing.TB, wire func(*cmdutil.Env), args ...string) Result {
 // Clients are fake clients over the cluster's objects, reached at server.
 func (fc Cluster) Clients(server string) *cmdutil.Clients {
 	client := fake.NewSimpleClientset(fc.Objects...)
+	client.PrependReactor("create", "selfsubjectaccessreviews", AllowAccessReviews)
 	client.Discovery().(*fakediscovery.FakeDiscovery).FakedServerVersion = &version.Info{GitVersion: fc.ServerVersion, Platform: "linux/amd64"}
 	c := &cmdutil.Clients{Kube: client, Discovery: client.Discovery(), Server: server}
 	if fc.ListKinds != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/access"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
 )
@@ -78,6 +79,9 @@ func (o *AbortOptions) Run(ctx context.Context) error {
 	}
 	if c.Dynamic == nil {
 		return fmt.Errorf("abort needs a dynamic client")
+	}
+	if err := cmdutil.RequireAccess(ctx, c, "abort", access.Options{SUCNamespace: o.Namespace, ReadOnly: o.DryRun}); err != nil {
+		return err
 	}
 	w := o.env.Streams.Out
 	if stopped, err := o.abortRun(ctx, c); stopped || err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/access"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/judge"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
@@ -152,6 +153,9 @@ func (o *CheckOptions) Run(ctx context.Context) error {
 func (o *CheckOptions) check(ctx context.Context) (*report.CheckReport, error) {
 	c, err := o.env.Clients()
 	if err != nil {
+		return nil, err
+	}
+	if err := cmdutil.RequireAccess(ctx, c, "check", access.Options{}); err != nil {
 		return nil, err
 	}
 	kubectl := o.startKubectlVersion(ctx)

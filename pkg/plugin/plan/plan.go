@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/access"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/install"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/judge"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
@@ -132,6 +133,9 @@ func (o *PlanOptions) plan(ctx context.Context) (*report.PlanReport, error) {
 	}
 	c, err := o.env.Clients()
 	if err != nil {
+		return nil, err
+	}
+	if err := cmdutil.RequireAccess(ctx, c, "plan", access.Options{}); err != nil {
 		return nil, err
 	}
 	inv, nodes, err := cmdutil.ReadCluster(ctx, o.env, c)

@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/access"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/etcdsnapshot"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/preflight"
@@ -90,6 +91,13 @@ func (s *sucRollback) Run(ctx context.Context, env *cmdutil.Env) error {
 	}
 	if c.Dynamic == nil {
 		return fmt.Errorf("rollback needs a dynamic client")
+	}
+	o := access.Options{SUCNamespace: s.Namespace}
+	if !s.Verify {
+		o.Features = []access.Feature{access.Runbook}
+	}
+	if err := cmdutil.RequireAccess(ctx, c, "rollback", o); err != nil {
+		return err
 	}
 	plans := &suc.Client{Dynamic: c.Dynamic, Namespace: s.Namespace}
 	if s.Verify {

@@ -9,6 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/access"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/preflight"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
@@ -73,6 +74,9 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	}
 	if c.Dynamic == nil {
 		return fmt.Errorf("status needs a dynamic client")
+	}
+	if err := cmdutil.RequireAccess(ctx, c, "status", access.Options{SUCNamespace: o.Namespace}); err != nil {
+		return err
 	}
 	plans := &suc.Client{Dynamic: c.Dynamic, Namespace: o.Namespace}
 	// A run of --driver command or manual has no Plans: its record says where it is.

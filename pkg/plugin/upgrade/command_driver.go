@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/access"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade/viacommand"
 	"github.com/kubectl-skew/kubectl-skew/pkg/table"
@@ -146,4 +147,29 @@ func (o *UpgradeOptions) driveCommand(parent context.Context, cfg upgrade.Config
 		return fmt.Errorf("timed out after %s: %w; a node whose command was running may be half done: kubectl skew status shows where the run stood; run %s again to resume", o.Timeout, err, resume)
 	}
 	return fmt.Errorf("stopped: %w; after fixing the cause run %s again", err, resume)
+}
+
+// accessSet names the permissions of the chosen driver (pkg/skew/access).
+func (o *UpgradeOptions) accessSet(byCommand bool) string {
+	if byCommand {
+		return "upgrade-command"
+	}
+	return "upgrade"
+}
+
+// accessOptions are the features of this run that need permissions, and whether it
+// only reads (a dry run, or Plans printed with -o).
+func (o *UpgradeOptions) accessOptions(byCommand bool) access.Options {
+	a := access.Options{SUCNamespace: o.cfg.Plans.Namespace, ReadOnly: o.DryRun != dryRunNone || (!byCommand && o.out.Structured())}
+	add := func(on bool, f access.Feature) {
+		if on {
+			a.Features = append(a.Features, f)
+		}
+	}
+	add(o.DryRun == dryRunServer && !byCommand, access.ServerDry)
+	add(o.cfg.RetryFailed, access.RetryFailed)
+	add(len(o.cfg.Plans.ImagePullSecrets) > 0, access.PullSecrets)
+	add(byCommand && o.command.Drain, access.Drain)
+	add(byCommand && o.command.Drain && o.cfg.Plans.Drain.DisableEviction, access.NoEviction)
+	return a
 }

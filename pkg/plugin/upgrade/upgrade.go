@@ -240,6 +240,9 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 	}
 	cfg := o.config(c)
 	byCommand := o.command.Driver != driverSUC
+	if err := cmdutil.RequireAccess(ctx, c, o.accessSet(byCommand), o.accessOptions(byCommand)); err != nil {
+		return err
+	}
 	if byCommand {
 		if cfg.Driver, err = o.commandDriver(); err != nil {
 			return err

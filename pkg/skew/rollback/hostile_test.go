@@ -107,7 +107,7 @@ func runScripts(t *testing.T, bash, dir, name string, r *report.RollbackRunbook,
 			envs = append(envs, nil)
 		}
 		for _, extra := range envs {
-			cmd := exec.Command(bash, filepath.Join(out, file+".sh"), strconv.Itoa(st.Number))
+			cmd := exec.Command(bash, filepath.Join(out, fileName(file)+".sh"), strconv.Itoa(st.Number))
 			cmd.Dir = out
 			cmd.Env = append([]string{"PATH=" + stubs + ":/usr/bin:/bin", "K3S_TOKEN=t", "HOME=" + dir}, extra...)
 			// A step may fail (BACKUP unset, a kubelet version the stub does not
@@ -129,6 +129,20 @@ func writeStubs(t *testing.T, dir, log string) {
 	for _, name := range []string{"curl", "systemctl", "k3s", "k3s-killall.sh", "kubectl", "mv", "cp", "id", "rm", "install", "tar", "mkdir", "sha256sum"} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(stub), 0o755); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestScriptFileNames: a node name is a file name in the output directory, whatever
+// it holds.
+func TestScriptFileNames(t *testing.T) {
+	r := &report.RollbackRunbook{Distro: "k3s", From: "v1.30.14+k3s1", Steps: []report.RollbackStep{
+		{Number: 1, Node: "../../etc/cron.d/x", Role: "server", Commands: []string{"true"}},
+		{Number: 2, Node: "a/b", Role: "agent", Commands: []string{"true"}},
+	}}
+	for name := range Scripts(r, "") {
+		if strings.ContainsAny(name, `/\`) {
+			t.Errorf("file name %q leaves the directory", name)
 		}
 	}
 }

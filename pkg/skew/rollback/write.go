@@ -33,7 +33,7 @@ func Scripts(r *report.RollbackRunbook, runbook string) map[string]string {
 	}
 	out := map[string]string{}
 	for _, node := range order {
-		out[node+".sh"] = script(d, r, node, byNode[node])
+		out[fileName(node)+".sh"] = script(d, r, node, byNode[node])
 	}
 	out["RUNBOOK.txt"] = runbook + "\nScripts: run ./NODE.sh STEP on each node (./cluster.sh STEP where kubectl works), step by step in the order above.\n"
 	return out
@@ -90,4 +90,15 @@ func comment(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// fileName is node as a file name: node names are DNS subdomains, but a name the
+// cluster controls never becomes a path outside the output directory.
+func fileName(node string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_' {
+			return r
+		}
+		return '_'
+	}, node)
 }

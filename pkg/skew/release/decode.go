@@ -134,7 +134,7 @@ func (row releaseJSON) release() (*Release, error) {
 
 func (s Source) check() error {
 	for _, f := range []string{s.Repo, s.Path, s.Commit, s.URL} {
-		if len(f) > maxField || strings.ContainsAny(f, "\n\r\t") {
+		if len(f) > maxField || strings.ContainsFunc(f, func(r rune) bool { return r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 }) {
 			return fmt.Errorf("a field is longer than %d characters or holds control characters", maxField)
 		}
 	}

@@ -129,6 +129,7 @@ func rejectCases(t testing.TB) []rejectCase {
 			[]string{"releases[1]: v1.33.7+k3s1 is listed twice (also releases[0], which gives etcd v3.5.25-k3s1, this row v3.6.7-k3s1)"}},
 		{"a release twice, one row without a component", testFile(t, testRow(), func() map[string]any { r := testRow(); delete(components(r), "containerd"); return r }()),
 			[]string{"which gives containerd v2.1.5-k3s1.33, this row none"}},
+		{"an escape in a source", withRow(t, func(r map[string]any) { source(r)["path"] = "docs/\x1b[2Jx.md" }), []string{"control characters"}},
 		{"a release twice, the same", testFile(t, testRow(), testRow()), []string{"listed twice (also releases[0], with the same components)"}},
 		{"a component with a line break", withRow(t, func(r map[string]any) { components(r)["etcd"] = "v3.5.25\n" }), []string{"line breaks"}},
 		{"only whitespace", []byte(" \n\t "), []string{"empty"}},

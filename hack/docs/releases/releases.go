@@ -145,9 +145,15 @@ localhost); it is read like the channel list, at most %s to connect, %s an attem
 in all. The data is read strictly, within bounds:
 
 - at most %d MiB and %d releases, %d components a release, %d characters a source field;
-- no unknown field, no second JSON value or trailing text, no release listed twice;
+- no unknown field, no second JSON value or trailing text, no release listed twice
+  (under any spelling: two rows of one release are refused whether they agree or not,
+  and the message names the first component they disagree on, with both values);
 - every version a K3s or RKE2 release, every component a version, a ~kubernetes~ entry
   that agrees with its release, a date in ~YYYY-MM-DD~, a source for every row.
+
+A component name the hazards do not read (a new chart, say ~kube-vip~) is kept, shown by
+~kubectl skew releases~, and otherwise ignored: it decides nothing, so it cannot make a hop
+look safe. A component the hazards do read that a row lacks is open for them, never safe.
 
 Anything else stops the command with one line that names the file (and the row, where
 there is one) and the problem, and says to regenerate the data with ~make release-data~

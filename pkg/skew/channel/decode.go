@@ -86,6 +86,14 @@ func Decode(url, contentType string, body []byte) (*List, error) {
 		if c.Latest != "" {
 			if v, err := version.Parse(c.Latest); err != nil {
 				c.LatestError = err.Error()
+				// Shown in tables as the server wrote it: short, on one line, and
+				// without the control characters that would drive a terminal.
+				c.Latest = strings.Map(func(r rune) rune {
+					if isControl(r) {
+						return '?'
+					}
+					return r
+				}, snippet([]byte(c.Latest)))
 			} else {
 				c.Version = &v
 			}

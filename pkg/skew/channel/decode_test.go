@@ -123,6 +123,7 @@ func FuzzDecodeChannels(f *testing.F) {
 		`{"data":[]}`, `{"data":null}`, `{}`, `[]`, `<html>`, `{"data":[{"name":"stable","latest":"v1.33.5+k3s1"}]}`,
 		`{"data":[{"name":"x","latest":"v1.2.3-rc1+k3s9"},{"id":"y","latest":""}]}`, `{"data":[{"latest":1}]}`,
 		`{"data":[{"name":"` + strings.Repeat("a", 100) + `"}]}`, "\xef\xbb\xbf{\"data\":[]}", `{"data":[{"name":"\u0000"}]}`,
+		`{"data":[{"name":"stable","latest":"v1.33.5+k3s1\u001b[2J"},{"name":"latest","latest":"$(touch /tmp/pwned)\nstable v9.9.9"}]}`,
 	} {
 		f.Add("", []byte(s))
 	}
@@ -144,6 +145,9 @@ func FuzzDecodeChannels(f *testing.F) {
 				t.Fatalf("empty or repeated name %q", c.Name)
 			}
 			seen[c.Name] = true
+			if strings.ContainsFunc(c.Latest, isControl) || len(c.Latest) > 200 {
+				t.Fatalf("channel %q: latest %q is not short and printable", c.Name, c.Latest)
+			}
 			if (c.Version != nil) == (c.LatestError != "") && c.Latest != "" {
 				t.Fatalf("channel %q: version %v and error %q", c.Name, c.Version, c.LatestError)
 			}
@@ -161,5 +165,40 @@ func BenchmarkDecode(b *testing.B) {
 		if _, err := Decode(testURL, "application/json", body); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestHostileLatest: a latest that is not a version (a terminal escape, a line
+// break, shell text, a huge value) is kept short and printable for the table, and
+// resolving the channel is one line naming the channel, the server and the value;
+// no other channel's latest is affected.
+func TestHostileLatest(t *testing.T) {
+	body := `{"data":[{"name":"v1.33","latest":"v1.33.5+k3s1"},` +
+		`{"name":"stable","latest":"v1.33.5+k3s1\u001b[2J"},` +
+		`{"name":"latest","latest":"$(touch /tmp/pwned)\nv9.9.9+k3s1"},` +
+		`{"name":"testing","latest":"` + strings.Repeat("9", 5000) + `"}]}`
+	list, err := Decode(testURL, "application/json", []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"stable", "latest", "testing"} {
+		c, _ := list.Get(name)
+		if strings.ContainsFunc(c.Latest, isControl) || len(c.Latest) > 70 || c.Version != nil {
+			t.Errorf("%s: latest %q, version %v", name, c.Latest, c.Version)
+		}
+		_, err := list.Resolve(name)
+		msg := ""
+		if err != nil {
+			msg = err.Error()
+		}
+		if !errors.Is(err, ErrBadLatest) || strings.ContainsAny(msg, "\n\r\x1b") || !strings.Contains(msg, `"`+name+`"`) || !strings.Contains(msg, testURL) || len(msg) > 400 {
+			t.Errorf("%s: got %q, want one line of ErrBadLatest naming the channel and the server", name, msg)
+		}
+	}
+	if v, err := list.Resolve("v1.33"); err != nil || v.String() != "v1.33.5+k3s1" {
+		t.Errorf("v1.33 = %v, %v", v, err)
+	}
+	if list.Contains(version.MustParse("v9.9.9+k3s1")) {
+		t.Error("a release inside an unparsable latest counts as listed")
 	}
 }

@@ -36,6 +36,9 @@ func read(ctx context.Context, dyn dynamic.Interface, namespace, name string, fu
 		}
 		return nil, fmt.Errorf("read Cluster %s/%s: %w", namespace, name, err)
 	}
+	if err := oddFields("provisioning.cattle.io Cluster", obj, clusterFields...); err != nil {
+		return nil, err
+	}
 	s := &State{Cluster: clusterFrom(obj)}
 	cp, err := dyn.Resource(ControlPlaneResource).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
 	switch {
@@ -43,6 +46,9 @@ func read(ctx context.Context, dyn dynamic.Interface, namespace, name string, fu
 	case err != nil:
 		return nil, fmt.Errorf("read RKEControlPlane %s/%s: %w", namespace, name, err)
 	default:
+		if err := oddFields("RKEControlPlane", cp, controlPlaneFields...); err != nil {
+			return nil, err
+		}
 		c := controlPlaneFrom(cp)
 		s.ControlPlane = &c
 	}
@@ -59,6 +65,9 @@ func read(ctx context.Context, dyn dynamic.Interface, namespace, name string, fu
 		return nil, fmt.Errorf("list the Machines of %s/%s: %w", namespace, name, err)
 	}
 	for i := range machines.Items {
+		if err := oddFields("Machine", &machines.Items[i], machineFields...); err != nil {
+			return nil, err
+		}
 		s.Machines = append(s.Machines, machineFrom(&machines.Items[i]))
 	}
 	sort.Slice(s.Machines, func(i, j int) bool { return s.Machines[i].Name < s.Machines[j].Name })

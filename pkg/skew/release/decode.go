@@ -87,7 +87,7 @@ func Decode(data []byte) ([]*Release, error) {
 		}
 		k := key(r.Version)
 		if j, dup := seen[k]; dup {
-			return nil, fmt.Errorf("%w: releases[%d]: %s is listed twice (also releases[%d])", ErrBadData, i, r.Version, j)
+			return nil, fmt.Errorf("%w: releases[%d]: %s is listed twice (also releases[%d]%s)", ErrBadData, i, r.Version, j, contradiction(out[j], r))
 		}
 		seen[k] = i
 		out = append(out, r)
@@ -134,7 +134,7 @@ func (row releaseJSON) release() (*Release, error) {
 
 func (s Source) check() error {
 	for _, f := range []string{s.Repo, s.Path, s.Commit, s.URL} {
-		if len(f) > maxField || strings.ContainsAny(f, "\n\r\t") {
+		if len(f) > maxField || strings.ContainsFunc(f, func(r rune) bool { return r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 }) {
 			return fmt.Errorf("a field is longer than %d characters or holds control characters", maxField)
 		}
 	}
@@ -164,6 +164,37 @@ func Encode(rs []*Release) []byte {
 	}
 	b.WriteString("]}\n")
 	return b.Bytes()
+}
+
+// contradiction names the first component (by name) on which two rows of one
+// release disagree, with both values, or says that they agree: either way the
+// release is refused, since no rule picks one row over the other.
+func contradiction(a, b *Release) string {
+	names := make([]string, 0, len(a.Components)+len(b.Components))
+	for n := range a.Components {
+		names = append(names, n)
+	}
+	for n := range b.Components {
+		if _, ok := a.Components[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		va, oka := a.Components[n]
+		vb, okb := b.Components[n]
+		if va != vb || oka != okb {
+			return fmt.Sprintf(", which gives %s %s, this row %s", n, orNone(va, oka), orNone(vb, okb))
+		}
+	}
+	return ", with the same components"
+}
+
+func orNone(v string, ok bool) string {
+	if !ok {
+		return "none"
+	}
+	return v
 }
 
 // less orders by distribution, then release.

@@ -125,6 +125,12 @@ func rejectCases(t testing.TB) []rejectCase {
 		{"null releases", []byte(`{"apiVersion": "` + APIVersion + `", "kind": "` + Kind + `", "releases": null}`), []string{"no releases"}},
 		{"a top-level array", []byte(`[1]`), []string{"not an object"}},
 		{"a spelling of a listed release", testFile(t, testRow(), func() map[string]any { r := testRow(); r["version"] = "v1.33.7+k3s01"; return r }()), []string{"listed twice"}},
+		{"a release twice, contradicting itself", testFile(t, testRow(), func() map[string]any { r := testRow(); components(r)["etcd"] = "v3.6.7-k3s1"; return r }()),
+			[]string{"releases[1]: v1.33.7+k3s1 is listed twice (also releases[0], which gives etcd v3.5.25-k3s1, this row v3.6.7-k3s1)"}},
+		{"a release twice, one row without a component", testFile(t, testRow(), func() map[string]any { r := testRow(); delete(components(r), "containerd"); return r }()),
+			[]string{"which gives containerd v2.1.5-k3s1.33, this row none"}},
+		{"an escape in a source", withRow(t, func(r map[string]any) { source(r)["path"] = "docs/\x1b[2Jx.md" }), []string{"control characters"}},
+		{"a release twice, the same", testFile(t, testRow(), testRow()), []string{"listed twice (also releases[0], with the same components)"}},
 		{"a component with a line break", withRow(t, func(r map[string]any) { components(r)["etcd"] = "v3.5.25\n" }), []string{"line breaks"}},
 		{"only whitespace", []byte(" \n\t "), []string{"empty"}},
 		{"not JSON", []byte("releases:\n- v1.33.7+k3s1\n"), []string{"not JSON at byte 1"}},
@@ -162,12 +168,12 @@ func rejectCases(t testing.TB) []rejectCase {
 		{"component value empty", withRow(t, func(r map[string]any) { components(r)["traefik"] = "" }), []string{"component traefik: empty version"}},
 		{"kubernetes contradicts", withRow(t, func(r map[string]any) { components(r)[Kubernetes] = "v1.33.6" }), []string{"v1.33.7+k3s1: its kubernetes component v1.33.6 contradicts the release"}},
 		{"kubernetes of another minor", withRow(t, func(r map[string]any) { components(r)[Kubernetes] = "v1.32.7" }), []string{"contradicts the release"}},
-		{"listed twice", testFile(t, testRow(), testRow()), []string{"releases[1]: v1.33.7+k3s1 is listed twice (also releases[0])"}},
+		{"listed twice", testFile(t, testRow(), testRow()), []string{"releases[1]: v1.33.7+k3s1 is listed twice (also releases[0], with the same components)"}},
 		{"listed twice, spelled differently", testFile(t, testRow(), func() map[string]any {
 			r := testRow()
 			r["version"] = "1.33.7+k3s1"
 			return r
-		}()), []string{"releases[1]: 1.33.7+k3s1 is listed twice (also releases[0])"}},
+		}()), []string{"releases[1]: 1.33.7+k3s1 is listed twice (also releases[0]"}},
 		{"repository without commit", withRow(t, func(r map[string]any) { delete(source(r), "commit") }), []string{"v1.33.7+k3s1: source: a repository source needs a path and a commit hash"}},
 		{"repository with a branch", withRow(t, func(r map[string]any) { source(r)["commit"] = "main" }), []string{"needs a path and a commit hash"}},
 		{"repository without path", withRow(t, func(r map[string]any) { delete(source(r), "path") }), []string{"needs a path and a commit hash"}},

@@ -102,7 +102,7 @@ func Check(in Input) error {
 // nodeCheck is the check that node is Ready on the version, run where kubectl works.
 func (b *book) nodeCheck(node string) string {
 	return fmt.Sprintf("%s get node %s -o jsonpath='{.status.nodeInfo.kubeletVersion} {.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}' prints \"%s True\"",
-		b.check, node, b.in.From)
+		b.check, install.Quote(node), b.in.From)
 }
 
 // Build writes the runbook for the cluster.
@@ -199,11 +199,11 @@ func (b *book) etcd(first *corev1.Node, servers []*corev1.Node) {
 			continue
 		}
 		sargs := install.NodeArgs(s, b.in.Distro)
-		db := install.DataDir(in.Distro, sargs) + "/server/db"
+		db := install.Quote(install.DataDir(in.Distro, sargs) + "/server/db")
 		cmds, vars := install.ScriptCommand(in.Distro, in.From, true, sargs)
 		b.need(vars)
 		b.add(fmt.Sprintf("Server %s: set its datastore aside, install %s, start (it joins the restored cluster)", s.Name, in.From), s.Name, "server",
-			append([]string{fmt.Sprintf("if [ -d %[1]s ]; then mv %[1]s %[1]s-before-rollback-%[2]s; fi", db, in.Now.UTC().Format("20060102T150405Z"))}, append(cmds, "systemctl start "+b.d.ServerUnit)...),
+			append([]string{fmt.Sprintf("if [ -d %[1]s ]; then mv %[1]s %[1]s%[2]s; fi", db, install.Quote("-before-rollback-"+in.Now.UTC().Format("20060102T150405Z")))}, append(cmds, "systemctl start "+b.d.ServerUnit)...),
 			b.nodeCheck(s.Name))
 	}
 }
@@ -214,9 +214,9 @@ func (b *book) sqlite(first *corev1.Node) {
 	b.need(vars)
 	b.r.Notes = append(b.r.Notes, fmt.Sprintf("SQLite has no etcd snapshots: the rollback needs the copy of %s taken before the upgrade (K3s's documented backup for SQLite)", dir))
 	b.add(fmt.Sprintf("Server %s: put back the copy of %s taken before the upgrade, install %s, start", first.Name, dir, b.in.From), first.Name, "server",
-		append([]string{fmt.Sprintf(`test -d "${BACKUP:?set BACKUP to the copy of %s taken before the upgrade}"`, dir),
-			fmt.Sprintf("mv %[1]s %[1]s-before-rollback-%[2]s", dir, b.in.Now.UTC().Format("20060102T150405Z")),
-			fmt.Sprintf(`cp -a "$BACKUP" %s`, dir)}, append(cmds, "systemctl start "+b.d.ServerUnit)...),
+		append([]string{fmt.Sprintf(`test -d "${BACKUP:?set BACKUP to the copy of %s taken before the upgrade}"`, messageWord(dir, "the server directory")),
+			fmt.Sprintf("mv %[1]s %[1]s%[2]s", install.Quote(dir), install.Quote("-before-rollback-"+b.in.Now.UTC().Format("20060102T150405Z"))),
+			fmt.Sprintf(`cp -a "$BACKUP" %s`, install.Quote(dir))}, append(cmds, "systemctl start "+b.d.ServerUnit)...),
 		b.nodeCheck(first.Name))
 }
 
@@ -230,6 +230,16 @@ func (b *book) external(servers []*corev1.Node) {
 		b.need(vars)
 		b.add(fmt.Sprintf("Server %s: install %s, start", s.Name, b.in.From), s.Name, "server", append(cmds, "systemctl start "+b.d.ServerUnit), b.nodeCheck(s.Name))
 	}
+}
+
+// messageWord is s where it needs no quoting (inside the word of "${BACKUP:?...}"
+// quotes do not nest and $ and backquotes expand), else what stands for it: the
+// node writes --data-dir, and a value with shell syntax in it stays out of the line.
+func messageWord(s, instead string) string {
+	if install.Quote(s) != s {
+		return instead
+	}
+	return s
 }
 
 // restorePath is --cluster-reset-restore-path: the snapshot file on the node, or

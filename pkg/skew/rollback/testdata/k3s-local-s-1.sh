@@ -2,14 +2,16 @@
 # Rollback of k3s to v1.30.14+k3s1: the steps that run on s-1. Written by kubectl skew rollback;
 # run each step when RUNBOOK.txt reaches it, and do its check before the next one.
 set -euo pipefail
+node=s-1
 step="${1:?usage: $0 STEP, one of 2 5}"
 [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
 export PATH="$PATH:/usr/local/bin:/opt/k3s/bin"
-systemctl cat k3s.service >/dev/null 2>&1 || { echo "no k3s.service on this host: this script is for server s-1" >&2; exit 1; }
+systemctl cat k3s.service >/dev/null 2>&1 || { echo "no k3s.service on this host: this script is for server $node" >&2; exit 1; }
 have="$(k3s --version 2>/dev/null | awk 'NR==1 {print $3}')"
+want='v1.30.14+k3s1 or v1.31.13+k3s1'
 case "$have" in
   v1.30.14+k3s1|v1.31.13+k3s1) ;;
-  *) echo "k3s reports '$have', not v1.30.14+k3s1 or v1.31.13+k3s1: is this s-1?" >&2; exit 1 ;;
+  *) echo "k3s reports '$have', not $want: is this $node?" >&2; exit 1 ;;
 esac
 case "$step" in
   2)
@@ -26,5 +28,5 @@ case "$step" in
     systemctl start k3s
     echo 'step 5 done; check: kubectl get node s-1 -o jsonpath='\''{.status.nodeInfo.kubeletVersion} {.status.conditions[?(@.type=="Ready")].status}{"\n"}'\'' prints "v1.30.14+k3s1 True"'
     ;;
-  *) echo "no step $step on s-1" >&2; exit 2 ;;
+  *) echo "no step $step on $node" >&2; exit 2 ;;
 esac

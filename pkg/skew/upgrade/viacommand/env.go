@@ -2,7 +2,6 @@ package viacommand
 
 import (
 	"strconv"
-	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -29,6 +28,7 @@ const (
 	// EnvMasked names the flags of the node's arguments whose values the cluster
 	// keeps masked, left out of SKEW_INSTALL_EXEC: the command must take them from
 	// the host (K3s and RKE2 keep them in the service's environment or config file).
+	// They are quoted like SKEW_INSTALL_EXEC: the node writes their names.
 	EnvMasked = "SKEW_INSTALL_EXEC_MASKED"
 )
 
@@ -46,7 +46,7 @@ func commandEnv(raw *corev1.Node, s upgradepath.NodeStep, d version.Distro, to v
 		EnvFromVersion + "=" + s.From.String(),
 		EnvHop + "=" + strconv.Itoa(hop),
 		EnvInstallExec + "=" + install.ShellWords(kept),
-		EnvMasked + "=" + strings.Join(masked, " "),
+		EnvMasked + "=" + install.ShellWords(masked),
 	}
 }
 

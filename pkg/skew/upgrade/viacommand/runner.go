@@ -24,6 +24,13 @@ type Runner func(ctx context.Context, command string, env []string, log io.Write
 // SIGTERM, then SIGKILL after stopGrace: a half-done install is better stopped by
 // the tool than cut off.
 func ShellRunner(ctx context.Context, command string, env []string, log io.Writer) (int, error) {
+	// No process takes a NUL byte in its environment; a node's annotation may hold one.
+	for _, kv := range env {
+		if strings.IndexByte(kv, 0) >= 0 {
+			name, _, _ := strings.Cut(kv, "=")
+			return -1, fmt.Errorf("%s holds a NUL byte (from the node's annotations), which no command can be given; fix the annotation or upgrade the node by hand", name)
+		}
+	}
 	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", command)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = log, log

@@ -57,6 +57,8 @@ var allFaults = []fault{faultKill, faultInterrupt, faultAPIServer, faultControll
 // faultScenario is one driver and cluster of the matrix.
 type faultScenario struct {
 	name string
+	// label is the scenario's name in docs/reliability.md's table.
+	label string
 	// driver is suc, command or rancher; rancherCluster names an imported cluster.
 	driver         string
 	rancherCluster string
@@ -205,6 +207,9 @@ func runFaultChain(t *testing.T, sc *faultScenario, steps []faultStep, runIndex 
 			if run.exited() {
 				// The run ended before the point: a fault before may have stopped it with
 				// one clear line; the operator runs the same command again.
+				if r := run.wait(t); r.code == 0 {
+					t.Fatalf("run %d: the upgrade finished before %q came:\n%s", runIndex, st.at, r)
+				}
 				ended(t, sc, run, "before "+string(st.at))
 				run = startFaultRun(t, sc.args)
 			}

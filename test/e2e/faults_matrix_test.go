@@ -52,7 +52,7 @@ func TestFaultMatrixSUCRKE2EtcdOnly(t *testing.T) {
 // HA K3s (3 servers, 1 agent) across two hops. No controller, no snapshot.
 func TestFaultMatrixCommandDriver(t *testing.T) {
 	sc := &faultScenario{
-		name: "command", driver: "command",
+		name: "command", label: "command driver, k3s-healthy-ha", driver: "command",
 		seed: func(t *testing.T) {
 			fresh(t, "k3s-healthy-ha", func(s *scenarios.Scenario) { s.Nodes[1].Count = 1 })
 			cleanRun(t)
@@ -77,7 +77,7 @@ func TestFaultMatrixCommandDriver(t *testing.T) {
 func TestFaultMatrixRancherImported(t *testing.T) {
 	const name, from, mid, to = "c-m-faults01", "v1.30.14+k3s2", "v1.31.13+k3s1", "v1.32.9+k3s1"
 	sc := &faultScenario{
-		name: "rancher", driver: "rancher", rancherCluster: name,
+		name: "rancher", label: "Rancher-imported K3s", driver: "rancher", rancherCluster: name,
 		seed: func(t *testing.T) {
 			importedFixture(t, name, rancher.DriverK3s, from, nil)
 			seedImported(t, "c-m-foreign", rancher.DriverK3s, from, func(f *ranchersim.ImportedFixture) {
@@ -125,7 +125,9 @@ func TestFaultMatrixRancherImported(t *testing.T) {
 		},
 		atAgents: func(t *testing.T, _, _ time.Time) bool { return condition(t, "worker node [") },
 	}
-	sc.check = func(t *testing.T, since time.Time, final bool) { checkRancherInvariants(t, name, from, to, since, final) }
+	sc.check = func(t *testing.T, since time.Time, final bool) {
+		checkRancherInvariants(t, name, from, to, since, final)
+	}
 	runSquare(t, sc)
 }
 
@@ -133,10 +135,11 @@ func TestFaultMatrixRancherImported(t *testing.T) {
 func runSquare(t *testing.T, sc *faultScenario) {
 	began := time.Now()
 	runs := latinRuns(sc)
+	checkMatrixDoc(t, sc, runs)
 	for r, steps := range runs {
 		t.Run(fmt.Sprintf("run%d", r+1), func(t *testing.T) {
 			sc.seed(t)
-			runFaultChain(t, sc, steps, r, r == len(runs)-1)
+			runFaultChain(t, sc, steps, r+1, r == len(runs)-1)
 		})
 	}
 	t.Logf("%s: %d runs, %d cells, in %v", sc.name, len(runs), len(runs)*len(runs[0]), time.Since(began).Round(time.Second))
@@ -146,7 +149,7 @@ func runSquare(t *testing.T, sc *faultScenario) {
 // log and the Plans, the invariants from its log over the whole chain.
 func sucScenario(scenario string, edit func(*scenarios.Scenario), args []string, mid, target string, controlPlane []string) *faultScenario {
 	sc := &faultScenario{
-		name: scenario, driver: "suc",
+		name: scenario, label: "SUC, " + scenario, driver: "suc",
 		seed: func(t *testing.T) {
 			fresh(t, scenario, edit)
 			cleanRun(t)

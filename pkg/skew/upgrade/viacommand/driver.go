@@ -258,12 +258,31 @@ func (d *Driver) End(ctx context.Context, out *upgrade.Outcome, err error) {
 		r.State, r.Message = runrecord.StateFailed, err.Error()
 	case out != nil && out.Complete:
 		r.State, r.Message, r.Hop = runrecord.StateDone, "every node runs "+r.Target, ""
+		d.uncordonLeftovers(ctx)
 	default:
 		r.State = runrecord.StateFailed
 		r.Message = "stopped before the target"
 	}
 	_ = runrecord.Write(ctx, d.cfg.Kube, d.ns(), r)
 	_ = runrecord.Release(ctx, d.cfg.Kube, d.ns(), d.Holder)
+}
+
+// uncordonLeftovers uncordons, once the run reached the target, the nodes an earlier
+// run of ours cordoned and never got to uncordon: it was killed or interrupted after
+// their command, and this run skipped them as already on the release (or found them
+// cordoned and took that cordon for the operator's). The record says whose cordon it
+// was; a failed node's stays, for the operator to look at.
+func (d *Driver) uncordonLeftovers(ctx context.Context) {
+	r := d.record
+	for i := range r.Nodes {
+		n := &r.Nodes[i]
+		if !n.Cordoned || n.State == runrecord.NodeDone || n.State == runrecord.NodeFailed {
+			continue
+		}
+		if err := d.cordon(ctx, n.Name, false); err == nil {
+			n.State = runrecord.NodeDone
+		}
+	}
 }
 
 // setNode records the node's state and the run's place in the record.

@@ -3,6 +3,7 @@ package nodesim
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -13,8 +14,9 @@ import (
 const apiserverGone = 90 * time.Second
 
 // patient retries a request the apiserver could not take because it was not
-// there: the connection refused, or a 503 while it starts. A request that was
-// refused at connect never reached it, and a 503 from a starting apiserver is
+// there: the connection refused, a TLS handshake that timed out (a starting
+// apiserver accepts before it serves), or a 503 while it starts. A request that was
+// refused at connect or handshake never reached it, and a 503 from a starting apiserver is
 // answered before anything is stored, so the retry cannot write twice. Every other
 // answer and error goes back as it came.
 type patient struct{ next http.RoundTripper }
@@ -23,7 +25,8 @@ func (p patient) RoundTrip(r *http.Request) (*http.Response, error) {
 	deadline := time.Now().Add(apiserverGone)
 	for {
 		resp, err := p.next.RoundTrip(r)
-		gone := errors.Is(err, syscall.ECONNREFUSED) || err == nil && resp.StatusCode == http.StatusServiceUnavailable
+		gone := errors.Is(err, syscall.ECONNREFUSED) || err != nil && strings.Contains(err.Error(), "TLS handshake timeout") ||
+			err == nil && resp.StatusCode == http.StatusServiceUnavailable
 		if !gone || time.Now().After(deadline) || r.Context().Err() != nil || r.Body != nil && r.GetBody == nil {
 			return resp, err
 		}

@@ -165,6 +165,12 @@ func (d *Driver) Begin(ctx context.Context, p *upgrade.Proposal, _ *upgrade.Outc
 		d.record = &runrecord.Record{Driver: string(d.Mode), Distro: string(d.distro), Target: p.Path.Target.String(), Hops: hopVersions(p.Path), Started: now}
 	}
 	r := d.record
+	if r.AbortRequested != "" {
+		// kubectl skew abort stopped the run before this one (we hold the Lease: it is
+		// over). This is a new run: a new start, so that the abort stays with that run
+		// (runrecord.Write keeps an abort of the same run) and this one goes on.
+		r.Started = now
+	}
 	r.Holder, r.State, r.Updated, r.AbortRequested, r.Message = d.Holder, runrecord.StateRunning, now, "", ""
 	placed(p.Step, r.Hops)
 	return runrecord.Write(ctx, kube, ns, r)

@@ -113,6 +113,11 @@ func checkNodeInvariants(t *testing.T, events []nodesim.Event, servers map[strin
 	}
 	allOn(t, target)
 	noneCordoned(t)
+	if t.Failed() {
+		if rec := runRecord(t); rec != nil {
+			t.Logf("run record: %s %s, nodes %+v", rec.State, rec.Message, rec.Nodes)
+		}
+	}
 	for _, p := range plans.Items {
 		if v, _, _ := unstructured.NestedString(p.Object, "spec", "version"); p.GetName() != foreignPlan && !strings.HasPrefix(p.GetName(), "kubectl-skew-snapshot-") && v != target {
 			t.Errorf("Plan %s (%s) is left after the run reached %s; only the last hop's Plans stay", p.GetName(), v, target)

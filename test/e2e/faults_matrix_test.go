@@ -153,7 +153,7 @@ func TestFaultMatrixRancherImported(t *testing.T) {
 		atServerMoving: func(t *testing.T, _, mark time.Time) bool {
 			return moved(mark, true) || condition(t, "controlplane node [")
 		},
-		atServerBack:   func(_ *testing.T, _, mark time.Time) bool { return moved(mark, true) },
+		atServerBack: func(_ *testing.T, _, mark time.Time) bool { return moved(mark, true) },
 		atBetweenHops: func(_ *testing.T, since, _ time.Time) bool {
 			on := map[string]bool{}
 			for _, e := range rancherMovesAll(since) {

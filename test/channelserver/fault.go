@@ -24,21 +24,24 @@ const (
 	Huge Fault = "huge"
 	// HTML answers 200 with an HTML page, as a captive portal or a wrong URL does.
 	HTML Fault = "html"
+	// Down drops every connection without an answer, as a server that went away (or a
+	// VPN that dropped) does: the client sees the connection reset or end early.
+	Down Fault = "down"
 )
 
 // FaultPath switches faults over HTTP, for a server in another process (the sandbox
-// CLI): POST /_fault?kind=500 (or slow, garbage, huge, html, none); GET shows it.
+// CLI): POST /_fault?kind=500 (or slow, garbage, huge, html, down, none); GET shows it.
 const FaultPath = "/_fault"
 
 // ParseFault accepts the names above; "none" and "" clear the fault.
 func ParseFault(s string) (Fault, error) {
 	switch f := Fault(strings.ToLower(strings.TrimSpace(s))); f {
-	case None, ServerError, Slow, Garbage, Huge, HTML:
+	case None, ServerError, Slow, Garbage, Huge, HTML, Down:
 		return f, nil
 	case "none":
 		return None, nil
 	}
-	return None, fmt.Errorf("%w %q: use none, 500, slow, garbage, huge or html", errUnknownFault, s)
+	return None, fmt.Errorf("%w %q: use none, 500, slow, garbage, huge, html or down", errUnknownFault, s)
 }
 
 func (s *Server) serveFault(w http.ResponseWriter, r *http.Request) {
@@ -92,6 +95,15 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request) bool {
 		w.Header().Set("Content-Type", "application/json")
 		writeHuge(w, s.opts.HugeBytes)
 		return true
+	case Down:
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return true
+			}
+		}
+		// No raw connection to drop (an HTTP/2 or test recorder): end without a body.
+		panic(http.ErrAbortHandler)
 	case HTML:
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = io.WriteString(w, "<!DOCTYPE html><html><head><title>Sign in</title></head><body>Portal</body></html>\n")

@@ -117,8 +117,37 @@ func (s *Server) Hits() int {
 	return s.hits
 }
 
-// Channels returns the fixture's channels.
-func (s *Server) Channels() []Channel { return append([]Channel(nil), s.channels...) }
+// Channels returns the channels served now.
+func (s *Server) Channels() []Channel {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Channel(nil), s.channels...)
+}
+
+// SetLatest makes channel id answer latest from now on, as the real server does when
+// its maintainers move a channel (a new patch, or stable moving on), and returns a
+// function that puts the fixture's answer back. An id the fixture lacks is added.
+func (s *Server) SetLatest(id, latest string) (restore func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	before := append([]Channel(nil), s.channels...)
+	next := append([]Channel(nil), s.channels...)
+	found := false
+	for i := range next {
+		if next[i].ID == id {
+			next[i].Latest, found = latest, true
+		}
+	}
+	if !found {
+		next = append(next, Channel{ID: id, Latest: latest})
+	}
+	s.channels = next
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.channels = before
+	}
+}
 
 // Channel is one entry of the list. Latest is empty for a channel with no release
 // (upstream's "testing" often has none).
@@ -192,8 +221,9 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request) {
 		LatestRegexp  string `json:"latestRegexp,omitempty"`
 		ExcludeRegexp string `json:"excludeRegexp,omitempty"`
 	}
-	data := make([]entry, 0, len(s.channels))
-	for _, c := range s.channels {
+	channels := s.Channels()
+	data := make([]entry, 0, len(channels))
+	for _, c := range channels {
 		name := c.Name
 		if name == "" {
 			name = c.ID
@@ -216,7 +246,7 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveChannel(w http.ResponseWriter, r *http.Request, name string) {
-	for _, c := range s.channels {
+	for _, c := range s.Channels() {
 		if c.ID != name {
 			continue
 		}

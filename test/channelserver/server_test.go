@@ -144,11 +144,31 @@ func TestFaults(t *testing.T) {
 	if resp, err := http.Post(s.URL+FaultPath+"?kind=bogus", "text/plain", nil); err != nil || resp.StatusCode != 400 {
 		t.Errorf("bogus fault: %v %v", resp, err)
 	}
+	s.SetFault(Down)
+	if resp, err := noRedirect.Get(s.ListURL()); err == nil {
+		resp.Body.Close()
+		t.Errorf("down fault answered %d", resp.StatusCode)
+	}
 	s.SetFault(None)
 	if resp, _ := get(t, s.ListURL()); resp.StatusCode != 200 {
 		t.Errorf("no fault: %d", resp.StatusCode)
 	}
-	if s.Hits() < 7 {
+	if s.Hits() < 8 {
 		t.Errorf("hits = %d", s.Hits())
+	}
+}
+
+func TestSetLatestMovesAChannelAndRestores(t *testing.T) {
+	s := start(t, "k3s.json", Options{})
+	restore := s.SetLatest("v1.31", "v1.31.14+k3s1")
+	if resp, _ := get(t, s.ListURL()+"/v1.31"); resp.Header.Get("Location") != s.URL+"/releases/tag/v1.31.14+k3s1" {
+		t.Errorf("moved channel: Location %q", resp.Header.Get("Location"))
+	}
+	if _, body := get(t, s.ListURL()); !strings.Contains(body, `"latest":"v1.31.14+k3s1"`) {
+		t.Errorf("the list does not show the moved channel")
+	}
+	restore()
+	if resp, _ := get(t, s.ListURL()+"/v1.31"); strings.Contains(resp.Header.Get("Location"), "v1.31.14") {
+		t.Errorf("restore did not put the fixture's answer back: %q", resp.Header.Get("Location"))
 	}
 }

@@ -14,6 +14,7 @@ package nodesim
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -102,6 +103,8 @@ func New(cfg *rest.Config, opts Options) (*Simulator, error) {
 	}
 	cfg = rest.CopyConfig(cfg)
 	cfg.UserAgent = "kubectl-skew-nodesim"
+	// A kubelet outlives an apiserver restart: it retries until the apiserver is back.
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return patient{rt} })
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("nodesim: %w", err)

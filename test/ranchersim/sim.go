@@ -49,6 +49,8 @@ type Simulator struct {
 	imported    map[string]*importedOp
 	lastVersion map[string]string
 	versions    []VersionSet
+	// downUntil: a restart in progress; no reconcile runs before it.
+	downUntil time.Time
 }
 
 type op struct {
@@ -85,6 +87,12 @@ func (s *Simulator) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		}
+		s.mu.Lock()
+		down := time.Now().Before(s.downUntil)
+		s.mu.Unlock()
+		if down {
+			continue
 		}
 		l, err := s.dyn.Resource(rancher.ClusterResource).Namespace("").List(ctx, metav1.ListOptions{})
 		if err != nil {

@@ -30,6 +30,26 @@ func (sb *Sandbox) startSUC(ctx context.Context) error {
 	if err := InstallSUCObjects(ctx, sb); err != nil {
 		return err
 	}
+	return sb.runSUC(ctx)
+}
+
+// RestartSUC stops the system-upgrade-controller and starts it again, as a restart of
+// its pod does (an eviction, a node drain, an upgrade of SUC itself): its caches and
+// queues are lost, and it rebuilds them from the cluster. It returns once the new
+// controller runs and the Plan CRD is served.
+func (sb *Sandbox) RestartSUC(ctx context.Context) error {
+	if sb.suc == nil {
+		return fmt.Errorf("restart system-upgrade-controller: the sandbox runs none (Options.SUC)")
+	}
+	sb.suc.stop(5 * time.Second)
+	if err := sb.runSUC(ctx); err != nil {
+		return fmt.Errorf("restart system-upgrade-controller: %w", err)
+	}
+	return nil
+}
+
+// runSUC starts the controller's process and waits until the Plan CRD is served.
+func (sb *Sandbox) runSUC(ctx context.Context) error {
 	env := []string{
 		"SYSTEM_UPGRADE_CONTROLLER_NAME=" + SUCDeployment,
 		"SYSTEM_UPGRADE_CONTROLLER_NAMESPACE=" + SUCNamespace,

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -242,4 +243,30 @@ func actionName(a k8stesting.Action) string {
 		return a.GetName()
 	}
 	return ""
+}
+
+// TestAbortKeepsTheServerPlanAnAgentWaitsFor: hop 1's servers are done and a-1's
+// Job runs (its prepare step may still be waiting for the server Plan). Deleted at
+// once, that Plan would leave a-1's prepare waiting until its Job's deadline; abort
+// narrows it to the servers already on its version, waits for a-1, then deletes both.
+func TestAbortKeepsTheServerPlanAnAgentWaitsFor(t *testing.T) {
+	const v1 = "v1.31.13+k3s1"
+	server, agent := clitest.PlanName(suc.RoleServer, v1), clitest.PlanName(suc.RoleAgent, v1)
+	nodes := []clitest.NodeSpec{clitest.Server("s-1", v1), clitest.Server("s-2", v1), {Name: "a-1", Kubelet: "v1.30.14+k3s1", Cordoned: true}}
+	c := clitest.NewSUCCluster(t, nodes,
+		clitest.JobSpec{Plan: server, Node: "s-1", Version: v1, Complete: true, Created: clitest.T0}.Object(),
+		clitest.JobSpec{Plan: server, Node: "s-2", Version: v1, Complete: true, Created: clitest.T0}.Object(),
+		clitest.JobSpec{Plan: agent, Node: "a-1", Version: v1, Created: clitest.T0.Add(time.Hour)}.Object())
+	c.Add(t,
+		clitest.PlanSpec{Role: suc.RoleServer, Version: v1, From: "v1.30.14+k3s1", Nodes: []string{"s-1", "s-2"}, Complete: true, Created: clitest.T0}.Object(),
+		clitest.PlanSpec{Role: suc.RoleAgent, Version: v1, From: "v1.30.14+k3s1", Nodes: []string{"a-1"}, Applying: []string{"a-1"}, Created: clitest.T0}.Object())
+	finishNarrowedJobs(t, c, agent, "a-1")
+	r := c.Run(t, "abort", "--yes")
+	if r.Code != cmdutil.ExitOK {
+		t.Fatalf("exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+	want := []string{"patch plans " + agent, "patch plans " + server, "delete plans " + agent, "delete plans " + server}
+	if got := writes(c.Dyn.Actions()); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("writes of Plans:\n%s\nwant (the server Plan kept until a-1 finished):\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }

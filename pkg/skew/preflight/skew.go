@@ -11,7 +11,9 @@ import (
 
 // checkSkew fails on skew errors now or at a hop's target, unless forced. An error
 // of today about a node that the path's first hop upgrades (an agent brought back
-// into skew by an agents-only hop) is what the upgrade fixes, not a reason to refuse.
+// into skew by an agents-only hop), or about a server that already runs the first
+// hop's version (a hop resumed half way), is what the upgrade fixes, not a reason to
+// refuse.
 func checkSkew(v verdicts, f *Facts, o Options) {
 	now := policy.AtLeast(judge.Skew(f.Inventory, nil), policy.Error)
 	first := map[string]bool{}
@@ -21,6 +23,17 @@ func checkSkew(v verdicts, f *Facts, o Options) {
 		}
 		for _, n := range f.Path.Hops[0].Agents {
 			first[n.Name] = true
+		}
+		// A resumed hop: the servers already on its version show the skew of the ones
+		// still behind (their control-plane and kube-proxy pods newer than the oldest
+		// kube-apiserver), which finishing the hop fixes; the hop's target is still
+		// judged below.
+		if hop := f.Path.Hops[0]; len(hop.Servers) > 0 {
+			for _, n := range f.Inventory.Servers() {
+				if n.Kubelet != nil && n.Kubelet.Equal(hop.To) {
+					first[n.Name] = true
+				}
+			}
 		}
 	}
 	var fixed, stuck []policy.Finding

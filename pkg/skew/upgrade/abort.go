@@ -83,7 +83,12 @@ func Abort(ctx context.Context, cfg AbortConfig) (*AbortResult, error) {
 	}
 	if !cfg.DryRun {
 		deadline := time.Now().Add(cfg.timeout())
-		if err := freeze(ctx, plans, ours, inFlight, emit); err != nil {
+		nodes, err := cfg.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return res, fmt.Errorf("list nodes: %w", err)
+		}
+		kept := awaited(ours, inFlight, nodes.Items)
+		if err := freeze(ctx, plans, ours, inFlight, kept, emit); err != nil {
 			return res, err
 		}
 		if err := waitFinished(ctx, cfg, inFlight, deadline); err != nil {
@@ -95,7 +100,7 @@ func Abort(ctx context.Context, cfg AbortConfig) (*AbortResult, error) {
 			return res, fmt.Errorf("list jobs in %s: %w", cfg.Namespace, err)
 		}
 		for _, name := range res.Plans {
-			if len(inFlight[name]) == 0 {
+			if _, awaited := kept[name]; len(inFlight[name]) == 0 && !awaited {
 				continue // freeze deleted it at once: it upgraded no node
 			}
 			if err := plans.Delete(ctx, name, false); err != nil {
@@ -198,10 +203,18 @@ func upgrading(ours []upgradev1.Plan, jobs []batchv1.Job) map[string][]string {
 // controller starts no other, and marks it aborting, so that no run widens it again
 // (suc.Client.Apply refuses to); a Plan upgrading none is deleted at once. The
 // Plan's hash does not cover its selector: the Jobs in flight go on.
-func freeze(ctx context.Context, plans *suc.Client, ours []upgradev1.Plan, inFlight map[string][]string, emit func(string, ...any)) error {
+//
+// A server Plan that upgrades no node but that the prepare step of an agent still
+// upgrading waits for (kept: its nodes already on its version) is narrowed to those
+// nodes and deleted with the others once they finish: deleted now, the agent's prepare
+// would wait for it until its Job's deadline.
+func freeze(ctx context.Context, plans *suc.Client, ours []upgradev1.Plan, inFlight, kept map[string][]string, emit func(string, ...any)) error {
 	for i := range ours {
 		p := ours[i].DeepCopy()
 		nodes := inFlight[p.Name]
+		if done, ok := kept[p.Name]; ok {
+			nodes = done
+		}
 		if len(nodes) == 0 {
 			if err := plans.Delete(ctx, p.Name, false); err != nil {
 				return err
@@ -317,4 +330,38 @@ func pollUntil(ctx context.Context, deadline time.Time, check func() (string, er
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// awaited are the server Plans (with the nodes that already run their version) that
+// the prepare step of a Plan with nodes in flight names, and that upgrade no node
+// themselves. A Plan none of whose nodes runs its version yet is left out: narrowed to
+// nothing it would select every node again, so freeze deletes it as before.
+func awaited(ours []upgradev1.Plan, inFlight map[string][]string, nodes []corev1.Node) map[string][]string {
+	byHost := map[string]string{}
+	for _, n := range nodes {
+		byHost[n.Labels[cluster.LabelHostname]] = n.Status.NodeInfo.KubeletVersion
+	}
+	out := map[string][]string{}
+	for i := range ours {
+		prep := ours[i].Spec.Prepare
+		if len(inFlight[ours[i].Name]) == 0 || prep == nil || len(prep.Args) != 2 || prep.Args[0] != "prepare" {
+			continue
+		}
+		for j := range ours {
+			s := &ours[j]
+			if s.Name != prep.Args[1] || len(inFlight[s.Name]) > 0 {
+				continue
+			}
+			var done []string
+			for _, h := range suc.SelectedHostnames(s) {
+				if byHost[h] == s.Spec.Version {
+					done = append(done, h)
+				}
+			}
+			if len(done) > 0 {
+				out[s.Name] = done
+			}
+		}
+	}
+	return out
 }

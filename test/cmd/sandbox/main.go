@@ -5,7 +5,7 @@
 //	sandbox run [--scenario k3s-skewed] [...] -- CMD ARGS...    run CMD against it, then stop
 //	sandbox down                                               stop the one `up` started
 //	sandbox scenarios                                          list the scenarios
-//	sandbox fault k3s|rke2 none|500|slow|garbage|huge|html     misbehave the channel server
+//	sandbox fault k3s|rke2 none|500|slow|garbage|huge|html|down misbehave the channel server
 package main
 
 import (
@@ -261,7 +261,7 @@ func fault(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if fs.NArg() != 2 || (fs.Arg(0) != "k3s" && fs.Arg(0) != "rke2") {
-		fmt.Fprintln(stderr, "usage: sandbox fault k3s|rke2 none|500|slow|garbage|huge|html")
+		fmt.Fprintln(stderr, "usage: sandbox fault k3s|rke2 none|500|slow|garbage|huge|html|down")
 		return 2
 	}
 	env, err := os.ReadFile(filepath.Join(*dir, "env"))

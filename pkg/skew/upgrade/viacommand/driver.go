@@ -165,6 +165,12 @@ func (d *Driver) Begin(ctx context.Context, p *upgrade.Proposal, _ *upgrade.Outc
 		d.record = &runrecord.Record{Driver: string(d.Mode), Distro: string(d.distro), Target: p.Path.Target.String(), Hops: hopVersions(p.Path), Started: now}
 	}
 	r := d.record
+	if r.AbortRequested != "" {
+		// kubectl skew abort stopped the run before this one (we hold the Lease: it is
+		// over). This is a new run: a new start, so that the abort stays with that run
+		// (runrecord.Write keeps an abort of the same run) and this one goes on.
+		r.Started = now
+	}
 	r.Holder, r.State, r.Updated, r.AbortRequested, r.Message = d.Holder, runrecord.StateRunning, now, "", ""
 	placed(p.Step, r.Hops)
 	return runrecord.Write(ctx, kube, ns, r)
@@ -258,12 +264,31 @@ func (d *Driver) End(ctx context.Context, out *upgrade.Outcome, err error) {
 		r.State, r.Message = runrecord.StateFailed, err.Error()
 	case out != nil && out.Complete:
 		r.State, r.Message, r.Hop = runrecord.StateDone, "every node runs "+r.Target, ""
+		d.uncordonLeftovers(ctx)
 	default:
 		r.State = runrecord.StateFailed
 		r.Message = "stopped before the target"
 	}
 	_ = runrecord.Write(ctx, d.cfg.Kube, d.ns(), r)
 	_ = runrecord.Release(ctx, d.cfg.Kube, d.ns(), d.Holder)
+}
+
+// uncordonLeftovers uncordons, once the run reached the target, the nodes an earlier
+// run of ours cordoned and never got to uncordon: it was killed or interrupted after
+// their command, and this run skipped them as already on the release (or found them
+// cordoned and took that cordon for the operator's). The record says whose cordon it
+// was; a failed node's stays, for the operator to look at.
+func (d *Driver) uncordonLeftovers(ctx context.Context) {
+	r := d.record
+	for i := range r.Nodes {
+		n := &r.Nodes[i]
+		if !n.Cordoned || n.State == runrecord.NodeDone || n.State == runrecord.NodeFailed {
+			continue
+		}
+		if err := d.cordon(ctx, n.Name, false); err == nil {
+			n.State = runrecord.NodeDone
+		}
+	}
 }
 
 // setNode records the node's state and the run's place in the record.

@@ -56,6 +56,16 @@ func benchBinaries() [][2]string {
 // took; stop, when set, ends it with an interrupt once it returns true.
 func runUpgrade(b *testing.B, bin, kubeconfig string, stop func() bool, args ...string) (time.Duration, string) {
 	b.Helper()
+	d, out, err := tryUpgrade(b, bin, kubeconfig, stop, args...)
+	if err != nil {
+		b.Fatalf("%s %v: %v\n%s", bin, args, err, out)
+	}
+	return d, out
+}
+
+// tryUpgrade is runUpgrade that returns the run's failure instead of failing.
+func tryUpgrade(b *testing.B, bin, kubeconfig string, stop func() bool, args ...string) (time.Duration, string, error) {
+	b.Helper()
 	args = append([]string{"upgrade", "--channel-server", k3sChannels(), "--yes", "--wait"}, args...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = []string{"PATH=" + env.path, "HOME=" + env.home, "KUBECONFIG=" + kubeconfig}
@@ -77,12 +87,10 @@ func runUpgrade(b *testing.B, bin, kubeconfig string, stop func() bool, args ...
 		}
 		_ = cmd.Process.Signal(syscall.SIGINT)
 		<-done
-		return time.Since(start), out.String()
+		return time.Since(start), out.String(), nil
 	}
-	if err := <-done; err != nil {
-		b.Fatalf("%s %v: %v\n%s", bin, args, err, out.String())
-	}
-	return time.Since(start), out.String()
+	err := <-done
+	return time.Since(start), out.String(), err
 }
 
 // planWrites records when a write of the upgrade reaches a Plan (created, spec
@@ -200,6 +208,11 @@ func gateLatencies(pw *planWrites, events []nodesim.Event, since time.Time) (all
 		prev = w
 	}
 	return all, gates
+}
+
+func lastLine(s string) string {
+	l := strings.Split(strings.TrimSpace(s), "\n")
+	return l[len(l)-1]
 }
 
 func median(d []time.Duration) time.Duration {
@@ -406,12 +419,19 @@ func BenchmarkUpgradeCost(b *testing.B) {
 				withAgents := func(s *scenarios.Scenario) { s.Nodes[1].Count = agents }
 				seedBench(b, "k3s-healthy-ha", withAgents)
 				before, at := readCounts(b, second), time.Now()
-				d, _ := runUpgrade(b, bin[1], second.Kubeconfig, nil, "--version", "v1.31.13+k3s1", "--agent-concurrency", "10", "--timeout", "20m")
+				d, out, err := tryUpgrade(b, bin[1], second.Kubeconfig, nil, "--version", "v1.31.13+k3s1", "--agent-concurrency", "10", "--timeout", "20m")
 				after := readCounts(b, second)
 				moved, total := after.minus(before, bg, time.Since(at))
-				nodes := float64(3 + agents)
-				b.Logf("%s, 3 servers + %d agents: one hop in %v, %.0f requests (%.1f per node moved, %.0f KiB answered): %s",
-					bin[0], agents, d.Round(time.Second), total, total/nodes, after.bytesSince(before)/1024, countsLine(moved))
+				// On a loaded machine the simulator's Leases may lag past the node
+				// controller's grace, which marks a node NotReady and fails the run's
+				// verification: what moved until then still counts.
+				nodes := float64(len(upgradesPerNode(eventsSince(at))))
+				ended := "complete"
+				if err != nil {
+					ended = "stopped: " + lastLine(out)
+				}
+				b.Logf("%s, 3 servers + %d agents: one hop in %v (%s), %.0f nodes moved, %.0f requests (%.1f per node moved, %.0f KiB answered): %s",
+					bin[0], agents, d.Round(time.Second), ended, nodes, total, total/nodes, after.bytesSince(before)/1024, countsLine(moved))
 				b.ReportMetric(total/nodes, fmt.Sprintf("%s-%d-req/node", bin[0], agents))
 
 				seedBench(b, "k3s-healthy-ha", withAgents)

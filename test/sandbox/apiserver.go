@@ -90,6 +90,16 @@ func (sb *Sandbox) RestartAPIServer(ctx context.Context) error {
 // runAPIServer starts kube-apiserver on port and waits until it is ready; on failure
 // it returns the stopped process too, for its log.
 func (sb *Sandbox) runAPIServer(ctx context.Context, port int) (*process, error) {
+	p, server, err := sb.runAPIServerAt(ctx, port, "kube-apiserver")
+	if err == nil || p != nil {
+		sb.Server = server
+	}
+	return p, err
+}
+
+// runAPIServerAt starts one kube-apiserver (the sandbox's flags) on port, logging
+// to logs/<name>.log, and waits until it is ready; it returns its URL.
+func (sb *Sandbox) runAPIServerAt(ctx context.Context, port int, name string) (*process, string, error) {
 	args := []string{
 		"--etcd-servers=" + sb.EtcdURL,
 		"--bind-address=127.0.0.1",
@@ -114,16 +124,16 @@ func (sb *Sandbox) runAPIServer(ctx context.Context, port int) (*process, error)
 		"--profiling=false",
 		"--v=1",
 	}
-	p, err := sb.startProcess("kube-apiserver", sb.tools.APIServer, args, nil, sb.state.path("logs", "kube-apiserver.log"))
+	p, err := sb.startProcess(name, sb.tools.APIServer, args, nil, sb.state.path("logs", name+".log"))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	sb.Server = "https://127.0.0.1:" + strconv.Itoa(port)
-	if err := waitHTTP(ctx, p, sb.Server+"/readyz", sb.adminHTTPClient(), 90*time.Second); err != nil {
+	server := "https://127.0.0.1:" + strconv.Itoa(port)
+	if err := waitHTTP(ctx, p, server+"/readyz", sb.adminHTTPClient(), 90*time.Second); err != nil {
 		p.stop(2 * time.Second)
-		return p, err
+		return p, server, err
 	}
-	return p, nil
+	return p, server, nil
 }
 
 // waitSystemNamespaces waits for kube-system, which the apiserver creates shortly

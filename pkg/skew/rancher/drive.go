@@ -14,7 +14,9 @@ type Config struct {
 	Namespace, Name string
 	// Timeout is how long the control plane may make no progress before the run stops.
 	Timeout time.Duration
-	// Poll is how often the state is read (default 500ms).
+	// Poll is how often the state is read while nothing changes (default Resync):
+	// every change the watches on the Cluster, its control plane and its Machines
+	// see is read at once.
 	Poll time.Duration
 	// Out gets one line per step and per change seen.
 	Out func(format string, args ...any)
@@ -22,7 +24,7 @@ type Config struct {
 
 func (c *Config) defaults() {
 	if c.Poll <= 0 {
-		c.Poll = 500 * time.Millisecond
+		c.Poll = Resync
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = 30 * time.Minute
@@ -49,9 +51,17 @@ func (e *StallError) Error() string {
 	return fmt.Sprintf("%s made no progress in %v (last: %s)", e.What, e.Timeout, e.Last)
 }
 
-// waitFor reads the state every Poll until done says so. progress is a fingerprint of
-// what is changing: unchanged for Timeout, the wait stops with a StallError.
+// waitFor reads the state at each change of the Cluster, its control plane or its
+// Machines (and every Poll with none) until done says so. progress is a
+// fingerprint of what is changing: unchanged for Timeout, the wait stops with a
+// StallError.
 func (c *Config) waitFor(ctx context.Context, what string, step func(*State) (done bool, progress string, err error)) (*State, error) {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	changed := watchChanges(wctx, c.Dynamic,
+		watched{gvr: ClusterResource, ns: c.Namespace, name: c.Name},
+		watched{gvr: ControlPlaneResource, ns: c.Namespace, name: c.Name},
+		watched{gvr: MachineResource, ns: c.Namespace})
 	last, since := "", time.Now()
 	for {
 		s, err := c.Refresh(ctx)
@@ -70,6 +80,7 @@ func (c *Config) waitFor(ctx context.Context, what string, step func(*State) (do
 		select {
 		case <-ctx.Done():
 			return s, ctx.Err()
+		case <-changed:
 		case <-time.After(c.Poll):
 		}
 	}

@@ -98,8 +98,13 @@ func (e *HopStallError) Error() string {
 // Upgraded counts only after it went Unknown.
 func (r *ImportedRun) Follow(ctx context.Context, v string, patched bool, seen []ImportedNode) (*ImportedState, error) {
 	if r.Poll <= 0 {
-		r.Poll = 500 * time.Millisecond
+		r.Poll = Resync
 	}
+	// Read again at each change of the cluster object or its nodes; Poll is only
+	// the resync for the stall decision.
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	changed := watchChanges(wctx, r.Dynamic, watched{gvr: ManagementClusterResource, name: r.Name}, watched{gvr: ManagementNodeResource, ns: r.Name})
 	if r.Timeout <= 0 {
 		r.Timeout = 30 * time.Minute
 	}
@@ -141,6 +146,7 @@ func (r *ImportedRun) Follow(ctx context.Context, v string, patched bool, seen [
 		select {
 		case <-ctx.Done():
 			return s, ctx.Err()
+		case <-changed:
 		case <-time.After(r.Poll):
 		}
 	}

@@ -52,10 +52,10 @@ func BenchmarkFollowEvaluate5000(b *testing.B) {
 	to := version.MustParse("v1.31.13+k3s1")
 	from := version.MustParse("v1.30.14+k3s1")
 	w := &watchSet{
-		namespace: suc.DefaultNamespace, wake: make(chan struct{}, 1),
-		nodes: cache.NewSharedIndexInformer(&cache.ListWatch{}, &corev1.Node{}, 0, cache.Indexers{}),
-		jobs:  cache.NewSharedIndexInformer(&cache.ListWatch{}, &batchv1.Job{}, 0, cache.Indexers{}),
-		plans: cache.NewSharedIndexInformer(&cache.ListWatch{}, &unstructured.Unstructured{}, 0, cache.Indexers{}),
+		namespace: suc.DefaultNamespace,
+		View:      &View{nodes: cache.NewSharedIndexInformer(&cache.ListWatch{}, &corev1.Node{}, 0, cache.Indexers{}), sig: newSignal()},
+		jobs:      cache.NewSharedIndexInformer(&cache.ListWatch{}, &batchv1.Job{}, 0, cache.Indexers{}),
+		plans:     cache.NewSharedIndexInformer(&cache.ListWatch{}, &unstructured.Unstructured{}, 0, cache.Indexers{}),
 	}
 	var steps []upgradepath.NodeStep
 	plan := suc.PlanName(suc.RoleAgent, to)

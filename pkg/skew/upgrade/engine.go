@@ -123,37 +123,79 @@ func sameNodes(a, b []upgradepath.NodeStep) bool {
 	return true
 }
 
-// waitSettled waits, reading the cluster every gatePoll, until nothing holds the
-// next step back: each released server is back, the control plane runs the hop's
-// version. It gives up after NodeTimeout, naming what is missing; nothing further is
-// applied then.
+// waitSettled waits until nothing holds the next step back: each released server
+// is back, the control plane runs the hop's version. A Watching driver's gates are
+// judged again at each change its watches see (and every gateResync, for what only
+// time changes); another driver's every gatePoll. It gives up after NodeTimeout,
+// naming what is missing; nothing further is applied then.
 func (e *engine) waitSettled(ctx context.Context, step *Step, path *upgradepath.Path) (*upgradepath.Path, *Step, error) {
 	limit := e.cfg.nodeTimeout()
-	deadline := time.Now().Add(limit)
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
+	watching, _ := e.d.(Watching)
+	var changed <-chan struct{}
+	if watching != nil {
+		// The step was judged before the watches' latest changes: judge it again now.
+		changed = closed
+	}
 	said := ""
 	for {
 		if line := WaitingLine(step.Waiting); line != said {
 			e.cfg.emit(Event{Kind: EventWaiting, Step: step, Message: line})
 			said = line
 		}
+		wait := gatePoll
+		if changed != nil {
+			wait = gateResync
+		}
+		resync := time.NewTimer(wait)
+		expired := false
 		select {
 		case <-ctx.Done():
+			resync.Stop()
 			return nil, nil, ctx.Err()
-		case <-time.After(gatePoll):
+		case <-changed:
+		case <-resync.C:
+		case <-deadline.C:
+			expired = true
+		}
+		resync.Stop()
+		if watching != nil {
+			// Taken before the read: a change after it is never missed.
+			changed = watching.Changed()
 		}
 		next, st, err := e.d.Next(ctx, nil, path)
 		if err != nil || st == nil || len(st.Waiting) == 0 {
 			return next, st, err
 		}
 		step = st
-		if time.Now().After(deadline) {
+		if expired {
 			return nil, nil, &NotBackError{Waiting: st.Waiting, After: limit}
 		}
 	}
 }
 
-// gatePoll is how often waitSettled reads the cluster.
-var gatePoll = time.Second
+// Watching is a Driver whose gates read caches kept by watches: Changed is closed
+// at the next change they see (nil while none run), and the engine waits on it
+// instead of a timer.
+type Watching interface {
+	Changed() <-chan struct{}
+}
+
+// closed is a channel that never blocks.
+var closed = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
+
+// gatePoll is how often waitSettled asks a driver that does not watch; gateResync
+// how often it asks a watching one with nothing changed, for decisions that only
+// elapsed time changes.
+var (
+	gatePoll   = time.Second
+	gateResync = 30 * time.Second
+)
 
 // NotBackError stops a run whose servers did not come back, or whose control plane
 // did not reach the hop's version, within the node timeout.

@@ -53,7 +53,7 @@ func (d *sucDriver) takeSnapshot(ctx context.Context, cl *Cluster, step *Step) (
 	if _, err := d.cfg.plans().Apply(ctx, []*upgradev1.Plan{plan}, suc.ApplyOptions{}); err != nil {
 		return rec, err
 	}
-	w, err := d.watch(ctx)
+	w, err := d.watch(ctx, nil)
 	if err != nil {
 		return rec, err
 	}

@@ -48,7 +48,18 @@ func (d *sucDriver) close() {
 	}
 }
 
-func (d *sucDriver) watch(ctx context.Context) (*watchSet, error) {
+// Changed is closed at the next change the run's watches see; nil before they
+// start. The engine's gates wait on it (Watching).
+func (d *sucDriver) Changed() <-chan struct{} {
+	if d.watcher == nil {
+		return nil
+	}
+	return d.watcher.Changed()
+}
+
+// watch starts the run's watches once (Begin does): every read after that comes
+// from their caches.
+func (d *sucDriver) watch(ctx context.Context, servers []string) (*watchSet, error) {
 	if d.watcher != nil {
 		return d.watcher, nil
 	}
@@ -59,7 +70,7 @@ func (d *sucDriver) watch(ctx context.Context) (*watchSet, error) {
 	if dyn == nil {
 		dyn = d.cfg.Dynamic
 	}
-	w, err := startWatcher(ctx, kube, dyn, d.cfg.Plans.Namespace)
+	w, err := startWatcher(ctx, kube, dyn, d.cfg.Plans.Namespace, servers...)
 	if err != nil {
 		return nil, err
 	}
@@ -67,10 +78,19 @@ func (d *sucDriver) watch(ctx context.Context) (*watchSet, error) {
 	return w, nil
 }
 
-// Begin retries failed Jobs when asked and cordons again what an earlier run's
-// Plans found cordoned.
+// Begin starts the run's watches (with Wait), retries failed Jobs when asked and cordons again
+// what an earlier run's Plans found cordoned.
 func (d *sucDriver) Begin(ctx context.Context, p *Proposal, out *Outcome) error {
 	step := p.Step
+	var servers []string
+	for _, n := range p.Cluster.Inventory.Servers() {
+		servers = append(servers, n.Name)
+	}
+	if d.cfg.Wait {
+		if _, err := d.watch(ctx, servers); err != nil {
+			return err
+		}
+	}
 	d.snapshot = suc.Record{Snapshot: step.Record.Snapshot, SnapshotNode: step.Record.SnapshotNode}
 	out.Snapshot = d.snapshot
 	d.baseline = SkewErrors(p.Cluster.Inventory)
@@ -79,14 +99,22 @@ func (d *sucDriver) Begin(ctx context.Context, p *Proposal, out *Outcome) error 
 			return err
 		}
 	}
-	return d.recordon(ctx, p.Cluster.Inventory)
+	ours, err := d.cfg.plans().Ours(ctx)
+	if err != nil {
+		return fmt.Errorf("list our plans: %w", err)
+	}
+	return d.recordon(ctx, p.Cluster.Inventory, ours)
 }
 
 // Apply takes the etcd snapshot before the first server step of the run when asked,
 // deletes our superseded Plans and applies the step's.
 func (d *sucDriver) Apply(ctx context.Context, step *Step, out *Outcome) error {
 	if d.cfg.Snapshot && !d.snapshotDone && step.Phase == PhaseServers && !step.Resumed {
-		cl, err := ReadCluster(ctx, d.cfg.Kube)
+		w, err := d.watch(ctx, nil)
+		if err != nil {
+			return err
+		}
+		cl, err := w.Read(ctx)
 		if err != nil {
 			return fmt.Errorf("read the cluster: %w", err)
 		}
@@ -124,22 +152,33 @@ func (d *sucDriver) Apply(ctx context.Context, step *Step, out *Outcome) error {
 }
 
 // Next verifies the step just followed (its nodes on the version, the watches caught
-// up, cordons restored), then works out the rest of the path from a fresh read.
+// up, cordons restored), then works out the rest of the path from the cluster as
+// the run's watches hold it: a gate re-evaluated at each change costs no request.
 func (d *sucDriver) Next(ctx context.Context, done *Step, path *upgradepath.Path) (*upgradepath.Path, *Step, error) {
+	w, err := d.watch(ctx, nil)
+	if err != nil {
+		return nil, nil, err
+	}
 	var cl *Cluster
-	var err error
 	if done == nil {
-		if cl, err = ReadCluster(ctx, d.cfg.Kube); err != nil {
+		if cl, err = w.Read(ctx); err != nil {
 			return nil, nil, fmt.Errorf("read the cluster: %w", err)
 		}
 	} else {
-		if cl, err = Settled(ctx, d.cfg.Kube, done, d.baseline, d.cfg.Force); err != nil {
+		// The apiserver's own version moves with its server, and no watch says so:
+		// read it once per step.
+		w.RefreshVersion()
+		if cl, err = Settled(ctx, w, done, d.baseline, d.cfg.Force); err != nil {
 			return nil, nil, err
 		}
-		if err := d.watcher.Settle(ctx, done.Plans[0].Name, time.Minute); err != nil {
+		if err := w.Settle(ctx, done.Plans[0].Name, time.Minute); err != nil {
 			return nil, nil, err
 		}
-		if err := d.recordon(ctx, cl.Inventory); err != nil {
+		ours, err := w.ours()
+		if err != nil {
+			return nil, nil, fmt.Errorf("read our plans: %w", err)
+		}
+		if err := d.recordon(ctx, cl.Inventory, ours); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -166,23 +205,23 @@ func (d *sucDriver) replan(ctx context.Context, cl *Cluster, path *upgradepath.P
 
 // stepFor is the next step of path, from our Plans and their Jobs as they are now.
 func (d *sucDriver) stepFor(ctx context.Context, cl *Cluster, path *upgradepath.Path, snapshot suc.Record) (*Step, error) {
-	ours, err := d.cfg.plans().Ours(ctx)
+	w, err := d.watch(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("list our plans: %w", err)
+		return nil, err
+	}
+	ours, err := w.ours()
+	if err != nil {
+		return nil, fmt.Errorf("read our plans: %w", err)
 	}
 	if err := d.notAborted(ours); err != nil {
 		return nil, err
 	}
-	jobs, err := d.cfg.Kube.BatchV1().Jobs(d.cfg.Plans.Namespace).List(ctx, metav1.ListOptions{LabelSelector: suc.OwnedSelector})
-	if err != nil {
-		return nil, fmt.Errorf("list jobs in %s: %w", d.cfg.Plans.Namespace, err)
-	}
-	return nextStep(cl.Inventory, path, ours, d.cfg.planConfig(), snapshot, unsettledServers(cl.Inventory, ours, jobs.Items, ServerLeases(ctx, d.cfg.Kube, cl.Inventory)))
+	return nextStep(cl.Inventory, path, ours, d.cfg.planConfig(), snapshot, unsettledServers(cl.Inventory, ours, w.ownedJobs(), w.Leases(cl.Inventory)))
 }
 
 // Follow waits for one phase, reporting each node.
 func (d *sucDriver) Follow(ctx context.Context, step *Step) error {
-	w, err := d.watch(ctx)
+	w, err := d.watch(ctx, nil)
 	if err != nil {
 		return err
 	}

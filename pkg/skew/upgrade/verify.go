@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -24,24 +25,54 @@ import (
 // little after their node's kubelet.
 var verifyGrace = 30 * time.Second
 
+// Source is where a driver reads the cluster: a View (watched: Changed says when
+// to read again) or the apiserver itself (Polled: read again on a timer).
+type Source interface {
+	Read(ctx context.Context) (*Cluster, error)
+	// Changed is closed at the next change; nil when the source cannot tell.
+	Changed() <-chan struct{}
+}
+
+// Polled is a Source that lists the cluster at each Read (ReadCluster).
+func Polled(kube kubernetes.Interface) Source { return polled{kube} }
+
+type polled struct{ kube kubernetes.Interface }
+
+func (p polled) Read(ctx context.Context) (*Cluster, error) { return ReadCluster(ctx, p.kube) }
+func (polled) Changed() <-chan struct{}                     { return nil }
+
+// settledPoll is how often Settled reads a Polled source again.
+const settledPoll = 2 * time.Second
+
 // Settled reads the cluster after a step until it verifies (VerifyStep), for up to
-// verifyGrace; the last verification error stands after that. Every driver reads
-// the cluster after a step with it.
-func Settled(ctx context.Context, kube kubernetes.Interface, step *Step, baseline map[string]bool, force bool) (*Cluster, error) {
-	deadline := time.Now().Add(verifyGrace)
+// verifyGrace; the last verification error stands after that. A watched source is
+// read again at each change, a polled one every settledPoll. Every driver reads the
+// cluster after a step with it.
+func Settled(ctx context.Context, src Source, step *Step, baseline map[string]bool, force bool) (*Cluster, error) {
+	grace := time.NewTimer(verifyGrace)
+	defer grace.Stop()
+	expired := false
 	for {
-		cl, err := ReadCluster(ctx, kube)
+		changed := src.Changed()
+		cl, err := src.Read(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("read the cluster after %s %s: %w", step.HopLabel(), step.Phase, err)
 		}
 		verr := VerifyStep(cl.Inventory, step, baseline, force)
-		if verr == nil || time.Now().After(deadline) {
+		if verr == nil || expired {
 			return cl, verr
+		}
+		var poll <-chan time.Time
+		if changed == nil {
+			poll = time.After(settledPoll)
 		}
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		case <-time.After(2 * time.Second):
+		case <-grace.C:
+			expired = true
+		case <-changed:
+		case <-poll:
 		}
 	}
 }
@@ -148,11 +179,7 @@ func (d *sucDriver) retryFailed(ctx context.Context) error {
 
 // recordon cordons again the nodes our Plans found cordoned before they ran, once
 // the controller (which uncordons every node it upgrades) is done with them.
-func (d *sucDriver) recordon(ctx context.Context, inv *cluster.Inventory) error {
-	ours, err := d.cfg.plans().Ours(ctx)
-	if err != nil {
-		return fmt.Errorf("list our plans: %w", err)
-	}
+func (d *sucDriver) recordon(ctx context.Context, inv *cluster.Inventory, ours []upgradev1.Plan) error {
 	for i := range ours {
 		p := &ours[i]
 		v, err := suc.PlanVersion(p)

@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
+	"sort"
 	"time"
+
+	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/dynamic/dynamicinformer"
@@ -18,66 +22,76 @@ import (
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
-// watchSet follows Nodes, SUC's Jobs and Plans through watches (informers) and
-// wakes a follower whenever one of them changes. It never polls the API: the
-// periodic wake-up only re-reads its own caches, for elapsed-time decisions.
+// watchSet follows Nodes, SUC's Jobs and Plans (and, through its View, the
+// kube-system pods and the servers' Leases) through watches started once for the
+// run, and wakes a follower whenever one of them changes. It never polls the API:
+// the periodic wake-up only re-reads its own caches, for elapsed-time decisions.
 type watchSet struct {
-	nodes, jobs, plans cache.SharedIndexInformer
-	namespace          string
-	stop               context.CancelFunc
-	wake               chan struct{}
-	once               sync.Once
+	*View
+	jobs, plans cache.SharedIndexInformer
+	namespace   string
 }
-
-// watchSyncTimeout bounds the initial list of every watch.
-const watchSyncTimeout = 60 * time.Second
 
 // startWatcher starts the watches and waits until their caches are filled. The
 // clients must not carry a request timeout: it would end every watch early.
-func startWatcher(ctx context.Context, kube kubernetes.Interface, dyn dynamic.Interface, namespace string) (*watchSet, error) {
+// servers name the nodes whose Lease renewals count as heartbeats.
+func startWatcher(ctx context.Context, kube kubernetes.Interface, dyn dynamic.Interface, namespace string, servers ...string) (*watchSet, error) {
+	v, err := StartView(ctx, kube, servers)
+	if err != nil {
+		return nil, err
+	}
 	wctx, cancel := context.WithCancel(ctx)
-	w := &watchSet{namespace: namespace, stop: cancel, wake: make(chan struct{}, 1)}
-	all := informers.NewSharedInformerFactory(kube, 0)
+	stopView := v.stop
+	v.stop = func() { cancel(); stopView() }
+	w := &watchSet{View: v, namespace: namespace}
 	inNS := informers.NewSharedInformerFactoryWithOptions(kube, 0, informers.WithNamespace(namespace))
 	dynf := dynamicinformer.NewFilteredDynamicSharedInformerFactory(dyn, 0, namespace, nil)
-	w.nodes = all.Core().V1().Nodes().Informer()
 	w.jobs = inNS.Batch().V1().Jobs().Informer()
 	w.plans = dynf.ForResource(suc.PlanResource).Informer()
-	handler := cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(any) { w.poke() },
-		UpdateFunc: func(any, any) { w.poke() },
-		DeleteFunc: func(any) { w.poke() },
-	}
-	for _, inf := range []cache.SharedIndexInformer{w.nodes, w.jobs, w.plans} {
-		if _, err := inf.AddEventHandler(handler); err != nil {
-			cancel()
-			return nil, fmt.Errorf("watch: %w", err)
-		}
-	}
-	all.Start(wctx.Done())
-	inNS.Start(wctx.Done())
-	dynf.Start(wctx.Done())
-	sctx, scancel := context.WithTimeout(wctx, watchSyncTimeout)
-	defer scancel()
-	if !cache.WaitForCacheSync(sctx.Done(), w.nodes.HasSynced, w.jobs.HasSynced, w.plans.HasSynced) {
-		cancel()
-		if err := ctx.Err(); err != nil {
+	for _, inf := range []cache.SharedIndexInformer{w.jobs, w.plans} {
+		if err := v.Watch(inf); err != nil {
+			w.Stop()
 			return nil, err
 		}
-		return nil, fmt.Errorf("watch nodes, jobs and plans: the caches did not fill within %s", watchSyncTimeout)
+	}
+	inNS.Start(wctx.Done())
+	dynf.Start(wctx.Done())
+	if err := waitSynced(ctx, wctx, w.jobs, w.plans); err != nil {
+		w.Stop()
+		return nil, fmt.Errorf("watch jobs and plans: %w", err)
 	}
 	return w, nil
 }
 
-// Stop ends the watches.
-func (w *watchSet) Stop() { w.once.Do(w.stop) }
-
-// poke coalesces wake-ups: a burst of events costs one evaluation.
-func (w *watchSet) poke() {
-	select {
-	case w.wake <- struct{}{}:
-	default:
+// ours are our Plans as the cache holds them, by name: suc.Client.Ours without a
+// request.
+func (w *watchSet) ours() ([]upgradev1.Plan, error) {
+	var out []upgradev1.Plan
+	for _, o := range w.plans.GetStore().List() {
+		u, ok := o.(*unstructured.Unstructured)
+		if !ok || !suc.IsOurs(u.GetLabels()) {
+			continue
+		}
+		p, err := suc.FromUnstructured(u)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *p)
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// ownedJobs are the Jobs of our Plans as the cache holds them.
+func (w *watchSet) ownedJobs() []batchv1.Job {
+	var out []batchv1.Job
+	for _, o := range w.jobs.GetStore().List() {
+		if j, ok := o.(*batchv1.Job); ok && suc.IsOurs(j.Labels) {
+			out = append(out, *j)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }
 
 // NodeEventKind says what happened to a node.
@@ -157,9 +171,11 @@ func (w *watchSet) Follow(ctx context.Context, spec phaseSpec, emit func(NodeEve
 		spec.StallAfter = 60 * time.Second
 	}
 	f := &follower{w: w, spec: spec, emit: emit, state: make(map[string]*nodeProgress, len(spec.Nodes)), munged: spec.To.ImageTag()}
+	// The tick only re-reads the caches: a node's time-outs are elapsed time.
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
+		changed := w.Changed()
 		done, err := f.evaluate(time.Now())
 		if err != nil || done {
 			return err
@@ -167,7 +183,7 @@ func (w *watchSet) Follow(ctx context.Context, spec phaseSpec, emit func(NodeEve
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-w.wake:
+		case <-changed:
 		case <-tick.C:
 		}
 	}
@@ -180,6 +196,7 @@ func (w *watchSet) Settle(ctx context.Context, plan string, limit time.Duration)
 	deadline := time.NewTimer(limit)
 	defer deadline.Stop()
 	for {
+		changed := w.Changed()
 		ps := planStatusOf(w.plans, w.namespace+"/"+plan)
 		if !ps.found || len(ps.applying) == 0 {
 			return nil
@@ -189,7 +206,7 @@ func (w *watchSet) Settle(ctx context.Context, plan string, limit time.Duration)
 			return ctx.Err()
 		case <-deadline.C:
 			return nil
-		case <-w.wake:
+		case <-changed:
 		}
 	}
 }

@@ -63,6 +63,8 @@ type Driver struct {
 	hop *upgradepath.Hop
 	// seen is the last read of the nodes a step waits for.
 	seen observation
+	// view holds the cluster for a run that waits, watched from Begin to End.
+	view *upgrade.View
 
 	mu    sync.Mutex
 	ended map[string]time.Time
@@ -140,7 +142,7 @@ func (d *Driver) next(ctx context.Context, path *upgradepath.Path) *upgrade.Step
 			}
 		}
 	}
-	step := nextStep(d.cl.Inventory, path, d.Concurrency, gateFacts{ended: ended, leases: upgrade.ServerLeases(ctx, d.cfg.Kube, d.cl.Inventory), unfinished: unfinished})
+	step := nextStep(d.cl.Inventory, path, d.Concurrency, gateFacts{ended: ended, leases: d.leases(ctx, d.cl), unfinished: unfinished})
 	if d.record != nil {
 		placed(step, d.record.Hops)
 	}
@@ -150,9 +152,25 @@ func (d *Driver) next(ctx context.Context, path *upgradepath.Path) *upgrade.Step
 	return step
 }
 
-// Begin takes the Lease (renewed while the run lasts) and starts the run record.
+// Begin takes the Lease (renewed while the run lasts), starts the run record and,
+// for a run that waits, the watches its gates read.
 func (d *Driver) Begin(ctx context.Context, p *upgrade.Proposal, _ *upgrade.Outcome) error {
 	kube, ns := d.cfg.Kube, d.ns()
+	if d.cfg.Wait {
+		wk := d.cfg.WatchKube
+		if wk == nil {
+			wk = kube
+		}
+		var servers []string
+		for _, n := range p.Cluster.Inventory.Servers() {
+			servers = append(servers, n.Name)
+		}
+		v, err := upgrade.StartView(ctx, wk, servers)
+		if err != nil {
+			return err
+		}
+		d.view = v
+	}
 	if err := runrecord.Acquire(ctx, kube, ns, d.Holder, time.Now()); err != nil {
 		return err
 	}
@@ -230,8 +248,8 @@ func (d *Driver) Next(ctx context.Context, done *upgrade.Step, path *upgradepath
 	if done != nil {
 		// Verified, with the grace a restart needs (kube-proxy and static pods move a
 		// little after their kubelet).
-		cl, err = upgrade.Settled(ctx, d.cfg.Kube, done, d.baseline, d.cfg.Force)
-	} else if cl, err = upgrade.ReadCluster(ctx, d.cfg.Kube); err != nil {
+		cl, err = upgrade.Settled(ctx, d.source(), done, d.baseline, d.cfg.Force)
+	} else if cl, err = d.source().Read(ctx); err != nil {
 		err = fmt.Errorf("read the cluster: %w", err)
 	}
 	if err != nil {
@@ -250,6 +268,9 @@ func (d *Driver) Next(ctx context.Context, done *upgrade.Step, path *upgradepath
 // End closes the run record (done, failed or aborted, by how the run ended) and
 // frees the Lease, so that status tells the truth and the next run need not wait.
 func (d *Driver) End(ctx context.Context, out *upgrade.Outcome, err error) {
+	if d.view != nil {
+		d.view.Stop()
+	}
 	if d.stop == nil {
 		return // Begin did not run: nothing of ours was written
 	}
@@ -305,6 +326,32 @@ func (d *Driver) emitNode(step *upgrade.Step, s upgradepath.NodeStep, kind upgra
 	if d.cfg.Emit != nil {
 		d.cfg.Emit(upgrade.Event{Kind: upgrade.EventNode, Step: step, Node: upgrade.NodeEvent{Kind: kind, Node: s.Name, Role: string(s.Role), From: s.From.String(), To: step.Hop.To.String(), Message: msg, Took: took}})
 	}
+}
+
+// Changed is closed at the next change the run's watches see; nil for a run
+// that does not wait. The engine's gates wait on it (upgrade.Watching).
+func (d *Driver) Changed() <-chan struct{} {
+	if d.view == nil {
+		return nil
+	}
+	return d.view.Changed()
+}
+
+func (d *Driver) changed() <-chan struct{} { return d.Changed() }
+
+// source is where the run reads the cluster: its View, or the apiserver.
+func (d *Driver) source() upgrade.Source {
+	if d.view != nil {
+		return d.view
+	}
+	return upgrade.Polled(d.cfg.Kube)
+}
+
+func (d *Driver) leases(ctx context.Context, cl *upgrade.Cluster) map[string]time.Time {
+	if d.view != nil {
+		return d.view.Leases(cl.Inventory)
+	}
+	return upgrade.ServerLeases(ctx, d.cfg.Kube, cl.Inventory)
 }
 
 func stepNodes(step *upgrade.Step) string {

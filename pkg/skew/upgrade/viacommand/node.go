@@ -112,6 +112,7 @@ func (d *Driver) finish(ctx context.Context, step *upgrade.Step, s upgradepath.N
 	}
 	deadline := time.Now().Add(limit)
 	for {
+		changed := d.changed()
 		missing, err := d.back(ctx, step, s)
 		if err != nil {
 			return err
@@ -130,11 +131,20 @@ func (d *Driver) finish(ctx context.Context, step *upgrade.Step, s upgradepath.N
 				return err
 			}
 		}
+		// Watched: judged again at each change, and at the deadline; else every gatePoll.
+		wait := gatePoll
+		if changed != nil {
+			wait = min(max(time.Until(deadline), 0)+10*time.Millisecond, gateResync)
+		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return ctx.Err()
-		case <-time.After(gatePoll):
+		case <-changed:
+		case <-t.C:
 		}
+		t.Stop()
 	}
 	if rec.Cordoned {
 		if err := d.cordon(ctx, s.Name, false); err != nil {
@@ -146,8 +156,13 @@ func (d *Driver) finish(ctx context.Context, step *upgrade.Step, s upgradepath.N
 	return d.setNode(ctx, step, rec)
 }
 
-// gatePoll is how often finish reads the node.
-var gatePoll = time.Second
+// gatePoll is how often finish reads the node when no watch runs (a run without
+// --wait); gateResync how often it looks again at a watched one with nothing
+// changed.
+var (
+	gatePoll   = time.Second
+	gateResync = 30 * time.Second
+)
 
 const notYetOn = "its kubelet does not report the release yet"
 
@@ -176,19 +191,32 @@ func (d *Driver) back(ctx context.Context, step *upgrade.Step, s upgradepath.Nod
 }
 
 // observation is the cluster and its servers' Leases as last read: the nodes of a
-// step wait together, and share one read per poll rather than each read it.
+// step wait together, and share one read per change (per poll, unwatched) rather
+// than each read it.
 type observation struct {
 	mu     sync.Mutex
 	at     time.Time
 	cl     *upgrade.Cluster
 	leases map[string]time.Time
+	// changed is the View's signal when it was read: open, nothing changed since.
+	changed <-chan struct{}
 }
 
-// observe is the cluster as read at most half a poll ago.
+// observe is the cluster as the run's View holds it (read again only after a
+// change), or, unwatched, as read at most half a poll ago.
 func (d *Driver) observe(ctx context.Context) (*upgrade.Cluster, map[string]time.Time, error) {
 	o := &d.seen
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if v := d.view; v != nil {
+		if o.cl != nil && o.changed != nil && !isClosed(o.changed) {
+			return o.cl, o.leases, nil
+		}
+		o.changed = v.Changed()
+		cl, _ := v.Read(ctx)
+		o.cl, o.leases, o.at = cl, v.Leases(cl.Inventory), time.Now()
+		return o.cl, o.leases, nil
+	}
 	if o.cl != nil && time.Since(o.at) < gatePoll/2 {
 		return o.cl, o.leases, nil
 	}
@@ -198,6 +226,15 @@ func (d *Driver) observe(ctx context.Context) (*upgrade.Cluster, map[string]time
 	}
 	o.cl, o.leases, o.at = cl, upgrade.ServerLeases(ctx, d.cfg.Kube, cl.Inventory), time.Now()
 	return o.cl, o.leases, nil
+}
+
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }
 
 func (d *Driver) fail(ctx context.Context, step *upgrade.Step, rec runrecord.NodeRecord, e *NodeError) error {

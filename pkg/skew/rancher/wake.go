@@ -7,7 +7,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
+
+	"github.com/kubectl-skew/kubectl-skew/pkg/internal/changes"
 )
 
 // Resync is how often a wait reads Rancher's objects with nothing changed: only
@@ -23,43 +26,20 @@ type watched struct {
 	name string
 }
 
-// watchChanges wakes the returned channel (coalesced: one wake-up for a burst) at
-// each change of the objects until ctx ends. An object that cannot be watched is
-// left to the resync; a watch that ends is opened again.
+// watchChanges wakes the returned channel at each change of the objects until ctx
+// ends (changes.Watch: coalesced, re-opened when the server ends a watch).
 func watchChanges(ctx context.Context, dyn dynamic.Interface, what ...watched) <-chan struct{} {
-	wake := make(chan struct{}, 1)
-	poke := func() {
-		select {
-		case wake <- struct{}{}:
-		default:
-		}
-	}
+	open := make([]changes.Opener, 0, len(what))
 	for _, w := range what {
-		go func() {
-			opts := metav1.ListOptions{}
-			if w.name != "" {
-				opts.FieldSelector = fields.OneTermEqualSelector("metadata.name", w.name).String()
-			}
-			for ctx.Err() == nil {
-				var ri dynamic.ResourceInterface = dyn.Resource(w.gvr)
-				if w.ns != "" {
-					ri = dyn.Resource(w.gvr).Namespace(w.ns)
-				}
-				wi, err := ri.Watch(ctx, opts)
-				if err != nil {
-					return
-				}
-				for range wi.ResultChan() {
-					poke()
-				}
-				wi.Stop()
-				// A watch the server ends is opened again, at most once a second.
-				select {
-				case <-ctx.Done():
-				case <-time.After(time.Second):
-				}
-			}
-		}()
+		opts := metav1.ListOptions{}
+		if w.name != "" {
+			opts.FieldSelector = fields.OneTermEqualSelector("metadata.name", w.name).String()
+		}
+		var ri dynamic.ResourceInterface = dyn.Resource(w.gvr)
+		if w.ns != "" {
+			ri = dyn.Resource(w.gvr).Namespace(w.ns)
+		}
+		open = append(open, func(ctx context.Context) (watch.Interface, error) { return ri.Watch(ctx, opts) })
 	}
-	return wake
+	return changes.Watch(ctx, open...)
 }

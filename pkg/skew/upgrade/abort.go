@@ -13,9 +13,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/internal/changes"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 )
@@ -254,7 +256,7 @@ func (c AbortConfig) timeout() time.Duration {
 // waitFinished waits until the Job of every node that was upgrading has completed or
 // failed.
 func waitFinished(ctx context.Context, cfg AbortConfig, inFlight map[string][]string, deadline time.Time) error {
-	return pollUntil(ctx, deadline, func() (string, error) {
+	return waitUntil(ctx, cfg, deadline, false, func() (string, error) {
 		jobs, err := cfg.Kube.BatchV1().Jobs(cfg.Namespace).List(ctx, metav1.ListOptions{LabelSelector: suc.OwnedSelector})
 		if err != nil {
 			return "", fmt.Errorf("list jobs in %s: %w", cfg.Namespace, err)
@@ -282,7 +284,7 @@ func waitFinished(ctx context.Context, cfg AbortConfig, inFlight map[string][]st
 // removes them, and until then a pod that had not reached its cordon step (or a
 // Job's pod not yet created) could still cordon a node after abort uncordoned it.
 func waitPodsEnded(ctx context.Context, cfg AbortConfig, deadline time.Time) error {
-	return pollUntil(ctx, deadline, func() (string, error) {
+	return waitUntil(ctx, cfg, deadline, true, func() (string, error) {
 		opts := metav1.ListOptions{LabelSelector: suc.OwnedSelector}
 		jobs, err := cfg.Kube.BatchV1().Jobs(cfg.Namespace).List(ctx, opts)
 		if err != nil {
@@ -312,25 +314,31 @@ func waitPodsEnded(ctx context.Context, cfg AbortConfig, deadline time.Time) err
 	})
 }
 
-// pollUntil calls check every second until it reports nothing left to wait for,
-// fails, or the deadline passes.
-func pollUntil(ctx context.Context, deadline time.Time, check func() (string, error)) error {
-	start := time.Now()
-	for {
-		waiting, err := check()
-		if err != nil || waiting == "" {
-			return err
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%w after %s: %s", errAbortTimeout, time.Since(start).Round(time.Second), waiting)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Second):
-		}
+// waitUntil calls check now and again at each change of our Jobs (and, with pods,
+// their pods) until it reports nothing left to wait for, fails, or the deadline
+// passes. The resync only bounds a wait whose watch could not be opened.
+func waitUntil(ctx context.Context, cfg AbortConfig, deadline time.Time, pods bool, check func() (string, error)) error {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	opts := metav1.ListOptions{LabelSelector: suc.OwnedSelector}
+	open := []changes.Opener{func(ctx context.Context) (watch.Interface, error) {
+		return cfg.Kube.BatchV1().Jobs(cfg.Namespace).Watch(ctx, opts)
+	}}
+	if pods {
+		open = append(open, func(ctx context.Context) (watch.Interface, error) {
+			return cfg.Kube.CoreV1().Pods(cfg.Namespace).Watch(ctx, opts)
+		})
 	}
+	start := time.Now()
+	waiting, err := changes.Until(wctx, changes.Watch(wctx, open...), abortResync, deadline, check)
+	if errors.Is(err, changes.ErrDeadline) {
+		return fmt.Errorf("%w after %s: %s", errAbortTimeout, time.Since(start).Round(time.Second), waiting)
+	}
+	return err
 }
+
+// abortResync bounds how long abort waits without a change before it reads again.
+const abortResync = 10 * time.Second
 
 // awaited are the server Plans (with the nodes that already run their version) that
 // the prepare step of a Plan with nodes in flight names, and that upgrade no node

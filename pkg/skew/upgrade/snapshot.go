@@ -8,7 +8,10 @@ import (
 	"time"
 
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/internal/changes"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/etcdsnapshot"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
@@ -80,22 +83,27 @@ func (d *sucDriver) findSnapshot(ctx context.Context, name string) *etcdsnapshot
 	if ok, err := etcdsnapshot.Served(d.cfg.Discovery); err != nil || !ok {
 		return nil
 	}
-	for i := 0; i < 10; i++ {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wake := changes.Watch(wctx, func(ctx context.Context) (watch.Interface, error) {
+		return d.cfg.Dynamic.Resource(etcdsnapshot.Resource).Watch(ctx, metav1.ListOptions{})
+	})
+	var found *etcdsnapshot.Snapshot
+	_, _ = changes.Until(wctx, wake, snapshotRecordLag, time.Now().Add(snapshotRecordLag), func() (string, error) {
 		snaps, err := etcdsnapshot.List(ctx, d.cfg.Dynamic)
 		if err != nil {
-			return nil
+			return "", err
 		}
-		if s := etcdsnapshot.Find(snaps, name); s != nil {
-			return s
+		if found = etcdsnapshot.Find(snaps, name); found == nil {
+			return "the snapshot's record", nil
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(time.Second):
-		}
-	}
-	return nil
+		return "", nil
+	})
+	return found
 }
+
+// snapshotRecordLag bounds the wait for a snapshot's record after its Job.
+const snapshotRecordLag = 10 * time.Second
 
 // plannedSnapshot names the snapshot Snapshot will take, for the checks and the Plans.
 func plannedSnapshot(cl *Cluster, path *upgradepath.Path) suc.Record {

@@ -114,11 +114,10 @@ func (w *Watcher) Run(ctx context.Context) error {
 		}
 		gitVersion <- v.GitVersion
 	}()
-	err := probeWatch(ctx, w.cfg.Kube)
-	w.serverVer = <-gitVersion
-	if err != nil {
-		return err
+	if err := probeWatch(ctx, w.cfg.Kube); err != nil {
+		return err // the buffered channel lets the reader of /version end on its own
 	}
+	w.serverVer = <-gitVersion
 	// Resync 0: the informers never re-list on a timer, only after a dropped watch.
 	factory := informers.NewSharedInformerFactoryWithOptions(w.cfg.Kube, 0,
 		informers.WithNamespace(metav1.NamespaceSystem), informers.WithTransform(slim))

@@ -114,6 +114,10 @@ func (o *CheckOptions) Validate() error {
 	if err := o.fleet.Validate(o.changed); err != nil {
 		return err
 	}
+	if o.changed("release-data") && o.cfg.Target == nil {
+		// Without a target nothing reads the data: a bad file would pass unnoticed.
+		return fmt.Errorf("--release-data is read only to judge a target: add --target, or leave the flag out")
+	}
 	if o.rancher.Enabled() && o.fleet.enabled() {
 		return fmt.Errorf("--rancher-cluster checks one cluster from Rancher's objects: it cannot be combined with --all-contexts or --contexts")
 	}

@@ -90,6 +90,7 @@ func TestCheckBadInput(t *testing.T) {
 		{[]string{"check", "-o", "xml"}, `unknown output format "xml"`},
 		{[]string{"check", "--fail-on", "sometimes"}, `--fail-on "sometimes"`},
 		{[]string{"check", "--target", "latest"}, "--target"},
+		{[]string{"check", "--release-data", "/nonexistent.json"}, "--release-data is read only to judge a target"},
 		{[]string{"check", "--bogus"}, "unknown flag: --bogus"},
 		{[]string{"check", "extra"}, "unknown command"},
 	}

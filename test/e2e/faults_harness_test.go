@@ -305,6 +305,8 @@ func ended(t *testing.T, sc *faultScenario, run *faultRun, what string) {
 	switch {
 	case r.code == 0:
 	case run.signalSent == syscall.SIGKILL.String() && r.code == 128+int(syscall.SIGKILL):
+	case run.signalSent == syscall.SIGINT.String() && r.code == 128+int(syscall.SIGINT) && r.stdout == "" && r.stderr == "":
+		// Ctrl-C before the plugin started listening for it: gone, nothing said or done
 	default:
 		oneLine(t, r, what)
 	}

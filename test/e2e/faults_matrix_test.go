@@ -116,6 +116,10 @@ func TestFaultMatrixRancherImported(t *testing.T) {
 		name: "rancher", label: "Rancher-imported K3s", driver: "rancher", rancherCluster: name,
 		seed: func(t *testing.T) {
 			importedFixture(t, name, rancher.DriverK3s, from, nil)
+			// A node and a phase take a second (200ms elsewhere): a whole hop in a
+			// couple of seconds would pass a point while the fault before it lands.
+			old := env.sb.Rancher.SetStep(time.Second)
+			t.Cleanup(func() { env.sb.Rancher.SetStep(old) })
 			seedImported(t, "c-m-foreign", rancher.DriverK3s, from, func(f *ranchersim.ImportedFixture) {
 				f.DisplayName = "someone-else"
 				f.Nodes = f.Nodes[:1]

@@ -113,7 +113,7 @@ func (s *Simulator) reconcileImported(ctx context.Context, cl *unstructured.Unst
 		s.mu.Unlock()
 		return
 	}
-	if time.Since(o.last) < s.step {
+	if time.Since(o.last) < s.stepNow() {
 		return
 	}
 	o.last = time.Now()

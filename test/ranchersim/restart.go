@@ -14,3 +14,19 @@ func (s *Simulator) Restart(down time.Duration) {
 	s.ops = map[string]*op{}
 	s.imported = map[string]*importedOp{}
 }
+
+// SetStep changes how long each node and phase takes from now on, and returns the
+// step it replaced: a test slows the simulator down to strike between its steps.
+func (s *Simulator) SetStep(step time.Duration) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.step
+	s.step = step
+	return old
+}
+
+func (s *Simulator) stepNow() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.step
+}

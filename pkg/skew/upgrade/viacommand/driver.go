@@ -294,16 +294,16 @@ func (d *Driver) End(ctx context.Context, out *upgrade.Outcome, err error) {
 	_ = runrecord.Release(ctx, d.cfg.Kube, d.ns(), d.Holder)
 }
 
-// uncordonLeftovers uncordons, once the run reached the target, the nodes an earlier
-// run of ours cordoned and never got to uncordon: it was killed or interrupted after
-// their command, and this run skipped them as already on the release (or found them
-// cordoned and took that cordon for the operator's). The record says whose cordon it
-// was; a failed node's stays, for the operator to look at.
+// uncordonLeftovers uncordons, once the run reached the target (every node on it and
+// Ready), the nodes an earlier run of ours cordoned and never got to uncordon: it was
+// killed or interrupted during or after their command (a command stopped by the
+// interrupt is recorded failed), and this run skipped them as already on the release.
+// The record says whose cordon it was; the operator's stays.
 func (d *Driver) uncordonLeftovers(ctx context.Context) {
 	r := d.record
 	for i := range r.Nodes {
 		n := &r.Nodes[i]
-		if !n.Cordoned || n.State == runrecord.NodeDone || n.State == runrecord.NodeFailed {
+		if !n.Cordoned || n.State == runrecord.NodeDone {
 			continue
 		}
 		if err := d.cordon(ctx, n.Name, false); err == nil {

@@ -50,10 +50,15 @@ func (d *Driver) start(ctx context.Context, step *upgrade.Step, s upgradepath.No
 		rec.Cordoned = prev.Cordoned // a resumed node: we cordoned it in an earlier run
 	}
 	if raw != nil && !raw.Spec.Unschedulable {
+		// The record first: a run killed between the two still says whose cordon it is
+		// (uncordoning a node the cordon never reached is harmless).
+		rec.Cordoned = true
+		if err := d.setNode(ctx, step, rec); err != nil {
+			return err
+		}
 		if err := d.cordon(ctx, s.Name, true); err != nil {
 			return err
 		}
-		rec.Cordoned = true
 	}
 	d.emitNode(step, s, upgrade.NodeStarted, "", 0)
 	if err := d.setNode(ctx, step, rec); err != nil {

@@ -99,9 +99,8 @@ func NewEnv(streams genericiooptions.IOStreams) *cmdutil.Env {
 	*flags.Timeout = defaultRequestTimeout
 	env := &cmdutil.Env{Streams: streams, Flags: flags, Getenv: os.Getenv, KubectlVersion: cmdutil.PathKubectlVersion}
 	env.Clients = func() (*cmdutil.Clients, error) { return cmdutil.NewClients(flags, streams) }
-	env.ContextNames = func() ([]string, error) { return cmdutil.ContextNames(flags) }
-	env.ClientsFor = func(name string) (*cmdutil.Clients, error) {
-		return cmdutil.NewClients(cmdutil.FlagsForContext(flags, name), streams)
-	}
+	// The fleet view reads the kubeconfig once, however many contexts it checks.
+	kubeconfig := cmdutil.NewKubeconfig(flags, streams)
+	env.ContextNames, env.ClientsFor = kubeconfig.ContextNames, kubeconfig.Clients
 	return env
 }

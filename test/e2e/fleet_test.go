@@ -234,3 +234,77 @@ func BenchmarkFleet(b *testing.B) {
 		})
 	}
 }
+
+// stallingServer accepts connections and never answers: an apiserver behind a
+// black-holed route, as far as the client can tell.
+func stallingServer(tb testing.TB) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var held []net.Conn
+	tb.Cleanup(func() {
+		l.Close()
+		for _, c := range held {
+			c.Close()
+		}
+	})
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	return "https://" + l.Addr().String()
+}
+
+// A context that never answers and one that refuses hold up the others no longer than
+// --request-timeout: it bounds each context of the fleet, not only each request.
+func TestFleetSilentContextsEndAtTheRequestTimeout(t *testing.T) {
+	seed(t, "k3s-healthy-ha")
+	kubeconfig := fleetKubeconfig(t, map[string]*sandbox.Sandbox{"live": env.sb})
+	cfg, err := clientcmd.LoadFromFile(kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(cfg.Contexts, "badcreds")
+	stalled := *cfg.Clusters["offline"]
+	stalled.Server = stallingServer(t)
+	cfg.Clusters["stalled"] = &stalled
+	cfg.AuthInfos["stalled"] = cfg.AuthInfos["offline"]
+	cfg.Contexts["stalled"] = &clientcmdapi.Context{Cluster: "stalled", AuthInfo: "stalled"}
+	if err := clientcmd.WriteToFile(*cfg, kubeconfig); err != nil {
+		t.Fatal(err)
+	}
+	const limit = 3 * time.Second
+	for _, args := range [][]string{
+		{"--request-timeout", "3s"},
+		// No per-request limit: the context's deadline alone ends the silent one.
+		{"--request-timeout", "0", "--context-timeout", "3s"},
+	} {
+		r := kubectl(t, kubeconfig, append([]string{"skew", "check", "--all-contexts", "-o", "json"}, args...)...)
+		var list struct {
+			Items []struct{ Context, Error string }
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || r.code != 1 {
+			t.Fatalf("%v: want exit 1 and a list: %v\n%s", args, err, r)
+		}
+		rows := map[string]string{}
+		for _, it := range list.Items {
+			rows[it.Context] = it.Error
+		}
+		if rows["live"] != "" || !strings.Contains(rows["offline"], "connection refused") || rows["stalled"] == "" {
+			t.Errorf("%v: rows %q", args, rows)
+		}
+		// Loose: the deadline, plus the process and the live cluster's check on a
+		// loaded machine; far below the 60s --context-timeout default.
+		if r.took > limit+10*time.Second {
+			t.Errorf("%v: the fleet took %v with a silent context and a %v limit", args, r.took, limit)
+		}
+		t.Logf("%v: %v; stalled: %s", args, r.took.Round(time.Millisecond), rows["stalled"])
+	}
+}

@@ -205,7 +205,13 @@ func (o *CheckOptions) checkWith(ctx context.Context, c *cmdutil.Clients, kubect
 	}
 	// The hop hazards read their few lists while the removed-API scan reads its own.
 	hops := judge.TargetHops(inv, o.cfg)
-	facts, err := judge.Read(ctx, cmdutil.JudgeSource(c, &o.apis), obj.Nodes, hops)
+	// The source's clients are built only for hops that read something: a plain check
+	// (most of a fleet's) would build a second set of clients for nothing.
+	var src judge.Source
+	if len(hops.Hazards) > 0 || hops.Scan {
+		src = cmdutil.JudgeSource(c, &o.apis)
+	}
+	facts, err := judge.Read(ctx, src, obj.Nodes, hops)
 	if err != nil {
 		return nil, err
 	}

@@ -5,17 +5,16 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/channel"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/policy"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/fleet"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
-	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
@@ -34,8 +33,8 @@ type fleetFlags struct {
 func (f *fleetFlags) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&f.AllContexts, "all-contexts", false, "Check every context of the kubeconfig, concurrently")
 	cmd.Flags().StringSliceVar(&f.Contexts, "contexts", nil, "Check these contexts (comma-separated; globs such as prod-* allowed), concurrently")
-	cmd.Flags().IntVar(&f.Parallel, "parallel", 8, "With --all-contexts/--contexts: how many clusters to check at once")
-	cmd.Flags().DurationVar(&f.ContextTimeout, "context-timeout", 60*time.Second, "With --all-contexts/--contexts: how long one cluster may take before it is reported as failed")
+	cmd.Flags().IntVar(&f.Parallel, "parallel", 0, "With --all-contexts/--contexts: how many clusters to check at once; 0: all of them, within the workstation's open-file and memory limits")
+	cmd.Flags().DurationVar(&f.ContextTimeout, "context-timeout", 60*time.Second, "With --all-contexts/--contexts: how long one cluster may take before it is reported as failed; unset, a given --request-timeout")
 	cmd.Flags().StringVar(&f.Channel, "channel", "", "With --all-contexts/--contexts: show each K3s/RKE2 cluster's next target on this release channel (e.g. stable) and its hops")
 	cmd.Flags().StringVar(&f.ChannelServer, "channel-server", "", "With --channel: channel list URLs for mirrors, per distro (k3s=URL,rke2=URL) or one URL for all; default update.k3s.io and update.rke2.io")
 	_ = cmd.RegisterFlagCompletionFunc("channel", cmdutil.FixedCompletion("stable", "latest", "testing"))
@@ -58,8 +57,8 @@ func (f *fleetFlags) Validate(changed func(string) bool) error {
 		return fmt.Errorf("--all-contexts and --contexts exclude each other: pick one")
 	case changed("context"):
 		return fmt.Errorf("--context picks one cluster; with --all-contexts or --contexts leave it out")
-	case f.Parallel < 1:
-		return fmt.Errorf("--parallel %d: use 1 or more", f.Parallel)
+	case f.Parallel < 0:
+		return fmt.Errorf("--parallel %d: use 1 or more, or 0 for one per context", f.Parallel)
 	case f.ContextTimeout <= 0:
 		return fmt.Errorf("--context-timeout %s: use a positive duration such as 60s", f.ContextTimeout)
 	case f.ChannelServer != "" && f.Channel == "":
@@ -143,24 +142,28 @@ func (o *CheckOptions) runFleet(ctx context.Context) error {
 		return err
 	}
 	kubectl := o.startKubectlVersion(ctx)
-	channels := &channelCache{servers: o.fleet.channelServers}
-	items := make([]report.CheckReport, len(names))
-	sem := make(chan struct{}, o.fleet.Parallel)
-	var wg sync.WaitGroup
-	for i, name := range names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			items[i] = o.checkContext(ctx, name, kubectl, channels)
-		}()
+	list, err := fleet.Run(ctx, fleet.Config{
+		Contexts: names,
+		Parallel: o.fleet.Parallel,
+		Timeout:  o.fleet.contextTimeout(o.changed, o.requestTimeout()),
+		FailOn:   o.failOn,
+		Channel:  o.fleet.Channel,
+		Channels: func(ctx context.Context, d version.Distro) (*channel.List, error) {
+			src := cmdutil.ChannelSource{URL: o.fleet.channelServers[d], Timeout: channel.DefaultTimeout}
+			return src.List(ctx, d)
+		},
+		Check: func(ctx context.Context, name string) (*report.CheckReport, string, error) {
+			c, err := o.env.ClientsFor(name)
+			if err != nil {
+				return nil, "", err
+			}
+			r, err := o.checkWith(ctx, c, kubectl)
+			return r, c.Server, err
+		},
+	})
+	if err != nil {
+		return err
 	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("fleet check interrupted: %w", err)
-	}
-	list := fleetReport(items, o.failOn, o.fleet.Channel)
 	if err := o.printFleet(list); err != nil {
 		return err
 	}
@@ -173,114 +176,27 @@ func (o *CheckOptions) runFleet(ctx context.Context) error {
 	return nil
 }
 
-// checkContext checks one context within --context-timeout. It never fails: a cluster
-// that cannot be read is a row with its error, so one broken context stops no other.
-func (o *CheckOptions) checkContext(parent context.Context, name string, kubectl func() kubectlInfo, channels *channelCache) report.CheckReport {
-	ctx, cancel := context.WithTimeout(parent, o.fleet.ContextTimeout)
-	defer cancel()
-	failed := func(server string, err error) report.CheckReport {
-		r := report.NewCheckReport()
-		r.Context, r.Server, r.Error = name, server, cmdutil.OneLine(err.Error())
-		r.Summary.FailOn = string(o.failOn)
-		return *r
+// requestTimeout is kubectl's --request-timeout as given ("" when unset).
+func (o *CheckOptions) requestTimeout() string {
+	if o.env.Flags == nil || o.env.Flags.Timeout == nil || !o.changed("request-timeout") {
+		return ""
 	}
-	c, err := o.env.ClientsFor(name)
-	if err != nil {
-		return failed("", err)
-	}
-	r, err := o.checkWith(ctx, c, kubectl)
-	if err != nil {
-		return failed(c.Server, err)
-	}
-	r.Context, r.Server = name, c.Server
-	if o.fleet.Channel != "" && version.Distro(r.Cluster.Distro).IsRancherDistro() {
-		r.Next = fleetNextStep(ctx, r, o.fleet.Channel, channels)
-	}
-	return *r
+	return *o.env.Flags.Timeout
 }
 
-// fleetNextStep plans the path of one cluster to --channel, for its row.
-func fleetNextStep(ctx context.Context, r *report.CheckReport, name string, channels *channelCache) *report.NextStep {
-	next := &report.NextStep{Channel: name}
-	list, err := channels.get(ctx, r.Cluster.Distro)
-	if err != nil {
-		next.Error = cmdutil.OneLine(err.Error())
-		return next
+// contextTimeout is each context's deadline: --context-timeout when given, else a
+// given --request-timeout (kubectl's form: a duration, or whole seconds; 0 is none),
+// so that no cluster holds the run up past it; else --context-timeout's default.
+func (f *fleetFlags) contextTimeout(changed func(string) bool, requestTimeout string) time.Duration {
+	if changed("context-timeout") || requestTimeout == "" {
+		return f.ContextTimeout
 	}
-	p, err := upgradepath.Find(upgradepath.Request{Inventory: r.Cluster, Channel: name, Channels: list})
-	if err != nil {
-		next.Error = cmdutil.OneLine(err.Error())
-		return next
+	d, err := time.ParseDuration(requestTimeout)
+	if n, nerr := strconv.ParseUint(requestTimeout, 10, 32); nerr == nil {
+		d, err = time.Duration(n)*time.Second, nil
 	}
-	next.Target = p.Target.String()
-	for _, h := range p.Hops {
-		next.Hops = append(next.Hops, h.To.String())
+	if err != nil || d <= 0 {
+		return f.ContextTimeout
 	}
-	next.UpToDate = len(p.Hops) == 0
-	next.Blocked = p.Blocked()
-	return next
-}
-
-// channelCache fetches each distro's channel list once per run, however many
-// clusters of that distro the fleet has.
-type channelCache struct {
-	servers map[version.Distro]string
-	mu      sync.Mutex
-	lists   map[version.Distro]*channelFetch
-}
-
-type channelFetch struct {
-	once sync.Once
-	list *channel.List
-	err  error
-}
-
-func (c *channelCache) get(ctx context.Context, d version.Distro) (*channel.List, error) {
-	c.mu.Lock()
-	if c.lists == nil {
-		c.lists = map[version.Distro]*channelFetch{}
-	}
-	f, ok := c.lists[d]
-	if !ok {
-		f = &channelFetch{}
-		c.lists[d] = f
-	}
-	c.mu.Unlock()
-	f.once.Do(func() {
-		src := cmdutil.ChannelSource{URL: c.servers[d], Timeout: channel.DefaultTimeout}
-		f.list, f.err = src.List(ctx, d)
-	})
-	return f.list, f.err
-}
-
-// fleetReport sorts the rows worst first and counts them.
-func fleetReport(items []report.CheckReport, failOn policy.Severity, ch string) *report.CheckReportList {
-	sort.SliceStable(items, func(i, j int) bool {
-		a, b := items[i], items[j]
-		if (a.Error != "") != (b.Error != "") {
-			return a.Error != ""
-		}
-		if a.Summary.Errors != b.Summary.Errors {
-			return a.Summary.Errors > b.Summary.Errors
-		}
-		if a.Summary.Warnings != b.Summary.Warnings {
-			return a.Summary.Warnings > b.Summary.Warnings
-		}
-		return a.Context < b.Context
-	})
-	list := report.NewCheckReportList()
-	list.Items = items
-	s := &list.Summary
-	s.Contexts, s.Channel, s.FailOn = len(items), ch, string(failOn)
-	for _, it := range items {
-		switch {
-		case it.Error != "":
-			s.Unreadable++
-		case it.Summary.Failed:
-			s.Failing++
-		default:
-			s.Clean++
-		}
-	}
-	return list
+	return d
 }

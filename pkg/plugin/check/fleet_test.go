@@ -108,7 +108,7 @@ func TestFleetBadFlags(t *testing.T) {
 		"check --channel stable":                                              "--channel works with --all-contexts or --contexts",
 		"check --all-contexts --contexts a":                                   "exclude each other",
 		"check --all-contexts --context a":                                    "--context picks one cluster",
-		"check --all-contexts --parallel 0":                                   "--parallel 0",
+		"check --all-contexts --parallel -1":                                  "--parallel -1",
 		"check --all-contexts --channel-server http://x":                      "--channel-server needs --channel",
 		"check --contexts [":                                                  "bad pattern",
 		"check --all-contexts --context-timeout=-1s":                          "--context-timeout",

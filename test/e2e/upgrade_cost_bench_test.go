@@ -215,15 +215,6 @@ func lastLine(s string) string {
 	return l[len(l)-1]
 }
 
-func median(d []time.Duration) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := append([]time.Duration(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[len(s)/2]
-}
-
 // BenchmarkUpgradeGates: a three-hop upgrade of K3s HA (3 servers, 5 agents,
 // v1.30 -> v1.33) with --wait, before and after alternately in the same run. It
 // reports the upgrade's wall time and the median gate latency: from the last change

@@ -182,6 +182,9 @@ func (w *benchWatch) stop() {
 }
 
 func median[T int64 | time.Duration](v []T) T {
+	if len(v) == 0 {
+		return 0
+	}
 	s := slices.Clone(v)
 	slices.Sort(s)
 	if len(s)%2 == 1 {

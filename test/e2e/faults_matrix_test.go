@@ -76,11 +76,9 @@ func TestFaultMatrixCommandDriver(t *testing.T) {
 
 // TestFaultCommandDriverKilledOnTheLastNode: a --driver command run killed once the
 // last node's command ran. The node comes back on the target, so the same command
-// says "Nothing to do" and stops there: it neither uncordons that node nor closes the
-// killed run's record (it still says running). Skipped: a product bug (the up-to-date
-// path never reads the run record).
+// has no step left to take: it still ends what the killed run left, uncordoning that
+// node and closing the run's record (viacommand's Tidy).
 func TestFaultCommandDriverKilledOnTheLastNode(t *testing.T) {
-	t.Skip("product bug: after a --driver command run killed on its last node, the re-run says Nothing to do and leaves that node cordoned and the run record running")
 	fresh(t, "k3s-healthy-ha", func(s *scenarios.Scenario) { s.Nodes[1].Count = 1 })
 	cleanRun(t)
 	sc := &faultScenario{args: []string{"upgrade", "--channel-server", k3sChannels(), "--driver", "command", "--command", "nodesim-install", "--version", "v1.31.13+k3s1", "--yes"}}

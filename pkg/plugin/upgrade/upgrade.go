@@ -269,6 +269,12 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 		r.Summary.Target = p.Path.Target.String()
 		r.Path = report.Plan(p.Path, o.resumeCommand(p.Path.Target), install.RunsNixOS(p.Cluster.Inventory))
 		if p.UpToDate() {
+			if o.DryRun == dryRunNone {
+				// What an earlier, stopped run of ours left (a cordon, its record) ends here.
+				if _, err := upgrade.Execute(ctx, cfg, p); err != nil {
+					return err
+				}
+			}
 			return o.upToDate(p.Path)
 		}
 	}

@@ -19,6 +19,11 @@ func Execute(ctx context.Context, cfg Config, p *Proposal) (*Outcome, error) {
 		return nil, err
 	}
 	if p.Step == nil {
+		if t, ok := p.driver.(Tidier); ok {
+			if err := t.Tidy(ctx, p); err != nil {
+				return nil, err
+			}
+		}
 		return &Outcome{Complete: true}, nil
 	}
 	// The driver holds the Config it read with: this run's settings (its Emit above
@@ -173,6 +178,12 @@ func (e *engine) waitSettled(ctx context.Context, step *Step, path *upgradepath.
 			return nil, nil, &NotBackError{Waiting: st.Waiting, After: limit}
 		}
 	}
+}
+
+// Tidier is a Driver that may have something of an earlier run of its own to end
+// when the cluster already runs the target: Execute calls Tidy instead of a step.
+type Tidier interface {
+	Tidy(ctx context.Context, p *Proposal) error
 }
 
 // Watching is a Driver whose gates read caches kept by watches: Changed is closed

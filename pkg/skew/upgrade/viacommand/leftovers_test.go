@@ -9,6 +9,8 @@ import (
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/runrecord"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
 )
 
 // TestUncordonLeftovers: a run that reached the target uncordons what an earlier,
@@ -35,5 +37,47 @@ func TestUncordonLeftovers(t *testing.T) {
 	}
 	if d.record.Nodes[0].State != runrecord.NodeDone {
 		t.Errorf("the leftover is not recorded done: %+v", d.record.Nodes[0])
+	}
+}
+
+// TestTidyEndsAKilledRunOnTheTarget: with every node on the target there is no step
+// left, yet a run killed after its last node's command left that node cordoned and
+// its record running: Tidy uncordons the node and closes the record; a record of
+// another target, or one already done, is left alone.
+func TestTidyEndsAKilledRunOnTheTarget(t *testing.T) {
+	target := version.MustParse("v1.31.13+k3s1")
+	for _, tc := range []struct {
+		name         string
+		state        string
+		recordTarget string
+		wantCordoned bool
+		wantState    string
+	}{
+		{"killed on the last node", runrecord.StateRunning, target.String(), false, runrecord.StateDone},
+		{"another target", runrecord.StateRunning, "v1.32.9+k3s1", true, runrecord.StateRunning},
+		{"already done", runrecord.StateDone, target.String(), true, runrecord.StateDone},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "agent-1"}, Spec: corev1.NodeSpec{Unschedulable: true}}
+			kube := fake.NewClientset(node)
+			rec := &runrecord.Record{Driver: "command", Target: tc.recordTarget, State: tc.state,
+				Nodes: []runrecord.NodeRecord{{Name: "agent-1", To: tc.recordTarget, State: runrecord.NodeWaiting, Cordoned: true}}}
+			if err := runrecord.Write(t.Context(), kube, "kube-system", rec); err != nil {
+				t.Fatal(err)
+			}
+			d := &Driver{record: rec, Holder: "me"}
+			d.cfg = &upgrade.Config{Kube: kube}
+			if err := d.Tidy(t.Context(), &upgrade.Proposal{Path: &upgradepath.Path{Target: target}}); err != nil {
+				t.Fatalf("Tidy: %v", err)
+			}
+			n, _ := kube.CoreV1().Nodes().Get(t.Context(), "agent-1", metav1.GetOptions{})
+			if n.Spec.Unschedulable != tc.wantCordoned {
+				t.Errorf("cordoned %v, want %v", n.Spec.Unschedulable, tc.wantCordoned)
+			}
+			got, err := runrecord.Read(t.Context(), kube, "kube-system")
+			if err != nil || got == nil || got.State != tc.wantState {
+				t.Errorf("record after Tidy: %+v (%v), want state %s", got, err, tc.wantState)
+			}
+		})
 	}
 }

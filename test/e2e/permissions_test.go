@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/access"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/runrecord"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 	"github.com/kubectl-skew/kubectl-skew/test/sandbox"
@@ -38,6 +40,8 @@ type grant struct {
 	user       string
 	groups     []string
 	roles      []grantedRole
+	// state is what a refused run must leave as it was; ourState when nil.
+	state func(t *testing.T) string
 }
 
 // applyManifest creates the ServiceAccount, roles and bindings of a set's deploy file
@@ -220,9 +224,13 @@ func oneLess(t *testing.T, g *grant, o access.Options, args ...string) {
 					continue
 				}
 				tried++
-				before := ourState(t)
+				state := g.state
+				if state == nil {
+					state = ourState
+				}
+				before := state(t)
 				res2 := kubectl(t, g.kubeconfig, args...)
-				after := ourState(t)
+				after := state(t)
 				g.setRules(t, r, r.rules)
 				if !g.await(t, p, true) {
 					t.Fatalf("%s: not granted again after restoring the role", p)
@@ -312,4 +320,31 @@ func TestPermissionsUpgradeCommand(t *testing.T) {
 		t.Fatalf("with exactly %s: %s", g.set.File(), r)
 	}
 	allOn(t, "v1.31.13+k3s1")
+}
+
+// TestPermissionsUpgradeRancher: upgrade --rancher-cluster of a provisioned cluster
+// refuses with one permission less of deploy/rbac/upgrade-rancher.yaml, before
+// writing anything (the Cluster's spec and our annotations stay; the simulated Rancher
+// bumps the resourceVersion on its own), then sets the first hop with exactly that
+// manifest.
+func TestPermissionsUpgradeRancher(t *testing.T) {
+	rancherFixture(t, nil)
+	g := applyManifest(t, "upgrade-rancher")
+	g.state = func(t *testing.T) string {
+		obj, err := env.sb.Dynamic.Resource(rancher.ClusterResource).Namespace("fleet-default").Get(context.Background(), "prod-east", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec, _ := json.Marshal(obj.Object["spec"])
+		return fmt.Sprintf("%s %v", spec, obj.GetAnnotations())
+	}
+	before := g.state(t)
+	args := []string{"skew", "upgrade", "--rancher-cluster", rancherCluster, "--version", rke2Target, "--channel-server", rke2Channels(), "--yes"}
+	oneLess(t, g, access.Options{}, args...)
+	if r := kubectl(t, g.kubeconfig, args...); r.code != 0 {
+		t.Fatalf("with exactly %s: %s", g.set.File(), r)
+	}
+	if after := g.state(t); after == before {
+		t.Errorf("with exactly %s the upgrade changed nothing: %s", g.set.File(), after)
+	}
 }

@@ -216,7 +216,7 @@ func TestRancherImportedRefusals(t *testing.T) {
 			f.Settings = map[string]string{rancher.SettingVersionManagement: "false"}
 		}, nil, "the setting imported-cluster-version-management is \"false\""},
 		{"no managed SUC", func(f *ranchersim.ImportedFixture) { f.NoManagedSUC = true }, nil, "managed system-upgrade-controller"},
-		{"read-only user", nil, []string{"--context", sandbox.ContextRancherViewer}, "missing permissions on the management cluster for c-m-refuse: patch clusters.management.cattle.io"},
+		{"read-only user", nil, []string{"--context", sandbox.ContextRancherViewer}, "upgrade (rancher, imported): forbidden: this identity may not patch clusters.management.cattle.io c-m-refuse cluster-wide"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -240,7 +240,7 @@ func TestRancherPermissions(t *testing.T) {
 	}
 	before := written()
 	up := skew(t, "upgrade", "--context", sandbox.ContextRancherViewer, "--rancher-cluster", rancherCluster, "--version", rke2Target, "--channel-server", rke2Channels(), "--yes", "--wait")
-	if up.code != 1 || !strings.Contains(up.stderr, "missing permissions on the management cluster for fleet-default/prod-east: patch clusters.provisioning.cattle.io") {
+	if up.code != 1 || !strings.Contains(up.stderr, "upgrade (rancher, provisioned): forbidden: this identity may not patch clusters.provisioning.cattle.io in fleet-default") {
 		t.Errorf("a viewer's upgrade must be refused: %s", up)
 	}
 	if after := written(); after != before {

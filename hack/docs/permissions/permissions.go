@@ -103,8 +103,15 @@ same way. ` + "`kubectl skew watch`" + ` in a cluster uses [deploy/watch.yaml](.
 			case access.Cluster:
 			case access.SUC:
 				where = "the controller's namespace (" + access.DefaultSUCNamespace + ")"
+			case access.Rancher:
+				where = "the Rancher Cluster's namespace (" + access.DefaultRancherNamespace + ")"
+			case access.Imported:
+				where = "the namespace named after the imported cluster's id (c-m-…); cluster-wide in the manifest"
 			default:
 				where = string(r.Scope)
+			}
+			if r.Named {
+				where += "; only the imported cluster's own Cluster (resourceNames narrows it)"
 			}
 			need := "required"
 			if r.Optional {

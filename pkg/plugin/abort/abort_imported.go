@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/access"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
 )
 
@@ -38,12 +39,8 @@ func (o *AbortOptions) runImported(ctx context.Context) error {
 			return err
 		}
 	}
-	missing, err := rancher.MissingImportedPermissions(ctx, c.Kube, s.Cluster.Name, true)
-	if err != nil {
-		return cmdutil.APIError("check permissions on the management cluster", c.Server, cmdutil.UnwrapAPI(err))
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("%s; docs/rancher.md lists the ClusterRole and Role this mode needs", rancher.MissingLine(ref, missing))
+	if err := cmdutil.RequireAccess(ctx, c, "abort-rancher-imported", access.Options{ImportedCluster: s.Cluster.Name, AfterRead: true}); err != nil {
+		return err
 	}
 	if err := rancher.SetAbort(ctx, c.Dynamic, &s.Cluster, true); err != nil {
 		return err

@@ -85,7 +85,7 @@ func TestAbortRancherRefusals(t *testing.T) {
 		{"provisioned cluster", "fleet-default/prod-east", "",
 			`abort --rancher-cluster works on clusters imported into Rancher; "fleet-default/prod-east" is not one (a provisioned cluster's run stops with Ctrl-C before its next hop, and kubectl skew rollback --rancher-cluster restores its snapshot)`},
 		{"no right to patch the Cluster", "edge-k3s", "patch clusters.management.cattle.io",
-			"missing permissions on the management cluster for c-m-abc12345: patch clusters.management.cattle.io; docs/rancher.md lists the ClusterRole and Role this mode needs"},
+			"abort (rancher, imported): forbidden: this identity may not patch clusters.management.cattle.io c-m-abc12345 cluster-wide; nothing was changed; apply deploy/rbac/abort-rancher-imported.yaml (docs/permissions.md) or ask a cluster admin for it"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := management(t, clitest.EdgeK3s())

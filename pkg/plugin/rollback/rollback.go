@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/access"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
 )
@@ -127,12 +128,8 @@ func (o *RollbackOptions) Run(ctx context.Context) error {
 		return err
 	}
 	if !o.DryRun {
-		missing, err := rancher.MissingPermissions(ctx, c.Kube, o.rancher.Namespace, true)
-		if err != nil {
-			return cmdutil.APIError("check permissions on the management cluster", c.Server, cmdutil.UnwrapAPI(err))
-		}
-		if len(missing) > 0 {
-			return fmt.Errorf("%s; docs/rancher.md lists the Role this mode needs", rancher.MissingLine(o.rancher.Ref(), missing))
+		if err := cmdutil.RequireAccess(ctx, c, "rollback-rancher", access.Options{RancherNamespace: o.rancher.Namespace, AfterRead: true}); err != nil {
+			return err
 		}
 	}
 	to := snap.KubernetesVersion

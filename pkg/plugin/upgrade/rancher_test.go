@@ -186,9 +186,9 @@ func TestUpgradeRancherProvisionedRefusals(t *testing.T) {
 		want     string
 	}{
 		{"no right to patch the Cluster", clitest.ProdEast(), "patch clusters.provisioning.cattle.io", []string{"--yes"},
-			"refusing to upgrade fleet-default/prod-east: missing permissions on the management cluster for fleet-default/prod-east: patch clusters.provisioning.cattle.io (docs/rancher.md lists the Role this mode needs); nothing was changed"},
+			"upgrade (rancher, provisioned): forbidden: this identity may not patch clusters.provisioning.cattle.io in fleet-default; nothing was read or changed; apply deploy/rbac/upgrade-rancher.yaml (docs/permissions.md) or ask a cluster admin for it"},
 		{"no right to list Machines", clitest.ProdEast(), "list machines.cluster.x-k8s.io", []string{"--dry-run"},
-			"refusing to upgrade fleet-default/prod-east: missing permissions on the management cluster for fleet-default/prod-east: list machines.cluster.x-k8s.io"},
+			"upgrade (rancher, provisioned): forbidden: this identity may not list machines.cluster.x-k8s.io in fleet-default; nothing was read or changed"},
 		{"control plane in error", broken, "", []string{"--yes"},
 			"refusing to upgrade fleet-default/prod-east: the control plane of fleet-default/prod-east reports an error (Ready=False, reason Error): etcd member prod-east-cp-3 is unhealthy; fix it in Rancher first; nothing was changed"},
 		{"a target this Rancher does not support", clitest.ProdEast(), "", []string{"--yes", "--version", "v1.34.1+rke2r1"},

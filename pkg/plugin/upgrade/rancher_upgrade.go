@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/cmdutil"
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/access"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
@@ -61,7 +62,10 @@ func (o *UpgradeOptions) runRancher(ctx context.Context) error {
 	cfg.Driver = d
 	p, err := upgrade.Prepare(ctx, cfg)
 	var re *cluster.ReadError
+	var missing *access.MissingError
 	switch {
+	case errors.As(err, &missing):
+		return missing
 	case errors.As(err, &re):
 		return cmdutil.APIError(re.What, c.Server, cmdutil.UnwrapAPI(re.Err))
 	case err == nil:

@@ -20,10 +20,21 @@ const (
 	KubeSystem Scope = "kube-system"
 	NodeLease  Scope = "kube-node-lease"
 	SUC        Scope = "$suc"
+	// Rancher is the namespace of a provisioned Rancher Cluster (--rancher-cluster
+	// namespace/name), DefaultRancherNamespace in the manifests.
+	Rancher Scope = "$rancher"
+	// Imported is the namespace named after an imported Rancher cluster (c-m-…), where
+	// its management Nodes live. It is not known when the manifests are generated, so
+	// they grant its rules cluster-wide.
+	Imported Scope = "$imported"
 )
 
 // DefaultSUCNamespace is the namespace the generated manifests grant SUC rules in.
 const DefaultSUCNamespace = "system-upgrade"
+
+// DefaultRancherNamespace is the namespace the generated manifests grant Rancher rules
+// in: where Rancher creates the Clusters it provisions.
+const DefaultRancherNamespace = "fleet-default"
 
 // Feature is a flag or mode whose rules are needed only when it is on.
 type Feature string
@@ -54,7 +65,10 @@ type Rule struct {
 	// skipped. Required rules are checked before the command reads or writes.
 	Optional bool
 	Feature  Feature
-	Why      string
+	// Named rules are asked for the one object named after the imported cluster; the
+	// manifests grant them without resourceNames (the name is not known then).
+	Named bool
+	Why   string
 }
 
 // Set is the permissions of one command (and driver).
@@ -94,6 +108,8 @@ func Find(name string) *Set {
 // SelfSubjectAccessReview asks.
 type Permission struct {
 	Verb, Group, Resource, Subresource, Namespace, URL string
+	// Name is the one object asked for; "" for any.
+	Name string
 }
 
 func (p Permission) String() string {
@@ -107,6 +123,9 @@ func (p Permission) String() string {
 	if p.Group != "" {
 		r += "." + p.Group
 	}
+	if p.Name != "" {
+		r += " " + p.Name
+	}
 	where := " cluster-wide"
 	if p.Namespace != "" {
 		where = " in " + p.Namespace
@@ -118,10 +137,18 @@ func (p Permission) String() string {
 type Options struct {
 	// SUCNamespace replaces the SUC scope; DefaultSUCNamespace when empty.
 	SUCNamespace string
-	Features     []Feature
+	// RancherNamespace replaces the Rancher scope; DefaultRancherNamespace when empty.
+	RancherNamespace string
+	// ImportedCluster is the imported Rancher cluster's name (c-m-…): the Imported
+	// scope's namespace and the object of Named rules.
+	ImportedCluster string
+	Features        []Feature
 	// ReadOnly keeps the reads: a dry run writes nothing (ServerDry's rules stay when
 	// that feature is on).
 	ReadOnly bool
+	// AfterRead says the check comes after reads (an imported cluster's id is known
+	// only once read): the refusal then says only that nothing was changed.
+	AfterRead bool
 	// Optional adds the optional rules (the manifests hold them; the up-front check
 	// does not ask for them).
 	Optional bool
@@ -148,15 +175,25 @@ func IsWrite(verb string) bool {
 	return false
 }
 
-// Namespace is where a rule of this scope applies, for a run in sucNamespace.
-func (s Scope) Namespace(sucNamespace string) string {
-	if s == SUC {
-		if sucNamespace == "" {
-			return DefaultSUCNamespace
-		}
-		return sucNamespace
+// Namespace is where a rule of this scope applies, for a run with o ("" is
+// cluster-wide).
+func (s Scope) Namespace(o Options) string {
+	switch s {
+	case SUC:
+		return or(o.SUCNamespace, DefaultSUCNamespace)
+	case Rancher:
+		return or(o.RancherNamespace, DefaultRancherNamespace)
+	case Imported:
+		return o.ImportedCluster
 	}
 	return string(s)
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // Permissions are the set's permissions a run with o needs, one per verb, in the
@@ -172,7 +209,11 @@ func (s *Set) Permissions(o Options) []Permission {
 			if o.ReadOnly && IsWrite(v) && r.Feature != ServerDry {
 				continue
 			}
-			out = append(out, Permission{Verb: v, Group: r.Group, Resource: res, Subresource: sub, Namespace: r.Scope.Namespace(o.SUCNamespace), URL: r.URL})
+			p := Permission{Verb: v, Group: r.Group, Resource: res, Subresource: sub, Namespace: r.Scope.Namespace(o), URL: r.URL}
+			if r.Named {
+				p.Name = o.ImportedCluster
+			}
+			out = append(out, p)
 		}
 	}
 	return out
@@ -184,6 +225,11 @@ type MissingError struct {
 	Missing []Permission
 	// Namespace is the run's SUC namespace when it is not the manifests' default.
 	Namespace string
+	// RancherNamespace is the run's Rancher Cluster namespace.
+	RancherNamespace string
+	// AfterRead: the check came after reads (the imported cluster's name had to be
+	// read first); still nothing was changed.
+	AfterRead bool
 }
 
 func (e *MissingError) Error() string {
@@ -196,9 +242,15 @@ func (e *MissingError) Error() string {
 		what += " (" + e.Set.Driver + ")"
 	}
 	done := "nothing was read or changed"
+	if e.AfterRead {
+		done = "nothing was changed"
+	}
 	fix := fmt.Sprintf("apply %s (docs/permissions.md) or ask a cluster admin for %s", e.Set.File(), map[bool]string{true: "them", false: "it"}[len(names) > 1])
 	if e.Namespace != "" && e.Namespace != DefaultSUCNamespace {
 		fix += fmt.Sprintf(" (its Role for %s in namespace %s)", DefaultSUCNamespace, e.Namespace)
+	}
+	if e.RancherNamespace != "" && e.RancherNamespace != DefaultRancherNamespace {
+		fix += fmt.Sprintf(" (its Role for %s in namespace %s)", DefaultRancherNamespace, e.RancherNamespace)
 	}
 	return fmt.Sprintf("%s: forbidden: this identity may not %s; %s; %s", what, strings.Join(names, ", "), done, fix)
 }

@@ -47,7 +47,7 @@ func review(ctx context.Context, kube kubernetes.Interface, p Permission) (bool,
 	if p.URL != "" {
 		spec.NonResourceAttributes = &authv1.NonResourceAttributes{Path: p.URL, Verb: p.Verb}
 	} else {
-		spec.ResourceAttributes = &authv1.ResourceAttributes{Verb: p.Verb, Group: p.Group, Resource: p.Resource, Subresource: p.Subresource, Namespace: p.Namespace}
+		spec.ResourceAttributes = &authv1.ResourceAttributes{Verb: p.Verb, Group: p.Group, Resource: p.Resource, Subresource: p.Subresource, Namespace: p.Namespace, Name: p.Name}
 	}
 	r, err := kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, &authv1.SelfSubjectAccessReview{Spec: spec}, metav1.CreateOptions{})
 	if err != nil {
@@ -65,7 +65,7 @@ func Require(ctx context.Context, kube kubernetes.Interface, s *Set, o Options) 
 		return err
 	}
 	if len(missing) > 0 {
-		return &MissingError{Set: s, Missing: missing, Namespace: o.SUCNamespace}
+		return &MissingError{Set: s, Missing: missing, Namespace: o.SUCNamespace, RancherNamespace: o.RancherNamespace, AfterRead: o.AfterRead}
 	}
 	return nil
 }

@@ -24,22 +24,23 @@ func (s *Set) roles() []role {
 		if optional {
 			name += "-optional"
 		}
-		var order []Scope
-		by := map[Scope][]Rule{}
+		var order []string
+		by := map[string][]Rule{}
 		for _, r := range s.Rules {
 			if r.Optional != optional {
 				continue
 			}
-			if _, ok := by[r.Scope]; !ok {
-				order = append(order, r.Scope)
+			ns := r.Scope.Namespace(Options{})
+			if _, ok := by[ns]; !ok {
+				order = append(order, ns)
 			}
-			by[r.Scope] = append(by[r.Scope], r)
+			by[ns] = append(by[ns], r)
 		}
-		slices.SortStableFunc(order, func(a, b Scope) int {
-			return map[bool]int{true: 0, false: 1}[a == Cluster] - map[bool]int{true: 0, false: 1}[b == Cluster]
+		slices.SortStableFunc(order, func(a, b string) int {
+			return map[bool]int{true: 0, false: 1}[a == ""] - map[bool]int{true: 0, false: 1}[b == ""]
 		})
-		for _, sc := range order {
-			out = append(out, role{name: name, namespace: sc.Namespace(""), rules: by[sc]})
+		for _, ns := range order {
+			out = append(out, role{name: name, namespace: ns, rules: by[ns]})
 		}
 	}
 	return out
@@ -64,6 +65,14 @@ func (s *Set) Manifest() string {
 	if hasScope(s, SUC) {
 		fmt.Fprintf(&b, "# The Roles in %s are for the system-upgrade-controller's namespace: change it to\n# yours when you run with --suc-namespace.\n", DefaultSUCNamespace)
 	}
+	if hasScope(s, Rancher) {
+		fmt.Fprintf(&b, "# The Roles in %s are for the namespace of the Rancher Cluster (--rancher-cluster\n# namespace/name): change it to yours when your Cluster lives elsewhere.\n", DefaultRancherNamespace)
+	}
+	if hasScope(s, Imported) || hasNamed(s) {
+		b.WriteString("# An imported cluster's id (c-m-...) is not known here, so its rules are cluster-wide:\n" +
+			"# narrow them to that one cluster with resourceNames: [\"<id>\"] on the management Cluster\n" +
+			"# rule, and a Role in namespace <id> for its Nodes.\n")
+	}
 	fmt.Fprintf(&b, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n---\n", ManifestNamespace)
 	fmt.Fprintf(&b, "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: %s\n  namespace: %s\n", s.ServiceAccount(), ManifestNamespace)
 	for _, r := range s.roles() {
@@ -83,6 +92,12 @@ func writeRules(b *strings.Builder, rules []Rule) {
 	var granted []string // group/resource/verb already in this role
 	for _, r := range rules {
 		fmt.Fprintf(b, "# %s\n", r.Explain())
+		if r.Named {
+			b.WriteString("#   (one Cluster: narrow with resourceNames: [\"<its id, c-m-...>\"])\n")
+		}
+		if r.Scope == Imported {
+			b.WriteString("#   (one namespace: narrow to a Role in the namespace named after the cluster's id)\n")
+		}
 		var verbs []string
 		for _, v := range r.Verbs {
 			k := r.Group + "/" + r.Resource + r.URL + "/" + v
@@ -135,6 +150,15 @@ func quoted(l []string) string {
 		q[i] = fmt.Sprintf("%q", s)
 	}
 	return strings.Join(q, ", ")
+}
+
+func hasNamed(s *Set) bool {
+	for _, r := range s.Rules {
+		if r.Named {
+			return true
+		}
+	}
+	return false
 }
 
 func hasScope(s *Set, sc Scope) bool {

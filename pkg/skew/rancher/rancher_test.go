@@ -1,15 +1,9 @@
 package rancher
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
-
-	authv1 "k8s.io/api/authorization/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/kubernetes/fake"
-	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/version"
@@ -152,21 +146,4 @@ func FuzzSpecVersion(f *testing.F) {
 	f.Add(m)
 	f.Add("e30=")
 	f.Fuzz(func(t *testing.T, s string) { specVersion(s) })
-}
-
-// TestMissingPermissions: every permission a review does not allow is missing; the
-// writes only when asked for.
-func TestMissingPermissions(t *testing.T) {
-	kube := fake.NewSimpleClientset()
-	kube.PrependReactor("create", "selfsubjectaccessreviews", func(action k8stesting.Action) (bool, runtime.Object, error) {
-		return true, &authv1.SelfSubjectAccessReview{}, nil // allows nothing
-	})
-	read, err := MissingPermissions(context.Background(), kube, "fleet-default", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, _ := MissingPermissions(context.Background(), kube, "fleet-default", true)
-	if len(read) != len(Permissions)-1 || len(all) != len(Permissions) {
-		t.Errorf("missing %d read, %d all; want %d and %d", len(read), len(all), len(Permissions)-1, len(Permissions))
-	}
 }

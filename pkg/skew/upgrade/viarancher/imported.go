@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/access"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
@@ -54,8 +55,8 @@ func (d *Imported) Read(ctx context.Context, cfg *upgrade.Config) (*upgrade.Clus
 	if len(s.Nodes) == 0 {
 		return nil, fmt.Errorf("imported cluster %s has no management.cattle.io Nodes in namespace %s: Rancher has not seen its nodes yet (is its cattle-cluster-agent connected?)", d.Name, d.Name)
 	}
-	missing, err := rancher.MissingImportedPermissions(ctx, cfg.Kube, s.Cluster.Name, !d.ReadOnly)
-	if err := missingPermissions(d.Name, "ClusterRole and Role", missing, err); err != nil {
+	// The cluster's id (c-m-…) names what to ask for: known only once read.
+	if err := requireAccess(ctx, cfg, "upgrade-rancher-imported", access.Options{ImportedCluster: s.Cluster.Name, ReadOnly: d.ReadOnly, AfterRead: true}); err != nil {
 		return nil, err
 	}
 	d.state = s

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/access"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgradepath"
@@ -39,16 +40,15 @@ func (d *Provisioned) Read(ctx context.Context, cfg *upgrade.Config) (*upgrade.C
 	d.cfg = cfg
 	d.run = &rancher.Config{Dynamic: cfg.Dynamic, Namespace: d.Namespace, Name: d.Name, Timeout: d.Timeout,
 		Out: func(format string, args ...any) { note(cfg, format, args...) }}
+	if err := requireAccess(ctx, cfg, "upgrade-rancher", access.Options{RancherNamespace: d.Namespace, ReadOnly: d.ReadOnly}); err != nil {
+		return nil, err
+	}
 	s, err := rancher.Read(ctx, cfg.Dynamic, d.Namespace, d.Name)
 	if err != nil {
 		return nil, readError("read the Rancher cluster "+d.Ref(), "kubectl get clusters.provisioning.cattle.io -A", err)
 	}
 	if len(s.Machines) == 0 {
 		return nil, fmt.Errorf("cluster %s has no CAPI Machines (label %s=%s): it is not a provisioned (v2) cluster, or it has no nodes yet", d.Ref(), rancher.LabelMachineCluster, d.Name)
-	}
-	missing, err := rancher.MissingPermissions(ctx, cfg.Kube, d.Namespace, !d.ReadOnly)
-	if err := missingPermissions(d.Ref(), "Role", missing, err); err != nil {
-		return nil, err
 	}
 	d.state = s
 	return &upgrade.Cluster{Inventory: s.Inventory()}, nil

@@ -6,10 +6,12 @@
 package viarancher
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/kubectl-skew/kubectl-skew/pkg/skew/access"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/upgrade"
@@ -90,16 +92,19 @@ func readError(what, list string, err error) error {
 	return &cluster.ReadError{What: what, Err: err}
 }
 
-// missingPermissions refuses an identity that lacks what the mode needs.
-func missingPermissions(ref, role string, missing []rancher.Permission, err error) error {
+// requireAccess asks the management cluster whether this identity may do what the
+// run needs (the access set named set) and returns the *access.MissingError naming
+// what it may not.
+func requireAccess(ctx context.Context, cfg *upgrade.Config, set string, o access.Options) error {
+	err := access.Require(ctx, cfg.Kube, access.Find(set), o)
+	var missing *access.MissingError
+	if errors.As(err, &missing) {
+		return missing
+	}
 	if err != nil {
 		return &cluster.ReadError{What: "check permissions on the management cluster", Err: err}
 	}
-	if len(missing) == 0 {
-		return nil
-	}
-	return &upgrade.Refusal{ID: upgrade.RefusedPermissions, Reason: rancher.MissingLine(ref, missing),
-		Fix: "docs/rancher.md lists the " + role + " this mode needs"}
+	return nil
 }
 
 func note(cfg *upgrade.Config, format string, args ...any) {

@@ -107,7 +107,7 @@ func denying(deny ...string) *fake.Clientset {
 		r := a.(k8stesting.CreateAction).GetObject().(*authv1.SelfSubjectAccessReview)
 		var p Permission
 		if ra := r.Spec.ResourceAttributes; ra != nil {
-			p = Permission{Verb: ra.Verb, Group: ra.Group, Resource: ra.Resource, Subresource: ra.Subresource, Namespace: ra.Namespace}
+			p = Permission{Verb: ra.Verb, Group: ra.Group, Resource: ra.Resource, Subresource: ra.Subresource, Namespace: ra.Namespace, Name: ra.Name}
 		} else {
 			p = Permission{Verb: r.Spec.NonResourceAttributes.Verb, URL: r.Spec.NonResourceAttributes.Path}
 		}
@@ -208,5 +208,47 @@ func TestManifestGrantsTheTable(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("%s grants\n%v\nthe table says\n%v", s.File(), got, want)
 		}
+	}
+}
+
+// TestRequireRancher: the Rancher sets ask in the Cluster's namespace, and for an
+// imported cluster the one management Cluster by its id and its Nodes' namespace;
+// a dry run asks no write, the optional list none.
+func TestRequireRancher(t *testing.T) {
+	ctx := context.Background()
+	imp := Options{ImportedCluster: "c-m-abc", AfterRead: true}
+	for _, tc := range []struct {
+		name, set, deny string
+		o               Options
+		want            []string // "" when it passes
+	}{
+		{"imported patch", "upgrade-rancher-imported", "patch clusters.management.cattle.io c-m-abc cluster-wide", imp,
+			[]string{"upgrade (rancher, imported): forbidden: this identity may not patch clusters.management.cattle.io c-m-abc cluster-wide; nothing was changed;", "deploy/rbac/upgrade-rancher-imported.yaml"}},
+		{"imported nodes", "abort-rancher-imported", "list nodes.management.cattle.io in c-m-abc", imp,
+			[]string{"abort (rancher, imported): forbidden: this identity may not list nodes.management.cattle.io in c-m-abc"}},
+		{"imported dry run", "upgrade-rancher-imported", "patch clusters.management.cattle.io c-m-abc cluster-wide", Options{ImportedCluster: "c-m-abc", ReadOnly: true}, nil},
+		{"display names are optional", "upgrade-rancher-imported", "list clusters.management.cattle.io cluster-wide", imp, nil},
+		{"provisioned elsewhere", "upgrade-rancher", "get rkecontrolplanes.rke.cattle.io in team-a", Options{RancherNamespace: "team-a"},
+			[]string{"may not get rkecontrolplanes.rke.cattle.io in team-a; nothing was read or changed", "(its Role for fleet-default in namespace team-a)"}},
+		{"provisioned default", "rollback-rancher", "patch clusters.provisioning.cattle.io in fleet-default", Options{},
+			[]string{"rollback (rancher, provisioned): forbidden: this identity may not patch clusters.provisioning.cattle.io in fleet-default"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Require(ctx, denying(tc.deny), Find(tc.set), tc.o)
+			if tc.want == nil {
+				if err != nil {
+					t.Errorf("refused: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("without %s: not refused", tc.deny)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("%q lacks %q", err, w)
+				}
+			}
+		})
 	}
 }

@@ -73,8 +73,10 @@ The removed-API scan also lists the objects of each resource a hop removes a ver
 (their last-applied configuration); those resources depend on the hop and the cluster,
 so no manifest grants them: without them the scan reports them skipped. With
 ` + "`--rancher-cluster`" + ` the commands read and write Rancher's objects on the management
-cluster instead: [rancher.md](rancher.md) lists that Role, and the commands check it the
-same way. ` + "`kubectl skew watch`" + ` in a cluster uses [deploy/watch.yaml](../deploy/watch.yaml).
+cluster instead: the sections "driver: rancher" below, checked up front the same way
+([rancher.md](rancher.md) says how to narrow the imported cluster's). ` + "`check`, `plan` and `status`" + `
+with ` + "`--rancher-cluster`" + ` need the reads of the upgrade's set (all but patch); they are not
+asked up front, and a forbidden read fails naming it. ` + "`kubectl skew watch`" + ` in a cluster uses [deploy/watch.yaml](../deploy/watch.yaml).
 
 `)
 	for i := range access.Table {

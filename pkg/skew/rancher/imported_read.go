@@ -58,7 +58,9 @@ func FindImported(ctx context.Context, dyn dynamic.Interface, ref string) (strin
 // that is not there, or that Rancher provisioned, gives "".
 func ImportedBehind(ctx context.Context, dyn dynamic.Interface, namespace, name string) (string, error) {
 	obj, err := dyn.Resource(ClusterResource).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
+	if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) {
+		// Forbidden: taken for a provisioned cluster, whose up-front permission check
+		// then names what this identity lacks.
 		return "", nil
 	}
 	if err != nil {

@@ -2,10 +2,12 @@ package nodesim
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
 
@@ -27,6 +29,7 @@ func (s *Simulator) restart(ctx context.Context, ev Event, down func()) {
 	// The kubelet is down: no Lease renewals until it is back (never, for "never").
 	s.setDown(ev.Node, true)
 	if err := s.setReady(ctx, ev.Node, corev1.ConditionFalse); err != nil {
+		s.setDown(ev.Node, false) // the kubelet never went down: its heartbeat goes on
 		s.errorf(ev, "restart: %v", err)
 		return
 	}
@@ -105,16 +108,35 @@ func (s *Simulator) setReady(ctx context.Context, name string, status corev1.Con
 	return s.updateNode(ctx, name, func(n *corev1.Node) { readyCondition(n, status) })
 }
 
+// updateNode writes the node's status as the kubelet does, which keeps trying while
+// the apiserver is away: a request cut off in flight (the apiserver stopped under
+// it) is tried again, not only one refused at connect (patient). An update carries
+// the resourceVersion it read, so a retry cannot write twice.
 func (s *Simulator) updateNode(ctx context.Context, name string, mutate func(*corev1.Node)) error {
-	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		n, err := s.kube.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
+	deadline := time.Now().Add(apiserverGone)
+	for {
+		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			n, err := s.kube.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			mutate(n)
+			_, err = s.kube.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{})
+			return err
+		})
+		if err == nil || ctx.Err() != nil || !cutOff(err) || time.Now().After(deadline) {
 			return err
 		}
-		mutate(n)
-		_, err = s.kube.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{})
-		return err
-	})
+		if !sleep(ctx, 250*time.Millisecond) {
+			return err
+		}
+	}
+}
+
+// cutOff is an error that carries no answer of the apiserver: the connection broke.
+func cutOff(err error) bool {
+	var status apierrors.APIStatus
+	return !errors.As(err, &status)
 }
 
 func readyCondition(n *corev1.Node, status corev1.ConditionStatus) {

@@ -9,10 +9,12 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	_ "k8s.io/client-go/plugin/pkg/client/auth"
+	"k8s.io/klog/v2"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/abort"
 	"github.com/kubectl-skew/kubectl-skew/pkg/plugin/channels"
@@ -37,6 +39,9 @@ func Main(args []string) int {
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// client-go logs some of what goes wrong (throttling, a body cut off by Ctrl-C) on
+	// stderr itself; every failure also comes back to us as an error, said in one line.
+	klog.SetLogger(logr.Discard())
 	return Execute(ctx, NewEnv(streams), args)
 }
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -312,10 +311,6 @@ func ended(t *testing.T, sc *faultScenario, run *faultRun, what string) {
 	}
 }
 
-// throttled is a line of client-go's own klog (client-side throttling, a response
-// body cut by Ctrl-C), which the plugin lets through to stderr (reported).
-var throttled = regexp.MustCompile(`^[IWE]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ [a-z_]+\.go:\d+\] `)
-
 // oneLine: a run that stops says why in one line on stderr (a signal-ended run's
 // own line included), never a stack trace; warnings said before it began aside.
 func oneLine(t *testing.T, r result, what string) {
@@ -325,9 +320,6 @@ func oneLine(t *testing.T, r result, what string) {
 		switch {
 		case strings.HasPrefix(l, "warning: "):
 			// said before the run began (no snapshot, say), not why it stopped
-		case throttled.MatchString(l):
-			// client-go's own log (throttling on a loaded machine, a body cut by
-			// Ctrl-C): noise the plugin lets through (reported), not its message
 		default:
 			errs = append(errs, l)
 		}

@@ -42,7 +42,9 @@ func runKubectl(t *testing.T, kubeconfig string, stdin io.Reader, args ...string
 	if kubeconfig == "" {
 		kubeconfig = env.sb.Kubeconfig
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	// A hard stop for a hung command, past the --timeout of the longest upgrades (3m):
+	// the fault matrix runs beside these tests, so their upgrades can take twice as long.
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	// The pinned kubectl (v1.32.2, the apiserver's minor): the user's own may be missing
 	// or of any version, and the check reports the kubectl version.

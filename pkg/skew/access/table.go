@@ -9,6 +9,13 @@ var inventory = []Rule{
 		Why: "the static control-plane pods and kube-proxy, for their versions; without it they are reported skipped"},
 }
 
+// gatePods are the pods an upgrade's gates follow through a watch: without them the
+// control plane's static pods are reported skipped and the gates judge the kubelets only.
+var gatePods = []Rule{
+	{Resource: "pods", Verbs: []string{"list", "watch"}, Scope: KubeSystem, Optional: true,
+		Why: "the static control-plane pods and kube-proxy, for their versions, followed through a watch; without it they are reported skipped"},
+}
+
 // judging are the reads of the judging on the way to a target (pkg/skew/judge): the
 // removed-API scan and the hop hazards. Each one that is forbidden is reported
 // skipped with its reason, never passed.
@@ -96,7 +103,7 @@ var Table = []Set{
 		{Group: "apps", Resource: "deployments", Verbs: []string{"get"}, Scope: SUC, Why: "preflight: the system-upgrade-controller Deployment is available"},
 		{Resource: "serviceaccounts", Verbs: []string{"get"}, Scope: SUC, Why: "preflight: the Jobs' service account exists"},
 		{Resource: "secrets", Verbs: []string{"get"}, Scope: SUC, Feature: PullSecrets, Why: "--image-pull-secret: the Secret exists and is a docker config"},
-		{Group: "coordination.k8s.io", Resource: "leases", Verbs: []string{"get"}, Scope: NodeLease, Why: "the server gate: a server's kubelet heartbeat since its upgrade"},
+		{Group: "coordination.k8s.io", Resource: "leases", Verbs: []string{"get", "list", "watch"}, Scope: NodeLease, Why: "the server gate: a server's kubelet heartbeat since its upgrade, followed through a watch"},
 		{Group: "k3s.cattle.io", Resource: "etcdsnapshotfiles", Verbs: []string{"list"}, Why: "preflight: the newest etcd snapshot; --snapshot: the one its Job took"},
 		{Resource: "pods", Verbs: []string{"list"}, Optional: true, Why: "preflight: what the drains would meet (pods without a controller, local storage)"},
 		{Resource: "persistentvolumes", Verbs: []string{"list"}, Optional: true, Why: "preflight: volumes bound to one node, which a drained pod cannot follow"},
@@ -104,7 +111,7 @@ var Table = []Set{
 		// Cluster-wide, not a Role in cattle-system: that namespace exists only where Rancher runs,
 		// and a manifest with a Role in it would not apply elsewhere.
 		{Group: "apps", Resource: "deployments", Verbs: []string{"get"}, Optional: true, Why: "preflight: whether Rancher manages the cluster (cattle-system/cattle-cluster-agent)"},
-	}, inventory[1:], jobFailure[:3], judging(Always))},
+	}, gatePods, jobFailure[:3], judging(Always))},
 	{Name: "upgrade-command", Command: "upgrade", Driver: "command, manual", Writes: true, Rules: join([]Rule{
 		{Resource: "nodes", Verbs: []string{"get", "list", "watch"}, Why: "the inventory, then each node coming back on its new version"},
 		{Resource: "nodes", Verbs: []string{"patch"}, Why: "cordon each node before its upgrade, uncordon it after"},
@@ -114,8 +121,8 @@ var Table = []Set{
 		{Resource: "pods", Verbs: []string{"delete"}, Feature: NoEviction, Why: "--drain-disable-eviction: delete the pods instead of evicting them"},
 		{Resource: "configmaps", Verbs: []string{"get", "create", "update"}, Scope: KubeSystem, Why: "the run record (kubectl-skew-run): where the run is, for status, abort and a resumed run"},
 		{Group: "coordination.k8s.io", Resource: "leases", Verbs: []string{"get", "create", "update"}, Scope: KubeSystem, Why: "the run's Lease (kubectl-skew-run): one run at a time"},
-		{Group: "coordination.k8s.io", Resource: "leases", Verbs: []string{"get"}, Scope: NodeLease, Why: "the server gate: a server's kubelet heartbeat since its upgrade"},
-	}, inventory[1:], judging(Always))},
+		{Group: "coordination.k8s.io", Resource: "leases", Verbs: []string{"get", "list", "watch"}, Scope: NodeLease, Why: "the server gate: a server's kubelet heartbeat since its upgrade, followed through a watch"},
+	}, gatePods, judging(Always))},
 	{Name: "watch", Command: "watch", HandWritten: "deploy/watch.yaml", Rules: []Rule{
 		{Resource: "nodes", Verbs: []string{"list", "watch"}, Why: "the informer on the nodes (deploy/watch.yaml)"},
 		{Resource: "pods", Verbs: []string{"list", "watch"}, Scope: KubeSystem, Why: "the informer on the pods that carry versions: static control-plane pods, kube-proxy (deploy/watch.yaml)"},

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -57,7 +58,7 @@ func StartView(ctx context.Context, kube kubernetes.Interface, servers []string)
 	all := informers.NewSharedInformerFactory(kube, 0)
 	v.nodes = all.Core().V1().Nodes().Informer()
 	infs := []cache.SharedIndexInformer{v.nodes}
-	if _, err := kube.CoreV1().Pods(metav1.NamespaceSystem).List(ctx, metav1.ListOptions{Limit: 1}); err != nil {
+	if err := mayFollow(ctx, kube.CoreV1().Pods(metav1.NamespaceSystem)); err != nil {
 		v.skipped = append(v.skipped, cluster.Skipped{What: "kube-system pods (static control-plane pods, kube-proxy)", Reason: skipReason(err)})
 	} else {
 		sys := informers.NewSharedInformerFactoryWithOptions(kube, 0, informers.WithNamespace(metav1.NamespaceSystem))
@@ -65,7 +66,7 @@ func StartView(ctx context.Context, kube kubernetes.Interface, servers []string)
 		infs = append(infs, v.pods)
 		sys.Start(wctx.Done())
 	}
-	if _, err := kube.CoordinationV1().Leases(corev1.NamespaceNodeLease).List(ctx, metav1.ListOptions{Limit: 1}); err == nil {
+	if err := mayFollow(ctx, kube.CoordinationV1().Leases(corev1.NamespaceNodeLease)); err == nil {
 		ls := informers.NewSharedInformerFactoryWithOptions(kube, 0, informers.WithNamespace(corev1.NamespaceNodeLease))
 		v.leases = ls.Coordination().V1().Leases().Informer()
 		ls.Start(wctx.Done())
@@ -132,6 +133,28 @@ func waitSynced(ctx, wctx context.Context, infs ...cache.SharedIndexInformer) er
 		}
 		return fmt.Errorf("watch the cluster: the caches did not fill within %s", viewSyncTimeout)
 	}
+	return nil
+}
+
+// listWatcher is what an informer needs of a resource.
+type listWatcher[L any] interface {
+	List(ctx context.Context, opts metav1.ListOptions) (L, error)
+	Watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error)
+}
+
+// mayFollow tells whether an informer can follow the resource: both its list and its
+// watch are allowed. A watch that is not would leave the cache stale for good while
+// the informer retries; the watch is asked from resourceVersion 0 for a name no
+// object has, which the apiserver's cache answers at once with nothing.
+func mayFollow[L any](ctx context.Context, r listWatcher[L]) error {
+	if _, err := r.List(ctx, metav1.ListOptions{Limit: 1}); err != nil {
+		return err
+	}
+	w, err := r.Watch(ctx, metav1.ListOptions{ResourceVersion: "0", FieldSelector: "metadata.name=kubectl-skew-no-such-object"})
+	if err != nil {
+		return err
+	}
+	w.Stop()
 	return nil
 }
 

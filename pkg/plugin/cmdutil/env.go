@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 
 	"golang.org/x/term"
@@ -149,20 +148,6 @@ func kubeconfigPaths(flags *genericclioptions.ConfigFlags) string {
 		return p
 	}
 	return "~/.kube/config"
-}
-
-// ContextNames lists the contexts of the kubeconfig the flags point at.
-func ContextNames(flags *genericclioptions.ConfigFlags) ([]string, error) {
-	raw, err := flags.ToRawKubeConfigLoader().RawConfig()
-	if err != nil {
-		return nil, kubeconfigError(err)
-	}
-	names := make([]string, 0, len(raw.Contexts))
-	for name := range raw.Contexts {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names, nil
 }
 
 // FlagsForContext copies the flags that make sense for every cluster of a fleet (the

@@ -109,19 +109,6 @@ contexts:
 current-context: alpha
 `
 
-func TestContextNames(t *testing.T) {
-	flags := genericclioptions.NewConfigFlags(false)
-	*flags.KubeConfig = writeKubeconfig(t, twoContexts)
-	names, err := cmdutil.ContextNames(flags)
-	if err != nil || strings.Join(names, " ") != "alpha zeta" {
-		t.Errorf("ContextNames = %v, %v; want alpha zeta, sorted", names, err)
-	}
-	*flags.KubeConfig = writeKubeconfig(t, "clusters: [")
-	if _, err := cmdutil.ContextNames(flags); err == nil || !strings.HasPrefix(err.Error(), "load kubeconfig: ") || !strings.Contains(err.Error(), "set --kubeconfig or KUBECONFIG") {
-		t.Errorf("a broken kubeconfig: %v", err)
-	}
-}
-
 func TestNewClientsErrors(t *testing.T) {
 	t.Setenv("KUBERNETES_SERVICE_HOST", "") // not in a pod
 	streams := genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: io.Discard, ErrOut: io.Discard}

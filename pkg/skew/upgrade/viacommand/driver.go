@@ -337,8 +337,6 @@ func (d *Driver) Changed() <-chan struct{} {
 	return d.view.Changed()
 }
 
-func (d *Driver) changed() <-chan struct{} { return d.Changed() }
-
 // source is where the run reads the cluster: its View, or the apiserver.
 func (d *Driver) source() upgrade.Source {
 	if d.view != nil {

@@ -117,7 +117,7 @@ func (d *Driver) finish(ctx context.Context, step *upgrade.Step, s upgradepath.N
 	}
 	deadline := time.Now().Add(limit)
 	for {
-		changed := d.changed()
+		changed := d.Changed()
 		missing, err := d.back(ctx, step, s)
 		if err != nil {
 			return err

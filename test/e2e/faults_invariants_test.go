@@ -7,10 +7,12 @@ import (
 	"testing"
 	"time"
 
+	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/rancher"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/report"
@@ -104,7 +106,7 @@ func checkNodeInvariants(t *testing.T, events []nodesim.Event, servers map[strin
 		if p.GetLabels()["app.kubernetes.io/managed-by"] != "kubectl-skew" {
 			t.Errorf("a Plan that is neither ours nor the seeded one: %s", p.GetName())
 		}
-		if final && p.GetAnnotations()[suc.AnnotationAborting] != "" {
+		if final && abortingPlan(t, p) {
 			t.Errorf("Plan %s is left marked aborting", p.GetName())
 		}
 	}
@@ -237,11 +239,21 @@ func checkAborted(t *testing.T, sc *faultScenario) {
 		t.Fatal(err)
 	}
 	for _, p := range plans.Items {
-		if p.GetAnnotations()[suc.AnnotationAborting] != "" {
+		if abortingPlan(t, p) {
 			t.Errorf("after abort, Plan %s is still marked aborting", p.GetName())
 		}
 	}
 	if sc.driver == "suc" {
 		noneCordoned(t)
 	}
+}
+
+// abortingPlan reports whether abort marked the Plan.
+func abortingPlan(t *testing.T, u unstructured.Unstructured) bool {
+	t.Helper()
+	var p upgradev1.Plan
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &p); err != nil {
+		t.Fatalf("Plan %s: %v", u.GetName(), err)
+	}
+	return suc.AbortingSince(&p) != ""
 }

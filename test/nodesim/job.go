@@ -38,6 +38,11 @@ func (s *Simulator) run(ctx context.Context, pod *corev1.Pod) {
 		s.errorf(ev, "get plan: %v", err)
 	}
 	ev.Version = targetVersion(plan, job)
+	// A kubelet that is down (its node restarting) runs no pod: it starts the pod
+	// once it is back.
+	if !s.waitUp(ctx, ev.Node) {
+		return
+	}
 	s.emit(ev, EventJobStarted, "pod "+pod.Name)
 
 	inits := pod.Spec.InitContainers
@@ -88,11 +93,15 @@ func (s *Simulator) run(ctx context.Context, pod *corev1.Pod) {
 		s.emit(ev, EventJobGone, "deleted by the controller before it finished")
 		return
 	}
-	if msg := s.failure(ctx, ev.Node); msg != "" {
+	// The upgrade images compare the binary they bring with the node's (sha256sum):
+	// the same one ends the Job at once, and nothing restarts ("Binary already been
+	// replaced" in k3s-upgrade's and rke2-upgrade's upgrade.sh).
+	replaced := s.binaryIs(ctx, ev.Node, ev.Version)
+	if msg := s.failure(ctx, ev.Node); msg != "" && !replaced {
 		s.endPod(ctx, pod, ev, -1, msg)
 		return
 	}
-	if msg := s.hang(ctx, ev.Node); msg != "" {
+	if msg := s.hang(ctx, ev.Node); msg != "" && !replaced {
 		// The upgrade never ends: only the Job's deadline (the Job controller) or
 		// SUC deleting the Job ends this pod.
 		s.emit(ev, EventJobHanging, msg)
@@ -111,6 +120,11 @@ func (s *Simulator) run(ctx context.Context, pod *corev1.Pod) {
 		s.stopOn(ev, err, "end the upgrade container")
 		return
 	}
+	if replaced {
+		s.emit(ev, EventJobComplete, "binary already replaced: nothing restarts")
+		return
+	}
+	s.setBinary(ctx, ev.Node, ev.Version)
 	s.emit(ev, EventJobComplete, "")
 	if name := snapshotName(job); name != "" {
 		s.recordSnapshot(ctx, ev, name)

@@ -121,6 +121,13 @@ func (s *Simulator) renewLease(ctx context.Context, n *corev1.Node) {
 	s.leases.mu.Unlock()
 }
 
+// renewNow renews node's Lease at once.
+func (s *Simulator) renewNow(ctx context.Context, node string) {
+	if n, err := s.kube.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{}); err == nil {
+		s.renewLease(ctx, n)
+	}
+}
+
 func (s *Simulator) freshLease(ctx context.Context, n *corev1.Node, now metav1.MicroTime) (*coordinationv1.Lease, error) {
 	leasesAPI := s.kube.CoordinationV1().Leases(leaseNamespace)
 	holder, duration := n.Name, int32(leaseDuration)

@@ -53,6 +53,9 @@ func (s *Simulator) restart(ctx context.Context, ev Event, down func()) {
 		s.errorf(ev, "upgrade node: %v", err)
 		return
 	}
+	// A kubelet renews its node Lease as soon as it starts (its lease controller
+	// syncs once at start), not one renewal interval later.
+	s.renewNow(ctx, ev.Node)
 	ev.From = from
 	s.emit(ev, EventNodeUpgraded, string(ready))
 	if !sleep(ctx, s.opts.PodLag) {
@@ -187,4 +190,41 @@ func (s *Simulator) upgradePods(ctx context.Context, node, from, to string) erro
 		}
 	}
 	return nil
+}
+
+// waitUp waits while node's kubelet is down; false when ctx ended first.
+func (s *Simulator) waitUp(ctx context.Context, node string) bool {
+	for s.isDown(node) {
+		if !sleep(ctx, 100*time.Millisecond) {
+			return false
+		}
+	}
+	return true
+}
+
+// binaryIs reports whether the K3s or RKE2 binary on node is version's: the one
+// the node's last successful Job put in place, or else what its kubelet runs.
+func (s *Simulator) binaryIs(ctx context.Context, node, version string) bool {
+	n, err := s.kube.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
+	if err != nil {
+		return false
+	}
+	s.mu.Lock()
+	bin, ok := s.binaries[n.UID]
+	s.mu.Unlock()
+	if !ok {
+		bin = n.Status.NodeInfo.KubeletVersion
+	}
+	return bin == version
+}
+
+// setBinary records that node's binary is version's now.
+func (s *Simulator) setBinary(ctx context.Context, node, version string) {
+	n, err := s.kube.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	s.binaries[n.UID] = version
+	s.mu.Unlock()
 }

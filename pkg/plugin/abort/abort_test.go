@@ -6,9 +6,11 @@ import (
 	"testing"
 	"time"
 
+	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -88,7 +90,7 @@ func TestAbortWithoutYesOffTerminalRefuses(t *testing.T) {
 }
 
 // finishNarrowedJobs stands in for the controller: once abort narrowed plan (our
-// aborting annotation is on it), the Job of node on it completes.
+// aborting mark is in its selector), the Job of node on it completes.
 func finishNarrowedJobs(t *testing.T, c *clitest.SUCCluster, plan, node string) {
 	jobs := schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}
 	c.Kube.PrependReactor("list", "jobs", func(k8stesting.Action) (bool, runtime.Object, error) {
@@ -96,7 +98,9 @@ func finishNarrowedJobs(t *testing.T, c *clitest.SUCCluster, plan, node string) 
 		if err != nil {
 			return false, nil, nil
 		}
-		if p.(metav1.Object).GetAnnotations()[suc.AnnotationAborting] == "" {
+		var got upgradev1.Plan
+		u, ok := p.(*unstructured.Unstructured)
+		if !ok || runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &got) != nil || suc.AbortingSince(&got) == "" {
 			return false, nil, nil
 		}
 		name := clitest.JobSpec{Plan: plan, Node: node}.Object().Name
@@ -167,8 +171,12 @@ func TestAbortNarrowsThenDeletes(t *testing.T) {
 			if err := json.Unmarshal(pa.GetPatch(), &p); err != nil {
 				t.Fatal(err)
 			}
-			if pa.GetPatchType() != types.ApplyPatchType || p.Metadata.Annotations[suc.AnnotationAborting] == "" {
-				t.Errorf("the narrowing is an apply marked aborting: %s %s", pa.GetPatchType(), pa.GetPatch())
+			marked := false
+			for _, e := range p.Spec.NodeSelector.MatchExpressions {
+				marked = marked || e.Key == suc.KeyAborting
+			}
+			if pa.GetPatchType() != types.ApplyPatchType || !marked || p.Metadata.Annotations[suc.KeyAborting] != "" {
+				t.Errorf("the narrowing is an apply marked aborting in its selector, not in an annotation (which SUC copies into its Jobs): %s %s", pa.GetPatchType(), pa.GetPatch())
 			}
 			for _, e := range p.Spec.NodeSelector.MatchExpressions {
 				if e.Key == "kubernetes.io/hostname" && strings.Join(e.Values, ",") != "s-2" {

@@ -204,7 +204,7 @@ func Build(in Input) *report.StatusReport {
 // abortingSince is when kubectl skew abort marked our Plans, "" when it did not.
 func abortingSince(plans []*statusPlan) string {
 	for _, p := range plans {
-		if at := p.plan.Annotations[suc.AnnotationAborting]; at != "" {
+		if at := suc.AbortingSince(p.plan); at != "" {
 			return at
 		}
 	}

@@ -3,6 +3,7 @@ package status
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/cluster"
 	"github.com/kubectl-skew/kubectl-skew/pkg/skew/suc"
@@ -110,7 +111,7 @@ func TestBuild(t *testing.T) {
 	})
 	t.Run("an abort that has not finished", func(t *testing.T) {
 		plans := hopPlans("v1.31.13+k3s1", "v1.30.14+k3s1", false)[:1]
-		plans[0].Annotations[suc.AnnotationAborting] = "2026-12-05T13:00:00Z"
+		suc.MarkAborting(&plans[0], time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC))
 		plans[0].Status.Applying = []string{"s-1"}
 		r := Build(Input{Namespace: "system-upgrade", Plans: plans, Nodes: statusNodes(all("v1.30.14+k3s1")),
 			Jobs: []batchv1.Job{job(plans[0].Name, "s-1", "v1.31.13-k3s1", false)}})

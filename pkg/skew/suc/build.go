@@ -58,9 +58,6 @@ const (
 	// AnnotationAcceptedHazards lists the hop hazard IDs the operator acknowledged
 	// (--accept-hazard) for the run that wrote the Plan, comma-separated.
 	AnnotationAcceptedHazards = "kubectl-skew.io/accepted-hazards"
-	// AnnotationAborting marks a Plan kubectl skew abort has narrowed to the nodes
-	// it is upgrading (the time it began): no run may widen it again.
-	AnnotationAborting = "kubectl-skew.io/aborting"
 	// LabelOS is the well-known label of a node's operating system.
 	LabelOS = "kubernetes.io/os"
 )

@@ -126,9 +126,9 @@ func PreviewAgainst(plans []*upgradev1.Plan, existing []upgradev1.Plan) ([]Appli
 			return nil, fmt.Errorf("plan %s/%s exists and is %w (it lacks the label %s): refusing to overwrite it; rename or remove it",
 				got.Namespace, want.Name, ErrNotOurs, OwnedSelector)
 		}
-		if got.Annotations[AnnotationAborting] != "" && want.Annotations[AnnotationAborting] == "" {
+		if since := AbortingSince(got); since != "" && AbortingSince(want) == "" {
 			return nil, fmt.Errorf("plan %s/%s: %w (since %s): run kubectl skew abort again to finish it, then start the upgrade anew",
-				got.Namespace, want.Name, ErrAborting, got.Annotations[AnnotationAborting])
+				got.Namespace, want.Name, ErrAborting, since)
 		}
 		out[i].Action, out[i].Plan = Configured, got
 		if upToDate(got, want) {
@@ -251,23 +251,6 @@ func (c *Client) Delete(ctx context.Context, name string, dryRun bool) error {
 	}
 	if err := c.client().Delete(ctx, name, opts); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("delete plan %s/%s: %w", c.Namespace, name, err)
-	}
-	return nil
-}
-
-// Touch re-applies only an annotation on one of our Plans, which makes SUC look at
-// it again (it re-creates the Job of a node whose failed Job was deleted).
-func (c *Client) Touch(ctx context.Context, name, key, value string) error {
-	u := &unstructured.Unstructured{}
-	u.SetAPIVersion(upgradev1.SchemeGroupVersion.String())
-	u.SetKind("Plan")
-	u.SetName(name)
-	u.SetNamespace(c.Namespace)
-	u.SetAnnotations(map[string]string{key: value})
-	// A second field manager, so this apply does not drop the fields kubectl-skew owns.
-	_, err := c.client().Apply(ctx, name, u, metav1.ApplyOptions{FieldManager: FieldManager + "-retry", Force: true})
-	if err != nil {
-		return fmt.Errorf("touch plan %s/%s: %w", c.Namespace, name, err)
 	}
 	return nil
 }

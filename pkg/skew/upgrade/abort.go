@@ -203,8 +203,9 @@ func upgrading(ours []upgradev1.Plan, jobs []batchv1.Job) map[string][]string {
 
 // freeze narrows each of our Plans to the nodes it is upgrading now, so that the
 // controller starts no other, and marks it aborting, so that no run widens it again
-// (suc.Client.Apply refuses to); a Plan upgrading none is deleted at once. The
-// Plan's hash does not cover its selector: the Jobs in flight go on.
+// (suc.Client.Apply refuses to); a Plan upgrading none is deleted at once. Both are
+// selector changes: neither the Plan's hash nor its Jobs' template covers the
+// selector, so the Jobs in flight go on (suc.MarkAborting).
 //
 // A server Plan that upgrades no node but that the prepare step of an agent still
 // upgrading waits for (kept: its nodes already on its version) is narrowed to those
@@ -224,17 +225,12 @@ func freeze(ctx context.Context, plans *suc.Client, ours []upgradev1.Plan, inFli
 			emit("plan.upgrade.cattle.io/%s deleted: it upgraded no node", p.Name)
 			continue
 		}
-		if p.Annotations == nil {
-			p.Annotations = map[string]string{}
-		}
-		if p.Annotations[suc.AnnotationAborting] == "" {
-			p.Annotations[suc.AnnotationAborting] = time.Now().UTC().Format(time.RFC3339)
-		}
 		for j, r := range p.Spec.NodeSelector.MatchExpressions {
 			if r.Key == cluster.LabelHostname {
 				p.Spec.NodeSelector.MatchExpressions[j].Values = nodes
 			}
 		}
+		suc.MarkAborting(p, time.Now())
 		if _, err := plans.Apply(ctx, []*upgradev1.Plan{p}, suc.ApplyOptions{}); err != nil {
 			return err
 		}

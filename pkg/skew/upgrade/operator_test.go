@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	upgradev1 "github.com/rancher/system-upgrade-controller/pkg/apis/upgrade.cattle.io/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -106,7 +107,7 @@ func TestNotAbortedSeesAnAbortInProgress(t *testing.T) {
 	if err := d.notAborted([]upgradev1.Plan{*plan}); err != nil {
 		t.Errorf("our Plan as applied: %v", err)
 	}
-	plan.Annotations[suc.AnnotationAborting] = "2026-12-05T13:00:00Z"
+	suc.MarkAborting(plan, time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC))
 	if err := d.notAborted([]upgradev1.Plan{*plan}); !errors.Is(err, ErrAborted) || !strings.Contains(err.Error(), "abort again") {
 		t.Errorf("a Plan abort narrowed: %v", err)
 	}

@@ -43,6 +43,10 @@ type Step struct {
 	ServerPlan string
 	// Resumed is true when the step's Plans already exist (an earlier run applied them).
 	Resumed bool
+	// Kept names the settings this run asked for that the resumed Plan keeps as it
+	// was created: they shape its Jobs, and changing them would start its nodes'
+	// upgrades over (suc.KeepJobShape).
+	Kept []string
 	// Release are the servers this step lets the controller upgrade: one at a time
 	// (ServerConcurrency), each only once the ones before it are back. A driver
 	// that moves agents in batches names a batch of agents here too; empty for
@@ -153,8 +157,10 @@ func nextStep(inv *cluster.Inventory, path *upgradepath.Path, ours []upgradev1.P
 	if prev := byName[st.Plans[0].Name]; prev != nil {
 		st.Resumed = true
 		// Keep the nodes the Plan already named: nodes done stay done (SUC labels
-		// them), and an unchanged Plan is not written again on a resume.
+		// them), and an unchanged Plan is not written again on a resume. What shapes
+		// its Jobs stays too, or the controller would replace the Jobs in flight.
 		keepSelection(st.Plans[0], prev)
+		st.Kept = suc.KeepJobShape(st.Plans[0], prev)
 	}
 
 	keep := map[string]bool{st.ServerPlan: true, suc.PlanName(suc.RoleAgent, hop.To): true}

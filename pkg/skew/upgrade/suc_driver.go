@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -137,6 +138,11 @@ func (d *sucDriver) Apply(ctx context.Context, step *Step, out *Outcome) error {
 		delete(d.applied, name)
 		d.cfg.emit(Event{Kind: EventPruned, Step: step, Message: name})
 	}
+	if len(step.Kept) > 0 {
+		d.cfg.emit(Event{Kind: EventNote, Step: step, Message: fmt.Sprintf(
+			"plan %s keeps its %s as created: what shapes its Jobs never changes while it exists, or the controller would start a node's upgrade over; to change it, run kubectl skew abort, then the upgrade again",
+			step.Plans[0].Name, strings.Join(step.Kept, ", "))})
+	}
 	applied, err := d.cfg.plans().Apply(ctx, step.Plans, suc.ApplyOptions{})
 	if errors.Is(err, suc.ErrAborting) {
 		return fmt.Errorf("%w: %w", ErrAborted, err)
@@ -260,7 +266,7 @@ func (d *sucDriver) notAborted(ours []upgradev1.Plan) error {
 		have[p.Name] = true
 	}
 	for _, p := range ours {
-		if since := p.Annotations[suc.AnnotationAborting]; since != "" {
+		if since := suc.AbortingSince(&p); since != "" {
 			return fmt.Errorf("%w: kubectl skew abort narrowed Plan %s at %s; run kubectl skew abort again to finish it", ErrAborted, p.Name, since)
 		}
 	}

@@ -170,7 +170,7 @@ func (d *sucDriver) retryFailed(ctx context.Context) error {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		if err := d.cfg.plans().Touch(ctx, n, "kubectl-skew.io/retried-at", time.Now().UTC().Format(time.RFC3339)); err != nil {
+		if err := d.cfg.plans().Touch(ctx, n, time.Now()); err != nil {
 			return err
 		}
 	}

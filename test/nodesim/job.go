@@ -96,7 +96,8 @@ func (s *Simulator) run(ctx context.Context, pod *corev1.Pod) {
 	// The upgrade images compare the binary they bring with the node's (sha256sum):
 	// the same one ends the Job at once, and nothing restarts ("Binary already been
 	// replaced" in k3s-upgrade's and rke2-upgrade's upgrade.sh).
-	replaced := s.binaryIs(ctx, ev.Node, ev.Version)
+	snapshot := snapshotName(job)
+	replaced := snapshot == "" && s.binaryIs(ctx, ev.Node, ev.Version)
 	if msg := s.failure(ctx, ev.Node); msg != "" && !replaced {
 		s.endPod(ctx, pod, ev, -1, msg)
 		return
@@ -120,16 +121,19 @@ func (s *Simulator) run(ctx context.Context, pod *corev1.Pod) {
 		s.stopOn(ev, err, "end the upgrade container")
 		return
 	}
-	if replaced {
+	switch {
+	case snapshot != "":
+		// The snapshot Plan's Job runs `etcd-snapshot save` in place of the
+		// upgrade script: the snapshot is recorded, and nothing restarts.
+		s.emit(ev, EventJobComplete, "etcd-snapshot save")
+		s.recordSnapshot(ctx, ev, snapshot)
+	case replaced:
 		s.emit(ev, EventJobComplete, "binary already replaced: nothing restarts")
-		return
+	default:
+		s.setBinary(ctx, ev.Node, ev.Version)
+		s.emit(ev, EventJobComplete, "")
+		s.restart(ctx, ev, nil)
 	}
-	s.setBinary(ctx, ev.Node, ev.Version)
-	s.emit(ev, EventJobComplete, "")
-	if name := snapshotName(job); name != "" {
-		s.recordSnapshot(ctx, ev, name)
-	}
-	s.restart(ctx, ev, nil)
 }
 
 // endPod fails the pod in init container i (-1: in the upgrade container) with msg as

@@ -36,5 +36,5 @@ func RequireAccess(ctx context.Context, c *Clients, set string, o access.Options
 		// own words (list nodes: cannot reach ...), before it could read anything.
 		return nil
 	}
-	return APIError("ask the apiserver what this identity may do (SelfSubjectAccessReview)", c.Server, UnwrapAPI(err))
+	return APIError("check this identity's permissions", c.Server, UnwrapAPI(err))
 }

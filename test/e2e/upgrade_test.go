@@ -179,15 +179,19 @@ func checkOrder(t *testing.T, events []nodesim.Event) {
 	jobs := map[string]int{}
 	maxRunning := 0
 	down := map[string]bool{}
-	// A Job of a Plan that succeeded on a node is never run again there: the
-	// controller does so only when it replaces a Job whose Plan changed what shapes it
-	// (docs/upgrade.md, what a Plan keeps).
+	// A Job of a Plan that succeeded on a node is never run again there by the same
+	// Plan: the controller does so only when it replaces a Job whose Plan changed what
+	// shapes it (docs/upgrade.md, what a Plan keeps). A Plan deleted and created anew
+	// (abort, then a new run) is another Plan: it may find a node whose Job succeeded
+	// still restarting, on its old version, and run it again (a no-op on the node).
 	succeeded := map[[2]string]time.Time{}
 	for _, e := range events {
 		server := strings.HasPrefix(e.Plan, "kubectl-skew-server-")
-		switch key := [2]string{e.Node, e.Plan}; e.Event {
+		switch key := [2]string{e.Node, e.PlanUID}; e.Event {
 		case nodesim.EventJobComplete:
-			succeeded[key] = e.Time
+			if e.PlanUID != "" {
+				succeeded[key] = e.Time
+			}
 		case nodesim.EventJobStarted:
 			if at, ok := succeeded[key]; ok {
 				t.Errorf("%s: a Job of %s started at %s, after one succeeded there at %s\n%s", e.Node, e.Plan, e.Time.Format("15:04:05.000"), at.Format("15:04:05.000"), dump(events))

@@ -28,14 +28,17 @@ const (
 
 // Event is one line of the simulator's log.
 type Event struct {
-	Time    time.Time `json:"time"`
-	Event   string    `json:"event"`
-	Node    string    `json:"node,omitempty"`
-	Plan    string    `json:"plan,omitempty"`
-	Job     string    `json:"job,omitempty"`
-	Version string    `json:"version,omitempty"`
-	From    string    `json:"from,omitempty"`
-	Message string    `json:"message,omitempty"`
+	Time  time.Time `json:"time"`
+	Event string    `json:"event"`
+	Node  string    `json:"node,omitempty"`
+	Plan  string    `json:"plan,omitempty"`
+	// PlanUID is the Plan object's UID, as the Job's pod started: a Plan deleted and
+	// created again under its name (abort, then a new run) is another Plan.
+	PlanUID string `json:"planUID,omitempty"`
+	Job     string `json:"job,omitempty"`
+	Version string `json:"version,omitempty"`
+	From    string `json:"from,omitempty"`
+	Message string `json:"message,omitempty"`
 }
 
 type eventLog struct {

@@ -38,6 +38,9 @@ func (s *Simulator) run(ctx context.Context, pod *corev1.Pod) {
 		s.errorf(ev, "get plan: %v", err)
 	}
 	ev.Version = targetVersion(plan, job)
+	if plan != nil {
+		ev.PlanUID = string(plan.UID)
+	}
 	// A kubelet that is down (its node restarting) runs no pod: it starts the pod
 	// once it is back.
 	if !s.waitUp(ctx, ev.Node) {

@@ -30,8 +30,8 @@ func copiedToJobs(key string) bool {
 var asked = map[string]string{AnnotationAcceptedHazards: "accepted hazards (--accept-hazard)"}
 
 // KeepJobShape sets everything of want that shapes its Jobs to what got, the same
-// Plan as it exists, has, and names the settings of want that got keeps: those an
-// operator asked for. Only keys of ours are carried over: someone else's label or
+// Plan as it exists, has, and names the settings an operator asked for (by flag)
+// that got keeps. Only keys of ours are carried over: someone else's label or
 // annotation on got is left to its owner.
 func KeepJobShape(want, got *upgradev1.Plan) []string {
 	var kept []string
@@ -42,24 +42,29 @@ func KeepJobShape(want, got *upgradev1.Plan) []string {
 		}
 	})
 	w, g := &want.Spec, &got.Spec
+	// name is the setting as a note names it: a flag's; "" for what a run works
+	// out rather than asks for, kept without a word.
 	for _, f := range []struct {
 		name string
 		same bool
 		keep func()
 	}{
 		{"service account (--service-account)", w.ServiceAccountName == g.ServiceAccountName, func() { w.ServiceAccountName = g.ServiceAccountName }},
-		{"priority class", w.PriorityClassName == g.PriorityClassName, func() { w.PriorityClassName = g.PriorityClassName }},
-		{"tolerations", apiequality.Semantic.DeepEqual(w.Tolerations, g.Tolerations), func() { w.Tolerations = g.Tolerations }},
+		{"", w.PriorityClassName == g.PriorityClassName, func() { w.PriorityClassName = g.PriorityClassName }},
+		{"", apiequality.Semantic.DeepEqual(w.Tolerations, g.Tolerations), func() { w.Tolerations = g.Tolerations }},
 		{"image pull secrets (--image-pull-secret)", apiequality.Semantic.DeepEqual(w.ImagePullSecrets, g.ImagePullSecrets), func() { w.ImagePullSecrets = g.ImagePullSecrets }},
-		{"secrets", apiequality.Semantic.DeepEqual(w.Secrets, g.Secrets), func() { w.Secrets = g.Secrets }},
-		{"exclusive flag", w.Exclusive == g.Exclusive, func() { w.Exclusive = g.Exclusive }},
-		{"prepare step", apiequality.Semantic.DeepEqual(w.Prepare, g.Prepare), func() { w.Prepare = g.Prepare }},
-		{"cordon", w.Cordon == g.Cordon, func() { w.Cordon = g.Cordon }},
+		{"", apiequality.Semantic.DeepEqual(w.Secrets, g.Secrets), func() { w.Secrets = g.Secrets }},
+		{"", w.Exclusive == g.Exclusive, func() { w.Exclusive = g.Exclusive }},
+		{"", apiequality.Semantic.DeepEqual(w.Prepare, g.Prepare), func() { w.Prepare = g.Prepare }},
+		{"", w.Cordon == g.Cordon, func() { w.Cordon = g.Cordon }},
 		{"drain settings (--drain, --drain-*)", apiequality.Semantic.DeepEqual(w.Drain, g.Drain), func() { w.Drain = g.Drain }},
 		{"upgrade image (--upgrade-image)", apiequality.Semantic.DeepEqual(w.Upgrade, g.Upgrade), func() { w.Upgrade = g.Upgrade }},
 	} {
-		if !f.same {
-			f.keep()
+		if f.same {
+			continue
+		}
+		f.keep()
+		if f.name != "" {
 			kept = append(kept, f.name)
 		}
 	}

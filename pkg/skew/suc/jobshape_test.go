@@ -70,6 +70,13 @@ func TestKeepJobShape(t *testing.T) {
 					t.Errorf("%+v", want.Spec)
 				}
 			}},
+		{"a worked-out setting is kept without a word", func(want, _ *upgradev1.Plan) {
+			want.Spec.Prepare = &upgradev1.ContainerSpec{Image: "rancher/k3s-upgrade", Args: []string{"prepare", "kubectl-skew-server"}}
+		}, nil, func(t *testing.T, want *upgradev1.Plan) {
+			if want.Spec.Prepare != nil {
+				t.Errorf("prepare %+v, want none as created", want.Spec.Prepare)
+			}
+		}},
 		{"selection and concurrency are the run's", func(want, _ *upgradev1.Plan) {
 			want.Spec.Concurrency = 3
 			want.Spec.NodeSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"b": "2"}}

@@ -27,6 +27,8 @@ const (
 	// modest real cluster does: every node is renewed at least every 12.5 s, well inside
 	// the sandbox controller's grace period.
 	maxLeaseRate = 400
+	// renewTimeout bounds one renewal.
+	renewTimeout = 10 * time.Second
 )
 
 // leases plays every kubelet's heartbeat: the node's Lease in kube-node-lease, renewed
@@ -96,6 +98,11 @@ func (s *Simulator) renewLeases(ctx context.Context, nodes cache.Store) {
 // renewLease writes the node's Lease as the kubelet does: holder the node, owned by
 // the Node (so the garbage collector removes it with the node), renewTime now.
 func (s *Simulator) renewLease(ctx context.Context, n *corev1.Node) {
+	// A kubelet's heartbeat client has a timeout: a request lost with a dropped
+	// connection must not hold up the next renewal (of this node, or of the rest of
+	// the round).
+	ctx, cancel := context.WithTimeout(ctx, renewTimeout)
+	defer cancel()
 	s.leases.mu.Lock()
 	prev := s.leases.written[n.Name]
 	s.leases.mu.Unlock()

@@ -53,11 +53,13 @@ func (s *Simulator) restart(ctx context.Context, ev Event, down func()) {
 		s.errorf(ev, "upgrade node: %v", err)
 		return
 	}
+	ev.From = from
+	// Logged as the status write lands: a run that ends on this write must find it
+	// in the log.
+	s.emit(ev, EventNodeUpgraded, string(ready))
 	// A kubelet renews its node Lease as soon as it starts (its lease controller
 	// syncs once at start), not one renewal interval later.
 	s.renewNow(ctx, ev.Node)
-	ev.From = from
-	s.emit(ev, EventNodeUpgraded, string(ready))
 	if !sleep(ctx, s.opts.PodLag) {
 		return
 	}

@@ -58,7 +58,7 @@ func StartView(ctx context.Context, kube kubernetes.Interface, servers []string)
 	all := informers.NewSharedInformerFactory(kube, 0)
 	v.nodes = all.Core().V1().Nodes().Informer()
 	infs := []cache.SharedIndexInformer{v.nodes}
-	if err := mayFollow(ctx, kube.CoreV1().Pods(metav1.NamespaceSystem)); err != nil {
+	if err := mayFollow(ctx, kube.CoreV1().Pods(metav1.NamespaceSystem)); refused(err) {
 		v.skipped = append(v.skipped, cluster.Skipped{What: "kube-system pods (static control-plane pods, kube-proxy)", Reason: skipReason(err)})
 	} else {
 		sys := informers.NewSharedInformerFactoryWithOptions(kube, 0, informers.WithNamespace(metav1.NamespaceSystem))
@@ -66,7 +66,7 @@ func StartView(ctx context.Context, kube kubernetes.Interface, servers []string)
 		infs = append(infs, v.pods)
 		sys.Start(wctx.Done())
 	}
-	if err := mayFollow(ctx, kube.CoordinationV1().Leases(corev1.NamespaceNodeLease)); err == nil {
+	if err := mayFollow(ctx, kube.CoordinationV1().Leases(corev1.NamespaceNodeLease)); !refused(err) {
 		ls := informers.NewSharedInformerFactoryWithOptions(kube, 0, informers.WithNamespace(corev1.NamespaceNodeLease))
 		v.leases = ls.Coordination().V1().Leases().Informer()
 		ls.Start(wctx.Done())
@@ -156,6 +156,17 @@ func mayFollow[L any](ctx context.Context, r listWatcher[L]) error {
 	}
 	w.Stop()
 	return nil
+}
+
+// refused is an answer of the apiserver that holds for the whole run: not allowed,
+// or not served. Anything else (the apiserver restarting under the run, a dropped
+// connection) passes: the informer's own list and watch retry until it is back, and
+// the View waits for them (viewSyncTimeout). Left out for a passing failure, a
+// watch would be missing for the whole run: without the node Leases a server whose
+// Job the Job controller dated after its kubelet's last status write would never
+// count as back.
+func refused(err error) bool {
+	return err != nil && (apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) || apierrors.IsNotFound(err) || apierrors.IsMethodNotSupported(err))
 }
 
 func skipReason(err error) string {

@@ -133,7 +133,7 @@ func (s *Simulator) run(ctx context.Context, pod *corev1.Pod) {
 	case replaced:
 		s.emit(ev, EventJobComplete, "binary already replaced: nothing restarts")
 	default:
-		s.setBinary(ctx, ev.Node, ev.Version)
+		s.setBinary(ev.Node, ev.Version)
 		s.emit(ev, EventJobComplete, "")
 		s.restart(ctx, ev, nil)
 	}

@@ -20,7 +20,6 @@ import (
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -78,8 +77,8 @@ type Simulator struct {
 	fail    map[string]string
 	handled map[string]bool // Job UIDs a goroutine owns or has finished
 	// binaries is the version of the binary the last successful Job put on each
-	// node, by UID; Reset forgets them.
-	binaries map[types.UID]string
+	// node, by name; Reset (a new scenario) forgets them.
+	binaries map[string]string
 	leases   leases
 	wg       sync.WaitGroup
 	done     chan struct{}
@@ -123,7 +122,7 @@ func New(cfg *rest.Config, opts Options) (*Simulator, error) {
 	}
 	return &Simulator{
 		kube: kube, dyn: dyn, opts: opts, log: log, delay: opts.Delay,
-		fail: map[string]string{}, handled: map[string]bool{}, binaries: map[types.UID]string{}, done: make(chan struct{}),
+		fail: map[string]string{}, handled: map[string]bool{}, binaries: map[string]string{}, done: make(chan struct{}),
 		leases: leases{down: map[string]bool{}, written: map[string]*coordinationv1.Lease{}},
 	}, nil
 }
@@ -206,7 +205,7 @@ func (s *Simulator) Reset() {
 	s.delay = s.opts.Delay
 	// A scenario seeds its nodes' versions, often onto the same Node objects: what
 	// an earlier Job put on them is gone.
-	s.binaries = map[types.UID]string{}
+	s.binaries = map[string]string{}
 	for k := range s.handled {
 		if strings.HasPrefix(k, "restore/") {
 			delete(s.handled, k) // a new scenario may play a restore again

@@ -207,26 +207,19 @@ func (s *Simulator) waitUp(ctx context.Context, node string) bool {
 // binaryIs reports whether the K3s or RKE2 binary on node is version's: the one
 // the node's last successful Job put in place, or else what its kubelet runs.
 func (s *Simulator) binaryIs(ctx context.Context, node, version string) bool {
-	n, err := s.kube.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
-	if err != nil {
-		return false
-	}
 	s.mu.Lock()
-	bin, ok := s.binaries[n.UID]
+	bin, ok := s.binaries[node]
 	s.mu.Unlock()
-	if !ok {
-		bin = n.Status.NodeInfo.KubeletVersion
+	if ok {
+		return bin == version
 	}
-	return bin == version
+	n, err := s.kube.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
+	return err == nil && n.Status.NodeInfo.KubeletVersion == version
 }
 
 // setBinary records that node's binary is version's now.
-func (s *Simulator) setBinary(ctx context.Context, node, version string) {
-	n, err := s.kube.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
-	if err != nil {
-		return
-	}
+func (s *Simulator) setBinary(node, version string) {
 	s.mu.Lock()
-	s.binaries[n.UID] = version
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	s.binaries[node] = version
 }
